@@ -1,0 +1,140 @@
+// Message structs of the Ferry wire protocol (schemas/protocol.yaml), one per command.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "ferry/wire/protocol.hpp"
+
+namespace ferry::wire {
+
+// A job error as it travels: code name, text, and where it came from.
+struct Error {
+    std::string code;                            // a name from error_codes (kept verbatim if unknown)
+    std::string message;                         // what went wrong, for humans
+    std::optional<std::string> traceback;        // handler traceback, when there is one
+    std::optional<std::uint64_t> retry_after_ms; // with RETRY: earliest rerun
+    std::optional<std::string> worker;           // which worker reported it
+};
+
+// One job type a worker serves, and the largest batch it takes of it.
+struct JobTypeCapacity {
+    std::string type;        // job type name, e.g. "digits.classify"
+    std::uint64_t max_batch; // jobs of this type per JOBS message, >= 1
+};
+
+// A job as the broker hands it to a worker.
+struct Job {
+    std::string id;                          // unique per producer run
+    std::string type;                        // job type
+    std::string payload;                     // one encoded MessagePack value, carried opaque
+    std::uint64_t attempt = 1;               // 1 on the first run
+    std::optional<std::uint64_t> timeout_ms; // hard limit of this attempt
+};
+
+// A job as a producer submits it.
+struct SubmitJob {
+    std::string id;                            // unique per client
+    std::string type;                          // job type
+    std::string payload;                       // one encoded MessagePack value
+    std::optional<std::int64_t> priority;      // higher runs first; default 0
+    std::optional<std::uint64_t> timeout_ms;   // overrides the type's timeout
+    std::optional<std::uint64_t> max_attempts; // overrides the type's max_attempts
+};
+
+// One job's answer from a worker: a result or an error.
+struct Result {
+    std::string id;                    // job id
+    bool ok = false;                   // true: `result` holds the value
+    std::optional<std::string> result; // one encoded MessagePack value
+    std::optional<Error> error;        // when !ok
+    std::optional<double> ms;          // handler time for this job
+};
+
+// A job's final word to the producer, after retries.
+struct Outcome {
+    std::string id;                    // job id
+    bool ok = false;                   // succeeded
+    std::optional<std::string> result; // one encoded MessagePack value
+    std::optional<Error> error;        // the last attempt's error
+    std::uint64_t attempts = 0;        // attempts made
+    std::vector<Error> causes;         // every failed attempt, oldest first (omitted when empty)
+    std::optional<double> ms;          // accept -> final outcome
+    std::optional<std::string> worker; // worker that produced it
+};
+
+struct Ready {
+    std::string worker;                 // unique worker name
+    std::string host;                   // host name
+    std::uint64_t pid = 0;              // process id
+    std::vector<JobTypeCapacity> types; // job types served
+    std::uint64_t credit = 0;           // free job slots now
+    std::uint64_t heartbeat_ms = 0;     // interval the worker keeps
+};
+struct Jobs {
+    std::vector<Job> jobs;
+};
+struct Results {
+    std::vector<Result> results;
+    std::optional<std::uint64_t> credit; // slots returned; absent means results.size()
+};
+struct Heartbeat {};
+struct Disconnect {
+    std::optional<std::string> reason;
+};
+struct Cancel {
+    std::vector<std::string> ids; // jobs to stop
+    std::string code;             // TIMEOUT or CANCELLED
+};
+struct Exited {
+    std::string worker;                   // READY name of the dead process
+    std::optional<std::int64_t> exit_code;
+    std::optional<std::uint64_t> signal;
+    std::optional<std::uint64_t> rss_mb;
+    std::string reason;                   // human-readable cause
+};
+struct Welcome {
+    std::string broker;             // broker instance id
+    std::uint64_t heartbeat_ms = 0; // interval the broker keeps to this peer
+    std::uint64_t liveness = 0;     // missed intervals before a peer is dead
+};
+struct ErrorReply {
+    std::string code;
+    std::string message;
+};
+struct Submit {
+    std::string client;          // stable producer name
+    std::uint64_t seq = 0;       // batch number
+    std::vector<SubmitJob> jobs; // the batch
+};
+struct Accepted {
+    std::uint64_t seq = 0;
+    std::uint64_t accepted = 0;
+    std::uint64_t duplicates = 0;
+    std::uint64_t credit = 0;
+};
+struct Rejected {
+    std::uint64_t seq = 0;
+    std::string code;
+    std::string message;
+    std::uint64_t retry_after_ms = 0;
+};
+struct Outcomes {
+    std::vector<Outcome> outcomes;
+};
+struct Status {};
+struct StatusReply {
+    std::string status; // the status map, encoded MessagePack (a map with str keys)
+};
+
+// Any decoded message; the alternative tells the command.
+using Message = std::variant<Ready, Jobs, Results, Heartbeat, Disconnect, Cancel, Exited, Welcome,
+                             ErrorReply, Submit, Accepted, Rejected, Outcomes, Status, StatusReply>;
+
+// The command of a message value.
+[[nodiscard]] Command command_of(const Message& message) noexcept;
+
+} // namespace ferry::wire

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs Ferry's build and runtime dependencies from Debian's archive; safe to run again.
+set -euo pipefail
+
+PACKAGES=(
+  build-essential cmake ninja-build pkg-config git
+  clang libclang-rt-14-dev
+  libzmq3-dev cppzmq-dev libmsgpack-cxx-dev libyaml-cpp-dev
+  libspdlog-dev libfmt-dev catch2 libcli11-dev
+  python3 python3-zmq python3-msgpack python3-pytest python3-yaml
+)
+
+missing=()
+for pkg in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "ferry: all build dependencies are installed"
+  exit 0
+fi
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null || { echo "ferry: need root or sudo to install: ${missing[*]}" >&2; exit 2; }
+  SUDO="sudo"
+fi
+
+echo "ferry: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
