@@ -18,12 +18,14 @@ struct Error {
     std::optional<std::string> traceback;        // handler traceback, when there is one
     std::optional<std::uint64_t> retry_after_ms; // with RETRY: earliest rerun
     std::optional<std::string> worker;           // which worker reported it
+    bool operator==(const Error&) const = default; // field-wise, for tests
 };
 
 // One job type a worker serves, and the largest batch it takes of it.
 struct JobTypeCapacity {
     std::string type;        // job type name, e.g. "digits.classify"
     std::uint64_t max_batch; // jobs of this type per JOBS message, >= 1
+    bool operator==(const JobTypeCapacity&) const = default; // field-wise, for tests
 };
 
 // A job as the broker hands it to a worker.
@@ -33,6 +35,7 @@ struct Job {
     std::string payload;                     // one encoded MessagePack value, carried opaque
     std::uint64_t attempt = 1;               // 1 on the first run
     std::optional<std::uint64_t> timeout_ms; // hard limit of this attempt
+    bool operator==(const Job&) const = default; // field-wise, for tests
 };
 
 // A job as a producer submits it.
@@ -43,6 +46,7 @@ struct SubmitJob {
     std::optional<std::int64_t> priority;      // higher runs first; default 0
     std::optional<std::uint64_t> timeout_ms;   // overrides the type's timeout
     std::optional<std::uint64_t> max_attempts; // overrides the type's max_attempts
+    bool operator==(const SubmitJob&) const = default; // field-wise, for tests
 };
 
 // One job's answer from a worker: a result or an error.
@@ -52,6 +56,7 @@ struct Result {
     std::optional<std::string> result; // one encoded MessagePack value
     std::optional<Error> error;        // when !ok
     std::optional<double> ms;          // handler time for this job
+    bool operator==(const Result&) const = default; // field-wise, for tests
 };
 
 // A job's final word to the producer, after retries.
@@ -64,6 +69,7 @@ struct Outcome {
     std::vector<Error> causes;         // every failed attempt, oldest first (omitted when empty)
     std::optional<double> ms;          // accept -> final outcome
     std::optional<std::string> worker; // worker that produced it
+    bool operator==(const Outcome&) const = default; // field-wise, for tests
 };
 
 struct Ready {
@@ -73,21 +79,27 @@ struct Ready {
     std::vector<JobTypeCapacity> types; // job types served
     std::uint64_t credit = 0;           // free job slots now
     std::uint64_t heartbeat_ms = 0;     // interval the worker keeps
+    bool operator==(const Ready&) const = default; // field-wise, for tests
 };
 struct Jobs {
     std::vector<Job> jobs;
+    bool operator==(const Jobs&) const = default; // field-wise, for tests
 };
 struct Results {
     std::vector<Result> results;
     std::optional<std::uint64_t> credit; // slots returned; absent means results.size()
+    bool operator==(const Results&) const = default; // field-wise, for tests
 };
-struct Heartbeat {};
+struct Heartbeat {    bool operator==(const Heartbeat&) const = default; // field-wise, for tests
+};
 struct Disconnect {
     std::optional<std::string> reason;
+    bool operator==(const Disconnect&) const = default; // field-wise, for tests
 };
 struct Cancel {
     std::vector<std::string> ids; // jobs to stop
     std::string code;             // TIMEOUT or CANCELLED
+    bool operator==(const Cancel&) const = default; // field-wise, for tests
 };
 struct Exited {
     std::string worker;                   // READY name of the dead process
@@ -95,39 +107,48 @@ struct Exited {
     std::optional<std::uint64_t> signal;
     std::optional<std::uint64_t> rss_mb;
     std::string reason;                   // human-readable cause
+    bool operator==(const Exited&) const = default; // field-wise, for tests
 };
 struct Welcome {
     std::string broker;             // broker instance id
     std::uint64_t heartbeat_ms = 0; // interval the broker keeps to this peer
     std::uint64_t liveness = 0;     // missed intervals before a peer is dead
+    bool operator==(const Welcome&) const = default; // field-wise, for tests
 };
 struct ErrorReply {
     std::string code;
     std::string message;
+    bool operator==(const ErrorReply&) const = default; // field-wise, for tests
 };
 struct Submit {
     std::string client;          // stable producer name
     std::uint64_t seq = 0;       // batch number
     std::vector<SubmitJob> jobs; // the batch
+    bool operator==(const Submit&) const = default; // field-wise, for tests
 };
 struct Accepted {
     std::uint64_t seq = 0;
     std::uint64_t accepted = 0;
     std::uint64_t duplicates = 0;
     std::uint64_t credit = 0;
+    bool operator==(const Accepted&) const = default; // field-wise, for tests
 };
 struct Rejected {
     std::uint64_t seq = 0;
     std::string code;
     std::string message;
     std::uint64_t retry_after_ms = 0;
+    bool operator==(const Rejected&) const = default; // field-wise, for tests
 };
 struct Outcomes {
     std::vector<Outcome> outcomes;
+    bool operator==(const Outcomes&) const = default; // field-wise, for tests
 };
-struct Status {};
+struct Status {    bool operator==(const Status&) const = default; // field-wise, for tests
+};
 struct StatusReply {
     std::string status; // the status map, encoded MessagePack (a map with str keys)
+    bool operator==(const StatusReply&) const = default; // field-wise, for tests
 };
 
 // Any decoded message; the alternative tells the command.

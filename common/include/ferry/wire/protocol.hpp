@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string_view>
 
 namespace ferry::wire {
@@ -73,5 +74,12 @@ enum class DecodeErrorKind : std::uint8_t {
 [[nodiscard]] bool is_retryable(ErrorCode code) noexcept;
 // Same, for a wire name; unknown names are not retryable.
 [[nodiscard]] bool is_retryable(std::string_view code_name) noexcept;
+
+// Added for tests and tools: reverse look-ups and the full tables, in protocol.yaml order.
+[[nodiscard]] std::optional<Command> command_from_name(std::string_view name) noexcept;
+[[nodiscard]] std::optional<DecodeErrorKind> decode_error_from_name(std::string_view name) noexcept;
+[[nodiscard]] std::span<const Command> all_commands() noexcept;
+[[nodiscard]] std::span<const ErrorCode> all_error_codes() noexcept;
+[[nodiscard]] std::span<const DecodeErrorKind> all_decode_error_kinds() noexcept;
 
 } // namespace ferry::wire

@@ -1,0 +1,20 @@
+// Pre-scan of an untrusted MessagePack body: completeness, trailing bytes and protocol limits.
+#pragma once
+
+#include <optional>
+#include <string_view>
+
+#include "ferry/wire/codec.hpp"
+
+namespace ferry::wire::detail {
+
+// Checks that `body` is exactly one complete MessagePack value within limits (counts, str
+// lengths, depth), without allocating. Returns the first problem, or nothing when sound.
+[[nodiscard]] std::optional<DecodeError> scan_body(std::string_view body) noexcept;
+
+// The encoded bytes of the value stored under `key` in the top-level map of a scanned body
+// (the last one if the key repeats); nothing when the body is not a map or lacks the key.
+[[nodiscard]] std::optional<std::string_view> top_level_value(std::string_view body,
+                                                              std::string_view key) noexcept;
+
+} // namespace ferry::wire::detail

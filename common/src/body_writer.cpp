@@ -1,0 +1,272 @@
+// Encoder of message bodies on msgpack-c's packer; key names come from the fields.hpp tables.
+#include "body_writer.hpp"
+
+#include <cassert>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <vector>
+
+#include <msgpack.hpp>
+
+#include "ferry/wire/fields.hpp"
+
+namespace ferry::wire::detail {
+namespace {
+
+// msgpack-c packer stream that appends straight into the frame string (no sbuffer copy).
+struct StringSink {
+    std::string* out;
+    void write(const char* data, std::size_t size) { out->append(data, size); }
+};
+
+template <class T>
+std::uint32_t present(const std::optional<T>& value) {
+    return value.has_value() ? 1u : 0u;
+}
+
+// Writes maps field by field; `specs` names the keys so encoder and tables cannot drift.
+class Writer {
+public:
+    explicit Writer(std::string& out) : sink_{&out}, packer_(sink_) {}
+
+    void map(std::uint32_t pairs) { packer_.pack_map(pairs); }
+
+    void key(const FieldSpec& spec) {
+        packer_.pack_str(static_cast<std::uint32_t>(spec.name.size()));
+        packer_.pack_str_body(spec.name.data(), static_cast<std::uint32_t>(spec.name.size()));
+    }
+
+    void value(const std::string& s) {
+        packer_.pack_str(static_cast<std::uint32_t>(s.size()));
+        packer_.pack_str_body(s.data(), static_cast<std::uint32_t>(s.size()));
+    }
+    void value(std::uint64_t v) { packer_.pack_uint64(v); }
+    void value(std::int64_t v) { packer_.pack_int64(v); }
+    void value(double v) { packer_.pack_double(v); }
+    void value(bool v) { v ? packer_.pack_true() : packer_.pack_false(); }
+    void value(const Error& e);
+    void value(const JobTypeCapacity& t);
+    void value(const Job& j);
+    void value(const SubmitJob& j);
+    void value(const Result& r);
+    void value(const Outcome& r);
+
+    template <class T>
+    void value(const std::vector<T>& items) {
+        packer_.pack_array(static_cast<std::uint32_t>(items.size()));
+        for (const auto& item : items) value(item);
+    }
+
+    template <class T>
+    void field(const FieldSpec& spec, const T& v) {
+        key(spec);
+        value(v);
+    }
+
+    template <class T>
+    void field(const FieldSpec& spec, const std::optional<T>& v) {
+        if (v) field(spec, *v);
+    }
+
+    // A `msgpack`-typed field: the embedded value travels as bin, bytes verbatim.
+    void bin_field(const FieldSpec& spec, const std::string& bytes) {
+        key(spec);
+        packer_.pack_bin(static_cast<std::uint32_t>(bytes.size()));
+        packer_.pack_bin_body(bytes.data(), static_cast<std::uint32_t>(bytes.size()));
+    }
+
+    void bin_field(const FieldSpec& spec, const std::optional<std::string>& bytes) {
+        if (bytes) bin_field(spec, *bytes);
+    }
+
+    // An already-encoded map written inline (STATUS_REPLY's status); empty means {}.
+    void raw_field(const FieldSpec& spec, const std::string& encoded) {
+        key(spec);
+        if (encoded.empty()) {
+            packer_.pack_map(0);
+        } else {
+            sink_.write(encoded.data(), encoded.size());
+        }
+    }
+
+private:
+    StringSink sink_;
+    msgpack::packer<StringSink> packer_;
+};
+
+void Writer::value(const Error& e) {
+    const auto f = fields_of(Record::error);
+    map(2 + present(e.traceback) + present(e.retry_after_ms) + present(e.worker));
+    field(f[0], e.code);
+    field(f[1], e.message);
+    field(f[2], e.traceback);
+    field(f[3], e.retry_after_ms);
+    field(f[4], e.worker);
+}
+
+void Writer::value(const JobTypeCapacity& t) {
+    const auto f = fields_of(Record::job_type);
+    map(2);
+    field(f[0], t.type);
+    field(f[1], t.max_batch);
+}
+
+void Writer::value(const Job& j) {
+    const auto f = fields_of(Record::job);
+    map(4 + present(j.timeout_ms));
+    field(f[0], j.id);
+    field(f[1], j.type);
+    bin_field(f[2], j.payload);
+    field(f[3], j.attempt);
+    field(f[4], j.timeout_ms);
+}
+
+void Writer::value(const SubmitJob& j) {
+    const auto f = fields_of(Record::submit_job);
+    map(3 + present(j.priority) + present(j.timeout_ms) + present(j.max_attempts));
+    field(f[0], j.id);
+    field(f[1], j.type);
+    bin_field(f[2], j.payload);
+    field(f[3], j.priority);
+    field(f[4], j.timeout_ms);
+    field(f[5], j.max_attempts);
+}
+
+void Writer::value(const Result& r) {
+    const auto f = fields_of(Record::result);
+    map(2 + present(r.result) + present(r.error) + present(r.ms));
+    field(f[0], r.id);
+    field(f[1], r.ok);
+    bin_field(f[2], r.result);
+    field(f[3], r.error);
+    field(f[4], r.ms);
+}
+
+// `causes` is omitted when empty (messages.hpp), so an empty list never travels.
+void Writer::value(const Outcome& r) {
+    const auto f = fields_of(Record::outcome);
+    const std::uint32_t has_causes = r.causes.empty() ? 0u : 1u;
+    map(3 + present(r.result) + present(r.error) + has_causes + present(r.ms) +
+        present(r.worker));
+    field(f[0], r.id);
+    field(f[1], r.ok);
+    bin_field(f[2], r.result);
+    field(f[3], r.error);
+    field(f[4], r.attempts);
+    if (has_causes) field(f[5], r.causes);
+    field(f[6], r.ms);
+    field(f[7], r.worker);
+}
+
+} // namespace
+
+namespace {
+
+void write(Writer& w, const Ready& m) {
+    const auto f = fields_of(Command::ready);
+    w.map(6);
+    w.field(f[0], m.worker);
+    w.field(f[1], m.host);
+    w.field(f[2], m.pid);
+    w.field(f[3], m.types);
+    w.field(f[4], m.credit);
+    w.field(f[5], m.heartbeat_ms);
+}
+
+void write(Writer& w, const Jobs& m) {
+    w.map(1);
+    w.field(fields_of(Command::jobs)[0], m.jobs);
+}
+
+void write(Writer& w, const Results& m) {
+    const auto f = fields_of(Command::results);
+    w.map(1 + present(m.credit));
+    w.field(f[0], m.results);
+    w.field(f[1], m.credit);
+}
+
+void write(Writer& w, const Heartbeat&) { w.map(0); }
+void write(Writer& w, const Status&) { w.map(0); }
+
+void write(Writer& w, const Disconnect& m) {
+    w.map(present(m.reason));
+    w.field(fields_of(Command::disconnect)[0], m.reason);
+}
+
+void write(Writer& w, const Cancel& m) {
+    const auto f = fields_of(Command::cancel);
+    w.map(2);
+    w.field(f[0], m.ids);
+    w.field(f[1], m.code);
+}
+
+void write(Writer& w, const Exited& m) {
+    const auto f = fields_of(Command::exited);
+    w.map(2 + present(m.exit_code) + present(m.signal) + present(m.rss_mb));
+    w.field(f[0], m.worker);
+    w.field(f[1], m.exit_code);
+    w.field(f[2], m.signal);
+    w.field(f[3], m.rss_mb);
+    w.field(f[4], m.reason);
+}
+
+void write(Writer& w, const Welcome& m) {
+    const auto f = fields_of(Command::welcome);
+    w.map(3);
+    w.field(f[0], m.broker);
+    w.field(f[1], m.heartbeat_ms);
+    w.field(f[2], m.liveness);
+}
+
+void write(Writer& w, const ErrorReply& m) {
+    const auto f = fields_of(Command::error);
+    w.map(2);
+    w.field(f[0], m.code);
+    w.field(f[1], m.message);
+}
+
+void write(Writer& w, const Submit& m) {
+    const auto f = fields_of(Command::submit);
+    w.map(3);
+    w.field(f[0], m.client);
+    w.field(f[1], m.seq);
+    w.field(f[2], m.jobs);
+}
+
+void write(Writer& w, const Accepted& m) {
+    const auto f = fields_of(Command::accepted);
+    w.map(4);
+    w.field(f[0], m.seq);
+    w.field(f[1], m.accepted);
+    w.field(f[2], m.duplicates);
+    w.field(f[3], m.credit);
+}
+
+void write(Writer& w, const Rejected& m) {
+    const auto f = fields_of(Command::rejected);
+    w.map(4);
+    w.field(f[0], m.seq);
+    w.field(f[1], m.code);
+    w.field(f[2], m.message);
+    w.field(f[3], m.retry_after_ms);
+}
+
+void write(Writer& w, const Outcomes& m) {
+    w.map(1);
+    w.field(fields_of(Command::outcomes)[0], m.outcomes);
+}
+
+void write(Writer& w, const StatusReply& m) {
+    w.map(1);
+    w.raw_field(fields_of(Command::status_reply)[0], m.status);
+}
+
+} // namespace
+
+void write_body(const Message& message, std::string& out) {
+    Writer writer(out);
+    std::visit([&](const auto& m) { write(writer, m); }, message);
+}
+
+} // namespace ferry::wire::detail

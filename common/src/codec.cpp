@@ -1,0 +1,124 @@
+// Entry points of the codec: header checks, body pre-scan, msgpack-c unpack, typed walk.
+#include "ferry/wire/codec.hpp"
+
+#include <new>
+
+#include <msgpack.hpp>
+
+#include "body_reader.hpp"
+#include "body_scan.hpp"
+#include "body_writer.hpp"
+
+namespace ferry::wire {
+namespace {
+
+// Every str/bin/ext references the frame instead of being copied into the zone: the typed
+// walk copies each value once, straight into its struct field.
+bool reference_everything(msgpack::type::object_type, std::size_t, void*) { return true; }
+
+// Limits handed to msgpack-c as a second line of defence; scan_body has already enforced them
+// (depth gets slack because msgpack-c counts its stack differently).
+const msgpack::unpack_limit& unpack_limits() {
+    static const msgpack::unpack_limit limits(max_batch, max_batch, max_string_bytes,
+                                              0xffffffffu, 0xffffffffu, max_depth + 2);
+    return limits;
+}
+
+DecodeError error(DecodeErrorKind kind, std::string detail) {
+    return DecodeError{kind, std::move(detail)};
+}
+
+std::string hex_byte(std::uint8_t byte) {
+    static constexpr char digits[] = "0123456789abcdef";
+    return std::string("0x") + digits[byte >> 4] + digits[byte & 0x0f];
+}
+
+std::variant<Message, DecodeError> decode_body(Command command, std::string_view body) {
+    if (auto problem = detail::scan_body(body)) return *std::move(problem);
+    std::size_t offset = 0;
+    const auto handle = msgpack::unpack(body.data(), body.size(), offset, reference_everything,
+                                        nullptr, unpack_limits());
+    if (offset != body.size()) {
+        return error(DecodeErrorKind::malformed, "trailing bytes after the body");
+    }
+    return detail::read_body(command, handle.get(), body);
+}
+
+} // namespace
+
+std::variant<Command, DecodeError> decode_header(std::string_view header) noexcept {
+    try {
+        if (header.size() != header_bytes || header.substr(0, signature.size()) != signature) {
+            return error(DecodeErrorKind::bad_signature,
+                         "header of " + std::to_string(header.size()) +
+                             " bytes is not 'FERRY' + version + command");
+        }
+        const auto ver = static_cast<std::uint8_t>(header[signature.size()]);
+        if (ver != version) {
+            return error(DecodeErrorKind::version_mismatch,
+                         "peer speaks version " + std::to_string(ver) + ", we speak " +
+                             std::to_string(version));
+        }
+        const auto byte = static_cast<std::uint8_t>(header[signature.size() + 1]);
+        if (const auto command = command_from_byte(byte)) return *command;
+        return error(DecodeErrorKind::unknown_command, "command byte " + hex_byte(byte));
+    } catch (...) {
+        return error(DecodeErrorKind::bad_signature, {});
+    }
+}
+
+// Why a catch-all: bytes come from the network and the caller is the poll loop; msgpack-c
+// still throws for anything scan_body missed, and allocation can fail on a huge message.
+std::variant<Message, DecodeError> decode(std::string_view header,
+                                          std::string_view body) noexcept {
+    try {
+        auto command = decode_header(header);
+        if (auto* problem = std::get_if<DecodeError>(&command)) return std::move(*problem);
+        return decode_body(std::get<Command>(command), body);
+    } catch (const msgpack::size_overflow& e) {
+        return DecodeError{DecodeErrorKind::too_large, e.what()};
+    } catch (const std::bad_alloc&) {
+        return DecodeError{DecodeErrorKind::too_large, "out of memory while decoding"};
+    } catch (const std::exception& e) {
+        return DecodeError{DecodeErrorKind::malformed, e.what()};
+    } catch (...) {
+        return DecodeError{DecodeErrorKind::malformed, "unknown failure while decoding"};
+    }
+}
+
+std::variant<Message, DecodeError> decode_frames(
+    std::span<const std::string_view> frames) noexcept {
+    if (frames.size() != 2) {
+        try {
+            return DecodeError{DecodeErrorKind::bad_frames,
+                               std::to_string(frames.size()) + " frames, expected 2"};
+        } catch (...) {
+            return DecodeError{DecodeErrorKind::bad_frames, {}};
+        }
+    }
+    return decode(frames[0], frames[1]);
+}
+
+std::string encode_header(Command command) {
+    std::string header(signature);
+    header.push_back(static_cast<char>(version));
+    header.push_back(static_cast<char>(command));
+    return header;
+}
+
+void encode_into(const Message& message, Frames& out) {
+    const auto command = command_of(message);
+    out.header.assign(signature);
+    out.header.push_back(static_cast<char>(version));
+    out.header.push_back(static_cast<char>(command));
+    out.body.clear();
+    detail::write_body(message, out.body);
+}
+
+Frames encode(const Message& message) {
+    Frames frames;
+    encode_into(message, frames);
+    return frames;
+}
+
+} // namespace ferry::wire
