@@ -6,7 +6,7 @@ PACKAGES=(
   build-essential cmake ninja-build pkg-config git
   clang libclang-rt-14-dev
   libzmq3-dev cppzmq-dev libmsgpack-cxx-dev libyaml-cpp-dev
-  libspdlog-dev libfmt-dev catch2 libcli11-dev
+  libspdlog-dev libfmt-dev catch2 libcli11-dev libsimdjson-dev
   python3 python3-zmq python3-msgpack python3-pytest python3-yaml
 )
 

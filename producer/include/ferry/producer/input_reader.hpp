@@ -1,0 +1,79 @@
+// Streams jobs from the input: a JSON Lines file, standard input ("-"), or a directory.
+#pragma once
+
+#include <simdjson.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <variant>
+#include <vector>
+
+namespace ferry::producer {
+
+// One job read from the input.
+struct InputRecord {
+    std::string id;          // the record's "id", or its line number when it has none
+    std::string payload;     // the "payload" value, encoded as MessagePack
+    std::uint64_t line = 0;  // 1-based line (or file number, for a directory)
+    std::uint64_t index = 0; // 0-based position in the input: the output order
+};
+
+// A record that cannot become a job: where it is and what is wrong.
+struct InputProblem {
+    std::string file;       // input path
+    std::uint64_t line = 0; // 1-based line
+    std::string id;         // the id it would have had, for the failure record
+    std::string message;    // what is wrong and what to do
+    std::uint64_t index = 0; // output position, like InputRecord::index
+    [[nodiscard]] std::string describe() const;
+};
+
+using InputItem = std::variant<InputRecord, InputProblem>;
+
+// Reads records one at a time with constant memory (apart from the id set that catches
+// duplicate ids). Each line is parsed with simdjson; a bad line becomes an InputProblem and the
+// reader goes on, so the caller chooses between failing and skipping.
+class InputReader {
+public:
+    // Opens `path`; throws std::runtime_error naming the path when it cannot be read.
+    explicit InputReader(std::string path);
+
+    // The next record or problem; empty at the end of the input.
+    [[nodiscard]] std::optional<InputItem> next();
+
+    [[nodiscard]] const std::string& path() const { return path_; }
+
+private:
+    [[nodiscard]] std::optional<InputItem> next_line();
+    [[nodiscard]] std::optional<InputItem> next_file();
+    [[nodiscard]] InputItem parse_line(std::string_view text);
+    [[nodiscard]] InputItem accept(std::string id, std::string payload);
+    [[nodiscard]] InputProblem problem(std::string id, std::string message);
+
+    std::string path_;                                  // as given ("-" is stdin)
+    std::unique_ptr<std::ifstream> file_;               // open JSONL file, if any
+    std::istream* stream_ = nullptr;                    // file_ or std::cin
+    std::vector<std::filesystem::path> directory_;      // files of a directory input, sorted
+    std::size_t directory_next_ = 0;                    // next file in directory_
+    simdjson::dom::parser parser_;                      // reused across lines
+    std::string line_text_;                             // current line buffer
+    std::uint64_t line_ = 0;                            // current 1-based line
+    std::uint64_t next_index_ = 0;                      // output index of the next item
+    std::unordered_map<std::string, std::uint64_t> seen_ids_; // id -> first line
+};
+
+// What a full read of the input found: its problems (at most a limit) and its record count.
+struct InputCheck {
+    std::vector<InputProblem> problems; // first problems, in input order
+    std::uint64_t records = 0;          // valid records
+};
+
+// Reads the whole input without submitting anything: `on_invalid: fail` runs this first.
+[[nodiscard]] InputCheck check_input(const std::string& path, std::size_t problem_limit);
+
+} // namespace ferry::producer

@@ -1,0 +1,103 @@
+// The producer: streams the input to the broker within a bounded window and collects outcomes.
+#pragma once
+
+#include <zmq.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "ferry/producer/input_reader.hpp"
+#include "ferry/producer/output_writer.hpp"
+#include "ferry/producer/run_summary.hpp"
+#include "ferry/wire/messages.hpp"
+
+namespace ferry::producer {
+
+// How the producer talks to the broker and what it sends.
+struct ProducerOptions {
+    std::string endpoint;                     // broker producer endpoint
+    std::string client;                       // stable client name (empty: host:pid)
+    std::string job_type;                     // type given to every input record
+    std::size_t window = 10000;               // jobs submitted but not yet written out
+    std::size_t submit_batch = 256;           // jobs per SUBMIT message
+    bool skip_invalid = false;                // on_invalid: skip (else a bad record stops the run)
+    std::optional<std::int64_t> priority;     // per-job priority, if set
+    std::optional<std::uint64_t> timeout_ms;  // per-job timeout override
+    std::optional<std::uint64_t> max_attempts;// per-job attempts override
+    std::unordered_set<std::string> done_ids; // ids already in the output (--resume)
+};
+
+// Progress as the display sees it.
+struct ProgressSnapshot {
+    std::uint64_t done = 0;           // outcomes written (this run)
+    std::uint64_t failed = 0;         // of which failed
+    std::uint64_t submitted = 0;      // jobs sent to the broker
+    std::optional<std::uint64_t> workers_alive; // from the broker's STATUS, when known
+    double elapsed_s = 0;             // since the start
+};
+
+// Why run() returned.
+enum class ProducerEnd { finished, interrupted };
+
+// Drives one run: read, submit, receive, write. Single-threaded; `stop` may be set from a
+// signal handler to end the run early (outstanding jobs are abandoned, what finished is kept).
+class Producer {
+public:
+    Producer(zmq::context_t& context, ProducerOptions options, InputReader& input,
+             OutputWriter& output, RunSummary& summary);
+
+    // Runs until every input record has its outcome, or `stop` becomes true.
+    // Throws std::runtime_error on a broker ERROR or an input problem when not skipping.
+    ProducerEnd run(const std::atomic<bool>& stop,
+                    const std::function<void(const ProgressSnapshot&)>& on_progress);
+
+private:
+    struct Batch {
+        std::vector<wire::SubmitJob> jobs;       // kept until the broker accepts them
+        std::chrono::steady_clock::time_point not_before; // resend time after REJECTED
+    };
+
+    void fill_window();
+    void take_item(InputItem item);
+    void flush_batch();
+    void send_batch(Batch batch);
+    void resend_due_batches();
+    void receive_all();
+    void handle(wire::Message message);
+    void handle_outcomes(wire::Outcomes& outcomes);
+    void handle_rejected(const wire::Rejected& rejected);
+    void handle_status(const wire::StatusReply& reply);
+    void request_status();
+    void send(const wire::Message& message);
+    [[nodiscard]] bool window_full() const;
+    [[nodiscard]] bool finished() const;
+
+    zmq::socket_t socket_;                                  // DEALER to the broker
+    ProducerOptions options_;                               // settings
+    InputReader& input_;                                    // where jobs come from
+    OutputWriter& output_;                                  // where outcomes go
+    RunSummary& summary_;                                   // tallies
+    bool input_done_ = false;                               // input exhausted
+    std::uint64_t next_seq_ = 1;                            // next SUBMIT seq
+    std::vector<wire::SubmitJob> building_;                 // batch being filled
+    std::map<std::uint64_t, Batch> unacknowledged_;         // seq -> batch awaiting ACCEPTED
+    std::vector<Batch> rejected_;                           // batches waiting to be resent
+    std::unordered_map<std::string, std::uint64_t> outstanding_; // id -> input index
+    std::uint64_t submitted_ = 0;                           // jobs sent
+    std::uint64_t done_ = 0;                                // outcomes written this run
+    std::uint64_t failed_ = 0;                              // of which failed
+    std::optional<std::uint64_t> workers_alive_;            // from STATUS_REPLY
+};
+
+// The host:pid client name used when none is configured.
+[[nodiscard]] std::string default_client_name();
+
+} // namespace ferry::producer

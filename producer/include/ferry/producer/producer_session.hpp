@@ -1,0 +1,38 @@
+// One producer run from start to summary: check input, resume, submit, write, report.
+#pragma once
+
+#include <zmq.hpp>
+
+#include <atomic>
+#include <optional>
+#include <string>
+
+#include "ferry/producer/pipeline_config.hpp"
+
+namespace ferry::producer {
+
+// Exit codes shared by `ferry run` and `ferry submit` (DESIGN.md §4).
+enum ExitCode : int {
+    exit_ok = 0,          // every job succeeded
+    exit_internal = 1,    // internal error
+    exit_usage = 2,       // usage, configuration or input error: nothing was run
+    exit_failures = 3,    // finished, some jobs failed
+    exit_interrupted = 130, // stopped by SIGINT/SIGTERM; what finished is in the output
+};
+
+// Command-line overrides of the config, and what to report.
+struct SessionArgs {
+    std::optional<std::string> input;        // --input
+    std::optional<std::string> output;       // --output
+    std::optional<std::string> summary_json; // --summary-json
+    bool resume = false;                     // --resume
+    bool json = false;                       // --json: summary as JSON on stdout
+};
+
+// Runs the producer against `endpoint` and returns the exit code. Input problems (with
+// on_invalid: fail) are reported on stderr before anything is submitted.
+[[nodiscard]] int run_producer_session(zmq::context_t& context, const PipelineConfig& config,
+                                       const std::string& endpoint, const SessionArgs& args,
+                                       const std::atomic<bool>& stop);
+
+} // namespace ferry::producer

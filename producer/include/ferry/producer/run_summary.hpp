@@ -1,0 +1,53 @@
+// Counts, latencies and per-worker tallies of a run, printed and written as JSON.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "ferry/producer/job_outcome.hpp"
+
+namespace ferry::producer {
+
+// Latency percentiles in milliseconds.
+struct Percentiles {
+    double p50 = 0; // median
+    double p95 = 0; // 95th percentile
+    double p99 = 0; // 99th percentile
+    double max = 0; // slowest
+};
+
+// Everything the summary reports. Latency samples are kept as floats: 4 bytes a job.
+class RunSummary {
+public:
+    void record(const JobOutcome& outcome);
+    void count_duplicate() { ++duplicates_dropped_; }
+    void count_resumed(std::uint64_t jobs) { resumed_ += jobs; }
+    void set_wall_seconds(double seconds) { wall_s_ = seconds; }
+
+    [[nodiscard]] std::uint64_t jobs() const { return succeeded_ + failed_; }
+    [[nodiscard]] std::uint64_t succeeded() const { return succeeded_; }
+    [[nodiscard]] std::uint64_t failed() const { return failed_; }
+    [[nodiscard]] std::uint64_t duplicates_dropped() const { return duplicates_dropped_; }
+    [[nodiscard]] std::uint64_t retries() const { return retries_; }
+    [[nodiscard]] Percentiles latency() const;
+
+    // The summary as one JSON object (the `--summary-json` file and `--json` output).
+    [[nodiscard]] std::string to_json() const;
+    // The summary for people: a few aligned lines.
+    [[nodiscard]] std::string to_text() const;
+
+private:
+    std::uint64_t succeeded_ = 0;                       // outcomes ok
+    std::uint64_t failed_ = 0;                          // outcomes failed
+    std::uint64_t duplicates_dropped_ = 0;              // outcomes seen twice, second dropped
+    std::uint64_t retries_ = 0;                         // attempts beyond the first
+    std::uint64_t resumed_ = 0;                         // jobs already in the output (--resume)
+    double wall_s_ = 0;                                 // run wall time
+    std::vector<float> latencies_ms_;                   // one per outcome
+    std::map<std::string, std::uint64_t> per_worker_;   // outcomes by worker
+    std::map<std::string, std::uint64_t> failures_by_code_; // failed outcomes by error code
+};
+
+} // namespace ferry::producer

@@ -1,0 +1,126 @@
+// JSON Lines / directory input for the producer, parsed with simdjson.
+#include "ferry/producer/input_reader.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <iostream>
+#include <stdexcept>
+
+#include "ferry/producer/json_msgpack.hpp"
+
+namespace ferry::producer {
+
+std::string InputProblem::describe() const {
+    return fmt::format("{}:{}: {}", file, line, message);
+}
+
+InputReader::InputReader(std::string path) : path_(std::move(path)) {
+    if (path_ == "-") {
+        stream_ = &std::cin;
+        return;
+    }
+    std::error_code error;
+    if (std::filesystem::is_directory(path_, error)) {
+        for (const auto& entry : std::filesystem::directory_iterator(path_)) {
+            if (entry.is_regular_file()) directory_.push_back(entry.path());
+        }
+        std::sort(directory_.begin(), directory_.end());
+        return;
+    }
+    file_ = std::make_unique<std::ifstream>(path_, std::ios::binary);
+    if (!*file_) {
+        throw std::runtime_error(fmt::format(
+            "cannot read input '{}': no such file or not readable; check --input or input.path",
+            path_));
+    }
+    stream_ = file_.get();
+}
+
+std::optional<InputItem> InputReader::next() {
+    return stream_ != nullptr ? next_line() : next_file();
+}
+
+std::optional<InputItem> InputReader::next_line() {
+    while (std::getline(*stream_, line_text_)) {
+        ++line_;
+        if (!line_text_.empty() && line_text_.back() == '\r') line_text_.pop_back();
+        if (line_text_.find_first_not_of(" \t") == std::string::npos) continue; // blank line
+        return parse_line(line_text_);
+    }
+    return std::nullopt;
+}
+
+// A directory holds one job per file: the payload names the file, so the model reads it itself
+// (images can be large and need not cross the wire twice).
+std::optional<InputItem> InputReader::next_file() {
+    if (directory_next_ >= directory_.size()) return std::nullopt;
+    const std::filesystem::path& file = directory_[directory_next_++];
+    line_ = directory_next_;
+    std::string absolute = std::filesystem::absolute(file).string();
+    std::string json = "{\"path\":";
+    append_json_string(absolute, json);
+    json += ",\"name\":";
+    append_json_string(file.filename().string(), json);
+    json += "}";
+    simdjson::dom::element element = parser_.parse(json);
+    return accept(file.filename().string(), json_to_msgpack(element));
+}
+
+InputItem InputReader::parse_line(std::string_view text) {
+    std::string fallback_id = std::to_string(line_);
+    simdjson::dom::element record;
+    if (auto error = parser_.parse(text.data(), text.size(), true).get(record); error) {
+        return problem(fallback_id, fmt::format("not valid JSON ({}); each line must be one JSON "
+                                                "object like {{\"id\": \"1\", \"payload\": {{...}}}}",
+                                                simdjson::error_message(error)));
+    }
+    if (!record.is_object()) {
+        return problem(fallback_id, "a record must be a JSON object with a \"payload\" field");
+    }
+    std::string id = fallback_id;
+    if (auto id_value = record["id"]; id_value.error() == simdjson::SUCCESS) {
+        if (id_value.is_string()) {
+            id = std::string(id_value.get_string().value_unsafe());
+        } else if (id_value.is_int64() || id_value.is_uint64()) {
+            id = simdjson::to_string(id_value.value_unsafe());
+        } else {
+            return problem(fallback_id, "\"id\" must be a string or an integer");
+        }
+        if (id.empty()) return problem(fallback_id, "\"id\" must not be empty");
+    }
+    auto payload = record["payload"];
+    if (payload.error() != simdjson::SUCCESS) {
+        return problem(id, "missing \"payload\": each record needs {\"payload\": ...}");
+    }
+    return accept(std::move(id), json_to_msgpack(payload.value_unsafe()));
+}
+
+InputItem InputReader::accept(std::string id, std::string payload) {
+    auto [it, inserted] = seen_ids_.emplace(id, line_);
+    if (!inserted) {
+        return problem(id, fmt::format("duplicate id \"{}\": already used on line {}; ids must be "
+                                       "unique within an input",
+                                       id, it->second));
+    }
+    return InputRecord{std::move(id), std::move(payload), line_, next_index_++};
+}
+
+InputProblem InputReader::problem(std::string id, std::string message) {
+    return InputProblem{path_, line_, std::move(id), std::move(message), next_index_++};
+}
+
+InputCheck check_input(const std::string& path, std::size_t problem_limit) {
+    InputCheck check;
+    InputReader reader(path);
+    while (auto item = reader.next()) {
+        if (auto* found = std::get_if<InputProblem>(&*item)) {
+            if (check.problems.size() < problem_limit) check.problems.push_back(std::move(*found));
+        } else {
+            ++check.records;
+        }
+    }
+    return check;
+}
+
+} // namespace ferry::producer

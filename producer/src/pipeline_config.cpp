@@ -1,0 +1,206 @@
+// Loading and validation of the pipeline sections (input, output, producer, workers).
+#include "ferry/producer/pipeline_config.hpp"
+
+#include <fmt/format.h>
+#include <yaml-cpp/yaml.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "ferry/broker/broker_config.hpp"
+#include "ferry/broker/config_keys.hpp"
+
+namespace ferry::producer {
+namespace {
+
+using ferry::broker::ConfigError;
+
+// Reads one mapping section, refusing keys it does not know, with file:line:col in errors.
+class Section {
+public:
+    Section(const YAML::Node& node, std::string origin, std::string name,
+            std::vector<std::string_view> allowed)
+        : node_(node), origin_(std::move(origin)), name_(std::move(name)),
+          allowed_(std::move(allowed)) {
+        if (node_ && !node_.IsNull() && !node_.IsMap()) fail(node_, "must be a mapping of keys");
+        if (!node_ || node_.IsNull()) return;
+        for (const auto& entry : node_) check_key(entry.first);
+    }
+
+    void read(std::string_view key, std::string& out) const {
+        if (auto value = find(key)) out = scalar(*value, key);
+    }
+    void read(std::string_view key, std::uint64_t& out) const {
+        if (auto value = find(key)) {
+            std::string text = scalar(*value, key);
+            try {
+                std::size_t used = 0;
+                long long parsed = std::stoll(text, &used);
+                if (used != text.size() || parsed < 0) throw std::invalid_argument(text);
+                out = static_cast<std::uint64_t>(parsed);
+            } catch (const std::exception&) {
+                fail(*value, fmt::format("'{}' must be a non-negative integer, got '{}'",
+                                         path(key), text));
+            }
+        }
+    }
+    // A key whose value must be one of `choices`; returns the index of the chosen one.
+    std::size_t choose(std::string_view key, const std::vector<std::string_view>& choices,
+                       std::size_t current) const {
+        auto value = find(key);
+        if (!value) return current;
+        std::string text = scalar(*value, key);
+        for (std::size_t i = 0; i < choices.size(); ++i) {
+            if (choices[i] == text) return i;
+        }
+        fail(*value, fmt::format("'{}' must be one of {}, got '{}'", path(key),
+                                 fmt::join(choices, " | "), text));
+    }
+
+    [[noreturn]] void fail(const YAML::Node& at, const std::string& message) const {
+        const YAML::Mark mark = at.Mark();
+        throw ConfigError(fmt::format("{}:{}:{}: {}", origin_, mark.line + 1, mark.column + 1,
+                                      message));
+    }
+
+private:
+    [[nodiscard]] std::string path(std::string_view key) const {
+        return fmt::format("{}.{}", name_, key);
+    }
+    [[nodiscard]] std::optional<YAML::Node> find(std::string_view key) const {
+        if (!node_ || !node_.IsMap()) return std::nullopt;
+        YAML::Node value = node_[std::string(key)];
+        if (!value) return std::nullopt;
+        return value;
+    }
+    [[nodiscard]] std::string scalar(const YAML::Node& value, std::string_view key) const {
+        if (!value.IsScalar()) fail(value, fmt::format("'{}' must be a single value", path(key)));
+        return value.Scalar();
+    }
+    void check_key(const YAML::Node& key) const {
+        std::string text = key.Scalar();
+        for (auto allowed : allowed_) {
+            if (allowed == text) return;
+        }
+        std::string hint = ferry::broker::nearest_name(text, allowed_);
+        fail(key, fmt::format("unknown key '{}' in '{}'{}", text, name_,
+                              hint.empty() ? fmt::format("; valid keys: {}", fmt::join(allowed_, ", "))
+                                           : fmt::format("; did you mean '{}'?", hint)));
+    }
+
+    YAML::Node node_;                       // the section (may be undefined)
+    std::string origin_;                    // file name for messages
+    std::string name_;                      // section path for messages
+    std::vector<std::string_view> allowed_; // keys this section knows
+};
+
+InputConfig read_input(const Section& section) {
+    InputConfig input;
+    section.read("path", input.path);
+    section.read("type", input.type);
+    input.skip_invalid = section.choose("on_invalid", {"fail", "skip"}, 0) == 1;
+    return input;
+}
+
+OutputConfig read_output(const Section& section) {
+    OutputConfig output;
+    section.read("path", output.path);
+    output.order = section.choose("order", {"input", "completion"}, 0) == 0
+                       ? OutputOrder::input : OutputOrder::completion;
+    output.format = section.choose("format", {"jsonl", "msgpack"}, 0) == 0
+                        ? OutputFormat::jsonl : OutputFormat::msgpack;
+    return output;
+}
+
+ProducerConfig read_producer(const Section& section) {
+    ProducerConfig producer;
+    section.read("client", producer.client);
+    section.read("window", producer.window);
+    section.read("submit_batch", producer.submit_batch);
+    section.read("progress_interval_s", producer.progress_interval_s);
+    if (producer.window == 0 || producer.submit_batch == 0) {
+        throw ConfigError("producer.window and producer.submit_batch must be at least 1");
+    }
+    return producer;
+}
+
+WorkerPoolConfig read_pool(const YAML::Node& node, const std::string& origin, std::size_t index) {
+    Section section(node, origin, fmt::format("workers[{}]", index),
+                    {"handlers", "processes", "python", "max_jobs", "max_rss_mb", "prefetch",
+                     "heartbeat_ms", "log_level"});
+    WorkerPoolConfig pool;
+    section.read("handlers", pool.handlers);
+    section.read("processes", pool.processes);
+    section.read("python", pool.python);
+    section.read("max_jobs", pool.max_jobs);
+    section.read("max_rss_mb", pool.max_rss_mb);
+    section.read("prefetch", pool.prefetch);
+    section.read("heartbeat_ms", pool.heartbeat_ms);
+    section.read("log_level", pool.log_level);
+    if (pool.handlers.empty()) section.fail(node, fmt::format("workers[{}] needs 'handlers': a "
+                                                              "module name or a .py path", index));
+    if (pool.processes == 0) section.fail(node, fmt::format("workers[{}].processes must be >= 1", index));
+    return pool;
+}
+
+} // namespace
+
+PipelineConfig parse_pipeline_config(const std::string& yaml_text, const std::string& origin) {
+    YAML::Node root;
+    try {
+        root = YAML::Load(yaml_text);
+    } catch (const YAML::Exception& error) {
+        throw ConfigError(fmt::format("{}:{}:{}: not valid YAML: {}", origin, error.mark.line + 1,
+                                      error.mark.column + 1, error.msg));
+    }
+    Section top(root, origin, "(top level)",
+                {"broker", "job_types", "input", "output", "producer", "workers"});
+    PipelineConfig config;
+    config.source = origin;
+    config.input = read_input(Section(root["input"], origin, "input", {"path", "type", "on_invalid"}));
+    config.output = read_output(Section(root["output"], origin, "output", {"path", "order", "format"}));
+    config.producer = read_producer(Section(root["producer"], origin, "producer",
+                                            {"client", "window", "submit_batch", "progress_interval_s"}));
+    if (YAML::Node pools = root["workers"]; pools && !pools.IsNull()) {
+        if (!pools.IsSequence()) top.fail(pools, "'workers' must be a list of pools");
+        for (std::size_t i = 0; i < pools.size(); ++i) {
+            config.workers.push_back(read_pool(pools[i], origin, i));
+        }
+    }
+    return config;
+}
+
+namespace {
+
+// Paths in a config file are relative to that file, so a pipeline directory can move as a whole.
+void resolve_against(const std::filesystem::path& base, std::string& path) {
+    if (path.empty() || path == "-" || std::filesystem::path(path).is_absolute()) return;
+    path = (base / path).lexically_normal().string();
+}
+
+bool looks_like_path(const std::string& handlers) {
+    return handlers.find('/') != std::string::npos ||
+           (handlers.size() > 3 && handlers.ends_with(".py"));
+}
+
+} // namespace
+
+PipelineConfig load_pipeline_config(const std::string& path) {
+    std::ifstream file(path);
+    if (!file) {
+        throw ConfigError(fmt::format("cannot read config '{}': no such file or not readable", path));
+    }
+    std::stringstream text;
+    text << file.rdbuf();
+    PipelineConfig config = parse_pipeline_config(text.str(), path);
+    std::filesystem::path base = std::filesystem::absolute(path).parent_path();
+    resolve_against(base, config.input.path);
+    resolve_against(base, config.output.path);
+    for (auto& pool : config.workers) {
+        if (looks_like_path(pool.handlers)) resolve_against(base, pool.handlers);
+    }
+    return config;
+}
+
+} // namespace ferry::producer

@@ -1,0 +1,103 @@
+// The producer's whole run: input check, resume scan, submission loop, summary, exit code.
+#include "ferry/producer/producer_session.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+#include <fstream>
+
+#include "ferry/producer/producer.hpp"
+#include "ferry/producer/progress_display.hpp"
+#include "ferry/producer/resume_scan.hpp"
+
+namespace ferry::producer {
+namespace {
+
+constexpr std::size_t problems_shown = 20;
+
+// Checks a file input up front; returns its record count, or empty after reporting problems.
+std::optional<std::uint64_t> check_before_submitting(const std::string& path, bool skip_invalid,
+                                                     bool* failed) {
+    *failed = false;
+    if (path == "-") return std::nullopt; // stdin cannot be read twice
+    InputCheck check = check_input(path, problems_shown);
+    if (check.problems.empty() || skip_invalid) return check.records;
+    for (const auto& problem : check.problems) {
+        std::fprintf(stderr, "ferry: %s\n", problem.describe().c_str());
+    }
+    std::fprintf(stderr,
+                 "ferry: the input has invalid records; nothing was submitted. Fix them, or set "
+                 "input.on_invalid: skip to write them as failed jobs and run the rest.\n");
+    *failed = true;
+    return std::nullopt;
+}
+
+void write_summary_file(const std::string& path, const std::string& json) {
+    std::ofstream file(path);
+    file << json << '\n';
+    if (!file) throw std::runtime_error(fmt::format("cannot write summary '{}'", path));
+}
+
+ProducerOptions producer_options(const PipelineConfig& config, const std::string& endpoint) {
+    ProducerOptions options;
+    options.endpoint = endpoint;
+    options.client = config.producer.client;
+    options.job_type = config.input.type;
+    options.window = config.producer.window;
+    options.submit_batch = config.producer.submit_batch;
+    options.skip_invalid = config.input.skip_invalid;
+    return options;
+}
+
+} // namespace
+
+int run_producer_session(zmq::context_t& context, const PipelineConfig& config,
+                         const std::string& endpoint, const SessionArgs& args,
+                         const std::atomic<bool>& stop) {
+    const std::string input_path = args.input.value_or(config.input.path);
+    const std::string output_path = args.output.value_or(config.output.path);
+    if (input_path.empty()) {
+        std::fprintf(stderr, "ferry: no input: give --input PATH or set input.path in %s\n",
+                     config.source.c_str());
+        return exit_usage;
+    }
+    bool input_failed = false;
+    std::optional<std::uint64_t> total =
+        check_before_submitting(input_path, config.input.skip_invalid, &input_failed);
+    if (input_failed) return exit_usage;
+
+    ProducerOptions options = producer_options(config, endpoint);
+    if (args.resume) options.done_ids = scan_finished_ids(output_path, config.output.format);
+    InputReader input(input_path);
+    OutputWriter output(output_path, config.output.order, config.output.format, args.resume);
+    RunSummary summary;
+    Producer producer(context, std::move(options), input, output, summary);
+    ProgressDisplay progress(total, ProgressDisplay::stderr_is_terminal(),
+                             std::chrono::seconds(config.producer.progress_interval_s));
+
+    const auto started = std::chrono::steady_clock::now();
+    ProducerEnd end = producer.run(stop, [&](const ProgressSnapshot& s) { progress.show(s); });
+    progress.finish();
+    output.finish();
+    summary.set_wall_seconds(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+
+    std::string json = summary.to_json();
+    if (args.summary_json) write_summary_file(*args.summary_json, json);
+    if (args.json) {
+        std::printf("%s\n", json.c_str());
+    } else {
+        std::printf("%s", summary.to_text().c_str());
+    }
+    std::fflush(stdout);
+    if (end == ProducerEnd::interrupted) {
+        std::fprintf(stderr, "ferry: interrupted; %llu outcomes are in %s; rerun with --resume "
+                             "to finish the rest\n",
+                     static_cast<unsigned long long>(summary.jobs()), output_path.c_str());
+        return exit_interrupted;
+    }
+    return summary.failed() > 0 ? exit_failures : exit_ok;
+}
+
+} // namespace ferry::producer

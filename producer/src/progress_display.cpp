@@ -1,0 +1,50 @@
+// Progress line (terminal) or periodic log line (pipes, CI) for long runs.
+#include "ferry/producer/progress_display.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <cstdio>
+
+namespace ferry::producer {
+
+ProgressDisplay::ProgressDisplay(std::optional<std::uint64_t> total, bool terminal,
+                                 std::chrono::seconds log_interval)
+    : total_(total), terminal_(terminal), log_interval_(log_interval) {}
+
+bool ProgressDisplay::stderr_is_terminal() { return ::isatty(STDERR_FILENO) == 1; }
+
+std::string ProgressDisplay::line(const ProgressSnapshot& s) const {
+    double rate = s.elapsed_s > 0 ? double(s.done) / s.elapsed_s : 0;
+    std::string text = total_ ? fmt::format("{}/{} ({:.1f}%)", s.done, *total_,
+                                            *total_ > 0 ? 100.0 * double(s.done) / double(*total_) : 100.0)
+                              : fmt::format("{} done", s.done);
+    text += fmt::format("  {:.0f} jobs/s", rate);
+    if (total_ && rate > 0 && *total_ >= s.done) {
+        text += fmt::format("  ETA {:.0f} s", double(*total_ - s.done) / rate);
+    }
+    text += fmt::format("  failed {}", s.failed);
+    if (s.workers_alive) text += fmt::format("  workers {}", *s.workers_alive);
+    return text;
+}
+
+void ProgressDisplay::show(const ProgressSnapshot& snapshot) {
+    if (terminal_) {
+        std::fprintf(stderr, "\r\033[K%s", line(snapshot).c_str());
+        std::fflush(stderr);
+        drew_ = true;
+        return;
+    }
+    auto now = std::chrono::steady_clock::now();
+    if (now < next_log_) return;
+    next_log_ = now + log_interval_;
+    spdlog::info("progress: {}", line(snapshot));
+}
+
+void ProgressDisplay::finish() {
+    if (drew_) std::fputc('\n', stderr);
+    drew_ = false;
+}
+
+} // namespace ferry::producer
