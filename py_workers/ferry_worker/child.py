@@ -1,0 +1,127 @@
+"""Entry point of one worker process: die with the supervisor, load the model once, serve.
+
+Started by the pool as `python -m ferry_worker.child '<json settings>'`.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import json
+import logging
+import os
+import signal
+import socket
+import sys
+import threading
+import time
+from typing import Any, NoReturn, Optional
+
+from ferry_worker import exits
+from ferry_worker.handler import Handler, find_handlers, load_module
+from ferry_worker.session import Session, SessionConfig
+
+log = logging.getLogger("ferry_worker.child")
+_PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent(parent_pid: int) -> None:
+    """SIGKILL us when the supervisor dies (prctl), with a ppid watchdog as a fallback."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):
+        log.warning("prctl(PR_SET_PDEATHSIG) unavailable; relying on the parent watchdog")
+    if os.getppid() != parent_pid:
+        os._exit(exits.EXIT_ORPHANED)
+
+    def watch() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(0.5)
+        os._exit(exits.EXIT_ORPHANED)
+
+    threading.Thread(target=watch, name="ferry-parent-watchdog", daemon=True).start()
+
+
+class StatusPipe:
+    """One-line notes to the supervisor: R (set up), B <deadline> (busy), I (idle)."""
+
+    def __init__(self, fd: Optional[int]) -> None:
+        self._fd = fd
+        self._busy = False
+
+    def write(self, line: str) -> None:
+        if self._fd is None:
+            return
+        try:
+            os.write(self._fd, (line + "\n").encode())
+        except OSError:
+            self._fd = None  # the supervisor is gone; the watchdog will end us
+
+    def busy(self, deadline: float) -> None:
+        if deadline > 0:
+            self._busy = True
+            self.write(f"B {deadline:.3f}")
+        elif self._busy:
+            self._busy = False
+            self.write("I")
+
+
+def load_and_setup(spec: str, config: dict[str, Any]) -> list[Handler]:
+    """Imports the handler module and runs every handler's setup(config) once."""
+    handlers = find_handlers(load_module(spec))
+    for item in handlers:
+        item.setup(config)
+    return handlers
+
+
+def serve(settings: dict[str, Any]) -> int:
+    pid, host = os.getpid(), socket.gethostname()
+    worker = f"{host}:{pid}"
+    handler_config = dict(settings.get("handler_config") or {}, worker=worker,
+                          process_index=settings.get("index", 0))
+    try:
+        handlers = load_and_setup(settings["handlers"], handler_config)
+    except BaseException:  # noqa: BLE001 - any setup failure ends this process, logged
+        log.exception("handler setup failed in %s (--handlers %s); this process exits before "
+                      "announcing itself: fix the error above", worker, settings["handlers"])
+        return exits.EXIT_SETUP_FAILED
+    status = StatusPipe(settings.get("status_fd"))
+    status.write("R")
+    config = SessionConfig(
+        broker=settings["broker"], worker=worker, host=host, pid=pid,
+        heartbeat_ms=settings.get("heartbeat_ms", 1000), prefetch=settings.get("prefetch", 2),
+        max_jobs=settings.get("max_jobs", 0), max_rss_mb=settings.get("max_rss_mb", 0),
+    )
+    session = Session(config, handlers, on_busy=status.busy)
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda n, f: session.request_drain(f"signal {n}: draining"))
+    code = session.run()
+    if code != exits.EXIT_ABANDONED:
+        _teardown(handlers)
+    return code
+
+
+def _teardown(handlers: list[Handler]) -> None:
+    for item in handlers:
+        try:
+            item.teardown()
+        except Exception:  # noqa: BLE001
+            log.exception("teardown of the %r handler failed", item.job_type)
+
+
+def main(argv: list[str]) -> NoReturn:
+    settings = json.loads(argv[1])
+    die_with_parent(settings["parent_pid"])
+    logging.basicConfig(
+        level=settings.get("log_level", "INFO"),
+        format=f"%(asctime)s %(levelname)s [worker {os.getpid()}] %(name)s: %(message)s",
+    )
+    code = serve(settings)
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)  # the handler thread may be stuck in native code: do not join it
+
+
+if __name__ == "__main__":
+    main(sys.argv)

@@ -1,0 +1,104 @@
+"""`python3 -m ferry_worker`: parse the flags and run a worker pool."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from typing import Optional, Sequence
+
+from ferry_worker.errors import ConfigError
+from ferry_worker.handler import find_handlers, load_module
+from ferry_worker.pool import Pool, PoolConfig
+
+log = logging.getLogger("ferry_worker")
+
+_EPILOG = """\
+example:
+  python3 -m ferry_worker --broker tcp://127.0.0.1:5556 \\
+      --handlers ferry_worker.examples.echo --processes 4 --max-jobs 10000
+
+exit codes: 0 drained after SIGTERM/SIGINT, 2 bad flags or handlers, 1 internal error.
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python3 -m ferry_worker",
+        description="Serve a Ferry broker with a pool of Python worker processes running "
+                    "your handlers (each process loads the model once).",
+        epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add = parser.add_argument
+    add("--broker", required=True, metavar="ENDPOINT",
+        help="the broker's worker endpoint, e.g. tcp://10.0.0.5:5556 or ipc:///tmp/ferry.sock")
+    add("--handlers", required=True, metavar="MODULE_OR_PATH",
+        help="dotted module name (on PYTHONPATH) or path of a .py file defining the handlers")
+    add("--processes", type=_positive, default=1, metavar="N",
+        help="worker processes to run (default 1; about one per core for CPU models)")
+    add("--max-jobs", type=_non_negative, default=0, metavar="N",
+        help="recycle a process after N jobs, once its held jobs are answered (0: never)")
+    add("--max-rss-mb", type=_non_negative, default=0, metavar="N",
+        help="recycle a process whose resident memory exceeds N MiB (0: never)")
+    add("--prefetch", type=_positive, default=2, metavar="N",
+        help="credit per process = largest max_batch_size x N (default 2)")
+    add("--heartbeat-ms", type=_positive, default=1000, metavar="MS",
+        help="heartbeat interval this worker keeps (default 1000)")
+    add("--handler-config", default="{}", metavar="JSON",
+        help="JSON object passed to every handler's setup(config) (default {})")
+    add("--drain-timeout", type=float, default=30.0, metavar="S",
+        help="seconds processes may take to answer held jobs after SIGTERM (default 30)")
+    add("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"],
+        help="logging level (default INFO)")
+    return parser
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text} must be a whole number >= 1")
+    return value
+
+
+def _non_negative(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text} must be a whole number >= 0")
+    return value
+
+
+def config_from_args(args: argparse.Namespace) -> PoolConfig:
+    try:
+        handler_config = json.loads(args.handler_config)
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"--handler-config is not valid JSON: {exc}") from exc
+    if not isinstance(handler_config, dict):
+        raise ConfigError("--handler-config must be a JSON object, e.g. '{\"model\": \"x\"}'")
+    find_handlers(load_module(args.handlers))  # fail fast, in the supervisor, on a bad module
+    return PoolConfig(
+        broker=args.broker, handlers=args.handlers, processes=args.processes,
+        heartbeat_ms=args.heartbeat_ms, prefetch=args.prefetch, max_jobs=args.max_jobs,
+        max_rss_mb=args.max_rss_mb, log_level=args.log_level, handler_config=handler_config,
+        drain_timeout_s=args.drain_timeout,
+    )
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=args.log_level,
+                        format="%(asctime)s %(levelname)s [pool] %(name)s: %(message)s")
+    try:
+        config = config_from_args(args)
+    except ConfigError as exc:
+        log.error("%s", exc)
+        return 2
+    try:
+        return Pool(config).run()
+    except Exception:  # noqa: BLE001 - the one place an unexpected error becomes exit 1
+        log.exception("the worker pool failed")
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

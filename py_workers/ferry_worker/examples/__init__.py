@@ -1,0 +1,1 @@
+"""Example handlers: copy one to start your own."""

@@ -1,0 +1,137 @@
+"""The handler API: a class form for batched models and a function form for one-job handlers.
+
+    class Classify(ferry_worker.Handler):
+        job_type = "digits.classify"
+        max_batch_size = 64
+        def setup(self, config): ...          # once per process: load the model
+        def handle(self, jobs): ...           # list in, list of the same length and order out
+
+    @ferry_worker.handler("echo")
+    def echo(job):
+        return job.payload
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import inspect
+import os
+import sys
+from types import ModuleType
+from typing import Any, Callable, Iterable, Mapping, Optional
+
+from ferry_worker.errors import ConfigError
+from ferry_worker.job import Job
+
+
+class Handler:
+    """Base class of a batch handler; subclass it and set `job_type`.
+
+    `handle` returns one entry per job, in order: a result value (anything MessagePack can
+    encode), or a `JobError` / `Retry` instance to fail or retry only that job.
+    """
+
+    job_type: str = ""
+    max_batch_size: int = 1
+
+    def setup(self, config: Mapping[str, Any]) -> None:
+        """Called once per process before it announces itself: load the model here."""
+
+    def handle(self, jobs: list[Job]) -> list[Any]:
+        """Runs a batch of jobs (all of type `job_type`); returns a list of the same length."""
+        raise NotImplementedError(f"{type(self).__name__}.handle is not implemented")
+
+    def teardown(self) -> None:
+        """Called once when the process leaves cleanly (drain or recycle)."""
+
+
+class FunctionHandler(Handler):
+    """A handler made from a plain function of one job (see `handler`)."""
+
+    per_job = True  # the runner calls `fn` per job, so an exception fails only that job
+
+    def __init__(self, fn: Callable[[Job], Any], job_type: str, max_batch_size: int) -> None:
+        self.fn = fn
+        self.job_type = job_type
+        self.max_batch_size = max_batch_size
+        self.__doc__ = fn.__doc__
+
+    def handle(self, jobs: list[Job]) -> list[Any]:
+        return [self.fn(job) for job in jobs]
+
+    def __call__(self, job: Job) -> Any:
+        return self.fn(job)
+
+
+def handler(job_type: str, max_batch_size: int = 1) -> Callable[[Callable[[Job], Any]], FunctionHandler]:
+    """Decorator: serve `job_type` with a function that takes one Job and returns its result."""
+    if not job_type or not isinstance(job_type, str):
+        raise ConfigError(f"@handler needs a non-empty job type string, got {job_type!r}")
+
+    def wrap(fn: Callable[[Job], Any]) -> FunctionHandler:
+        return FunctionHandler(fn, job_type, max_batch_size)
+
+    return wrap
+
+
+def load_module(spec: str) -> ModuleType:
+    """Imports a module by dotted name, or a .py file by path."""
+    if spec.endswith(".py") or os.sep in spec:
+        path = os.path.abspath(spec)
+        if not os.path.isfile(path):
+            raise ConfigError(f"--handlers {spec}: no such file; give a module name or a .py path")
+        name = "ferry_handlers_" + os.path.splitext(os.path.basename(path))[0]
+        module_spec = importlib.util.spec_from_file_location(name, path)
+        assert module_spec is not None and module_spec.loader is not None
+        module = importlib.util.module_from_spec(module_spec)
+        sys.modules[name] = module
+        module_spec.loader.exec_module(module)
+        return module
+    try:
+        return importlib.import_module(spec)
+    except ModuleNotFoundError as exc:
+        raise ConfigError(
+            f"--handlers {spec}: cannot import it ({exc}); check the name or PYTHONPATH"
+        ) from exc
+
+
+def find_handlers(module: ModuleType) -> list[Handler]:
+    """Instances of every handler a module defines: Handler subclasses and @handler functions."""
+    found: dict[str, Handler] = {}
+    for name, value in vars(module).items():
+        instance = _as_handler(value)
+        if instance is None:
+            continue
+        previous = found.get(instance.job_type)
+        if previous is not None and type(previous) is not type(instance):
+            raise ConfigError(
+                f"{module.__name__}: two handlers serve job type {instance.job_type!r} "
+                f"({type(previous).__name__} and {name}); keep one"
+            )
+        found[instance.job_type] = instance
+    if not found:
+        raise ConfigError(
+            f"{module.__name__}: no handlers found; define a ferry_worker.Handler subclass "
+            "with a job_type, or decorate a function with @ferry_worker.handler(\"type\")"
+        )
+    _validate(found.values())
+    return list(found.values())
+
+
+def _as_handler(value: Any) -> Optional[Handler]:
+    if isinstance(value, FunctionHandler):
+        return value
+    if inspect.isclass(value) and issubclass(value, Handler) and value is not FunctionHandler:
+        if value.job_type:
+            return value()
+    return None
+
+
+def _validate(handlers: Iterable[Handler]) -> None:
+    for item in handlers:
+        size = item.max_batch_size
+        if not isinstance(size, int) or size < 1:
+            raise ConfigError(
+                f"handler for {item.job_type!r}: max_batch_size must be an int >= 1, got {size!r}"
+            )

@@ -1,0 +1,48 @@
+"""A job as a handler sees it: id, type, payload (decoded lazily, once), attempt."""
+
+from __future__ import annotations
+
+from typing import Any, Mapping, Optional
+
+import msgpack
+
+_UNSET: Any = object()
+
+
+class Job:
+    """One job of a batch. `payload` is decoded from MessagePack on first access only."""
+
+    __slots__ = ("id", "type", "attempt", "timeout_ms", "payload_bytes", "_payload")
+
+    def __init__(
+        self,
+        id: str,
+        type: str,
+        payload_bytes: bytes,
+        attempt: int = 1,
+        timeout_ms: Optional[int] = None,
+    ) -> None:
+        self.id = id
+        self.type = type
+        self.attempt = attempt
+        self.timeout_ms = timeout_ms
+        self.payload_bytes = payload_bytes
+        self._payload: Any = _UNSET
+
+    @classmethod
+    def from_wire(cls, record: Mapping[str, Any]) -> "Job":
+        """Builds a Job from a decoded JOBS record."""
+        return cls(
+            record["id"], record["type"], record["payload"], record["attempt"],
+            record.get("timeout_ms"),
+        )
+
+    @property
+    def payload(self) -> Any:
+        """The job's input, as the producer submitted it."""
+        if self._payload is _UNSET:
+            self._payload = msgpack.unpackb(self.payload_bytes, raw=False, strict_map_key=False)
+        return self._payload
+
+    def __repr__(self) -> str:
+        return f"Job(id={self.id!r}, type={self.type!r}, attempt={self.attempt})"

@@ -1,0 +1,75 @@
+"""The worker's connection to the broker: one DEALER, re-created on every reconnect.
+
+ZMQ_IMMEDIATE keeps messages out of zmq's queue while no broker is connected, so a send
+either reaches a live connection or fails and the caller keeps the message for later.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any, Mapping, Optional
+
+import zmq
+
+from ferry_worker.codec import pack_frames
+from ferry_worker.protocol import Command
+
+log = logging.getLogger("ferry_worker.link")
+
+
+class BrokerLink:
+    """A DEALER to the broker with the timing state liveness needs."""
+
+    def __init__(self, context: zmq.Context, endpoint: str, backoff_min_ms: int, backoff_max_ms: int):
+        self.context = context
+        self.endpoint = endpoint
+        self.socket: Optional[zmq.Socket] = None
+        self.last_sent = 0.0
+        self.last_recv = 0.0
+        self.retry_at = 0.0
+        self._backoff_min = backoff_min_ms / 1000.0
+        self._backoff_max = backoff_max_ms / 1000.0
+        self._backoff = self._backoff_min
+
+    def open(self) -> zmq.Socket:
+        """A fresh DEALER connected to the broker; liveness timers restart now."""
+        sock = self.context.socket(zmq.DEALER)
+        sock.setsockopt(zmq.IMMEDIATE, 1)
+        sock.setsockopt(zmq.LINGER, 0)
+        sock.connect(self.endpoint)
+        self.socket = sock
+        self.last_recv = self.last_sent = time.monotonic()
+        return sock
+
+    def close(self, reason: str) -> None:
+        """Drops the socket and schedules the next attempt with exponential backoff."""
+        if self.socket is not None:
+            self.socket.close(linger=0)
+            self.socket = None
+        self.retry_at = time.monotonic() + self._backoff
+        log.warning("broker %s: %s; reconnecting in %.0f ms", self.endpoint, reason,
+                    self._backoff * 1000)
+        self._backoff = min(self._backoff * 2, self._backoff_max)
+
+    def welcomed(self) -> None:
+        self._backoff = self._backoff_min
+
+    def send(self, command: Command, body: Mapping[str, Any]) -> bool:
+        """Sends without blocking; False when no broker connection can take it now."""
+        if self.socket is None:
+            return False
+        try:
+            self.socket.send_multipart(pack_frames(command, body), flags=zmq.NOBLOCK, copy=False)
+        except zmq.Again:
+            return False
+        self.last_sent = time.monotonic()
+        return True
+
+    def goodbye(self, reason: str, linger_ms: int) -> None:
+        """Sends DISCONNECT and closes, giving zmq `linger_ms` to deliver what is queued."""
+        if self.socket is None:
+            return
+        self.send(Command.DISCONNECT, {"reason": reason})
+        self.socket.close(linger=linger_ms)
+        self.socket = None

@@ -1,0 +1,306 @@
+"""A worker process's session with the broker: READY, jobs in, results out, liveness.
+
+The session thread owns the socket; the handler runs on the Runner's thread, so heartbeats
+keep flowing while a model computes for minutes. Results wait in `_outbox` until a connected
+broker takes them, so results computed while the broker is away are sent after reconnect.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from dataclasses import dataclass
+from typing import Any, Callable, Optional
+
+import zmq
+
+from ferry_worker import exits
+from ferry_worker.codec import Message, decode
+from ferry_worker.errors import DecodeError
+from ferry_worker.handler import Handler
+from ferry_worker.job import Job
+from ferry_worker.link import BrokerLink
+from ferry_worker.protocol import MAX_BATCH, Command, ErrorCode
+from ferry_worker.runner import Result, Runner, error_result
+
+log = logging.getLogger("ferry_worker.session")
+
+
+@dataclass(frozen=True)
+class SessionConfig:
+    """What one worker process needs to serve the broker."""
+
+    broker: str  # endpoint, e.g. tcp://127.0.0.1:5556
+    worker: str  # READY name, host:pid
+    host: str
+    pid: int
+    heartbeat_ms: int = 1000  # the interval this worker keeps
+    prefetch: int = 2  # credit = largest max_batch_size x prefetch
+    max_jobs: int = 0  # recycle after this many jobs (0: never)
+    max_rss_mb: int = 0  # recycle above this resident size (0: never)
+    timeout_grace_ms: int = 250  # a handler past timeout_ms + grace is abandoned
+    backoff_min_ms: int = 100
+    backoff_max_ms: int = 5000
+    linger_ms: int = 2000  # how long a leaving process waits to deliver its last messages
+
+
+class Session:
+    """Serves jobs until drained, recycled or abandoned; `run` returns the exit code."""
+
+    def __init__(self, config: SessionConfig, handlers: list[Handler],
+                 on_busy: Callable[[float], None] = lambda deadline: None) -> None:
+        self.config = config
+        self._handlers = {h.job_type: h for h in handlers}
+        self._credit = max(h.max_batch_size for h in handlers) * config.prefetch
+        self._held: dict[str, Job] = {}
+        self._outbox: list[Result] = []
+        self._announced = False
+        self._dead_after = config.heartbeat_ms * 3 / 1000.0
+        self._jobs_done = 0
+        self._drain: Optional[tuple[str, int]] = None  # (reason, exit code) once leaving
+        self._exit: Optional[int] = None
+        self._on_busy = on_busy
+        self._wake_r, self._wake_w = os.pipe()
+        os.set_blocking(self._wake_r, False)
+        os.set_blocking(self._wake_w, False)
+        self._context = zmq.Context.instance()
+        self._link = BrokerLink(self._context, config.broker, config.backoff_min_ms,
+                                config.backoff_max_ms)
+        self._poll: Optional[zmq.Poller] = None
+        self._polled: Optional[zmq.Socket] = None
+        self._runner = Runner(self._handlers, config.worker, self._wake, self._batch_started)
+
+    def request_drain(self, reason: str, code: int = exits.EXIT_DRAINED) -> None:
+        """Answer what is held, take nothing more, then leave (safe from a signal handler)."""
+        if self._drain is None:
+            self._drain = (reason, code)
+
+    def run(self) -> int:
+        self._runner.start()
+        self._link.open()
+        while self._exit is None:
+            self._step()
+        return self._exit
+
+    def _step(self) -> None:
+        events = dict(self._poller().poll(self._poll_ms()))
+        if self._link.socket is not None and self._link.socket in events:
+            self._receive_all()
+        if self._wake_r in events:
+            self._drain_wake()
+        self._collect()
+        self._check_running()
+        self._maintain_link()
+        self._flush()
+        self._maybe_leave()
+
+    def _poller(self) -> zmq.Poller:
+        """The poller for the current socket, rebuilt only when the socket changes."""
+        if self._polled is not self._link.socket or self._poll is None:
+            self._poll = zmq.Poller()
+            self._poll.register(self._wake_r, zmq.POLLIN)
+            if self._link.socket is not None:
+                self._poll.register(self._link.socket, zmq.POLLIN)
+            self._polled = self._link.socket
+        return self._poll
+
+    def _poll_ms(self) -> int:
+        return max(5, min(self.config.heartbeat_ms // 2, 100))
+
+    # ---- receiving ------------------------------------------------------------------------
+
+    def _receive_all(self) -> None:
+        sock = self._link.socket
+        while sock is not None and self._link.socket is sock:
+            try:
+                frames = sock.recv_multipart(flags=zmq.NOBLOCK)
+            except zmq.Again:
+                return
+            self._link.last_recv = time.monotonic()
+            try:
+                message = decode(frames)
+            except DecodeError as exc:
+                log.warning("dropped a malformed message from the broker: %s", exc)
+                continue
+            self._dispatch(message)
+
+    def _dispatch(self, message: Message) -> None:
+        command, body = message.command, message.body
+        if command is Command.JOBS:
+            self._accept_jobs([Job.from_wire(record) for record in body["jobs"]])
+        elif command is Command.WELCOME:
+            self._dead_after = body["heartbeat_ms"] * max(1, body["liveness"]) / 1000.0
+            self._link.welcomed()
+            log.info("registered with broker %s as %s", body["broker"], self.config.worker)
+        elif command is Command.CANCEL:
+            self._cancel(set(body["ids"]), body["code"])
+        elif command is Command.DISCONNECT:
+            self._reconnect(f"broker asked us to reconnect ({body.get('reason', 'no reason')})")
+        elif command is Command.ERROR:
+            log.error("broker reported %s: %s", body["code"], body["message"])
+        elif command is not Command.HEARTBEAT:
+            log.warning("ignored %s: not a broker-to-worker command", command.name)
+
+    def _accept_jobs(self, jobs: list[Job]) -> None:
+        if self._drain is not None:
+            log.info("leaving: %d new jobs left for the broker to re-queue", len(jobs))
+            return
+        fresh = [job for job in jobs if job.id not in self._held]
+        for job in fresh:
+            self._held[job.id] = job
+        by_type: dict[str, list[Job]] = {}
+        for job in fresh:
+            by_type.setdefault(job.type, []).append(job)
+        for job_type, group in by_type.items():
+            handler = self._handlers.get(job_type)
+            size = handler.max_batch_size if handler else len(group)
+            for start in range(0, len(group), size):
+                self._runner.submit(group[start:start + size])
+
+    def _cancel(self, ids: set[str], code: str) -> None:
+        for job in self._runner.take_queued(ids):
+            self._answer(error_result(job.id, code, f"cancelled by the broker ({code})",
+                                      self.config.worker))
+        running, _ = self._runner.running()
+        if running and any(job.id in ids for job in running):
+            self._abandon(running, ids, code, "the broker cancelled a running job")
+
+    # ---- results --------------------------------------------------------------------------
+
+    def _wake(self) -> None:
+        try:
+            os.write(self._wake_w, b"x")
+        except BlockingIOError:
+            pass  # the pipe is full, so the session is already awake
+
+    def _batch_started(self, batch: list[Job]) -> None:
+        limits = [job.timeout_ms for job in batch if job.timeout_ms]
+        if limits:
+            self._on_busy(time.monotonic() + min(limits) / 1000.0)
+
+    def _drain_wake(self) -> None:
+        try:
+            while os.read(self._wake_r, 4096):
+                pass
+        except BlockingIOError:
+            pass
+
+    def _collect(self) -> None:
+        done = self._runner.take_done()
+        if not done:
+            return
+        for result in done:
+            self._answer(result)
+        self._jobs_done += len(done)
+        self._on_busy(0.0)
+        self._check_recycle()
+
+    def _answer(self, result: Result) -> None:
+        self._held.pop(result["id"], None)
+        self._outbox.append(result)
+
+    def _check_recycle(self) -> None:
+        cfg = self.config
+        if cfg.max_jobs and self._jobs_done >= cfg.max_jobs:
+            self.request_drain(f"recycling after {self._jobs_done} jobs", exits.EXIT_RECYCLE)
+        elif cfg.max_rss_mb:
+            rss = rss_mb(os.getpid())
+            if rss is not None and rss > cfg.max_rss_mb:
+                self.request_drain(f"recycling at {rss} MB RSS (limit {cfg.max_rss_mb})",
+                                   exits.EXIT_RECYCLE)
+
+    def _flush(self) -> None:
+        while self._exit is None and self._outbox and self._announced:
+            chunk = self._outbox[:MAX_BATCH]
+            body: dict[str, Any] = {"results": chunk}
+            if self._drain is not None:
+                body["credit"] = 0
+            if not self._link.send(Command.RESULTS, body):
+                return
+            del self._outbox[:len(chunk)]
+
+    # ---- timeouts, leaving ----------------------------------------------------------------
+
+    def _check_running(self) -> None:
+        running, started = self._runner.running()
+        if not running:
+            return
+        limits = [job.timeout_ms for job in running if job.timeout_ms]
+        if not limits:
+            return
+        elapsed_ms = (time.monotonic() - started) * 1000.0
+        if elapsed_ms > min(limits) + self.config.timeout_grace_ms:
+            late = {job.id for job in running if job.timeout_ms and elapsed_ms > job.timeout_ms}
+            self._abandon(running, late, ErrorCode.TIMEOUT.value,
+                          f"handler still running after {elapsed_ms:.0f} ms")
+
+    def _abandon(self, running: list[Job], ids: set[str], code: str, why: str) -> None:
+        """Answers every held job, then leaves: the handler thread cannot be stopped."""
+        log.error("%s; answering held jobs and exiting so the supervisor restarts us", why)
+        self._collect()
+        worker = self.config.worker
+        for job in running:
+            if job.id in ids:
+                self._answer(error_result(job.id, code, why, worker))
+            else:
+                self._answer(error_result(job.id, ErrorCode.WORKER_LOST.value,
+                                          f"abandoned with its batch: {why}", worker))
+        for job in self._runner.take_queued():
+            self._answer(error_result(job.id, ErrorCode.UNAVAILABLE.value,
+                                      f"not started; the process is exiting: {why}", worker))
+        self._drain = (why, exits.EXIT_ABANDONED)
+        self._flush()
+        self._leave(why, exits.EXIT_ABANDONED)
+
+    def _maybe_leave(self) -> None:
+        if self._drain is None or self._exit is not None or self._outbox:
+            return
+        if self._runner.idle():
+            self._leave(*self._drain)
+
+    def _leave(self, reason: str, code: int) -> None:
+        self._runner.stop()
+        self._link.goodbye(reason, self.config.linger_ms)
+        log.info("left the broker: %s", reason)
+        self._exit = code
+
+    # ---- liveness -------------------------------------------------------------------------
+
+    def _maintain_link(self) -> None:
+        now = time.monotonic()
+        link = self._link
+        if self._exit is not None:
+            return
+        if link.socket is None:
+            if now >= link.retry_at:
+                link.open()
+                self._announced = False
+            return
+        if not self._announced:
+            self._announced = link.send(Command.READY, self._ready_body())
+        elif now - link.last_sent >= self.config.heartbeat_ms / 1000.0:
+            link.send(Command.HEARTBEAT, {})
+        if now - link.last_recv > self._dead_after:
+            self._reconnect(f"silent for {self._dead_after * 1000:.0f} ms")
+
+    def _reconnect(self, reason: str) -> None:
+        self._link.close(reason)
+        self._announced = False
+
+    def _ready_body(self) -> dict[str, Any]:
+        cfg = self.config
+        types = [{"type": h.job_type, "max_batch": h.max_batch_size} for h in self._handlers.values()]
+        credit = 0 if self._drain else max(0, self._credit - len(self._held))
+        return {"worker": cfg.worker, "host": cfg.host, "pid": cfg.pid, "types": types,
+                "credit": credit, "heartbeat_ms": cfg.heartbeat_ms}
+
+
+def rss_mb(pid: int) -> Optional[int]:
+    """Resident set size of `pid` in MiB, or None when it cannot be read."""
+    try:
+        with open(f"/proc/{pid}/statm", "rb") as statm:
+            pages = int(statm.read().split()[1])
+    except (OSError, ValueError, IndexError):
+        return None
+    return pages * os.sysconf("SC_PAGE_SIZE") // (1024 * 1024)

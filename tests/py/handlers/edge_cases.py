@@ -1,0 +1,85 @@
+"""One tiny handler per edge case the worker runtime must survive."""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import time
+from typing import Any
+
+import ferry_worker
+from ferry_worker import Job, JobError, Retry
+
+_leak: list[bytes] = []
+
+
+@ferry_worker.handler("echo")
+def echo(job: Job) -> Any:
+    return job.payload
+
+
+@ferry_worker.handler("raises")
+def raises(job: Job) -> Any:
+    raise ValueError(f"bad input {job.payload!r}")
+
+
+@ferry_worker.handler("retry")
+def retry(job: Job) -> Any:
+    raise Retry(250)
+
+
+class PerJobError(ferry_worker.Handler):
+    job_type = "per_job_error"
+    max_batch_size = 8
+
+    def handle(self, jobs: list[Job]) -> list[Any]:
+        return [JobError("INVALID_ARGUMENT", "odd") if j.payload % 2 else j.payload for j in jobs]
+
+
+class WrongLength(ferry_worker.Handler):
+    job_type = "wrong_length"
+    max_batch_size = 8
+
+    def handle(self, jobs: list[Job]) -> list[Any]:
+        return [1]
+
+
+class BatchRaises(ferry_worker.Handler):
+    job_type = "batch_raises"
+    max_batch_size = 8
+
+    def handle(self, jobs: list[Job]) -> list[Any]:
+        raise RuntimeError("model exploded")
+
+
+@ferry_worker.handler("slow")
+def slow(job: Job) -> Any:
+    time.sleep(float(job.payload))
+    return "done"
+
+
+@ferry_worker.handler("exit")
+def hard_exit(job: Job) -> Any:
+    os._exit(int(job.payload))
+
+
+@ferry_worker.handler("segv")
+def segfault(job: Job) -> Any:
+    ctypes.string_at(0)
+
+
+@ferry_worker.handler("hang")
+def hang(job: Job) -> Any:
+    while True:
+        time.sleep(1)
+
+
+@ferry_worker.handler("leak")
+def leak(job: Job) -> Any:
+    _leak.append(b"x" * (int(job.payload) * 1024 * 1024))
+    return len(_leak)
+
+
+@ferry_worker.handler("pid")
+def pid(job: Job) -> Any:
+    return os.getpid()
