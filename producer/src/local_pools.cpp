@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <chrono>
 #include <csignal>
 #include <cstdlib>
@@ -18,13 +19,18 @@
 namespace ferry::producer {
 namespace {
 
+std::string upper(std::string text) {
+    for (char& c : text) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    return text;
+}
+
 std::vector<std::string> pool_argv(const std::string& python, const WorkerPoolConfig& pool,
                                    const std::string& endpoint) {
     std::vector<std::string> argv = {python, "-m", "ferry_worker", "--broker", endpoint,
                                      "--handlers", pool.handlers, "--processes",
                                      std::to_string(pool.processes), "--prefetch",
                                      std::to_string(pool.prefetch), "--heartbeat-ms",
-                                     std::to_string(pool.heartbeat_ms), "--log-level", pool.log_level};
+                                     std::to_string(pool.heartbeat_ms), "--log-level", upper(pool.log_level)};
     if (pool.max_jobs > 0) {
         argv.insert(argv.end(), {"--max-jobs", std::to_string(pool.max_jobs)});
     }
