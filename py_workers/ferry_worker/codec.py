@@ -11,6 +11,7 @@ from typing import Any, Mapping, Sequence, Union
 
 import msgpack
 
+from ferry_worker.bounds import declares_too_much
 from ferry_worker.errors import DecodeError
 from ferry_worker.protocol import (
     COMMAND_FIELDS,
@@ -110,7 +111,7 @@ def _unpack(frame: Frame) -> Any:
     except msgpack.StackError as exc:
         raise DecodeError(_E.TOO_LARGE, "body nests deeper than the unpacker allows") from exc
     except ValueError as exc:
-        if "exceeds max_" in str(exc):
+        if "exceeds max_" in str(exc) or declares_too_much(bytes(frame)):
             raise DecodeError(_E.TOO_LARGE, f"body: {exc}") from exc
         raise DecodeError(_E.MALFORMED, f"body is not one MessagePack value: {exc}") from exc
     except Exception as exc:  # noqa: BLE001 - any unpacker failure is bad bytes, never a crash
@@ -121,13 +122,15 @@ def _check_record(
     value: dict[Any, Any], fields: Sequence[Field], where: str, depth: int
 ) -> dict[str, Any]:
     out: dict[str, Any] = {}
+    missing = ""
     for field in fields:
         item = value.get(field.name)
         if item is None:
-            if field.required:
-                raise DecodeError(_E.MISSING_FIELD, f"{where}: required field '{field.name}' is absent")
+            missing = missing or (field.name if field.required else "")
             continue
         out[field.name] = _check_value(item, field.type, f"{where}.{field.name}", depth + 1)
+    if missing:  # reported after wrong types, as the vectors order them
+        raise DecodeError(_E.MISSING_FIELD, f"{where}: required field '{missing}' is absent")
     if len(value) > len(out):
         _check_extra_keys(value, out, where, depth)
     return out
@@ -143,7 +146,7 @@ def _check_extra_keys(value: dict[Any, Any], known: dict[str, Any], where: str, 
 
 
 def _check_depth(value: Any, depth: int, where: str) -> None:
-    if depth > MAX_DEPTH:
+    if depth > MAX_DEPTH and type(value) in (dict, list):
         raise DecodeError(_E.TOO_LARGE, f"{where}: nesting deeper than {MAX_DEPTH}")
     if type(value) is dict:
         for item in value.values():
