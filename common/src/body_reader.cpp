@@ -35,7 +35,7 @@ std::string_view type_name(const msgpack::object& o) {
     switch (o.type) {
     case object_type::NIL: return "nil";
     case object_type::BOOLEAN: return "bool";
-    case object_type::POSITIVE_INTEGER: return "uint";
+    case object_type::POSITIVE_INTEGER: return "int";
     case object_type::NEGATIVE_INTEGER: return "int";
     case object_type::FLOAT32: case object_type::FLOAT64: return "float";
     case object_type::STR: return "str";
