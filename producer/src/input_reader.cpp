@@ -30,7 +30,7 @@ InputReader::InputReader(std::string path) : path_(std::move(path)) {
     }
     file_ = std::make_unique<std::ifstream>(path_, std::ios::binary);
     if (!*file_) {
-        throw std::runtime_error(fmt::format(
+        throw InputError(fmt::format(
             "cannot read input '{}': no such file or not readable; check --input or input.path",
             path_));
     }

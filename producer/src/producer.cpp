@@ -83,7 +83,7 @@ void Producer::fill_window() {
 
 void Producer::take_item(InputItem item) {
     if (auto* problem = std::get_if<InputProblem>(&item)) {
-        if (!options_.skip_invalid) throw std::runtime_error(problem->describe());
+        if (!options_.skip_invalid) throw InputError(problem->describe());
         spdlog::warn("skipping invalid record: {}", problem->describe());
         JobOutcome outcome;
         outcome.index = problem->index;

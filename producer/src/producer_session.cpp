@@ -54,7 +54,8 @@ ProducerOptions producer_options(const PipelineConfig& config, const std::string
 
 int run_producer_session(zmq::context_t& context, const PipelineConfig& config,
                          const std::string& endpoint, const SessionArgs& args,
-                         const std::atomic<bool>& stop) {
+                         const std::atomic<bool>& stop,
+                         const std::function<void()>& health_check) {
     const std::string input_path = args.input.value_or(config.input.path);
     const std::string output_path = args.output.value_or(config.output.path);
     if (input_path.empty()) {
@@ -77,7 +78,10 @@ int run_producer_session(zmq::context_t& context, const PipelineConfig& config,
                              std::chrono::seconds(config.producer.progress_interval_s));
 
     const auto started = std::chrono::steady_clock::now();
-    ProducerEnd end = producer.run(stop, [&](const ProgressSnapshot& s) { progress.show(s); });
+    ProducerEnd end = producer.run(stop, [&](const ProgressSnapshot& s) {
+        progress.show(s);
+        if (health_check) health_check();
+    });
     progress.finish();
     output.finish();
     summary.set_wall_seconds(

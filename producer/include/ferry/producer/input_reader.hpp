@@ -8,12 +8,20 @@
 #include <fstream>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <unordered_map>
 #include <variant>
 #include <vector>
 
 namespace ferry::producer {
+
+// The input cannot be used at all (unreadable path, or a bad record with on_invalid: fail on a
+// stream that could not be checked beforehand): a usage error, exit code 2.
+class InputError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
 
 // One job read from the input.
 struct InputRecord {
@@ -40,7 +48,7 @@ using InputItem = std::variant<InputRecord, InputProblem>;
 // reader goes on, so the caller chooses between failing and skipping.
 class InputReader {
 public:
-    // Opens `path`; throws std::runtime_error naming the path when it cannot be read.
+    // Opens `path`; throws InputError naming the path when it cannot be read.
     explicit InputReader(std::string path);
 
     // The next record or problem; empty at the end of the input.

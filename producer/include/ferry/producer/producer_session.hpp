@@ -4,6 +4,7 @@
 #include <zmq.hpp>
 
 #include <atomic>
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -30,9 +31,11 @@ struct SessionArgs {
 };
 
 // Runs the producer against `endpoint` and returns the exit code. Input problems (with
-// on_invalid: fail) are reported on stderr before anything is submitted.
+// on_invalid: fail) are reported on stderr before anything is submitted. `health_check` runs
+// about once a second and may throw to abort the run (e.g. every local worker pool died).
 [[nodiscard]] int run_producer_session(zmq::context_t& context, const PipelineConfig& config,
                                        const std::string& endpoint, const SessionArgs& args,
-                                       const std::atomic<bool>& stop);
+                                       const std::atomic<bool>& stop,
+                                       const std::function<void()>& health_check = {});
 
 } // namespace ferry::producer

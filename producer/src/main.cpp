@@ -1,0 +1,73 @@
+// `ferry`: the one executable — run, submit, broker, status.
+#include <CLI/CLI.hpp>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+
+#include "ferry/broker/broker_config.hpp"
+#include "ferry/producer/cli_commands.hpp"
+#include "ferry/producer/input_reader.hpp"
+
+namespace {
+
+std::atomic<bool> stop_requested{false};
+
+extern "C" void request_stop(int /*signal*/) { stop_requested.store(true); }
+
+void install_signal_handlers() {
+    struct sigaction action {};
+    action.sa_handler = request_stop;
+    sigemptyset(&action.sa_mask);
+    sigaction(SIGINT, &action, nullptr);
+    sigaction(SIGTERM, &action, nullptr);
+    std::signal(SIGPIPE, SIG_IGN);
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app{"Ferry: batch jobs from a native core to Python AI workers over ZeroMQ"};
+    app.require_subcommand(1);
+    std::string log_level = "info";
+    app.add_option("--log-level", log_level, "trace, debug, info, warn, error")
+        ->capture_default_str();
+
+    ferry::producer::PipelineArgs run_args;
+    ferry::producer::add_run_flags(*app.add_subcommand("run", "run a whole pipeline on this "
+                                                              "machine"), run_args);
+    ferry::producer::PipelineArgs submit_args;
+    ferry::producer::add_submit_flags(*app.add_subcommand("submit", "submit an input to a "
+                                                                    "running broker"), submit_args);
+    // `broker` and `status` subcommands are registered here too (see broker/).
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& error) {
+        int code = app.exit(error);
+        return code == 0 ? 0 : 2;
+    }
+    spdlog::set_level(spdlog::level::from_str(log_level));
+    spdlog::set_default_logger(spdlog::stderr_color_mt("ferry"));
+    spdlog::set_level(spdlog::level::from_str(log_level));
+    install_signal_handlers();
+
+    try {
+        if (app.got_subcommand("run")) return ferry::producer::run_command(run_args, stop_requested);
+        if (app.got_subcommand("submit")) {
+            return ferry::producer::submit_command(submit_args, stop_requested);
+        }
+    } catch (const ferry::producer::InputError& error) {
+        std::fprintf(stderr, "ferry: %s\n", error.what());
+        return 2;
+    } catch (const ferry::broker::ConfigError& error) {
+        std::fprintf(stderr, "ferry: %s\n", error.what());
+        return 2;
+    } catch (const std::exception& error) {
+        std::fprintf(stderr, "ferry: %s\n", error.what());
+        return 1;
+    }
+    return 2;
+}
