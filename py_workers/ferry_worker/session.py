@@ -262,6 +262,7 @@ class Session:
     def _leave(self, reason: str, code: int) -> None:
         self._runner.stop()
         self._link.goodbye(reason, self.config.linger_ms)
+        self._context.destroy(linger=self.config.linger_ms)  # waits for delivery, bounded
         log.info("left the broker: %s", reason)
         self._exit = code
 

@@ -62,6 +62,7 @@ class PoolProcess:
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGKILL)
         self.proc.wait(timeout=10)
+        print(f"---- output of worker pool {self.proc.pid} ----\n{self.output()}")
         for pid in self.worker_pids:
             if not wait_dead(pid):
                 os.kill(pid, signal.SIGKILL)
