@@ -1,7 +1,7 @@
 // Encoder of message bodies on msgpack-c's packer; key names come from the fields.hpp tables.
 #include "body_writer.hpp"
 
-#include <cassert>
+#include <bit>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -43,7 +43,7 @@ public:
     }
     void value(std::uint64_t v) { packer_.pack_uint64(v); }
     void value(std::int64_t v) { packer_.pack_int64(v); }
-    void value(double v) { packer_.pack_double(v); }
+    void value(double v);
     void value(bool v) { v ? packer_.pack_true() : packer_.pack_false(); }
     void value(const Error& e);
     void value(const JobTypeCapacity& t);
@@ -94,6 +94,15 @@ private:
     StringSink sink_;
     msgpack::packer<StringSink> packer_;
 };
+
+// Always float 64 (0xcb). Why not packer::pack_double: msgpack-c 4.x writes integral doubles
+// such as 2.0 as ints, which a decoder of a `float` field must refuse as WRONG_TYPE.
+void Writer::value(double v) {
+    const auto bits = std::bit_cast<std::uint64_t>(v);
+    char bytes[9] = {static_cast<char>(0xcb)};
+    for (int i = 0; i < 8; ++i) bytes[1 + i] = static_cast<char>(bits >> (56 - 8 * i));
+    sink_.write(bytes, sizeof bytes);
+}
 
 void Writer::value(const Error& e) {
     const auto f = fields_of(Record::error);

@@ -104,6 +104,7 @@ CANONICAL = [
     valid("jobs_empty", "JOBS", {"jobs": []}),
     valid("results", "RESULTS", {"results": [
         {"id": "job-1", "ok": True, "result": mp([7, 0.25]), "ms": 3.75},
+        {"id": "job-4", "ok": True, "result": mp(None), "ms": 2.0},
         {"id": "job-2", "ok": False, "error": FULL_ERROR}], "credit": 2}),
     valid("results_minimal", "RESULTS", {"results": [{"id": "job-3", "ok": True}]}),
     valid("heartbeat", "HEARTBEAT", {}),
@@ -130,7 +131,7 @@ CANONICAL = [
          "worker": "host-a:4242"},
         {"id": "job-2", "ok": False, "error": FULL_ERROR, "attempts": 3,
          "causes": [MIN_ERROR, FULL_ERROR], "ms": 0.1}]}),
-    valid("outcomes_minimal", "OUTCOMES", {"outcomes": [{"id": "x", "ok": False,
+    valid("outcomes_minimal", "OUTCOMES", {"outcomes": [{"id": "x", "ok": False, "ms": -0.0,
                                                          "attempts": 0}]}),
     valid("status", "STATUS", {}),
     valid("status_reply", "STATUS_REPLY", {"status": STATUS}),
