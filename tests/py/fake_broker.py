@@ -22,12 +22,25 @@ class FakeBroker:
         self.socket = self.context.socket(zmq.ROUTER)
         self.socket.setsockopt(zmq.ROUTER_MANDATORY, 1)
         self.socket.setsockopt(zmq.LINGER, 0)
-        self.socket.bind(endpoint or "tcp://127.0.0.1:*")
+        self._bind(endpoint or "tcp://127.0.0.1:*")
         self.endpoint: str = self.socket.getsockopt_string(zmq.LAST_ENDPOINT)
         self.seen: list[tuple[bytes, Message]] = []  # every message received, in order
 
-    def close(self) -> None:
-        self.socket.close(linger=0)
+    def _bind(self, endpoint: str, timeout: float = 5.0) -> None:
+        """Binds, waiting while a just-closed broker on the same port still lingers."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                self.socket.bind(endpoint)
+                return
+            except zmq.ZMQError as exc:
+                if exc.errno != zmq.EADDRINUSE or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.02)
+
+    def close(self, linger_ms: int = 0) -> None:
+        """Closes the ROUTER; with `linger_ms`, zmq first delivers what was sent."""
+        self.socket.close(linger=linger_ms)
 
     def recv(self, timeout: float) -> Optional[tuple[bytes, Message]]:
         """The next message, or None after `timeout` seconds."""

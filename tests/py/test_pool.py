@@ -1,0 +1,103 @@
+"""The pool supervisor: crashes reported and replaced, hangs killed, leaks recycled, drains."""
+
+from __future__ import annotations
+
+import signal
+
+from ferry_worker.protocol import Command
+
+
+def serve_one(broker, start_pool, *args: str):
+    pool = start_pool("edge_cases.py", *args)
+    identity, ready = broker.handshake(liveness=50)
+    pool.note(ready)
+    return pool, identity, ready
+
+
+def test_the_pool_starts_the_requested_number_of_processes(broker, start_pool) -> None:
+    pool = start_pool("edge_cases.py", processes=2)
+    pids = {pool.note(broker.handshake(liveness=50)[1])["pid"] for _ in range(2)}
+    assert len(pids) == 2
+
+
+def test_a_process_that_calls_os_exit_is_reported_in_exited_and_replaced(broker, start_pool) -> None:
+    pool, identity, ready = serve_one(broker, start_pool)
+    broker.send_jobs(identity, "exit", [7])
+    _, exited = broker.expect(Command.EXITED)
+    assert exited["worker"] == ready["worker"]
+    assert exited["exit_code"] == 7 and "signal" not in exited
+    assert "exited with code 7" in exited["reason"]
+    _, again = broker.handshake(liveness=50)
+    assert pool.note(again)["pid"] != ready["pid"]
+
+
+def test_a_segfault_is_reported_with_its_signal_and_rss(broker, start_pool) -> None:
+    pool, identity, ready = serve_one(broker, start_pool)
+    broker.send_jobs(identity, "segv", [None])
+    _, exited = broker.expect(Command.EXITED)
+    assert exited["signal"] == signal.SIGSEGV
+    assert "SIGSEGV" in exited["reason"]
+    assert exited["rss_mb"] > 0
+    pool.note(broker.handshake(liveness=50)[1])
+
+
+def test_a_handler_that_hangs_is_killed_at_its_timeout(broker, start_pool) -> None:
+    pool, identity, ready = serve_one(broker, start_pool)
+    broker.send_jobs(identity, "hang", [None], timeout_ms=300)
+    result = broker.results(1)["j0"]
+    assert result["error"]["code"] == "TIMEOUT"
+    broker.expect(Command.DISCONNECT)
+    _, again = broker.handshake(liveness=50)
+    assert pool.note(again)["pid"] != ready["pid"]
+
+
+def test_a_leaking_process_is_recycled_after_its_work_is_answered(broker, start_pool) -> None:
+    pool, identity, ready = serve_one(broker, start_pool, "--max-rss-mb", "80")
+    for n in range(10):
+        broker.send_jobs(identity, "leak", [20], prefix=f"leak{n}-")
+        _, body = broker.expect(Command.RESULTS)
+        assert body["results"][0]["ok"]
+        if body.get("credit") == 0:
+            break
+    else:
+        raise AssertionError("the process was never recycled")
+    broker.expect(Command.DISCONNECT)
+    _, again = broker.handshake(liveness=50)
+    assert pool.note(again)["pid"] != ready["pid"]
+    assert not any(m.command is Command.EXITED for _, m in broker.seen)
+
+
+def test_a_process_is_recycled_after_max_jobs(broker, start_pool) -> None:
+    pool, identity, ready = serve_one(broker, start_pool, "--max-jobs", "3")
+    broker.send_jobs(identity, "echo", [1, 2, 3])
+    assert len(broker.results(3)) == 3
+    broker.expect(Command.DISCONNECT)
+    _, again = broker.handshake(liveness=50)
+    assert pool.note(again)["pid"] != ready["pid"]
+
+
+def test_a_setup_failure_exits_before_ready_with_the_error_logged(broker, start_pool) -> None:
+    pool = start_pool("setup_fails.py")
+    assert pool.proc.wait(timeout=20) == 2
+    output = pool.output()
+    assert "handler setup failed" in output
+    assert "model file /models/missing.bin not found" in output
+    assert broker.recv(0.2) is None
+
+
+def test_sigterm_drains_held_jobs_then_exits(broker, start_pool) -> None:
+    pool, identity, ready = serve_one(broker, start_pool)
+    broker.send_jobs(identity, "slow", [0.5])
+    broker.send(identity, Command.HEARTBEAT, {})
+    pool.proc.send_signal(signal.SIGTERM)
+    _, body = broker.expect(Command.RESULTS)
+    assert body["results"][0]["id"] == "j0" and body["credit"] == 0
+    broker.expect(Command.DISCONNECT)
+    assert pool.proc.wait(timeout=10) == 0
+
+
+def test_worker_processes_die_with_a_killed_supervisor(broker, start_pool) -> None:
+    pool = start_pool("edge_cases.py", processes=2)
+    for _ in range(2):
+        pool.note(broker.handshake(liveness=50)[1])
+    pool.kill()  # SIGKILL; raises if any worker process outlives it
