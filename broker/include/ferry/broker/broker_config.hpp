@@ -1,0 +1,67 @@
+// The broker's configuration: the `broker` and `job_types` sections of a Ferry YAML file.
+#pragma once
+
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace ferry::broker {
+
+// A configuration the user must fix: the message names file:line:col and the key.
+class ConfigError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+// Exponential backoff between attempts of one job.
+struct BackoffConfig {
+    std::uint64_t initial_ms = 100; // delay before the second attempt
+    std::uint64_t max_ms = 30000;   // ceiling of any delay
+    double multiplier = 2.0;        // growth per further attempt
+    double jitter = 0.2;            // +/- fraction of randomness applied to each delay
+};
+
+// Dynamic batching of one job type (Triton-style: full or old enough, then send).
+struct BatchConfig {
+    std::uint32_t max_size = 1;     // jobs of this type in one JOBS message, at most
+    std::uint64_t max_delay_ms = 0; // longest wait of a batch's oldest job for the batch to fill
+};
+
+// Settings of one job type; `default` supplies what a type leaves out.
+struct JobTypeConfig {
+    std::uint64_t timeout_s = 300;          // hard limit of one attempt
+    std::uint32_t max_attempts = 3;         // attempts before the job is dead-lettered
+    BackoffConfig backoff;                  // delay between attempts
+    std::vector<std::string> non_retryable; // extra error codes never retried for this type
+    BatchConfig batch;                      // dynamic batching
+};
+
+// Everything the broker needs to run.
+struct BrokerConfig {
+    std::string producers_endpoint = "tcp://127.0.0.1:5555"; // ROUTER for producers
+    std::string workers_endpoint = "tcp://127.0.0.1:5556";   // ROUTER for workers
+    std::uint64_t heartbeat_ms = 1000;          // broker's default interval (workers negotiate theirs)
+    std::uint32_t liveness = 3;                 // silent intervals before a worker is dead
+    std::uint64_t max_pending = 1000000;        // jobs held at once (queued, running, undelivered)
+    std::uint64_t max_payload_bytes = 16777216; // larger payloads fail with PAYLOAD_TOO_LARGE
+    std::uint64_t shutdown_grace_s = 10;        // time in-flight jobs get to finish on SIGTERM
+    std::uint64_t remember_done = 1000000;      // finished job keys kept to refuse resubmission
+    std::uint64_t dead_letters_kept = 10000;    // dead letters kept for `ferry status`
+    JobTypeConfig default_type;                 // the `default` job type
+    std::unordered_map<std::string, JobTypeConfig> types; // named job types, defaults merged in
+
+    // The settings of a job type: its own entry, else `default`.
+    [[nodiscard]] const JobTypeConfig& type(const std::string& name) const;
+};
+
+// Reads a config file; throws ConfigError naming file:line:col on a bad or unknown key.
+[[nodiscard]] BrokerConfig load_broker_config(const std::string& path);
+
+// Same from YAML text; `origin` names it in error messages. Applies the environment overrides
+// FERRY_PRODUCERS_ENDPOINT and FERRY_WORKERS_ENDPOINT.
+[[nodiscard]] BrokerConfig parse_broker_config(const std::string& yaml_text,
+                                               const std::string& origin);
+
+} // namespace ferry::broker

@@ -1,0 +1,56 @@
+// Per-job-type queues: higher priority first, FIFO within a priority level.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <unordered_map>
+
+#include "ferry/broker/clock.hpp"
+#include "ferry/broker/job_table.hpp"
+
+namespace ferry::broker {
+
+// A queue entry: which job, and since when it waits (for the batch delay).
+struct QueuedJob {
+    JobRef ref;            // the job (may be stale if it was answered while queued)
+    TimePoint enqueued_at; // when it entered the queue
+};
+
+// The queue of one job type.
+class TypeQueue {
+public:
+    // Appends a job at its priority level.
+    void push(std::int64_t priority, QueuedJob job);
+    // Takes the next job: the oldest of the highest level.
+    [[nodiscard]] std::optional<QueuedJob> pop();
+    // When the longest-waiting entry was queued; empty when the queue is empty.
+    [[nodiscard]] std::optional<TimePoint> oldest() const;
+    [[nodiscard]] std::size_t size() const noexcept { return size_; }
+    [[nodiscard]] bool empty() const noexcept { return size_ == 0; }
+
+private:
+    std::map<std::int64_t, std::deque<QueuedJob>, std::greater<>> levels_; // priority -> FIFO
+    std::size_t size_ = 0;                                                 // entries, all levels
+};
+
+// All queues, by job type name; a queue appears with its first job.
+class JobQueues {
+public:
+    // The queue of a type, created empty on first use.
+    TypeQueue& of(const std::string& type);
+    // Total entries over all types.
+    [[nodiscard]] std::size_t total() const noexcept;
+    [[nodiscard]] const std::unordered_map<std::string, TypeQueue>& all() const noexcept {
+        return queues_;
+    }
+    [[nodiscard]] std::unordered_map<std::string, TypeQueue>& all() noexcept { return queues_; }
+
+private:
+    std::unordered_map<std::string, TypeQueue> queues_; // type -> queue
+};
+
+} // namespace ferry::broker

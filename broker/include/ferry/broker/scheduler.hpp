@@ -1,0 +1,123 @@
+// The broker's job state machine without sockets: submit, dispatch, results, retries, timeouts,
+// worker loss and dead letters. Time comes in as `now`; messages go out through a SchedulerSink.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ferry/broker/broker_config.hpp"
+#include "ferry/broker/clock.hpp"
+#include "ferry/broker/job_queue.hpp"
+#include "ferry/broker/job_table.hpp"
+#include "ferry/broker/job_timers.hpp"
+#include "ferry/broker/retry_policy.hpp"
+#include "ferry/broker/worker_registry.hpp"
+#include "ferry/wire/messages.hpp"
+
+namespace ferry::broker {
+
+// Where the scheduler's decisions go: the broker turns them into messages.
+class SchedulerSink {
+public:
+    virtual ~SchedulerSink() = default;
+    // Sends one JOBS message; false when the worker cannot be reached (nothing was delivered).
+    virtual bool send_jobs(WorkerRecord& worker, const wire::Jobs& jobs) = 0;
+    // Tells a worker to stop jobs whose attempts were settled without it.
+    virtual void send_cancel(WorkerRecord& worker, wire::Cancel&& cancel) = 0;
+    // A job's final word, for its producer.
+    virtual void deliver(const std::string& client, wire::Outcome&& outcome) = 0;
+};
+
+// Counters shown by `ferry status`.
+struct SchedulerStats {
+    std::uint64_t accepted = 0;            // jobs accepted at submit
+    std::uint64_t duplicate_submits = 0;   // submitted ids already pending or done
+    std::uint64_t dispatched = 0;          // attempts sent to workers
+    std::uint64_t done = 0;                // jobs answered ok
+    std::uint64_t failed = 0;              // jobs failed for good (dead-lettered)
+    std::uint64_t retries = 0;             // attempts scheduled again
+    std::uint64_t timeouts = 0;            // attempts that ran past their limit
+    std::uint64_t workers_lost = 0;        // workers purged (silence, EXITED, unroutable)
+    std::uint64_t duplicates_dropped = 0;  // results for jobs already answered
+    std::uint64_t stale_errors_dropped = 0; // errors for attempts already settled
+};
+
+// What became of a submitted job.
+enum class SubmitOutcome : std::uint8_t { accepted, duplicate, too_large };
+
+// Why a worker is removed.
+enum class WorkerExit : std::uint8_t {
+    lost,         // died or went silent: held attempts count, cause WORKER_LOST
+    disconnected, // left cleanly: held jobs re-queued without counting an attempt
+};
+
+class Scheduler {
+public:
+    Scheduler(const BrokerConfig& config, SchedulerSink& sink, std::uint64_t jitter_seed);
+
+    // Accepts one job of a SUBMIT batch (capacity is the caller's check).
+    SubmitOutcome submit(const std::string& client, wire::SubmitJob&& job, TimePoint now);
+    // Registers a worker from its READY; a previous registration of the name counts as lost.
+    WorkerRecord& worker_ready(const wire::Ready& ready, std::string routing_id, TimePoint now);
+    // Settles the results a worker sent; `worker` is null for a sender that is not registered.
+    void worker_results(WorkerRecord* worker, wire::Results&& results, TimePoint now);
+    // Removes a worker, re-dispatching what it held; `reason` goes into WORKER_LOST causes.
+    void remove_worker(std::uint32_t id, WorkerExit exit, const std::string& reason, TimePoint now);
+    // Timer work: backoffs that ended, attempts that timed out, silent workers.
+    // Returns the names of workers purged for silence.
+    std::vector<std::string> tick(TimePoint now);
+    // Sends every batch that is due to workers with credit.
+    void dispatch(TimePoint now);
+    // Fails every held job with `code` (shutdown): each gets its outcome now.
+    void fail_all(const std::string& code, const std::string& message, TimePoint now);
+    // When tick or dispatch next has work, if nothing arrives before.
+    [[nodiscard]] std::optional<TimePoint> next_wakeup(TimePoint now) const;
+    // Flush partial batches at once (shutdown: nothing waits for a batch to fill).
+    void set_draining(bool draining) noexcept { draining_ = draining; }
+
+    [[nodiscard]] std::size_t held() const noexcept { return table_.size(); }
+    [[nodiscard]] std::size_t in_flight() const noexcept { return in_flight_; }
+    [[nodiscard]] const SchedulerStats& stats() const noexcept { return stats_; }
+    [[nodiscard]] const JobTable& table() const noexcept { return table_; }
+    [[nodiscard]] const JobQueues& queues() const noexcept { return queues_; }
+    [[nodiscard]] WorkerRegistry& workers() noexcept { return workers_; }
+    [[nodiscard]] const WorkerRegistry& workers() const noexcept { return workers_; }
+
+private:
+    void enqueue(JobRef ref, JobRecord& record, TimePoint now);
+    void dispatch_type(const std::string& type, TypeQueue& queue, TimePoint now);
+    bool send_batch(WorkerRecord& worker, const std::string& type, TypeQueue& queue,
+                    std::size_t count, TimePoint now);
+    void commit_batch(WorkerRecord& worker, TimePoint now);
+    void settle_result(WorkerRecord* worker, wire::Result&& result, TimePoint now);
+    void settle_removed(WorkerRecord&& worker, WorkerExit exit, const std::string& reason,
+                        TimePoint now);
+    void fail_attempt(JobRef ref, JobRecord& record, wire::Error&& cause, TimePoint now);
+    void fail_for_good(JobRef ref, JobRecord& record, TimePoint now);
+    void release_from_worker(JobRef ref, JobRecord& record);
+    void finish(JobRef ref, bool ok, std::optional<std::string>&& result,
+                std::optional<std::string> worker_name, TimePoint now);
+    void expire_attempts(TimePoint now);
+    [[nodiscard]] bool attempt_live(const AttemptDeadline& deadline);
+    [[nodiscard]] std::optional<std::string> worker_name(std::uint32_t id);
+
+    const BrokerConfig& config_;  // settings, per type
+    SchedulerSink& sink_;         // where messages go
+    JobTable table_;              // every held job
+    JobQueues queues_;            // queued jobs per type
+    WorkerRegistry workers_;      // live workers
+    AttemptDeadlines deadlines_;  // running attempts' limits
+    RetryDelays delays_;          // jobs in backoff
+    Jitter jitter_;               // backoff randomness
+    SchedulerStats stats_;        // counters
+    std::size_t in_flight_ = 0;   // jobs whose current attempt runs at a worker
+    bool draining_ = false;       // shutting down: flush partial batches
+    std::vector<QueuedJob> batch_entries_;  // reused: queue entries of the batch being sent
+    std::vector<JobRecord*> batch_records_; // reused: their records
+    wire::Jobs jobs_scratch_;               // reused JOBS message
+    std::vector<std::uint32_t> unreachable_; // workers a dispatch pass could not reach
+};
+
+} // namespace ferry::broker

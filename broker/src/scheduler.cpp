@@ -1,0 +1,197 @@
+// The scheduler's intake and dispatch: submit, queueing, batching to workers, timer work.
+#include "ferry/broker/scheduler.hpp"
+
+#include "ferry/broker/batcher.hpp"
+
+namespace ferry::broker {
+
+Scheduler::Scheduler(const BrokerConfig& config, SchedulerSink& sink, std::uint64_t jitter_seed)
+    : config_(config), sink_(sink), table_(config.remember_done, config.dead_letters_kept),
+      jitter_(jitter_seed) {}
+
+// A job's settings are fixed at submit: its own overrides, else its type's. An oversized payload
+// is accepted and failed at once, so the producer gets one outcome per job id either way.
+SubmitOutcome Scheduler::submit(const std::string& client, wire::SubmitJob&& job, TimePoint now) {
+    std::string key = make_job_key(client, job.id);
+    if (table_.known(key)) {
+        ++stats_.duplicate_submits;
+        return SubmitOutcome::duplicate;
+    }
+    ++stats_.accepted;
+    const JobTypeConfig& type = config_.type(job.type);
+    JobRecord record;
+    record.key = std::move(key);
+    record.client = client;
+    record.id = std::move(job.id);
+    record.type = std::move(job.type);
+    record.priority = job.priority.value_or(0);
+    record.timeout_ms = job.timeout_ms.value_or(type.timeout_s * 1000);
+    record.max_attempts = static_cast<std::uint32_t>(job.max_attempts.value_or(type.max_attempts));
+    record.max_attempts = std::max<std::uint32_t>(record.max_attempts, 1);
+    record.accepted_at = now;
+    const bool too_large = job.payload.size() > config_.max_payload_bytes;
+    const std::size_t payload_size = job.payload.size();
+    if (!too_large) {
+        record.payload = std::move(job.payload);
+    }
+    const JobRef ref = table_.insert(std::move(record));
+    JobRecord& stored = *table_.get(ref);
+    if (too_large) {
+        stored.causes.push_back(wire::Error{
+            "PAYLOAD_TOO_LARGE",
+            "payload of " + std::to_string(payload_size) + " bytes is above max_payload_bytes (" +
+                std::to_string(config_.max_payload_bytes) + ")",
+            std::nullopt, std::nullopt, std::nullopt});
+        fail_for_good(ref, stored, now);
+        return SubmitOutcome::too_large;
+    }
+    enqueue(ref, stored, now);
+    return SubmitOutcome::accepted;
+}
+
+void Scheduler::enqueue(JobRef ref, JobRecord& record, TimePoint now) {
+    record.state = JobState::queued;
+    queues_.of(record.type).push(record.priority, QueuedJob{ref, now});
+}
+
+WorkerRecord& Scheduler::worker_ready(const wire::Ready& ready, std::string routing_id,
+                                      TimePoint now) {
+    auto [worker, replaced] = workers_.add(ready, std::move(routing_id), now);
+    if (replaced) {
+        // Its jobs are settled as after a loss: the old connection's attempts may have run.
+        const std::uint32_t new_id = worker->id;
+        settle_removed(std::move(*replaced), WorkerExit::lost, "worker re-registered", now);
+        worker = workers_.by_id(new_id);
+    }
+    return *worker;
+}
+
+// Types are visited in turn; a worker that cannot be reached is removed only after the loop,
+// because removal re-queues jobs and may create queues.
+void Scheduler::dispatch(TimePoint now) {
+    unreachable_.clear();
+    for (auto& [type, queue] : queues_.all()) {
+        if (!queue.empty()) {
+            dispatch_type(type, queue, now);
+        }
+    }
+    for (const auto id : unreachable_) {
+        remove_worker(id, WorkerExit::lost, "worker unreachable (connection gone)", now);
+    }
+}
+
+void Scheduler::dispatch_type(const std::string& type, TypeQueue& queue, TimePoint now) {
+    const BatchConfig& batch = config_.type(type).batch;
+    while (batch_due(batch, queue.size(), queue.oldest(), now, draining_)) {
+        WorkerRecord* worker = workers_.pick(type);
+        if (worker == nullptr) {
+            return;
+        }
+        const auto count = batch_size(batch, worker->types[type], worker->credit, queue.size());
+        if (!send_batch(*worker, type, queue, count, now)) {
+            unreachable_.push_back(worker->id);
+            worker->credit = 0; // never picked again in this pass
+        }
+    }
+}
+
+// The job strings are lent to the JOBS message (moved in, moved back) so a dispatch copies a
+// payload once, into the encoder's buffer. Nothing is committed until the send succeeded.
+bool Scheduler::send_batch(WorkerRecord& worker, const std::string& type, TypeQueue& queue,
+                           std::size_t count, TimePoint now) {
+    batch_entries_.clear();
+    batch_records_.clear();
+    jobs_scratch_.jobs.resize(count);
+    while (batch_entries_.size() < count) {
+        const auto entry = queue.pop();
+        if (!entry) {
+            break;
+        }
+        JobRecord* record = table_.get(entry->ref);
+        if (record == nullptr || record->state != JobState::queued) {
+            continue; // answered while it waited
+        }
+        wire::Job& job = jobs_scratch_.jobs[batch_entries_.size()];
+        job.id = std::move(record->key);
+        job.type = type;
+        job.payload = std::move(record->payload);
+        job.attempt = record->attempts + 1;
+        job.timeout_ms = record->timeout_ms == 0 ? std::nullopt
+                                                 : std::optional<std::uint64_t>(record->timeout_ms);
+        batch_entries_.push_back(*entry);
+        batch_records_.push_back(record);
+    }
+    jobs_scratch_.jobs.resize(batch_entries_.size());
+    const bool sent = batch_entries_.empty() || sink_.send_jobs(worker, jobs_scratch_);
+    for (std::size_t i = 0; i < batch_records_.size(); ++i) {
+        batch_records_[i]->key = std::move(jobs_scratch_.jobs[i].id);
+        batch_records_[i]->payload = std::move(jobs_scratch_.jobs[i].payload);
+    }
+    if (!sent) {
+        for (const auto& entry : batch_entries_) {
+            queue.push(table_.get(entry.ref)->priority, entry);
+        }
+        return false;
+    }
+    commit_batch(worker, now);
+    return true;
+}
+
+void Scheduler::commit_batch(WorkerRecord& worker, TimePoint now) {
+    for (std::size_t i = 0; i < batch_records_.size(); ++i) {
+        JobRecord& record = *batch_records_[i];
+        record.state = JobState::in_flight;
+        record.worker = worker.id;
+        ++record.attempts;
+        worker.held.insert(batch_entries_[i].ref.packed());
+        deadlines_.add(batch_entries_[i].ref, record.attempts, record.timeout_ms, now);
+    }
+    const auto count = batch_records_.size();
+    worker.credit -= std::min<std::uint64_t>(worker.credit, count);
+    worker.in_flight += count;
+    in_flight_ += count;
+    stats_.dispatched += count;
+}
+
+std::vector<std::string> Scheduler::tick(TimePoint now) {
+    for (const JobRef ref : delays_.due(now)) {
+        JobRecord* record = table_.get(ref);
+        if (record != nullptr && record->state == JobState::delayed) {
+            enqueue(ref, *record, now);
+        }
+    }
+    expire_attempts(now);
+    deadlines_.compact(in_flight_, [this](const AttemptDeadline& d) { return attempt_live(d); });
+    std::vector<std::string> purged;
+    for (const auto id : workers_.expired(now, config_.liveness)) {
+        const WorkerRecord* worker = workers_.by_id(id);
+        purged.push_back(worker->name);
+        const auto silence = worker->heartbeat_ms * config_.liveness;
+        remove_worker(id, WorkerExit::lost,
+                      "worker silent for " + std::to_string(silence) + " ms (heartbeat x liveness)",
+                      now);
+    }
+    return purged;
+}
+
+// A batch deadline already past is left out: it is waiting for a worker or credit, and those
+// arrive as messages, which wake the loop anyway (including it would spin the loop).
+std::optional<TimePoint> Scheduler::next_wakeup(TimePoint now) const {
+    std::optional<TimePoint> result = delays_.next();
+    const auto consider = [&result](std::optional<TimePoint> at) {
+        if (at && (!result || *at < *result)) {
+            result = at;
+        }
+    };
+    consider(deadlines_.next());
+    consider(workers_.next_deadline(config_.liveness));
+    for (const auto& [type, queue] : queues_.all()) {
+        const auto at = batch_deadline(config_.type(type).batch, queue.oldest());
+        if (at && *at > now) {
+            consider(at);
+        }
+    }
+    return result;
+}
+
+} // namespace ferry::broker

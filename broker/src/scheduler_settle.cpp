@@ -1,0 +1,206 @@
+// The scheduler's settlement paths: results, failed attempts, timeouts, lost workers, outcomes.
+#include "ferry/broker/scheduler.hpp"
+
+#include <unordered_map>
+
+namespace ferry::broker {
+namespace {
+
+wire::Error make_error(std::string code, std::string message, std::optional<std::string> worker) {
+    return wire::Error{std::move(code), std::move(message), std::nullopt, std::nullopt,
+                       std::move(worker)};
+}
+
+} // namespace
+
+std::optional<std::string> Scheduler::worker_name(std::uint32_t id) {
+    const WorkerRecord* worker = workers_.by_id(id);
+    return worker == nullptr ? std::nullopt : std::optional<std::string>(worker->name);
+}
+
+// Each result frees one slot at its sender whatever the job's state (the worker did finish
+// something), unless the message says how many slots it returns.
+void Scheduler::worker_results(WorkerRecord* worker, wire::Results&& results, TimePoint now) {
+    const std::uint64_t count = results.results.size();
+    if (worker != nullptr) {
+        worker->in_flight -= std::min(worker->in_flight, count);
+        worker->credit += results.credit.value_or(count);
+    }
+    const std::uint32_t worker_id = worker == nullptr ? no_worker : worker->id;
+    for (auto& result : results.results) {
+        // Settling may remove workers (never the sender), so look the sender up again.
+        settle_result(worker_id == no_worker ? nullptr : workers_.by_id(worker_id),
+                      std::move(result), now);
+    }
+}
+
+// First answer wins: an ok result settles a job still held in any state, even one re-queued
+// after a timeout; an error only counts from the worker running the current attempt (an error
+// for an attempt already settled by a timeout must not count twice).
+void Scheduler::settle_result(WorkerRecord* worker, wire::Result&& result, TimePoint now) {
+    const auto ref = table_.find(result.id);
+    if (!ref) {
+        ++stats_.duplicates_dropped;
+        return;
+    }
+    JobRecord& record = *table_.get(*ref);
+    const bool current = worker != nullptr && record.state == JobState::in_flight &&
+                         record.worker == worker->id;
+    if (!result.ok && !current) {
+        ++stats_.stale_errors_dropped;
+        return;
+    }
+    if (record.state == JobState::in_flight && !current) {
+        // Still running elsewhere: that attempt is moot, tell its worker to stop.
+        if (WorkerRecord* other = workers_.by_id(record.worker)) {
+            sink_.send_cancel(*other, wire::Cancel{{record.key}, "CANCELLED"});
+        }
+    }
+    std::optional<std::string> name =
+        worker == nullptr ? std::nullopt : std::optional<std::string>(worker->name);
+    if (record.state == JobState::in_flight) {
+        release_from_worker(*ref, record);
+    }
+    if (result.ok) {
+        ++stats_.done;
+        finish(*ref, true, std::move(result.result), std::move(name), now);
+        return;
+    }
+    wire::Error cause = result.error.value_or(
+        make_error("INTERNAL", "worker sent a failed result without an error", std::nullopt));
+    if (!cause.worker) {
+        cause.worker = std::move(name);
+    }
+    fail_attempt(*ref, record, std::move(cause), now);
+}
+
+void Scheduler::release_from_worker(JobRef ref, JobRecord& record) {
+    if (WorkerRecord* worker = workers_.by_id(record.worker)) {
+        worker->held.erase(ref.packed());
+    }
+    record.worker = no_worker;
+    --in_flight_;
+}
+
+void Scheduler::fail_attempt(JobRef ref, JobRecord& record, wire::Error&& cause, TimePoint now) {
+    const JobTypeConfig& type = config_.type(record.type);
+    const RetryDecision decision =
+        decide_retry(cause, record.attempts, record.max_attempts, type, jitter_.next());
+    record.causes.push_back(std::move(cause));
+    if (!decision.retry) {
+        fail_for_good(ref, record, now);
+        return;
+    }
+    ++stats_.retries;
+    if (decision.delay.count() <= 0) {
+        enqueue(ref, record, now);
+        return;
+    }
+    record.state = JobState::delayed;
+    delays_.add(ref, now + decision.delay);
+}
+
+void Scheduler::fail_for_good(JobRef ref, JobRecord& record, TimePoint now) {
+    ++stats_.failed;
+    table_.add_dead_letter(DeadLetter{record.id, record.client, record.type, record.causes});
+    std::optional<std::string> worker = record.causes.empty() ? std::nullopt
+                                                              : record.causes.back().worker;
+    finish(ref, false, std::nullopt, std::move(worker), now);
+}
+
+// The outcome carries every cause, so a producer sees why each attempt failed even when the
+// last one succeeded.
+void Scheduler::finish(JobRef ref, bool ok, std::optional<std::string>&& result,
+                       std::optional<std::string> worker_name, TimePoint now) {
+    JobRecord record = table_.finish(ref);
+    wire::Outcome outcome;
+    outcome.id = std::move(record.id);
+    outcome.ok = ok;
+    outcome.result = std::move(result);
+    if (!ok && !record.causes.empty()) {
+        outcome.error = record.causes.back();
+    }
+    outcome.attempts = record.attempts;
+    outcome.causes = std::move(record.causes);
+    outcome.ms = std::chrono::duration<double, std::milli>(now - record.accepted_at).count();
+    outcome.worker = std::move(worker_name);
+    sink_.deliver(record.client, std::move(outcome));
+}
+
+void Scheduler::remove_worker(std::uint32_t id, WorkerExit exit, const std::string& reason,
+                              TimePoint now) {
+    if (auto worker = workers_.remove(id)) {
+        settle_removed(std::move(*worker), exit, reason, now);
+    }
+}
+
+// A lost worker's attempts count (the job may be what killed it); a clean leave does not.
+void Scheduler::settle_removed(WorkerRecord&& worker, WorkerExit exit, const std::string& reason,
+                               TimePoint now) {
+    if (exit == WorkerExit::lost) {
+        ++stats_.workers_lost;
+    }
+    for (const auto packed : worker.held) {
+        const JobRef ref = JobRef::unpack(packed);
+        JobRecord* record = table_.get(ref);
+        if (record == nullptr || record->state != JobState::in_flight ||
+            record->worker != worker.id) {
+            continue;
+        }
+        record->worker = no_worker;
+        --in_flight_;
+        if (exit == WorkerExit::lost) {
+            fail_attempt(ref, *record, make_error("WORKER_LOST", reason, worker.name), now);
+        } else {
+            --record->attempts;
+            enqueue(ref, *record, now);
+        }
+    }
+}
+
+bool Scheduler::attempt_live(const AttemptDeadline& deadline) {
+    const JobRecord* record = table_.get(deadline.ref);
+    return record != nullptr && record->state == JobState::in_flight &&
+           record->attempts == deadline.attempt;
+}
+
+// The timed-out attempt is settled now and its worker told to stop; the worker's slot stays
+// counted as used until it answers or dies, so a hung handler never lets credit be exceeded.
+void Scheduler::expire_attempts(TimePoint now) {
+    const auto expired =
+        deadlines_.expired(now, [this](const AttemptDeadline& d) { return attempt_live(d); });
+    std::unordered_map<std::uint32_t, wire::Cancel> cancels;
+    for (const auto& deadline : expired) {
+        JobRecord& record = *table_.get(deadline.ref);
+        ++stats_.timeouts;
+        auto name = worker_name(record.worker);
+        auto& cancel = cancels[record.worker];
+        cancel.code = "TIMEOUT";
+        cancel.ids.push_back(record.key);
+        const std::string message = "attempt " + std::to_string(record.attempts) +
+                                    " ran past its limit of " + std::to_string(record.timeout_ms) +
+                                    " ms";
+        release_from_worker(deadline.ref, record);
+        fail_attempt(deadline.ref, record, make_error("TIMEOUT", message, std::move(name)), now);
+    }
+    for (auto& [id, cancel] : cancels) {
+        if (WorkerRecord* worker = workers_.by_id(id)) {
+            sink_.send_cancel(*worker, std::move(cancel));
+        }
+    }
+}
+
+void Scheduler::fail_all(const std::string& code, const std::string& message, TimePoint now) {
+    std::vector<JobRef> refs;
+    table_.for_each([&refs](JobRef ref, const JobRecord&) { refs.push_back(ref); });
+    for (const JobRef ref : refs) {
+        JobRecord& record = *table_.get(ref);
+        if (record.state == JobState::in_flight) {
+            release_from_worker(ref, record);
+        }
+        record.causes.push_back(make_error(code, message, std::nullopt));
+        fail_for_good(ref, record, now);
+    }
+}
+
+} // namespace ferry::broker

@@ -1,0 +1,84 @@
+// A scheduler wired to a recording sink, with a hand-driven clock, for the logic tests.
+#pragma once
+
+#include <map>
+
+#include "ferry/broker/scheduler.hpp"
+
+namespace ferry::broker::testing {
+
+namespace wire = ferry::wire;
+
+// Records every message the scheduler emits; can pretend a worker is unreachable.
+class RecordingSink : public SchedulerSink {
+public:
+    bool send_jobs(WorkerRecord& worker, const wire::Jobs& jobs) override {
+        if (unreachable == worker.name) {
+            return false;
+        }
+        sent[worker.name].push_back(jobs);
+        return true;
+    }
+    void send_cancel(WorkerRecord& worker, wire::Cancel&& cancel) override {
+        cancels[worker.name].push_back(std::move(cancel));
+    }
+    void deliver(const std::string& client, wire::Outcome&& outcome) override {
+        outcomes[client].push_back(std::move(outcome));
+    }
+    std::map<std::string, std::vector<wire::Jobs>> sent;       // worker -> JOBS sent
+    std::map<std::string, std::vector<wire::Cancel>> cancels;  // worker -> CANCELs sent
+    std::map<std::string, std::vector<wire::Outcome>> outcomes; // client -> outcomes
+    std::string unreachable;                                  // worker whose sends fail
+};
+
+// A scheduler, its sink, its config and a clock that moves only when told.
+struct SchedulerFixture {
+    explicit SchedulerFixture(BrokerConfig cfg = {}) : config(std::move(cfg)), scheduler(config, sink, 42) {}
+
+    void submit(const std::string& id, std::int64_t priority = 0, const std::string& type = "echo") {
+        wire::SubmitJob job{id, type, "\xa1x", priority, std::nullopt, std::nullopt};
+        scheduler.submit("client", std::move(job), now);
+    }
+    WorkerRecord& ready(const std::string& name, std::uint64_t credit, std::uint64_t max_batch = 64) {
+        wire::Ready message{name, "host", 1, {{"echo", max_batch}}, credit, 100};
+        return scheduler.worker_ready(message, "route-" + name, now);
+    }
+    void answer(const std::string& worker, const std::string& key, bool ok,
+                const std::string& code = "HANDLER_ERROR") {
+        wire::Result result{key, ok, std::nullopt, std::nullopt, std::nullopt};
+        if (ok) {
+            result.result.emplace(1, '\xc0');
+        } else {
+            result.error = wire::Error{code, std::string(4, 'b'), std::string(9, 't'),
+                                       std::nullopt, std::nullopt};
+        }
+        scheduler.worker_results(scheduler.workers().by_name(worker),
+                                 wire::Results{{std::move(result)}, std::nullopt}, now);
+    }
+    // Ids (keys) of every job sent to a worker, in order.
+    std::vector<std::string> sent_keys(const std::string& worker) {
+        std::vector<std::string> keys;
+        for (const auto& jobs : sink.sent[worker]) {
+            for (const auto& job : jobs.jobs) {
+                keys.push_back(job.id);
+            }
+        }
+        return keys;
+    }
+    void advance(long long ms) {
+        now += Millis(ms);
+        scheduler.tick(now);
+        scheduler.dispatch(now);
+    }
+
+    BrokerConfig config;      // settings under test
+    RecordingSink sink;       // what went out
+    Scheduler scheduler;      // the unit under test
+    TimePoint now{};          // the fake clock
+};
+
+inline std::string key(const std::string& id) {
+    return make_job_key("client", id);
+}
+
+} // namespace ferry::broker::testing
