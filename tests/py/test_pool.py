@@ -101,3 +101,15 @@ def test_worker_processes_die_with_a_killed_supervisor(broker, start_pool) -> No
     for _ in range(2):
         pool.note(broker.handshake(liveness=50)[1])
     pool.kill()  # SIGKILL; raises if any worker process outlives it
+
+
+def test_native_code_that_holds_the_gil_past_its_timeout_is_killed_by_the_supervisor(
+        broker, start_pool) -> None:
+    pool, identity, ready = serve_one(broker, start_pool)
+    broker.send_jobs(identity, "hang_holding_gil", [None], timeout_ms=200)
+    _, exited = broker.expect(Command.EXITED, timeout=10.0)
+    assert exited["worker"] == ready["worker"]
+    assert exited["signal"] == signal.SIGKILL
+    assert "handler overran its timeout" in exited["reason"]
+    _, again = broker.handshake(liveness=50)
+    assert pool.note(again)["pid"] != ready["pid"]

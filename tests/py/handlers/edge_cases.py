@@ -83,3 +83,8 @@ def leak(job: Job) -> Any:
 @ferry_worker.handler("pid")
 def pid(job: Job) -> Any:
     return os.getpid()
+
+
+@ferry_worker.handler("hang_holding_gil")
+def hang_holding_gil(job: Job) -> Any:
+    ctypes.PyDLL(None).sleep(60)  # native code that keeps the GIL: the process cannot act
