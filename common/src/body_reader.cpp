@@ -1,259 +1,32 @@
-// Typed walk over msgpack::object: fields matched by the tables of fields.hpp, errors with paths.
+// Typed walk over msgpack::object: one reader per command body, on top of record_reader.hpp.
 #include "body_reader.hpp"
 
-#include <cstdint>
-#include <limits>
-#include <optional>
-#include <span>
-#include <string>
-#include <vector>
-
 #include "body_scan.hpp"
-#include "ferry/wire/fields.hpp"
+#include "record_reader.hpp"
 
 namespace ferry::wire::detail {
 namespace {
 
-using msgpack::type::object_type;
-
-// Where a value sits in the body, as a chain of stack frames; rendered only on error.
-struct Path {
-    const Path* parent = nullptr; // enclosing field or list
-    std::string_view field;       // field name, empty for the root and list elements
-    std::size_t index = 0;        // list position when is_index
-    bool is_index = false;
-};
-
-std::string render(const Path& path) {
-    std::string head = path.parent ? render(*path.parent) : std::string{};
-    if (path.is_index) return head + "[" + std::to_string(path.index) + "]";
-    if (path.field.empty()) return head;
-    return head.empty() ? std::string(path.field) : head + "." + std::string(path.field);
-}
-
-std::string_view type_name(const msgpack::object& o) {
-    switch (o.type) {
-    case object_type::NIL: return "nil";
-    case object_type::BOOLEAN: return "bool";
-    case object_type::POSITIVE_INTEGER: return "int";
-    case object_type::NEGATIVE_INTEGER: return "int";
-    case object_type::FLOAT32: case object_type::FLOAT64: return "float";
-    case object_type::STR: return "str";
-    case object_type::BIN: return "bin";
-    case object_type::ARRAY: return "array";
-    case object_type::MAP: return "map";
-    case object_type::EXT: return "ext";
-    }
-    return "unknown";
-}
-
-// Index of `key` in a field table, or -1. Linear: tables hold at most 8 short names.
-int field_index(std::span<const FieldSpec> specs, std::string_view key) {
-    for (std::size_t i = 0; i < specs.size(); ++i) {
-        if (specs[i].name == key) return static_cast<int>(i);
-    }
-    return -1;
-}
-
-// Reads values into fields, recording the first problem. Why bool returns rather than
-// exceptions: this runs per job on the broker's hot path, and bad bytes are expected input.
-class Reader {
-public:
-    std::optional<DecodeError> error;
-
-    bool fail(DecodeErrorKind kind, const Path& path, std::string_view what) {
-        const std::string where = render(path);
-        error = DecodeError{kind, where.empty() ? "body: " + std::string(what)
-                                                : "field '" + where + "': " + std::string(what)};
-        return false;
-    }
-
-    bool wrong_type(const Path& path, std::string_view expected, const msgpack::object& got) {
-        return fail(DecodeErrorKind::wrong_type, path,
-                    "expected " + std::string(expected) + ", got " + std::string(type_name(got)));
-    }
-
-    bool read(const msgpack::object& o, const Path& p, std::string& out) {
-        if (o.type != object_type::STR) return wrong_type(p, "str", o);
-        out.assign(o.via.str.ptr, o.via.str.size);
-        return true;
-    }
-
-    bool read_msgpack(const msgpack::object& o, const Path& p, std::string& out) {
-        if (o.type != object_type::BIN) return wrong_type(p, "bin", o);
-        out.assign(o.via.bin.ptr, o.via.bin.size);
-        return true;
-    }
-
-    bool read_msgpack(const msgpack::object& o, const Path& p, std::optional<std::string>& out) {
-        return read_msgpack(o, p, out.emplace());
-    }
-
-    bool read(const msgpack::object& o, const Path& p, std::uint64_t& out) {
-        if (o.type != object_type::POSITIVE_INTEGER) return wrong_type(p, "uint", o);
-        out = o.via.u64;
-        return true;
-    }
-
-    bool read(const msgpack::object& o, const Path& p, std::int64_t& out) {
-        if (o.type == object_type::NEGATIVE_INTEGER) {
-            out = o.via.i64;
-            return true;
-        }
-        if (o.type != object_type::POSITIVE_INTEGER) return wrong_type(p, "int", o);
-        if (o.via.u64 > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
-            return fail(DecodeErrorKind::wrong_type, p, "int above the int64 range");
-        }
-        out = static_cast<std::int64_t>(o.via.u64);
-        return true;
-    }
-
-    bool read(const msgpack::object& o, const Path& p, double& out) {
-        if (o.type != object_type::FLOAT64 && o.type != object_type::FLOAT32) {
-            return wrong_type(p, "float", o);
-        }
-        out = o.via.f64;
-        return true;
-    }
-
-    bool read(const msgpack::object& o, const Path& p, bool& out) {
-        if (o.type != object_type::BOOLEAN) return wrong_type(p, "bool", o);
-        out = o.via.boolean;
-        return true;
-    }
-
-    template <class T>
-    bool read(const msgpack::object& o, const Path& p, std::optional<T>& out) {
-        return read(o, p, out.emplace());
-    }
-
-    template <class T>
-    bool read(const msgpack::object& o, const Path& p, std::vector<T>& out) {
-        if (o.type != object_type::ARRAY) return wrong_type(p, "array", o);
-        out.resize(o.via.array.size);
-        for (std::uint32_t i = 0; i < o.via.array.size; ++i) {
-            const Path item{&p, {}, i, true};
-            if (!read(o.via.array.ptr[i], item, out[i])) return false;
-        }
-        return true;
-    }
-
-    // Walks a map's str keys, hands each known field to `on_field(index, value, path)`, and
-    // checks afterwards that every required field of `specs` was seen.
-    template <class OnField>
-    bool fields(const msgpack::object& o, const Path& p, std::span<const FieldSpec> specs,
-                OnField&& on_field) {
-        if (o.type != object_type::MAP) return wrong_type(p, "map", o);
-        std::uint32_t seen = 0;
-        for (std::uint32_t i = 0; i < o.via.map.size; ++i) {
-            const auto& kv = o.via.map.ptr[i];
-            if (kv.key.type != object_type::STR) continue;
-            const int index = field_index(specs, {kv.key.via.str.ptr, kv.key.via.str.size});
-            if (index < 0) continue;
-            seen |= 1u << index;
-            const Path field{&p, specs[static_cast<std::size_t>(index)].name};
-            if (!on_field(index, kv.val, field)) return false;
-        }
-        return required_seen(p, specs, seen);
-    }
-
-    bool required_seen(const Path& p, std::span<const FieldSpec> specs, std::uint32_t seen) {
-        for (std::size_t i = 0; i < specs.size(); ++i) {
-            if (specs[i].required && !(seen & (1u << i))) {
-                const Path field{&p, specs[i].name};
-                error = DecodeError{DecodeErrorKind::missing_field,
-                                    "field '" + render(field) + "' is missing"};
-                return false;
-            }
-        }
-        return true;
-    }
-
-    bool read(const msgpack::object& o, const Path& p, Error& e) {
-        return fields(o, p, fields_of(Record::error), [&](int i, auto& v, auto& fp) {
-            switch (i) {
-            case 0: return read(v, fp, e.code);
-            case 1: return read(v, fp, e.message);
-            case 2: return read(v, fp, e.traceback);
-            case 3: return read(v, fp, e.retry_after_ms);
-            default: return read(v, fp, e.worker);
-            }
-        });
-    }
-
-    bool read(const msgpack::object& o, const Path& p, JobTypeCapacity& t) {
-        return fields(o, p, fields_of(Record::job_type), [&](int i, auto& v, auto& fp) {
-            return i == 0 ? read(v, fp, t.type) : read(v, fp, t.max_batch);
-        });
-    }
-
-    bool read(const msgpack::object& o, const Path& p, Job& j) {
-        return fields(o, p, fields_of(Record::job), [&](int i, auto& v, auto& fp) {
-            switch (i) {
-            case 0: return read(v, fp, j.id);
-            case 1: return read(v, fp, j.type);
-            case 2: return read_msgpack(v, fp, j.payload);
-            case 3: return read(v, fp, j.attempt);
-            default: return read(v, fp, j.timeout_ms);
-            }
-        });
-    }
-
-    bool read(const msgpack::object& o, const Path& p, SubmitJob& j) {
-        return fields(o, p, fields_of(Record::submit_job), [&](int i, auto& v, auto& fp) {
-            switch (i) {
-            case 0: return read(v, fp, j.id);
-            case 1: return read(v, fp, j.type);
-            case 2: return read_msgpack(v, fp, j.payload);
-            case 3: return read(v, fp, j.priority);
-            case 4: return read(v, fp, j.timeout_ms);
-            default: return read(v, fp, j.max_attempts);
-            }
-        });
-    }
-
-    bool read(const msgpack::object& o, const Path& p, Result& r) {
-        return fields(o, p, fields_of(Record::result), [&](int i, auto& v, auto& fp) {
-            switch (i) {
-            case 0: return read(v, fp, r.id);
-            case 1: return read(v, fp, r.ok);
-            case 2: return read_msgpack(v, fp, r.result);
-            case 3: return read(v, fp, r.error);
-            default: return read(v, fp, r.ms);
-            }
-        });
-    }
-
-    bool read(const msgpack::object& o, const Path& p, Outcome& r) {
-        return fields(o, p, fields_of(Record::outcome), [&](int i, auto& v, auto& fp) {
-            switch (i) {
-            case 0: return read(v, fp, r.id);
-            case 1: return read(v, fp, r.ok);
-            case 2: return read_msgpack(v, fp, r.result);
-            case 3: return read(v, fp, r.error);
-            case 4: return read(v, fp, r.attempts);
-            case 5: return read(v, fp, r.causes);
-            case 6: return read(v, fp, r.ms);
-            default: return read(v, fp, r.worker);
-            }
-        });
-    }
-};
-
 // Command bodies: one reader per message struct, field indexes as in fields_of(command).
 class BodyReader : public Reader {
-public:
+  public:
     using Reader::read;
 
     bool read(const msgpack::object& o, const Path& p, Ready& m) {
         return fields(o, p, fields_of(Command::ready), [&](int i, auto& v, auto& fp) {
             switch (i) {
-            case 0: return read(v, fp, m.worker);
-            case 1: return read(v, fp, m.host);
-            case 2: return read(v, fp, m.pid);
-            case 3: return read(v, fp, m.types);
-            case 4: return read(v, fp, m.credit);
-            default: return read(v, fp, m.heartbeat_ms);
+            case 0:
+                return read(v, fp, m.worker);
+            case 1:
+                return read(v, fp, m.host);
+            case 2:
+                return read(v, fp, m.pid);
+            case 3:
+                return read(v, fp, m.types);
+            case 4:
+                return read(v, fp, m.credit);
+            default:
+                return read(v, fp, m.heartbeat_ms);
             }
         });
     }
@@ -286,11 +59,16 @@ public:
     bool read(const msgpack::object& o, const Path& p, Exited& m) {
         return fields(o, p, fields_of(Command::exited), [&](int i, auto& v, auto& fp) {
             switch (i) {
-            case 0: return read(v, fp, m.worker);
-            case 1: return read(v, fp, m.exit_code);
-            case 2: return read(v, fp, m.signal);
-            case 3: return read(v, fp, m.rss_mb);
-            default: return read(v, fp, m.reason);
+            case 0:
+                return read(v, fp, m.worker);
+            case 1:
+                return read(v, fp, m.exit_code);
+            case 2:
+                return read(v, fp, m.signal);
+            case 3:
+                return read(v, fp, m.rss_mb);
+            default:
+                return read(v, fp, m.reason);
             }
         });
     }
@@ -298,9 +76,12 @@ public:
     bool read(const msgpack::object& o, const Path& p, Welcome& m) {
         return fields(o, p, fields_of(Command::welcome), [&](int i, auto& v, auto& fp) {
             switch (i) {
-            case 0: return read(v, fp, m.broker);
-            case 1: return read(v, fp, m.heartbeat_ms);
-            default: return read(v, fp, m.liveness);
+            case 0:
+                return read(v, fp, m.broker);
+            case 1:
+                return read(v, fp, m.heartbeat_ms);
+            default:
+                return read(v, fp, m.liveness);
             }
         });
     }
@@ -314,9 +95,12 @@ public:
     bool read(const msgpack::object& o, const Path& p, Submit& m) {
         return fields(o, p, fields_of(Command::submit), [&](int i, auto& v, auto& fp) {
             switch (i) {
-            case 0: return read(v, fp, m.client);
-            case 1: return read(v, fp, m.seq);
-            default: return read(v, fp, m.jobs);
+            case 0:
+                return read(v, fp, m.client);
+            case 1:
+                return read(v, fp, m.seq);
+            default:
+                return read(v, fp, m.jobs);
             }
         });
     }
@@ -324,10 +108,14 @@ public:
     bool read(const msgpack::object& o, const Path& p, Accepted& m) {
         return fields(o, p, fields_of(Command::accepted), [&](int i, auto& v, auto& fp) {
             switch (i) {
-            case 0: return read(v, fp, m.seq);
-            case 1: return read(v, fp, m.accepted);
-            case 2: return read(v, fp, m.duplicates);
-            default: return read(v, fp, m.credit);
+            case 0:
+                return read(v, fp, m.seq);
+            case 1:
+                return read(v, fp, m.accepted);
+            case 2:
+                return read(v, fp, m.duplicates);
+            default:
+                return read(v, fp, m.credit);
             }
         });
     }
@@ -335,10 +123,14 @@ public:
     bool read(const msgpack::object& o, const Path& p, Rejected& m) {
         return fields(o, p, fields_of(Command::rejected), [&](int i, auto& v, auto& fp) {
             switch (i) {
-            case 0: return read(v, fp, m.seq);
-            case 1: return read(v, fp, m.code);
-            case 2: return read(v, fp, m.message);
-            default: return read(v, fp, m.retry_after_ms);
+            case 0:
+                return read(v, fp, m.seq);
+            case 1:
+                return read(v, fp, m.code);
+            case 2:
+                return read(v, fp, m.message);
+            default:
+                return read(v, fp, m.retry_after_ms);
             }
         });
     }
@@ -352,9 +144,11 @@ public:
     // broker and tools see exactly what was sent (the object tree would re-encode it).
     bool read(const msgpack::object& o, const Path& p, StatusReply& m) {
         return fields(o, p, fields_of(Command::status_reply), [&](int, auto& v, auto& fp) {
-            if (v.type != object_type::MAP) return wrong_type(fp, "map", v);
+            if (v.type != object_type::MAP)
+                return wrong_type(fp, "map", v);
             const auto raw = top_level_value(body, "status");
-            if (!raw) return fail(DecodeErrorKind::malformed, fp, "could not locate the map");
+            if (!raw)
+                return fail(DecodeErrorKind::malformed, fp, "could not locate the map");
             m.status.assign(raw->data(), raw->size());
             return true;
         });
@@ -362,7 +156,7 @@ public:
 
     std::string_view body; // raw body frame, for STATUS_REPLY
 
-private:
+  private:
     bool empty(const msgpack::object& o, const Path& p) {
         return fields(o, p, {}, [](int, auto&, auto&) { return true; });
     }
@@ -374,7 +168,8 @@ std::variant<Message, DecodeError> read_as(const msgpack::object& root, std::str
     reader.body = body;
     T message{};
     const Path path{};
-    if (!reader.read(root, path, message)) return *std::move(reader.error);
+    if (!reader.read(root, path, message))
+        return *std::move(reader.error);
     return Message{std::move(message)};
 }
 
@@ -383,21 +178,36 @@ std::variant<Message, DecodeError> read_as(const msgpack::object& root, std::str
 std::variant<Message, DecodeError> read_body(Command command, const msgpack::object& root,
                                              std::string_view body) {
     switch (command) {
-    case Command::ready: return read_as<Ready>(root, body);
-    case Command::jobs: return read_as<Jobs>(root, body);
-    case Command::results: return read_as<Results>(root, body);
-    case Command::heartbeat: return read_as<Heartbeat>(root, body);
-    case Command::disconnect: return read_as<Disconnect>(root, body);
-    case Command::cancel: return read_as<Cancel>(root, body);
-    case Command::exited: return read_as<Exited>(root, body);
-    case Command::welcome: return read_as<Welcome>(root, body);
-    case Command::error: return read_as<ErrorReply>(root, body);
-    case Command::submit: return read_as<Submit>(root, body);
-    case Command::accepted: return read_as<Accepted>(root, body);
-    case Command::rejected: return read_as<Rejected>(root, body);
-    case Command::outcomes: return read_as<Outcomes>(root, body);
-    case Command::status: return read_as<Status>(root, body);
-    case Command::status_reply: return read_as<StatusReply>(root, body);
+    case Command::ready:
+        return read_as<Ready>(root, body);
+    case Command::jobs:
+        return read_as<Jobs>(root, body);
+    case Command::results:
+        return read_as<Results>(root, body);
+    case Command::heartbeat:
+        return read_as<Heartbeat>(root, body);
+    case Command::disconnect:
+        return read_as<Disconnect>(root, body);
+    case Command::cancel:
+        return read_as<Cancel>(root, body);
+    case Command::exited:
+        return read_as<Exited>(root, body);
+    case Command::welcome:
+        return read_as<Welcome>(root, body);
+    case Command::error:
+        return read_as<ErrorReply>(root, body);
+    case Command::submit:
+        return read_as<Submit>(root, body);
+    case Command::accepted:
+        return read_as<Accepted>(root, body);
+    case Command::rejected:
+        return read_as<Rejected>(root, body);
+    case Command::outcomes:
+        return read_as<Outcomes>(root, body);
+    case Command::status:
+        return read_as<Status>(root, body);
+    case Command::status_reply:
+        return read_as<StatusReply>(root, body);
     }
     return DecodeError{DecodeErrorKind::unknown_command, "command not in the table"};
 }

@@ -1,10 +1,10 @@
 // Pre-scan of an untrusted MessagePack body: completeness, trailing bytes and protocol limits.
 #pragma once
 
+#include "ferry/wire/codec.hpp"
+
 #include <optional>
 #include <string_view>
-
-#include "ferry/wire/codec.hpp"
 
 namespace ferry::wire::detail {
 

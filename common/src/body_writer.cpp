@@ -1,15 +1,14 @@
 // Encoder of message bodies on msgpack-c's packer; key names come from the fields.hpp tables.
 #include "body_writer.hpp"
 
+#include "ferry/wire/fields.hpp"
+
 #include <bit>
 #include <cstdint>
+#include <msgpack.hpp>
 #include <optional>
 #include <span>
 #include <vector>
-
-#include <msgpack.hpp>
-
-#include "ferry/wire/fields.hpp"
 
 namespace ferry::wire::detail {
 namespace {
@@ -20,14 +19,13 @@ struct StringSink {
     void write(const char* data, std::size_t size) { out->append(data, size); }
 };
 
-template <class T>
-std::uint32_t present(const std::optional<T>& value) {
+template <class T> std::uint32_t present(const std::optional<T>& value) {
     return value.has_value() ? 1u : 0u;
 }
 
 // Writes maps field by field; `specs` names the keys so encoder and tables cannot drift.
 class Writer {
-public:
+  public:
     explicit Writer(std::string& out) : sink_{&out}, packer_(sink_) {}
 
     void map(std::uint32_t pairs) { packer_.pack_map(pairs); }
@@ -52,21 +50,20 @@ public:
     void value(const Result& r);
     void value(const Outcome& r);
 
-    template <class T>
-    void value(const std::vector<T>& items) {
+    template <class T> void value(const std::vector<T>& items) {
         packer_.pack_array(static_cast<std::uint32_t>(items.size()));
-        for (const auto& item : items) value(item);
+        for (const auto& item : items)
+            value(item);
     }
 
-    template <class T>
-    void field(const FieldSpec& spec, const T& v) {
+    template <class T> void field(const FieldSpec& spec, const T& v) {
         key(spec);
         value(v);
     }
 
-    template <class T>
-    void field(const FieldSpec& spec, const std::optional<T>& v) {
-        if (v) field(spec, *v);
+    template <class T> void field(const FieldSpec& spec, const std::optional<T>& v) {
+        if (v)
+            field(spec, *v);
     }
 
     // A `msgpack`-typed field: the embedded value travels as bin, bytes verbatim.
@@ -77,7 +74,8 @@ public:
     }
 
     void bin_field(const FieldSpec& spec, const std::optional<std::string>& bytes) {
-        if (bytes) bin_field(spec, *bytes);
+        if (bytes)
+            bin_field(spec, *bytes);
     }
 
     // An already-encoded map written inline (STATUS_REPLY's status); empty means {}.
@@ -90,7 +88,7 @@ public:
         }
     }
 
-private:
+  private:
     StringSink sink_;
     msgpack::packer<StringSink> packer_;
 };
@@ -100,7 +98,8 @@ private:
 void Writer::value(double v) {
     const auto bits = std::bit_cast<std::uint64_t>(v);
     char bytes[9] = {static_cast<char>(0xcb)};
-    for (int i = 0; i < 8; ++i) bytes[1 + i] = static_cast<char>(bits >> (56 - 8 * i));
+    for (int i = 0; i < 8; ++i)
+        bytes[1 + i] = static_cast<char>(bits >> (56 - 8 * i));
     sink_.write(bytes, sizeof bytes);
 }
 
@@ -156,14 +155,14 @@ void Writer::value(const Result& r) {
 void Writer::value(const Outcome& r) {
     const auto f = fields_of(Record::outcome);
     const std::uint32_t has_causes = r.causes.empty() ? 0u : 1u;
-    map(3 + present(r.result) + present(r.error) + has_causes + present(r.ms) +
-        present(r.worker));
+    map(3 + present(r.result) + present(r.error) + has_causes + present(r.ms) + present(r.worker));
     field(f[0], r.id);
     field(f[1], r.ok);
     bin_field(f[2], r.result);
     field(f[3], r.error);
     field(f[4], r.attempts);
-    if (has_causes) field(f[5], r.causes);
+    if (has_causes)
+        field(f[5], r.causes);
     field(f[6], r.ms);
     field(f[7], r.worker);
 }
@@ -195,8 +194,12 @@ void write(Writer& w, const Results& m) {
     w.field(f[1], m.credit);
 }
 
-void write(Writer& w, const Heartbeat&) { w.map(0); }
-void write(Writer& w, const Status&) { w.map(0); }
+void write(Writer& w, const Heartbeat&) {
+    w.map(0);
+}
+void write(Writer& w, const Status&) {
+    w.map(0);
+}
 
 void write(Writer& w, const Disconnect& m) {
     w.map(present(m.reason));

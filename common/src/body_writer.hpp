@@ -1,9 +1,9 @@
 // MessagePack body encoding of message structs, fields in protocol.yaml order.
 #pragma once
 
-#include <string>
-
 #include "ferry/wire/messages.hpp"
+
+#include <string>
 
 namespace ferry::wire::detail {
 

@@ -1,26 +1,27 @@
 // Entry points of the codec: header checks, body pre-scan, msgpack-c unpack, typed walk.
 #include "ferry/wire/codec.hpp"
 
-#include <new>
-
-#include <msgpack.hpp>
-
 #include "body_reader.hpp"
 #include "body_scan.hpp"
 #include "body_writer.hpp"
+
+#include <msgpack.hpp>
+#include <new>
 
 namespace ferry::wire {
 namespace {
 
 // Every str/bin/ext references the frame instead of being copied into the zone: the typed
 // walk copies each value once, straight into its struct field.
-bool reference_everything(msgpack::type::object_type, std::size_t, void*) { return true; }
+bool reference_everything(msgpack::type::object_type, std::size_t, void*) {
+    return true;
+}
 
 // Limits handed to msgpack-c as a second line of defence; scan_body has already enforced them
 // (depth gets slack because msgpack-c counts its stack differently).
 const msgpack::unpack_limit& unpack_limits() {
-    static const msgpack::unpack_limit limits(max_batch, max_batch, max_string_bytes,
-                                              0xffffffffu, 0xffffffffu, max_depth + 2);
+    static const msgpack::unpack_limit limits(max_batch, max_batch, max_string_bytes, 0xffffffffu,
+                                              0xffffffffu, max_depth + 2);
     return limits;
 }
 
@@ -34,7 +35,8 @@ std::string hex_byte(std::uint8_t byte) {
 }
 
 std::variant<Message, DecodeError> decode_body(Command command, std::string_view body) {
-    if (auto problem = detail::scan_body(body)) return *std::move(problem);
+    if (auto problem = detail::scan_body(body))
+        return *std::move(problem);
     std::size_t offset = 0;
     const auto handle = msgpack::unpack(body.data(), body.size(), offset, reference_everything,
                                         nullptr, unpack_limits());
@@ -60,7 +62,8 @@ std::variant<Command, DecodeError> decode_header(std::string_view header) noexce
                              std::to_string(version));
         }
         const auto byte = static_cast<std::uint8_t>(header[signature.size() + 1]);
-        if (const auto command = command_from_byte(byte)) return *command;
+        if (const auto command = command_from_byte(byte))
+            return *command;
         return error(DecodeErrorKind::unknown_command, "command byte " + hex_byte(byte));
     } catch (...) {
         return error(DecodeErrorKind::bad_signature, {});
@@ -69,11 +72,11 @@ std::variant<Command, DecodeError> decode_header(std::string_view header) noexce
 
 // Why a catch-all: bytes come from the network and the caller is the poll loop; msgpack-c
 // still throws for anything scan_body missed, and allocation can fail on a huge message.
-std::variant<Message, DecodeError> decode(std::string_view header,
-                                          std::string_view body) noexcept {
+std::variant<Message, DecodeError> decode(std::string_view header, std::string_view body) noexcept {
     try {
         auto command = decode_header(header);
-        if (auto* problem = std::get_if<DecodeError>(&command)) return std::move(*problem);
+        if (auto* problem = std::get_if<DecodeError>(&command))
+            return std::move(*problem);
         return decode_body(std::get<Command>(command), body);
     } catch (const msgpack::size_overflow& e) {
         return DecodeError{DecodeErrorKind::too_large, e.what()};
@@ -86,8 +89,8 @@ std::variant<Message, DecodeError> decode(std::string_view header,
     }
 }
 
-std::variant<Message, DecodeError> decode_frames(
-    std::span<const std::string_view> frames) noexcept {
+std::variant<Message, DecodeError>
+decode_frames(std::span<const std::string_view> frames) noexcept {
     if (frames.size() != 2) {
         try {
             return DecodeError{DecodeErrorKind::bad_frames,

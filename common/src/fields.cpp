@@ -11,38 +11,31 @@ constexpr FieldSpec job_type_fields[] = {
     {"max_batch", "uint", true},
 };
 constexpr FieldSpec job_fields[] = {
-    {"id", "str", true},          {"type", "str", true},
-    {"payload", "msgpack", true}, {"attempt", "uint", true},
-    {"timeout_ms", "uint", false},
+    {"id", "str", true},       {"type", "str", true},         {"payload", "msgpack", true},
+    {"attempt", "uint", true}, {"timeout_ms", "uint", false},
 };
 constexpr FieldSpec submit_job_fields[] = {
-    {"id", "str", true},           {"type", "str", true},
-    {"payload", "msgpack", true},  {"priority", "int", false},
-    {"timeout_ms", "uint", false}, {"max_attempts", "uint", false},
+    {"id", "str", true},        {"type", "str", true},         {"payload", "msgpack", true},
+    {"priority", "int", false}, {"timeout_ms", "uint", false}, {"max_attempts", "uint", false},
 };
 constexpr FieldSpec result_fields[] = {
-    {"id", "str", true},           {"ok", "bool", true},
-    {"result", "msgpack", false},  {"error", "error", false},
-    {"ms", "float", false},
+    {"id", "str", true},       {"ok", "bool", true},   {"result", "msgpack", false},
+    {"error", "error", false}, {"ms", "float", false},
 };
 constexpr FieldSpec outcome_fields[] = {
-    {"id", "str", true},          {"ok", "bool", true},
-    {"result", "msgpack", false}, {"error", "error", false},
-    {"attempts", "uint", true},   {"causes", "list<error>", false},
-    {"ms", "float", false},       {"worker", "str", false},
+    {"id", "str", true},       {"ok", "bool", true},       {"result", "msgpack", false},
+    {"error", "error", false}, {"attempts", "uint", true}, {"causes", "list<error>", false},
+    {"ms", "float", false},    {"worker", "str", false},
 };
 constexpr FieldSpec error_fields[] = {
-    {"code", "str", true},
-    {"message", "str", true},
-    {"traceback", "str", false},
-    {"retry_after_ms", "uint", false},
+    {"code", "str", true},       {"message", "str", true},
+    {"traceback", "str", false}, {"retry_after_ms", "uint", false},
     {"worker", "str", false},
 };
 
 constexpr FieldSpec ready_fields[] = {
-    {"worker", "str", true},  {"host", "str", true},
-    {"pid", "uint", true},    {"types", "list<job_type>", true},
-    {"credit", "uint", true}, {"heartbeat_ms", "uint", true},
+    {"worker", "str", true},           {"host", "str", true},    {"pid", "uint", true},
+    {"types", "list<job_type>", true}, {"credit", "uint", true}, {"heartbeat_ms", "uint", true},
 };
 constexpr FieldSpec jobs_fields[] = {{"jobs", "list<job>", true}};
 constexpr FieldSpec results_fields[] = {
@@ -55,7 +48,7 @@ constexpr FieldSpec cancel_fields[] = {
     {"code", "str", true},
 };
 constexpr FieldSpec exited_fields[] = {
-    {"worker", "str", true},  {"exit_code", "int", false}, {"signal", "uint", false},
+    {"worker", "str", true},   {"exit_code", "int", false}, {"signal", "uint", false},
     {"rss_mb", "uint", false}, {"reason", "str", true},
 };
 constexpr FieldSpec welcome_fields[] = {
@@ -88,57 +81,86 @@ constexpr FieldSpec outcomes_fields[] = {{"outcomes", "list<outcome>", true}};
 constexpr FieldSpec status_reply_fields[] = {{"status", "map", true}};
 
 constexpr std::array<Record, 6> all_records_table{
-    Record::job_type, Record::job, Record::submit_job, Record::result, Record::outcome,
-    Record::error,
+    Record::job_type, Record::job,     Record::submit_job,
+    Record::result,   Record::outcome, Record::error,
 };
 
 } // namespace
 
 std::span<const FieldSpec> fields_of(Command command) noexcept {
     switch (command) {
-    case Command::ready: return ready_fields;
-    case Command::jobs: return jobs_fields;
-    case Command::results: return results_fields;
-    case Command::heartbeat: return {};
-    case Command::disconnect: return disconnect_fields;
-    case Command::cancel: return cancel_fields;
-    case Command::exited: return exited_fields;
-    case Command::welcome: return welcome_fields;
-    case Command::error: return error_reply_fields;
-    case Command::submit: return submit_fields;
-    case Command::accepted: return accepted_fields;
-    case Command::rejected: return rejected_fields;
-    case Command::outcomes: return outcomes_fields;
-    case Command::status: return {};
-    case Command::status_reply: return status_reply_fields;
+    case Command::ready:
+        return ready_fields;
+    case Command::jobs:
+        return jobs_fields;
+    case Command::results:
+        return results_fields;
+    case Command::heartbeat:
+        return {};
+    case Command::disconnect:
+        return disconnect_fields;
+    case Command::cancel:
+        return cancel_fields;
+    case Command::exited:
+        return exited_fields;
+    case Command::welcome:
+        return welcome_fields;
+    case Command::error:
+        return error_reply_fields;
+    case Command::submit:
+        return submit_fields;
+    case Command::accepted:
+        return accepted_fields;
+    case Command::rejected:
+        return rejected_fields;
+    case Command::outcomes:
+        return outcomes_fields;
+    case Command::status:
+        return {};
+    case Command::status_reply:
+        return status_reply_fields;
     }
     return {};
 }
 
 std::span<const FieldSpec> fields_of(Record record) noexcept {
     switch (record) {
-    case Record::job_type: return job_type_fields;
-    case Record::job: return job_fields;
-    case Record::submit_job: return submit_job_fields;
-    case Record::result: return result_fields;
-    case Record::outcome: return outcome_fields;
-    case Record::error: return error_fields;
+    case Record::job_type:
+        return job_type_fields;
+    case Record::job:
+        return job_fields;
+    case Record::submit_job:
+        return submit_job_fields;
+    case Record::result:
+        return result_fields;
+    case Record::outcome:
+        return outcome_fields;
+    case Record::error:
+        return error_fields;
     }
     return {};
 }
 
 std::string_view name_of(Record record) noexcept {
     switch (record) {
-    case Record::job_type: return "job_type";
-    case Record::job: return "job";
-    case Record::submit_job: return "submit_job";
-    case Record::result: return "result";
-    case Record::outcome: return "outcome";
-    case Record::error: return "error";
+    case Record::job_type:
+        return "job_type";
+    case Record::job:
+        return "job";
+    case Record::submit_job:
+        return "submit_job";
+    case Record::result:
+        return "result";
+    case Record::outcome:
+        return "outcome";
+    case Record::error:
+        return "error";
     }
     return {};
 }
 
-std::span<const Record> all_records() noexcept { return all_records_table; }
+std::span<const Record> all_records() noexcept {
+    return all_records_table;
+}
 
 } // namespace ferry::wire

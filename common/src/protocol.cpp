@@ -1,9 +1,9 @@
 // Protocol tables of Ferry wire version 1: command, error-code and decode-error names.
 #include "ferry/wire/protocol.hpp"
 
-#include <array>
-
 #include "ferry/wire/messages.hpp"
+
+#include <array>
 
 namespace ferry::wire {
 namespace {
@@ -84,21 +84,24 @@ constexpr auto command_index = make_command_index();
 
 constexpr std::array<Command, 15> make_all_commands() {
     std::array<Command, 15> out{};
-    for (std::size_t i = 0; i < out.size(); ++i) out[i] = command_rows[i].command;
+    for (std::size_t i = 0; i < out.size(); ++i)
+        out[i] = command_rows[i].command;
     return out;
 }
 constexpr auto all_commands_table = make_all_commands();
 
 constexpr std::array<ErrorCode, 12> make_all_error_codes() {
     std::array<ErrorCode, 12> out{};
-    for (std::size_t i = 0; i < out.size(); ++i) out[i] = error_code_rows[i].code;
+    for (std::size_t i = 0; i < out.size(); ++i)
+        out[i] = error_code_rows[i].code;
     return out;
 }
 constexpr auto all_error_codes_table = make_all_error_codes();
 
 constexpr std::array<DecodeErrorKind, 8> make_all_decode_error_kinds() {
     std::array<DecodeErrorKind, 8> out{};
-    for (std::size_t i = 0; i < out.size(); ++i) out[i] = decode_error_rows[i].kind;
+    for (std::size_t i = 0; i < out.size(); ++i)
+        out[i] = decode_error_rows[i].kind;
     return out;
 }
 constexpr auto all_decode_error_kinds_table = make_all_decode_error_kinds();
@@ -122,27 +125,31 @@ std::string_view name_of(DecodeErrorKind kind) noexcept {
 
 std::optional<Command> command_from_byte(std::uint8_t byte) noexcept {
     const auto row = command_index[byte];
-    if (row < 0) return std::nullopt;
+    if (row < 0)
+        return std::nullopt;
     return command_rows[static_cast<std::size_t>(row)].command;
 }
 
 std::optional<ErrorCode> error_code_from_name(std::string_view name) noexcept {
     for (const auto& row : error_code_rows) {
-        if (row.name == name) return row.code;
+        if (row.name == name)
+            return row.code;
     }
     return std::nullopt;
 }
 
 std::optional<DecodeErrorKind> decode_error_from_name(std::string_view name) noexcept {
     for (const auto& row : decode_error_rows) {
-        if (row.name == name) return row.kind;
+        if (row.name == name)
+            return row.kind;
     }
     return std::nullopt;
 }
 
 std::optional<Command> command_from_name(std::string_view name) noexcept {
     for (const auto& row : command_rows) {
-        if (row.name == name) return row.command;
+        if (row.name == name)
+            return row.command;
     }
     return std::nullopt;
 }
@@ -157,8 +164,12 @@ bool is_retryable(std::string_view code_name) noexcept {
     return code.has_value() && is_retryable(*code);
 }
 
-std::span<const Command> all_commands() noexcept { return all_commands_table; }
-std::span<const ErrorCode> all_error_codes() noexcept { return all_error_codes_table; }
+std::span<const Command> all_commands() noexcept {
+    return all_commands_table;
+}
+std::span<const ErrorCode> all_error_codes() noexcept {
+    return all_error_codes_table;
+}
 std::span<const DecodeErrorKind> all_decode_error_kinds() noexcept {
     return all_decode_error_kinds_table;
 }

@@ -1,10 +1,9 @@
 // Codec behaviour the vectors do not pin down: header helpers, buffer reuse, hostile sizes.
-#include <catch2/catch.hpp>
+#include "ferry/wire/codec.hpp"
 
+#include <catch2/catch.hpp>
 #include <string>
 #include <variant>
-
-#include "ferry/wire/codec.hpp"
 
 namespace wire = ferry::wire;
 
@@ -17,7 +16,8 @@ std::string be32(std::uint32_t v) {
 
 std::optional<wire::DecodeErrorKind> error_kind(std::string_view header, std::string_view body) {
     const auto decoded = wire::decode(header, body);
-    if (const auto* e = std::get_if<wire::DecodeError>(&decoded)) return e->kind;
+    if (const auto* e = std::get_if<wire::DecodeError>(&decoded))
+        return e->kind;
     return std::nullopt;
 }
 
@@ -27,7 +27,9 @@ TEST_CASE("decode_header reads the command of a good header and refuses bad ones
     const auto header = wire::encode_header(wire::Command::results);
     CHECK(header == std::string("FERRY\x01\x03", 7));
     CHECK(std::get<wire::Command>(wire::decode_header(header)) == wire::Command::results);
-    auto kind = [](std::string_view h) { return std::get<wire::DecodeError>(wire::decode_header(h)).kind; };
+    auto kind = [](std::string_view h) {
+        return std::get<wire::DecodeError>(wire::decode_header(h)).kind;
+    };
     CHECK(kind("") == wire::DecodeErrorKind::bad_signature);
     CHECK(kind(std::string("ferry\x01\x03", 7)) == wire::DecodeErrorKind::bad_signature);
     CHECK(kind(std::string("FERRY\x00\x03", 7)) == wire::DecodeErrorKind::version_mismatch);
@@ -37,8 +39,8 @@ TEST_CASE("decode_header reads the command of a good header and refuses bad ones
 TEST_CASE("encode_into gives the same bytes as encode and reuses its buffers") {
     wire::Jobs jobs;
     for (int i = 0; i < 100; ++i) {
-        jobs.jobs.push_back({"job-" + std::to_string(i), "echo", std::string("\x91\x01", 2),
-                             1, std::nullopt});
+        jobs.jobs.push_back(
+            {"job-" + std::to_string(i), "echo", std::string("\x91\x01", 2), 1, std::nullopt});
     }
     wire::Frames frames;
     wire::encode_into(jobs, frames);
@@ -62,7 +64,8 @@ TEST_CASE("A STATUS_REPLY without a status map encodes an empty map") {
 
 TEST_CASE("Nested arrays declaring 65536 elements each are refused without a big allocation") {
     std::string body = "\x81\xa1x";
-    for (int i = 0; i < 40000; ++i) body += "\xdd" + be32(65536);
+    for (int i = 0; i < 40000; ++i)
+        body += "\xdd" + be32(65536);
     const auto header = wire::encode_header(wire::Command::heartbeat);
     CHECK(error_kind(header, body) == wire::DecodeErrorKind::too_large);
 }
@@ -74,7 +77,10 @@ TEST_CASE("A wide array of empty arrays within the limits decodes") {
 }
 
 TEST_CASE("Map keys that are not strings are ignored like unknown keys") {
-    const std::string body = "\x82\x01\x02\xa6" "reason" "\xa2" "ok";
+    const std::string body = "\x82\x01\x02\xa6"
+                             "reason"
+                             "\xa2"
+                             "ok";
     const auto decoded = wire::decode(wire::encode_header(wire::Command::disconnect), body);
     REQUIRE(std::holds_alternative<wire::Message>(decoded));
     CHECK(std::get<wire::Disconnect>(std::get<wire::Message>(decoded)).reason == "ok");
@@ -87,9 +93,18 @@ TEST_CASE("A map above max_batch pairs is too large") {
 }
 
 TEST_CASE("An int above the int64 range is a wrong type for a signed field") {
-    std::string body = "\x83\xa6" "worker" "\xa1" "w" "\xa9" "exit_code" "\xcf";
+    std::string body = "\x83\xa6"
+                       "worker"
+                       "\xa1"
+                       "w"
+                       "\xa9"
+                       "exit_code"
+                       "\xcf";
     body += std::string(8, '\xff');
-    body += "\xa6" "reason" "\xa1" "r";
+    body += "\xa6"
+            "reason"
+            "\xa1"
+            "r";
     CHECK(error_kind(wire::encode_header(wire::Command::exited), body) ==
           wire::DecodeErrorKind::wrong_type);
 }

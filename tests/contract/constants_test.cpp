@@ -1,13 +1,12 @@
 // Contract tests: the C++ protocol tables (protocol.hpp, fields.hpp) against protocol.yaml.
-#include <catch2/catch.hpp>
-
-#include <array>
-#include <string>
-
 #include "ferry/wire/fields.hpp"
 #include "ferry/wire/messages.hpp"
 #include "ferry/wire/protocol.hpp"
 #include "vector_loader.hpp"
+
+#include <array>
+#include <catch2/catch.hpp>
+#include <string>
 
 namespace wire = ferry::wire;
 
@@ -31,11 +30,11 @@ void check_fields(std::span<const wire::FieldSpec> table, const YAML::Node& yaml
     }
 }
 
-template <std::size_t... I>
-void check_command_of(std::index_sequence<I...>) {
+template <std::size_t... I> void check_command_of(std::index_sequence<I...>) {
     const std::array<wire::Command, sizeof...(I)> commands{
         wire::command_of(wire::Message{std::in_place_index<I>})...};
-    for (std::size_t i = 0; i < commands.size(); ++i) CHECK(commands[i] == wire::all_commands()[i]);
+    for (std::size_t i = 0; i < commands.size(); ++i)
+        CHECK(commands[i] == wire::all_commands()[i]);
 }
 
 } // namespace
@@ -95,8 +94,7 @@ TEST_CASE("Signature version header size and limits match protocol.yaml") {
     CHECK(wire::max_batch == limits["max_batch"].as<std::size_t>());
     CHECK(wire::max_string_bytes == limits["max_string_bytes"].as<std::size_t>());
     CHECK(wire::max_depth == limits["max_depth"].as<std::size_t>());
-    CHECK(wire::default_max_payload_bytes ==
-          limits["default_max_payload_bytes"].as<std::size_t>());
+    CHECK(wire::default_max_payload_bytes == limits["default_max_payload_bytes"].as<std::size_t>());
 }
 
 TEST_CASE("Field names types and order of every command match protocol.yaml") {

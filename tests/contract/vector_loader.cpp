@@ -10,11 +10,21 @@ namespace {
 
 const std::string source_dir = FERRY_SOURCE_DIR;
 
-void from(const YAML::Node& n, std::string& out) { out = n.as<std::string>(); }
-void from(const YAML::Node& n, std::uint64_t& out) { out = n.as<std::uint64_t>(); }
-void from(const YAML::Node& n, std::int64_t& out) { out = n.as<std::int64_t>(); }
-void from(const YAML::Node& n, double& out) { out = n.as<double>(); }
-void from(const YAML::Node& n, bool& out) { out = n.as<bool>(); }
+void from(const YAML::Node& n, std::string& out) {
+    out = n.as<std::string>();
+}
+void from(const YAML::Node& n, std::uint64_t& out) {
+    out = n.as<std::uint64_t>();
+}
+void from(const YAML::Node& n, std::int64_t& out) {
+    out = n.as<std::int64_t>();
+}
+void from(const YAML::Node& n, double& out) {
+    out = n.as<double>();
+}
+void from(const YAML::Node& n, bool& out) {
+    out = n.as<bool>();
+}
 void from(const YAML::Node& n, wire::Error& out);
 void from(const YAML::Node& n, wire::JobTypeCapacity& out);
 void from(const YAML::Node& n, wire::Job& out);
@@ -22,32 +32,34 @@ void from(const YAML::Node& n, wire::SubmitJob& out);
 void from(const YAML::Node& n, wire::Result& out);
 void from(const YAML::Node& n, wire::Outcome& out);
 
-template <class T>
-void from(const YAML::Node& n, std::vector<T>& out) {
+template <class T> void from(const YAML::Node& n, std::vector<T>& out) {
     out.clear();
-    for (const auto& item : n) from(item, out.emplace_back());
+    for (const auto& item : n)
+        from(item, out.emplace_back());
 }
 
 // Required field: must be present in the JSON value.
-template <class T>
-void field(const YAML::Node& n, const char* key, T& out) {
-    if (!n[key]) throw std::runtime_error(std::string("vector value lacks '") + key + "'");
+template <class T> void field(const YAML::Node& n, const char* key, T& out) {
+    if (!n[key])
+        throw std::runtime_error(std::string("vector value lacks '") + key + "'");
     from(n[key], out);
 }
 
-template <class T>
-void field(const YAML::Node& n, const char* key, std::optional<T>& out) {
-    if (n[key]) from(n[key], out.emplace());
+template <class T> void field(const YAML::Node& n, const char* key, std::optional<T>& out) {
+    if (n[key])
+        from(n[key], out.emplace());
 }
 
 // A `msgpack` field: {"msgpack": "<hex>"} -> the embedded bytes.
 void embedded(const YAML::Node& n, const char* key, std::string& out) {
-    if (!n[key]) throw std::runtime_error(std::string("vector value lacks '") + key + "'");
+    if (!n[key])
+        throw std::runtime_error(std::string("vector value lacks '") + key + "'");
     out = unhex(n[key]["msgpack"].as<std::string>());
 }
 
 void embedded(const YAML::Node& n, const char* key, std::optional<std::string>& out) {
-    if (n[key]) embedded(n, key, out.emplace());
+    if (n[key])
+        embedded(n, key, out.emplace());
 }
 
 void from(const YAML::Node& n, wire::Error& out) {
@@ -94,7 +106,8 @@ void from(const YAML::Node& n, wire::Outcome& out) {
     embedded(n, "result", out.result);
     field(n, "error", out.error);
     field(n, "attempts", out.attempts);
-    if (n["causes"]) from(n["causes"], out.causes);
+    if (n["causes"])
+        from(n["causes"], out.causes);
     field(n, "ms", out.ms);
     field(n, "worker", out.worker);
 }
@@ -122,7 +135,8 @@ wire::Message command_from_json(wire::Command command, const YAML::Node& n) {
         field(n, "credit", m.credit);
         return m;
     }
-    case wire::Command::heartbeat: return wire::Heartbeat{};
+    case wire::Command::heartbeat:
+        return wire::Heartbeat{};
     case wire::Command::disconnect: {
         wire::Disconnect m;
         field(n, "reason", m.reason);
@@ -156,7 +170,8 @@ wire::Message command_from_json(wire::Command command, const YAML::Node& n) {
         field(n, "message", m.message);
         return m;
     }
-    default: break;
+    default:
+        break;
     }
     throw std::runtime_error("not a worker-side command");
 }
@@ -191,13 +206,15 @@ wire::Message producer_command_from_json(wire::Command command, const YAML::Node
         field(n, "outcomes", m.outcomes);
         return m;
     }
-    case wire::Command::status: return wire::Status{};
+    case wire::Command::status:
+        return wire::Status{};
     case wire::Command::status_reply: {
         wire::StatusReply m;
         embedded(n, "status", m.status);
         return m;
     }
-    default: break;
+    default:
+        break;
     }
     return command_from_json(command, n);
 }
@@ -206,11 +223,16 @@ Vector vector_from(const std::string& file, const YAML::Node& n) {
     Vector v;
     v.file = file;
     v.name = n["name"].as<std::string>();
-    for (const auto& frame : n["frames"]) v.frames.push_back(unhex(frame.as<std::string>()));
-    if (n["command"]) v.command = n["command"].as<std::string>();
-    if (n["canonical"]) v.canonical = n["canonical"].as<bool>();
-    if (n["value"]) v.value = n["value"];
-    if (n["error"]) v.error = n["error"].as<std::string>();
+    for (const auto& frame : n["frames"])
+        v.frames.push_back(unhex(frame.as<std::string>()));
+    if (n["command"])
+        v.command = n["command"].as<std::string>();
+    if (n["canonical"])
+        v.canonical = n["canonical"].as<bool>();
+    if (n["value"])
+        v.value = n["value"];
+    if (n["error"])
+        v.error = n["error"].as<std::string>();
     return v;
 }
 
@@ -220,21 +242,28 @@ std::vector<Vector> load_vectors() {
     std::vector<Vector> out;
     for (const char* file : {"valid.json", "noncanonical.json", "invalid.json"}) {
         const auto root = YAML::LoadFile(source_dir + "/schemas/vectors/" + file);
-        for (const auto& n : root) out.push_back(vector_from(file, n));
+        for (const auto& n : root)
+            out.push_back(vector_from(file, n));
     }
     return out;
 }
 
-YAML::Node load_protocol() { return YAML::LoadFile(source_dir + "/schemas/protocol.yaml"); }
+YAML::Node load_protocol() {
+    return YAML::LoadFile(source_dir + "/schemas/protocol.yaml");
+}
 
 std::string unhex(std::string_view hex) {
     auto nibble = [](char c) -> int {
-        if (c >= '0' && c <= '9') return c - '0';
-        if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-        if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+        if (c >= '0' && c <= '9')
+            return c - '0';
+        if (c >= 'a' && c <= 'f')
+            return c - 'a' + 10;
+        if (c >= 'A' && c <= 'F')
+            return c - 'A' + 10;
         throw std::runtime_error("bad hex digit");
     };
-    if (hex.size() % 2) throw std::runtime_error("odd hex length");
+    if (hex.size() % 2)
+        throw std::runtime_error("odd hex length");
     std::string out(hex.size() / 2, '\0');
     for (std::size_t i = 0; i < out.size(); ++i) {
         out[i] = static_cast<char>(nibble(hex[2 * i]) * 16 + nibble(hex[2 * i + 1]));

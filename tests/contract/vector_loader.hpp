@@ -1,22 +1,21 @@
 // Loads schemas/vectors/*.json and turns a case's JSON "value" into a wire message struct.
 #pragma once
 
+#include "ferry/wire/messages.hpp"
+
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
 #include <yaml-cpp/yaml.h>
-
-#include "ferry/wire/messages.hpp"
 
 namespace contract {
 
 // One golden case; `command`/`value` for valid cases, `error` for invalid ones.
 struct Vector {
-    std::string file;                 // valid.json, noncanonical.json, invalid.json
-    std::string name;                 // case name
-    std::vector<std::string> frames;  // raw frame bytes
+    std::string file;                // valid.json, noncanonical.json, invalid.json
+    std::string name;                // case name
+    std::vector<std::string> frames; // raw frame bytes
     std::optional<std::string> command;
     bool canonical = false;
     YAML::Node value;                 // JSON form of the decoded message

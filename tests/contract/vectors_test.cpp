@@ -1,12 +1,11 @@
 // Contract tests: the C++ codec against the golden vectors of schemas/vectors/.
-#include <catch2/catch.hpp>
+#include "ferry/wire/codec.hpp"
+#include "vector_loader.hpp"
 
+#include <catch2/catch.hpp>
 #include <string_view>
 #include <variant>
 #include <vector>
-
-#include "ferry/wire/codec.hpp"
-#include "vector_loader.hpp"
 
 namespace wire = ferry::wire;
 using contract::Vector;
@@ -27,7 +26,8 @@ std::string describe(const std::variant<wire::Message, wire::DecodeError>& decod
     if (const auto* e = std::get_if<wire::DecodeError>(&decoded)) {
         return std::string(wire::name_of(e->kind)) + ": " + e->detail;
     }
-    return "message " + std::string(wire::name_of(wire::command_of(std::get<wire::Message>(decoded))));
+    return "message " +
+           std::string(wire::name_of(wire::command_of(std::get<wire::Message>(decoded))));
 }
 
 wire::Message expected_message(const Vector& v) {
@@ -41,8 +41,10 @@ wire::Message expected_message(const Vector& v) {
 TEST_CASE("The vector files hold every command in canonical form and every decode error") {
     std::vector<std::string> commands, errors;
     for (const auto& v : vectors()) {
-        if (v.command && v.canonical) commands.push_back(*v.command);
-        if (v.error) errors.push_back(*v.error);
+        if (v.command && v.canonical)
+            commands.push_back(*v.command);
+        if (v.error)
+            errors.push_back(*v.error);
     }
     for (const auto command : wire::all_commands()) {
         CAPTURE(wire::name_of(command));
@@ -56,7 +58,8 @@ TEST_CASE("The vector files hold every command in canonical form and every decod
 
 TEST_CASE("Every valid vector decodes to exactly its value") {
     for (const auto& v : vectors()) {
-        if (!v.command) continue;
+        if (!v.command)
+            continue;
         INFO(v.file << ": " << v.name);
         const auto decoded = decode_vector(v);
         INFO(describe(decoded));
@@ -67,7 +70,8 @@ TEST_CASE("Every valid vector decodes to exactly its value") {
 
 TEST_CASE("Every canonical vector value encodes to exactly its bytes") {
     for (const auto& v : vectors()) {
-        if (!v.command || !v.canonical) continue;
+        if (!v.command || !v.canonical)
+            continue;
         INFO(v.file << ": " << v.name);
         const auto frames = wire::encode(expected_message(v));
         CHECK(contract::to_hex(frames.header) == contract::to_hex(v.frames.at(0)));
@@ -77,7 +81,8 @@ TEST_CASE("Every canonical vector value encodes to exactly its bytes") {
 
 TEST_CASE("Every non-canonical vector re-encodes canonically to the same value") {
     for (const auto& v : vectors()) {
-        if (!v.command || v.canonical) continue;
+        if (!v.command || v.canonical)
+            continue;
         INFO(v.file << ": " << v.name);
         const auto message = expected_message(v);
         const auto frames = wire::encode(message);
@@ -90,7 +95,8 @@ TEST_CASE("Every non-canonical vector re-encodes canonically to the same value")
 
 TEST_CASE("Every invalid vector is refused with exactly its named decode error") {
     for (const auto& v : vectors()) {
-        if (!v.error) continue;
+        if (!v.error)
+            continue;
         INFO(v.file << ": " << v.name);
         const auto decoded = decode_vector(v);
         INFO(describe(decoded));
@@ -103,7 +109,8 @@ TEST_CASE("Every invalid vector is refused with exactly its named decode error")
 
 TEST_CASE("Changing any one byte of a canonical vector changes what decodes") {
     for (const auto& v : vectors()) {
-        if (!v.command || !v.canonical) continue;
+        if (!v.command || !v.canonical)
+            continue;
         const auto expected = expected_message(v);
         for (std::size_t frame = 0; frame < 2; ++frame) {
             for (std::size_t i = 0; i < v.frames[frame].size(); ++i) {
@@ -120,7 +127,9 @@ TEST_CASE("Changing any one byte of a canonical vector changes what decodes") {
 
 TEST_CASE("Decode errors name the field and the types involved") {
     const auto by_name = [](std::string_view name) {
-        for (const auto& v : vectors()) if (v.name == name) return v;
+        for (const auto& v : vectors())
+            if (v.name == name)
+                return v;
         FAIL("no vector " << name);
         return Vector{};
     };

@@ -1,11 +1,11 @@
 // libFuzzer target: decode never crashes, and whatever decodes re-encodes to a stable value.
+#include "ferry/wire/codec.hpp"
+
 #include <cstdint>
-#include <cstdlib>
 #include <cstdio>
+#include <cstdlib>
 #include <string_view>
 #include <variant>
-
-#include "ferry/wire/codec.hpp"
 
 namespace {
 

@@ -1,12 +1,12 @@
 // Encoding and decoding of Ferry messages: two frames, header and MessagePack body.
 #pragma once
 
+#include "ferry/wire/messages.hpp"
+
 #include <span>
 #include <string>
 #include <string_view>
 #include <variant>
-
-#include "ferry/wire/messages.hpp"
 
 namespace ferry::wire {
 
@@ -31,8 +31,8 @@ struct DecodeError {
 
 // Added: the frame-count check of a whole message (after the routing envelope): anything but
 // exactly two frames is BAD_FRAMES; two frames are decoded as decode(header, body).
-[[nodiscard]] std::variant<Message, DecodeError> decode_frames(
-    std::span<const std::string_view> frames) noexcept;
+[[nodiscard]] std::variant<Message, DecodeError>
+decode_frames(std::span<const std::string_view> frames) noexcept;
 
 // Added: the header alone (signature, version, command byte), for routing before the body is
 // read; BAD_SIGNATURE / VERSION_MISMATCH / UNKNOWN_COMMAND on failure.

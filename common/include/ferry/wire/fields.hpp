@@ -1,19 +1,19 @@
 // Field tables of every command body and nested record, in protocol.yaml order.
 #pragma once
 
+#include "ferry/wire/protocol.hpp"
+
 #include <cstdint>
 #include <span>
 #include <string_view>
-
-#include "ferry/wire/protocol.hpp"
 
 namespace ferry::wire {
 
 // One field of a body or record: wire name, protocol.yaml type spelling, and whether required.
 struct FieldSpec {
-    std::string_view name;     // map key on the wire
-    std::string_view type;     // "str", "uint", "msgpack", "list<job>", ... as in protocol.yaml
-    bool required;             // absent -> MISSING_FIELD
+    std::string_view name; // map key on the wire
+    std::string_view type; // "str", "uint", "msgpack", "list<job>", ... as in protocol.yaml
+    bool required;         // absent -> MISSING_FIELD
 };
 
 // The nested records of protocol.yaml (`records` plus `error_fields`).
