@@ -280,6 +280,8 @@ class Session:
             return
         if not self._announced:
             self._announced = link.send(Command.READY, self._ready_body())
+            if self._announced:
+                link.last_recv = now  # the broker's silence counts from READY, not connect
         elif now - link.last_sent >= self.config.heartbeat_ms / 1000.0:
             link.send(Command.HEARTBEAT, {})
         if now - link.last_recv > self._dead_after:
