@@ -88,7 +88,11 @@ void Scheduler::dispatch_type(const std::string& type, TypeQueue& queue, TimePoi
             return;
         }
         const auto count = batch_size(batch, worker->types[type], worker->credit, queue.size());
-        if (!send_batch(*worker, type, queue, count, now)) {
+        const JobsSent sent = send_batch(*worker, type, queue, count, now);
+        if (sent == JobsSent::busy) {
+            return; // its pipe is full; the next pass tries again
+        }
+        if (sent == JobsSent::gone) {
             unreachable_.push_back(worker->id);
             worker->credit = 0; // never picked again in this pass
         }
@@ -97,7 +101,7 @@ void Scheduler::dispatch_type(const std::string& type, TypeQueue& queue, TimePoi
 
 // The job strings are lent to the JOBS message (moved in, moved back) so a dispatch copies a
 // payload once, into the encoder's buffer. Nothing is committed until the send succeeded.
-bool Scheduler::send_batch(WorkerRecord& worker, const std::string& type, TypeQueue& queue,
+JobsSent Scheduler::send_batch(WorkerRecord& worker, const std::string& type, TypeQueue& queue,
                            std::size_t count, TimePoint now) {
     batch_entries_.clear();
     batch_records_.clear();
@@ -122,19 +126,20 @@ bool Scheduler::send_batch(WorkerRecord& worker, const std::string& type, TypeQu
         batch_records_.push_back(record);
     }
     jobs_scratch_.jobs.resize(batch_entries_.size());
-    const bool sent = batch_entries_.empty() || sink_.send_jobs(worker, jobs_scratch_);
+    const JobsSent sent =
+        batch_entries_.empty() ? JobsSent::sent : sink_.send_jobs(worker, jobs_scratch_);
     for (std::size_t i = 0; i < batch_records_.size(); ++i) {
         batch_records_[i]->key = std::move(jobs_scratch_.jobs[i].id);
         batch_records_[i]->payload = std::move(jobs_scratch_.jobs[i].payload);
     }
-    if (!sent) {
+    if (sent != JobsSent::sent) {
         for (const auto& entry : batch_entries_) {
             queue.push(table_.get(entry.ref)->priority, entry);
         }
-        return false;
+        return sent;
     }
     commit_batch(worker, now);
-    return true;
+    return JobsSent::sent;
 }
 
 void Scheduler::commit_batch(WorkerRecord& worker, TimePoint now) {

@@ -12,12 +12,12 @@ namespace wire = ferry::wire;
 // Records every message the scheduler emits; can pretend a worker is unreachable.
 class RecordingSink : public SchedulerSink {
 public:
-    bool send_jobs(WorkerRecord& worker, const wire::Jobs& jobs) override {
+    JobsSent send_jobs(WorkerRecord& worker, wire::Jobs& jobs) override {
         if (unreachable == worker.name) {
-            return false;
+            return JobsSent::gone;
         }
         sent[worker.name].push_back(jobs);
-        return true;
+        return JobsSent::sent;
     }
     void send_cancel(WorkerRecord& worker, wire::Cancel&& cancel) override {
         cancels[worker.name].push_back(std::move(cancel));

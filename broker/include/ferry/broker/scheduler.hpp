@@ -18,12 +18,20 @@
 
 namespace ferry::broker {
 
+// What became of a JOBS message handed to the sink.
+enum class JobsSent : std::uint8_t {
+    sent, // on its way
+    busy, // the worker's pipe is full: try later, nothing was sent
+    gone, // the worker cannot be reached: nothing was sent
+};
+
 // Where the scheduler's decisions go: the broker turns them into messages.
 class SchedulerSink {
 public:
     virtual ~SchedulerSink() = default;
-    // Sends one JOBS message; false when the worker cannot be reached (nothing was delivered).
-    virtual bool send_jobs(WorkerRecord& worker, const wire::Jobs& jobs) = 0;
+    // Sends one JOBS message.
+    // `jobs` may be moved from during the call but must be handed back intact.
+    virtual JobsSent send_jobs(WorkerRecord& worker, wire::Jobs& jobs) = 0;
     // Tells a worker to stop jobs whose attempts were settled without it.
     virtual void send_cancel(WorkerRecord& worker, wire::Cancel&& cancel) = 0;
     // A job's final word, for its producer.
@@ -88,7 +96,7 @@ public:
 private:
     void enqueue(JobRef ref, JobRecord& record, TimePoint now);
     void dispatch_type(const std::string& type, TypeQueue& queue, TimePoint now);
-    bool send_batch(WorkerRecord& worker, const std::string& type, TypeQueue& queue,
+    JobsSent send_batch(WorkerRecord& worker, const std::string& type, TypeQueue& queue,
                     std::size_t count, TimePoint now);
     void commit_batch(WorkerRecord& worker, TimePoint now);
     void settle_result(WorkerRecord* worker, wire::Result&& result, TimePoint now);

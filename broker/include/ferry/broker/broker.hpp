@@ -1,0 +1,125 @@
+// The broker: two ROUTER sockets and one poll loop that owns every job until its outcome.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <deque>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include <zmq.hpp>
+
+#include "ferry/broker/broker_config.hpp"
+#include "ferry/broker/peer_socket.hpp"
+#include "ferry/broker/scheduler.hpp"
+#include "ferry/wire/codec.hpp"
+
+namespace ferry::broker {
+
+// The endpoints actually bound (ports resolved).
+struct BoundEndpoints {
+    std::string producers; // producer ROUTER
+    std::string workers;   // worker ROUTER
+};
+
+// Broker-level counters (the scheduler keeps the job counters).
+struct BrokerCounters {
+    std::uint64_t malformed_messages = 0; // messages that failed to decode or were misplaced
+    std::uint64_t rejected_batches = 0;   // SUBMITs refused (QUEUE_FULL, UNAVAILABLE)
+    std::uint64_t unknown_peers = 0;      // DISCONNECTs sent to peers without READY
+};
+
+// A producer, by its stable client name.
+struct ClientState {
+    std::string routing_id;             // its most recent connection
+    bool reachable = true;              // false after EHOSTUNREACH, until it speaks again
+    std::deque<wire::Outcome> outbox;   // outcomes not yet handed to ZeroMQ
+};
+
+class Broker : private SchedulerSink {
+public:
+    // Binds both endpoints; throws std::runtime_error naming the endpoint when one cannot bind.
+    explicit Broker(BrokerConfig config);
+    ~Broker() override;
+    Broker(const Broker&) = delete;
+    Broker& operator=(const Broker&) = delete;
+
+    [[nodiscard]] const BoundEndpoints& endpoints() const noexcept { return endpoints_; }
+    [[nodiscard]] const std::string& id() const noexcept { return id_; }
+    // Runs the poll loop until a stop was requested and the shutdown finished.
+    void run();
+    // Asks the loop to shut down (thread- and async-signal-safe).
+    void request_stop() noexcept { stop_requested_.store(true, std::memory_order_relaxed); }
+
+    // Read these only when run() is not running (tests, after join).
+    [[nodiscard]] const SchedulerStats& stats() const noexcept { return scheduler_.stats(); }
+    [[nodiscard]] const BrokerCounters& counters() const noexcept { return counters_; }
+
+private:
+    // SchedulerSink
+    JobsSent send_jobs(WorkerRecord& worker, wire::Jobs& jobs) override;
+    void send_cancel(WorkerRecord& worker, wire::Cancel&& cancel) override;
+    void deliver(const std::string& client, wire::Outcome&& outcome) override;
+
+    // Loop steps (broker.cpp)
+    void poll_once();
+    void drain(RouterSocket& socket, bool workers);
+    void timers_and_dispatch();
+    void send_heartbeats();
+    [[nodiscard]] int poll_timeout_ms() const;
+    void begin_shutdown();
+    [[nodiscard]] bool shutdown_finished() const;
+    void finish_shutdown();
+    void on_bad_message(RouterSocket& socket, const Incoming& incoming, wire::DecodeErrorKind kind,
+                        const std::string& detail);
+    SendStatus send(RouterSocket& socket, std::string_view routing_id, wire::Message& message);
+    SendStatus send_to_worker(WorkerRecord& worker, wire::Message& message);
+    void sample_rate();
+    [[nodiscard]] double done_per_s() const;
+
+    // Worker endpoint (broker_workers.cpp)
+    void on_worker_message(const Incoming& incoming, wire::Message&& message);
+    void on_ready(const Incoming& incoming, wire::Ready&& ready);
+    void on_results(const Incoming& incoming, WorkerRecord* worker, wire::Results&& results);
+    void on_exited(wire::Exited&& exited);
+    void disconnect_unknown(const Incoming& incoming);
+    void remove_unreachable_workers();
+
+    // Producer endpoint (broker_producers.cpp)
+    void on_producer_message(const Incoming& incoming, wire::Message&& message);
+    void on_submit(const Incoming& incoming, wire::Submit&& submit);
+    void reject(const Incoming& incoming, std::uint64_t seq, const char* code,
+                const std::string& message, std::uint64_t retry_after_ms);
+    void on_status(RouterSocket& socket, const Incoming& incoming);
+    void flush_outboxes();
+    bool flush_client(ClientState& client);
+    [[nodiscard]] std::size_t pending() const noexcept;
+
+    BrokerConfig config_;             // settings
+    std::string id_;                  // this broker life's id (changes on restart)
+    zmq::context_t context_;          // ZeroMQ context (one I/O thread)
+    RouterSocket producers_;          // producer ROUTER
+    RouterSocket workers_;            // worker ROUTER
+    BoundEndpoints endpoints_;        // resolved endpoints
+    Scheduler scheduler_;             // job state machine
+    BrokerCounters counters_;         // broker-level counters
+    std::unordered_map<std::string, ClientState> clients_; // producers by client name
+    std::unordered_set<std::string> dirty_clients_;       // clients with outcomes to send
+    std::size_t outbox_total_ = 0;    // outcomes held in all outboxes
+    bool outbox_blocked_ = false;     // some outbox met a full pipe: retry soon
+    std::vector<std::uint32_t> unreachable_workers_; // found unreachable while sending
+    std::atomic<bool> stop_requested_{false};        // set by request_stop()
+    bool shutting_down_ = false;      // shutdown begun
+    TimePoint shutdown_deadline_;     // end of the grace period
+    TimePoint started_at_;            // for uptime
+    TimePoint now_;                   // time of the current loop pass
+    wire::Message message_scratch_;   // reused message being encoded
+    wire::Frames frames_scratch_;     // reused encoded frames
+    std::deque<std::pair<TimePoint, std::uint64_t>> done_samples_; // (time, done) for rates
+    TimePoint last_bad_log_;          // start of the current bad-message log window
+    std::uint64_t bad_logged_ = 0;    // bad messages logged in that window
+};
+
+} // namespace ferry::broker

@@ -1,0 +1,31 @@
+// The STATUS_REPLY map: what `ferry status` shows, encoded as MessagePack.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "ferry/broker/clock.hpp"
+#include "ferry/broker/scheduler.hpp"
+
+namespace ferry::broker {
+
+struct BrokerCounters;
+
+// Everything a status reply is built from, borrowed from the running broker.
+struct StatusView {
+    const std::string& broker_id;    // this broker life's id
+    Clock::duration uptime;          // since the broker started
+    const Scheduler& scheduler;      // jobs, queues, workers, counters
+    const BrokerCounters& counters;  // malformed messages, rejections
+    std::size_t pending;             // jobs held, undelivered outcomes included
+    double done_per_s;               // recent completion rate
+    TimePoint now;                   // for heartbeat ages
+};
+
+// Dead letters listed in a reply, most recent last (the total is reported separately).
+inline constexpr std::size_t status_dead_letters_listed = 100;
+
+// The status map as one encoded MessagePack value (str keys; see docs/broker.md).
+[[nodiscard]] std::string encode_status(const StatusView& view);
+
+} // namespace ferry::broker

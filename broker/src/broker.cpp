@@ -1,0 +1,258 @@
+// The broker's poll loop: sockets, timers, heartbeats, shutdown, and sending without drops.
+#include "ferry/broker/broker.hpp"
+
+#include <random>
+
+#include <spdlog/spdlog.h>
+
+namespace ferry::broker {
+namespace {
+
+constexpr std::size_t drain_limit = 4096;     // messages read per socket per pass
+constexpr int idle_poll_ms = 100;             // longest sleep (bounds stop-request latency)
+
+std::string make_broker_id() {
+    std::random_device device;
+    std::mt19937_64 engine((std::uint64_t{device()} << 32) ^ device() ^
+                           static_cast<std::uint64_t>(Clock::now().time_since_epoch().count()));
+    static constexpr char digits[] = "0123456789abcdef";
+    std::string id = "broker-";
+    for (int i = 0; i < 12; ++i) {
+        id.push_back(digits[engine() % 16]);
+    }
+    return id;
+}
+
+RouterSocket bind_router(zmq::context_t& context, const std::string& endpoint, const char* role) {
+    try {
+        return RouterSocket(context, endpoint);
+    } catch (const zmq::error_t& error) {
+        throw std::runtime_error(std::string("cannot bind the ") + role + " endpoint '" + endpoint +
+                                 "': " + error.what());
+    }
+}
+
+} // namespace
+
+Broker::Broker(BrokerConfig config)
+    : config_(std::move(config)), id_(make_broker_id()), context_(1),
+      producers_(bind_router(context_, config_.producers_endpoint, "producers")),
+      workers_(bind_router(context_, config_.workers_endpoint, "workers")),
+      endpoints_{producers_.endpoint(), workers_.endpoint()},
+      scheduler_(config_, *this, std::random_device{}()), started_at_(Clock::now()),
+      now_(started_at_) {
+    spdlog::info("broker {} bound producers={} workers={}", id_, endpoints_.producers,
+                 endpoints_.workers);
+}
+
+Broker::~Broker() = default;
+
+// One pass: wait for input or the next timer, read everything waiting (results first, as they
+// free credit), then run timers, dispatch, heartbeats and deliveries once for the whole pass.
+void Broker::run() {
+    while (true) {
+        if (stop_requested_.load(std::memory_order_relaxed) && !shutting_down_) {
+            begin_shutdown();
+        }
+        if (shutting_down_ && shutdown_finished()) {
+            break;
+        }
+        poll_once();
+    }
+    finish_shutdown();
+}
+
+void Broker::poll_once() {
+    zmq_pollitem_t items[] = {{workers_.handle(), 0, ZMQ_POLLIN, 0},
+                              {producers_.handle(), 0, ZMQ_POLLIN, 0}};
+    if (zmq_poll(items, 2, poll_timeout_ms()) < 0 && zmq_errno() != EINTR) {
+        throw zmq::error_t();
+    }
+    now_ = Clock::now();
+    if ((items[0].revents & ZMQ_POLLIN) != 0) {
+        drain(workers_, true);
+    }
+    if ((items[1].revents & ZMQ_POLLIN) != 0) {
+        drain(producers_, false);
+    }
+    now_ = Clock::now();
+    timers_and_dispatch();
+    flush_outboxes();
+    sample_rate();
+}
+
+void Broker::drain(RouterSocket& socket, bool from_workers) {
+    for (std::size_t i = 0; i < drain_limit; ++i) {
+        auto incoming = socket.receive();
+        if (!incoming) {
+            return;
+        }
+        if (incoming->frames != 2) {
+            on_bad_message(socket, *incoming, wire::DecodeErrorKind::bad_frames,
+                           std::to_string(incoming->frames) + " frames after the routing id");
+            continue;
+        }
+        auto decoded = wire::decode(
+            std::string_view(incoming->header.data<char>(), incoming->header.size()),
+            std::string_view(incoming->body.data<char>(), incoming->body.size()));
+        if (auto* error = std::get_if<wire::DecodeError>(&decoded)) {
+            on_bad_message(socket, *incoming, error->kind, error->detail);
+            continue;
+        }
+        auto& message = std::get<wire::Message>(decoded);
+        if (from_workers) {
+            on_worker_message(*incoming, std::move(message));
+        } else {
+            on_producer_message(*incoming, std::move(message));
+        }
+    }
+}
+
+void Broker::timers_and_dispatch() {
+    for (const auto& name : scheduler_.tick(now_)) {
+        spdlog::warn("worker {} went silent: purged, its jobs re-dispatched", name);
+    }
+    scheduler_.dispatch(now_);
+    remove_unreachable_workers();
+    send_heartbeats();
+    remove_unreachable_workers();
+}
+
+void Broker::send_heartbeats() {
+    for (const auto id : scheduler_.workers().heartbeat_due(now_)) {
+        WorkerRecord* worker = scheduler_.workers().by_id(id);
+        message_scratch_ = wire::Heartbeat{};
+        (void)send_to_worker(*worker, message_scratch_);
+    }
+}
+
+// Sleep until the next timer, input, or at most idle_poll_ms; briefly when an outbox is waiting
+// for a full pipe to drain.
+int Broker::poll_timeout_ms() const {
+    if (outbox_blocked_) {
+        return 1;
+    }
+    long long timeout = idle_poll_ms;
+    if (const auto next = scheduler_.next_wakeup(now_)) {
+        timeout = std::min(timeout, std::max(0LL, millis_between(Clock::now(), *next) + 1));
+    }
+    return static_cast<int>(timeout);
+}
+
+void Broker::begin_shutdown() {
+    shutting_down_ = true;
+    shutdown_deadline_ = Clock::now() + std::chrono::seconds(config_.shutdown_grace_s);
+    scheduler_.set_draining(true);
+    spdlog::info("broker {} shutting down: {} jobs held, grace {} s", id_, scheduler_.held(),
+                 config_.shutdown_grace_s);
+}
+
+bool Broker::shutdown_finished() const {
+    return (scheduler_.held() == 0 && outbox_total_ == 0) || Clock::now() >= shutdown_deadline_;
+}
+
+// Jobs still held after the grace period get a failed outcome (UNAVAILABLE), so no producer is
+// left waiting in silence; workers are told to go. Linger lets these last messages leave.
+void Broker::finish_shutdown() {
+    now_ = Clock::now();
+    if (scheduler_.held() > 0) {
+        spdlog::warn("shutdown grace over: failing {} unfinished jobs", scheduler_.held());
+        scheduler_.fail_all("UNAVAILABLE", "the broker shut down before the job finished", now_);
+    }
+    flush_outboxes();
+    std::vector<std::uint32_t> ids;
+    for (const auto& [id, worker] : scheduler_.workers().all()) {
+        ids.push_back(id);
+    }
+    for (const auto id : ids) {
+        message_scratch_ = wire::Disconnect{std::string("broker shutting down")};
+        (void)send_to_worker(*scheduler_.workers().by_id(id), message_scratch_);
+    }
+    producers_.set_linger(1000);
+    workers_.set_linger(1000);
+    spdlog::info("broker {} stopped: done={} failed={}", id_, stats().done, stats().failed);
+}
+
+// Counted always, logged at most 10 per second, so a flood of garbage cannot flood the log.
+void Broker::on_bad_message(RouterSocket& socket, const Incoming& incoming,
+                            wire::DecodeErrorKind kind, const std::string& detail) {
+    ++counters_.malformed_messages;
+    if (now_ - last_bad_log_ >= std::chrono::seconds(1)) {
+        if (bad_logged_ > 10) {
+            spdlog::warn("{} more bad messages were not logged", bad_logged_ - 10);
+        }
+        last_bad_log_ = now_;
+        bad_logged_ = 0;
+    }
+    if (++bad_logged_ <= 10) {
+        spdlog::warn("dropped a bad message on the {} endpoint: {}: {}",
+                     &socket == &workers_ ? "workers" : "producers", wire::name_of(kind), detail);
+    }
+    if (kind == wire::DecodeErrorKind::bad_frames || kind == wire::DecodeErrorKind::bad_signature) {
+        return; // not recognisably ours: no reply
+    }
+    const bool version = kind == wire::DecodeErrorKind::version_mismatch;
+    message_scratch_ = wire::ErrorReply{
+        version ? "VERSION_MISMATCH" : "MALFORMED_MESSAGE",
+        version ? "this broker speaks FJP version 1 only" : std::string(wire::name_of(kind)) + ": " + detail};
+    (void)send(socket, incoming.routing_view(), message_scratch_);
+}
+
+SendStatus Broker::send(RouterSocket& socket, std::string_view routing_id, wire::Message& message) {
+    wire::encode_into(message, frames_scratch_);
+    return socket.send(routing_id, frames_scratch_);
+}
+
+SendStatus Broker::send_to_worker(WorkerRecord& worker, wire::Message& message) {
+    const SendStatus status = send(workers_, worker.routing_id, message);
+    if (status == SendStatus::sent) {
+        worker.last_sent = now_;
+    } else if (status == SendStatus::unroutable) {
+        unreachable_workers_.push_back(worker.id);
+    }
+    return status;
+}
+
+// The JOBS message borrows the scheduler's vector (moved in and back), so no job is copied.
+JobsSent Broker::send_jobs(WorkerRecord& worker, wire::Jobs& jobs) {
+    message_scratch_ = std::move(jobs);
+    const SendStatus status = send(workers_, worker.routing_id, message_scratch_);
+    jobs = std::move(std::get<wire::Jobs>(message_scratch_));
+    if (status == SendStatus::sent) {
+        worker.last_sent = now_;
+        return JobsSent::sent;
+    }
+    return status == SendStatus::would_block ? JobsSent::busy : JobsSent::gone;
+}
+
+void Broker::send_cancel(WorkerRecord& worker, wire::Cancel&& cancel) {
+    message_scratch_ = std::move(cancel);
+    (void)send_to_worker(worker, message_scratch_);
+}
+
+void Broker::sample_rate() {
+    if (!done_samples_.empty() && now_ - done_samples_.back().first < std::chrono::seconds(1)) {
+        return;
+    }
+    done_samples_.emplace_back(now_, scheduler_.stats().done);
+    while (done_samples_.size() > 11) {
+        done_samples_.pop_front();
+    }
+}
+
+} // namespace ferry::broker
+
+namespace ferry::broker {
+
+// Completions per second over the last ten seconds of samples (one sample per second).
+double Broker::done_per_s() const {
+    if (done_samples_.size() < 2) {
+        return 0.0;
+    }
+    const auto& [first_time, first_done] = done_samples_.front();
+    const auto& [last_time, last_done] = done_samples_.back();
+    const double seconds = std::chrono::duration<double>(last_time - first_time).count();
+    return seconds <= 0 ? 0.0 : static_cast<double>(last_done - first_done) / seconds;
+}
+
+} // namespace ferry::broker

@@ -1,0 +1,131 @@
+// The broker's producer endpoint: SUBMIT with backpressure, OUTCOMES delivery, STATUS.
+#include "ferry/broker/broker.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "ferry/broker/status.hpp"
+
+namespace ferry::broker {
+namespace {
+constexpr std::size_t outcomes_per_message = 1024; // outcomes in one OUTCOMES message, at most
+constexpr std::uint64_t queue_full_retry_ms = 100;  // suggested wait after QUEUE_FULL
+constexpr std::uint64_t unavailable_retry_ms = 1000; // suggested wait during shutdown
+} // namespace
+
+void Broker::on_producer_message(const Incoming& incoming, wire::Message&& message) {
+    if (auto* submit = std::get_if<wire::Submit>(&message)) {
+        on_submit(incoming, std::move(*submit));
+    } else if (std::holds_alternative<wire::Status>(message)) {
+        on_status(producers_, incoming);
+    } else {
+        on_bad_message(producers_, incoming, wire::DecodeErrorKind::unknown_command,
+                       std::string(wire::name_of(wire::command_of(message))) +
+                           " is not accepted on the producers endpoint");
+    }
+}
+
+// Outcomes, undelivered included, count as held: they are memory the broker owns.
+std::size_t Broker::pending() const noexcept {
+    return scheduler_.held() + outbox_total_;
+}
+
+// A batch is taken whole or refused whole. The bound is checked before the batch, so memory stays
+// within max_pending plus one batch (a lone batch larger than max_pending is still accepted, or
+// it could never run).
+void Broker::on_submit(const Incoming& incoming, wire::Submit&& submit) {
+    ClientState& client = clients_[submit.client];
+    client.routing_id.assign(incoming.routing_view());
+    client.reachable = true;
+    if (!client.outbox.empty()) {
+        dirty_clients_.insert(submit.client);
+    }
+    if (shutting_down_) {
+        reject(incoming, submit.seq, "UNAVAILABLE", "the broker is shutting down",
+               unavailable_retry_ms);
+        return;
+    }
+    const std::size_t held = pending();
+    if (held > 0 && held + submit.jobs.size() > config_.max_pending) {
+        reject(incoming, submit.seq, "QUEUE_FULL",
+               "the broker holds " + std::to_string(held) + " of max_pending " +
+                   std::to_string(config_.max_pending) + " jobs",
+               queue_full_retry_ms);
+        return;
+    }
+    wire::Accepted accepted{submit.seq, 0, 0, 0};
+    for (auto& job : submit.jobs) {
+        const auto result = scheduler_.submit(submit.client, std::move(job), now_);
+        ++(result == SubmitOutcome::duplicate ? accepted.duplicates : accepted.accepted);
+    }
+    const std::size_t after = pending();
+    accepted.credit = after >= config_.max_pending ? 0 : config_.max_pending - after;
+    message_scratch_ = accepted;
+    (void)send(producers_, incoming.routing_view(), message_scratch_);
+}
+
+void Broker::reject(const Incoming& incoming, std::uint64_t seq, const char* code,
+                    const std::string& message, std::uint64_t retry_after_ms) {
+    ++counters_.rejected_batches;
+    message_scratch_ = wire::Rejected{seq, code, message, retry_after_ms};
+    (void)send(producers_, incoming.routing_view(), message_scratch_);
+}
+
+void Broker::deliver(const std::string& client, wire::Outcome&& outcome) {
+    clients_[client].outbox.push_back(std::move(outcome));
+    ++outbox_total_;
+    dirty_clients_.insert(client);
+}
+
+void Broker::flush_outboxes() {
+    outbox_blocked_ = false;
+    for (auto it = dirty_clients_.begin(); it != dirty_clients_.end();) {
+        if (flush_client(clients_[*it])) {
+            it = dirty_clients_.erase(it);
+        } else {
+            ++it;
+        }
+    }
+}
+
+// Outcomes leave in chunks; a chunk that cannot go (peer gone or pipe full) is put back in order
+// and kept until the client's next message shows a live connection. Returns true when the
+// client's outbox is empty or it waits for the client to come back.
+bool Broker::flush_client(ClientState& client) {
+    while (!client.outbox.empty()) {
+        if (!client.reachable) {
+            return true;
+        }
+        message_scratch_ = wire::Outcomes{};
+        auto& chunk = std::get<wire::Outcomes>(message_scratch_).outcomes;
+        const std::size_t count = std::min(client.outbox.size(), outcomes_per_message);
+        chunk.reserve(count);
+        for (std::size_t i = 0; i < count; ++i) {
+            chunk.push_back(std::move(client.outbox[i]));
+        }
+        const SendStatus status = send(producers_, client.routing_id, message_scratch_);
+        if (status == SendStatus::sent) {
+            client.outbox.erase(client.outbox.begin(),
+                                client.outbox.begin() + static_cast<std::ptrdiff_t>(count));
+            outbox_total_ -= count;
+            continue;
+        }
+        for (std::size_t i = 0; i < count; ++i) {
+            client.outbox[i] = std::move(chunk[i]);
+        }
+        if (status == SendStatus::unroutable) {
+            client.reachable = false;
+            return true;
+        }
+        outbox_blocked_ = true;
+        return false;
+    }
+    return true;
+}
+
+void Broker::on_status(RouterSocket& socket, const Incoming& incoming) {
+    StatusView view{id_, now_ - started_at_, scheduler_, counters_, pending(), done_per_s(), now_};
+    message_scratch_ = wire::StatusReply{encode_status(view)};
+    (void)send(socket, incoming.routing_view(), message_scratch_);
+}
+
+} // namespace ferry::broker

@@ -1,0 +1,131 @@
+// Encoding of the broker's status map for STATUS_REPLY.
+#include "ferry/broker/status.hpp"
+
+#include <msgpack.hpp>
+
+#include "ferry/broker/broker.hpp"
+
+namespace ferry::broker {
+namespace {
+
+using Packer = msgpack::packer<msgpack::sbuffer>;
+
+void pack_str(Packer& packer, std::string_view text) {
+    packer.pack_str(static_cast<std::uint32_t>(text.size()));
+    packer.pack_str_body(text.data(), static_cast<std::uint32_t>(text.size()));
+}
+
+void pack_error(Packer& packer, const wire::Error& error) {
+    packer.pack_map(2 + (error.traceback ? 1 : 0) + (error.worker ? 1 : 0));
+    pack_str(packer, "code");
+    pack_str(packer, error.code);
+    pack_str(packer, "message");
+    pack_str(packer, error.message);
+    if (error.traceback) {
+        pack_str(packer, "traceback");
+        pack_str(packer, *error.traceback);
+    }
+    if (error.worker) {
+        pack_str(packer, "worker");
+        pack_str(packer, *error.worker);
+    }
+}
+
+void pack_worker(Packer& packer, const WorkerRecord& worker, TimePoint now) {
+    packer.pack_map(7);
+    pack_str(packer, "worker");
+    pack_str(packer, worker.name);
+    pack_str(packer, "host");
+    pack_str(packer, worker.host);
+    pack_str(packer, "pid");
+    packer.pack(worker.pid);
+    pack_str(packer, "types");
+    packer.pack_map(static_cast<std::uint32_t>(worker.types.size()));
+    for (const auto& [type, max_batch] : worker.types) {
+        pack_str(packer, type);
+        packer.pack(max_batch);
+    }
+    pack_str(packer, "credit");
+    packer.pack(worker.credit);
+    pack_str(packer, "in_flight");
+    packer.pack(worker.in_flight);
+    pack_str(packer, "last_heartbeat_ms_ago");
+    packer.pack(std::max(0LL, millis_between(worker.last_heard, now)));
+}
+
+void pack_dead_letters(Packer& packer, const JobTable& table) {
+    const auto& letters = table.dead_letters();
+    const std::size_t count = std::min(letters.size(), status_dead_letters_listed);
+    packer.pack_array(static_cast<std::uint32_t>(count));
+    for (std::size_t i = letters.size() - count; i < letters.size(); ++i) {
+        const auto& letter = letters[i];
+        packer.pack_map(4);
+        pack_str(packer, "id");
+        pack_str(packer, letter.id);
+        pack_str(packer, "client");
+        pack_str(packer, letter.client);
+        pack_str(packer, "type");
+        pack_str(packer, letter.type);
+        pack_str(packer, "causes");
+        packer.pack_array(static_cast<std::uint32_t>(letter.causes.size()));
+        for (const auto& cause : letter.causes) {
+            pack_error(packer, cause);
+        }
+    }
+}
+
+void pack_counter(Packer& packer, std::string_view name, std::uint64_t value) {
+    pack_str(packer, name);
+    packer.pack(value);
+}
+
+} // namespace
+
+// Field names follow PROTOCOL.md's STATUS_REPLY; the extra counters are documented in
+// docs/broker.md.
+std::string encode_status(const StatusView& view) {
+    msgpack::sbuffer buffer;
+    Packer packer(buffer);
+    const auto& stats = view.scheduler.stats();
+    const auto& table = view.scheduler.table();
+    packer.pack_map(22);
+    pack_str(packer, "broker");
+    pack_str(packer, view.broker_id);
+    pack_str(packer, "uptime_s");
+    packer.pack(std::chrono::duration<double>(view.uptime).count());
+    pack_str(packer, "workers");
+    packer.pack_array(static_cast<std::uint32_t>(view.scheduler.workers().size()));
+    for (const auto& [id, worker] : view.scheduler.workers().all()) {
+        pack_worker(packer, worker, view.now);
+    }
+    pack_str(packer, "queues");
+    packer.pack_map(static_cast<std::uint32_t>(view.scheduler.queues().all().size()));
+    for (const auto& [type, queue] : view.scheduler.queues().all()) {
+        pack_str(packer, type);
+        packer.pack(queue.size());
+    }
+    pack_counter(packer, "pending", view.pending);
+    pack_counter(packer, "in_flight", view.scheduler.in_flight());
+    pack_counter(packer, "done", stats.done);
+    pack_counter(packer, "failed", stats.failed);
+    pack_str(packer, "dead_letters");
+    pack_dead_letters(packer, table);
+    pack_counter(packer, "dead_letters_total", table.dead_letters_total());
+    pack_counter(packer, "duplicates_dropped", stats.duplicates_dropped);
+    pack_counter(packer, "malformed_messages", view.counters.malformed_messages);
+    pack_str(packer, "rates");
+    packer.pack_map(1);
+    pack_str(packer, "done_per_s");
+    packer.pack(view.done_per_s);
+    pack_counter(packer, "accepted", stats.accepted);
+    pack_counter(packer, "duplicate_submits", stats.duplicate_submits);
+    pack_counter(packer, "dispatched", stats.dispatched);
+    pack_counter(packer, "retries", stats.retries);
+    pack_counter(packer, "timeouts", stats.timeouts);
+    pack_counter(packer, "workers_lost", stats.workers_lost);
+    pack_counter(packer, "stale_errors_dropped", stats.stale_errors_dropped);
+    pack_counter(packer, "rejected_batches", view.counters.rejected_batches);
+    return std::string(buffer.data(), buffer.size());
+}
+
+} // namespace ferry::broker
