@@ -1,0 +1,249 @@
+// Native fake producers and workers over real ZeroMQ sockets, and a broker running in a thread.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <spdlog/spdlog.h>
+#include <zmq.hpp>
+#include <zmq_addon.hpp>
+
+#include "ferry/broker/broker.hpp"
+#include "ferry/wire/codec.hpp"
+
+namespace ferry::broker::testing {
+
+namespace wire = ferry::wire;
+using std::chrono::milliseconds;
+using SteadyTime = std::chrono::steady_clock::time_point;
+
+// A config bound to free loopback ports, with fast heartbeats for tests.
+inline BrokerConfig test_config() {
+    spdlog::set_level(spdlog::level::err);
+    BrokerConfig config;
+    config.producers_endpoint = "tcp://127.0.0.1:*";
+    config.workers_endpoint = "tcp://127.0.0.1:*";
+    config.heartbeat_ms = 50;
+    config.liveness = 3;
+    config.shutdown_grace_s = 2;
+    config.default_type.backoff = {5, 20, 2.0, 0.0};
+    return config;
+}
+
+// A broker on its own thread, stopped and joined on destruction.
+class RunningBroker {
+public:
+    explicit RunningBroker(BrokerConfig config = test_config()) : broker_(std::move(config)) {
+        thread_ = std::thread([this] { broker_.run(); });
+    }
+    ~RunningBroker() { stop(); }
+    void stop() {
+        if (thread_.joinable()) {
+            broker_.request_stop();
+            thread_.join();
+        }
+    }
+    [[nodiscard]] const BoundEndpoints& endpoints() const { return broker_.endpoints(); }
+    [[nodiscard]] Broker& broker() { return broker_; }
+
+private:
+    Broker broker_;      // the unit under test
+    std::thread thread_; // runs its loop
+};
+
+// One DEALER connection speaking FJP/1.
+class Peer {
+public:
+    Peer(zmq::context_t& context, const std::string& endpoint)
+        : socket_(context, zmq::socket_type::dealer) {
+        socket_.set(zmq::sockopt::linger, 0);
+        socket_.connect(endpoint);
+    }
+    void send(const wire::Message& message) {
+        const auto frames = wire::encode(message);
+        send_frames({frames.header, frames.body});
+    }
+    void send_frames(const std::vector<std::string>& frames) {
+        for (std::size_t i = 0; i < frames.size(); ++i) {
+            const auto flags = i + 1 < frames.size() ? zmq::send_flags::sndmore : zmq::send_flags::none;
+            (void)socket_.send(zmq::buffer(frames[i]), flags);
+        }
+    }
+    // The next decodable message within `timeout`; empty when none came.
+    std::optional<wire::Message> receive(milliseconds timeout) {
+        zmq::pollitem_t item{socket_.handle(), 0, ZMQ_POLLIN, 0};
+        if (zmq::poll(&item, 1, timeout) == 0) {
+            return std::nullopt;
+        }
+        std::vector<zmq::message_t> frames;
+        (void)zmq::recv_multipart(socket_, std::back_inserter(frames));
+        if (frames.size() != 2) {
+            return std::nullopt;
+        }
+        auto decoded = wire::decode(frames[0].to_string_view(), frames[1].to_string_view());
+        if (auto* message = std::get_if<wire::Message>(&decoded)) {
+            return std::move(*message);
+        }
+        return std::nullopt;
+    }
+    // Receives until a message of type T arrives or the deadline passes.
+    template <typename T> std::optional<T> expect(milliseconds timeout = milliseconds(3000)) {
+        const auto deadline = std::chrono::steady_clock::now() + timeout;
+        while (std::chrono::steady_clock::now() < deadline) {
+            auto left = std::chrono::duration_cast<milliseconds>(deadline - std::chrono::steady_clock::now());
+            auto message = receive(std::max(left, milliseconds(1)));
+            if (message && std::holds_alternative<T>(*message)) {
+                return std::get<T>(std::move(*message));
+            }
+        }
+        return std::nullopt;
+    }
+    zmq::socket_t& socket() { return socket_; }
+
+private:
+    zmq::socket_t socket_; // DEALER
+};
+
+// A worker that answers jobs by rule, heartbeating while it waits.
+class FakeWorker {
+public:
+    // Decides a job's result; empty means "do not answer it".
+    using Rule = std::function<std::optional<wire::Result>(const wire::Job&)>;
+
+    FakeWorker(zmq::context_t& context, const std::string& endpoint, std::string name,
+               std::uint64_t credit, std::uint64_t max_batch = 64, std::string type = "echo")
+        : peer_(context, endpoint), name_(std::move(name)) {
+        peer_.send(wire::Ready{name_, "localhost", 1, {{std::move(type), max_batch}}, credit, 50});
+        welcomed_ = peer_.expect<wire::Welcome>().has_value();
+    }
+    static std::optional<wire::Result> echo(const wire::Job& job) {
+        return wire::Result{job.id, true, job.payload, std::nullopt, std::nullopt};
+    }
+    // Serves for `duration` (or until `done` holds), answering by `rule`.
+    void serve(milliseconds duration, const Rule& rule = echo,
+               const std::function<bool()>& done = [] { return false; }) {
+        const auto deadline = std::chrono::steady_clock::now() + duration;
+        while (std::chrono::steady_clock::now() < deadline && !done()) {
+            pump(rule);
+        }
+    }
+    // One step: heartbeat if due, wait briefly for a message, answer any jobs.
+    void pump(const Rule& rule) {
+        const auto now = std::chrono::steady_clock::now();
+        if (now - last_beat_ >= milliseconds(40)) {
+            peer_.send(wire::Heartbeat{});
+            last_beat_ = now;
+        }
+        auto message = peer_.receive(milliseconds(10));
+        if (!message) {
+            return;
+        }
+        if (auto* jobs = std::get_if<wire::Jobs>(&*message)) {
+            on_jobs(*jobs, rule);
+        } else if (auto* cancel = std::get_if<wire::Cancel>(&*message)) {
+            cancels.push_back(*cancel);
+        } else if (std::holds_alternative<wire::Disconnect>(*message)) {
+            disconnected = true;
+        }
+    }
+    void send(const wire::Message& message) { peer_.send(message); }
+    [[nodiscard]] bool welcomed() const { return welcomed_; }
+
+    std::vector<wire::Job> received;        // every job received
+    std::vector<std::size_t> batch_sizes;   // size of each JOBS message
+    std::vector<wire::Cancel> cancels;      // CANCELs received
+    std::size_t max_unanswered = 0;         // most jobs held unanswered at once
+    std::size_t unanswered = 0;             // jobs held now
+    bool disconnected = false;              // got DISCONNECT
+
+private:
+    void on_jobs(const wire::Jobs& jobs, const Rule& rule) {
+        batch_sizes.push_back(jobs.jobs.size());
+        unanswered += jobs.jobs.size();
+        max_unanswered = std::max(max_unanswered, unanswered);
+        wire::Results results;
+        for (const auto& job : jobs.jobs) {
+            received.push_back(job);
+            if (auto result = rule(job)) {
+                results.results.push_back(std::move(*result));
+            }
+        }
+        unanswered -= results.results.size();
+        if (!results.results.empty()) {
+            peer_.send(results);
+        }
+    }
+
+    Peer peer_;                           // its connection
+    std::string name_;                    // READY name
+    bool welcomed_ = false;               // WELCOME arrived
+    SteadyTime last_beat_{};              // last heartbeat sent
+};
+
+// A producer that submits jobs and collects outcomes by id.
+class FakeProducer {
+public:
+    FakeProducer(zmq::context_t& context, const std::string& endpoint, std::string client = "p1")
+        : peer_(context, endpoint), client_(std::move(client)) {}
+
+    // Submits jobs `prefix0..prefixN-1` of a type; returns the broker's answer.
+    std::optional<wire::Message> submit(const std::string& prefix, std::size_t count,
+                                        const std::string& type = "echo") {
+        wire::Submit submit{client_, ++seq_, {}};
+        for (std::size_t i = 0; i < count; ++i) {
+            submit.jobs.push_back({prefix + std::to_string(i), type, "\xa2hi", std::nullopt,
+                                   std::nullopt, std::nullopt});
+        }
+        peer_.send(submit);
+        return wait_answer();
+    }
+    std::optional<wire::Message> send_submit(const wire::Submit& submit) {
+        peer_.send(submit);
+        return wait_answer();
+    }
+    // Collects outcomes until `count` distinct ids have one, or the deadline passes.
+    void collect(std::size_t count, milliseconds timeout = milliseconds(5000)) {
+        const auto deadline = std::chrono::steady_clock::now() + timeout;
+        while (outcomes.size() < count && std::chrono::steady_clock::now() < deadline) {
+            take(peer_.receive(milliseconds(10)));
+        }
+    }
+    Peer& peer() { return peer_; }
+    [[nodiscard]] const std::string& client() const { return client_; }
+
+    std::map<std::string, wire::Outcome> outcomes; // by job id
+    std::size_t outcome_messages = 0;              // outcomes received, duplicates included
+
+private:
+    std::optional<wire::Message> wait_answer() {
+        const auto deadline = std::chrono::steady_clock::now() + milliseconds(3000);
+        while (std::chrono::steady_clock::now() < deadline) {
+            auto message = peer_.receive(milliseconds(10));
+            if (message && (std::holds_alternative<wire::Accepted>(*message) ||
+                            std::holds_alternative<wire::Rejected>(*message))) {
+                return message;
+            }
+            take(std::move(message));
+        }
+        return std::nullopt;
+    }
+    void take(std::optional<wire::Message> message) {
+        if (message && std::holds_alternative<wire::Outcomes>(*message)) {
+            for (auto& outcome : std::get<wire::Outcomes>(*message).outcomes) {
+                ++outcome_messages;
+                outcomes.emplace(outcome.id, std::move(outcome));
+            }
+        }
+    }
+
+    Peer peer_;                // its connection
+    std::string client_;       // stable client name
+    std::uint64_t seq_ = 0;    // last batch number
+};
+
+} // namespace ferry::broker::testing
