@@ -88,7 +88,7 @@ std::string encode_status(const StatusView& view) {
     Packer packer(buffer);
     const auto& stats = view.scheduler.stats();
     const auto& table = view.scheduler.table();
-    packer.pack_map(22);
+    packer.pack_map(21); // keep in step with the fields below
     pack_str(packer, "broker");
     pack_str(packer, view.broker_id);
     pack_str(packer, "uptime_s");
