@@ -6,8 +6,12 @@
 #include <atomic>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
+#include <iostream>
 
+#include "ferry/broker/broker_command.hpp"
 #include "ferry/broker/broker_config.hpp"
+#include "ferry/broker/status_client.hpp"
 #include "ferry/producer/cli_commands.hpp"
 #include "ferry/producer/input_reader.hpp"
 
@@ -41,7 +45,19 @@ int main(int argc, char** argv) {
     ferry::producer::PipelineArgs submit_args;
     ferry::producer::add_submit_flags(*app.add_subcommand("submit", "submit an input to a "
                                                                     "running broker"), submit_args);
-    // `broker` and `status` subcommands are registered here too (see broker/).
+    std::string broker_config;
+    app.add_subcommand("broker", "run the broker alone (multi-host deployments)")
+        ->add_option("CONFIG", broker_config, "pipeline YAML file")
+        ->required();
+    std::string status_endpoint = "tcp://127.0.0.1:5555";
+    if (const char* env = std::getenv("FERRY_PRODUCERS_ENDPOINT"); env && *env) {
+        status_endpoint = env;
+    }
+    bool status_json = false;
+    auto* status = app.add_subcommand("status", "workers, queue depths, in flight, rates, dead letters");
+    status->add_option("--broker", status_endpoint, "the broker's producers endpoint")
+        ->capture_default_str();
+    status->add_flag("--json", status_json, "print the status map as JSON");
 
     try {
         app.parse(argc, argv);
@@ -58,6 +74,10 @@ int main(int argc, char** argv) {
         if (app.got_subcommand("run")) return ferry::producer::run_command(run_args, stop_requested);
         if (app.got_subcommand("submit")) {
             return ferry::producer::submit_command(submit_args, stop_requested);
+        }
+        if (app.got_subcommand("broker")) return ferry::broker::run_broker_command(broker_config);
+        if (app.got_subcommand("status")) {
+            return ferry::broker::run_status_command(status_endpoint, status_json, std::cout);
         }
     } catch (const ferry::producer::InputError& error) {
         std::fprintf(stderr, "ferry: %s\n", error.what());
