@@ -1,0 +1,82 @@
+// Broker throughput with native producer and worker, beside raw libzmq PUSH/PULL in the same run.
+#include <cstdio>
+#include <thread>
+
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+
+#include "bench_peers.hpp"
+#include "ferry/broker/broker.hpp"
+
+namespace {
+
+struct Options {
+    std::uint64_t jobs = 2000000;     // jobs per broker run
+    std::size_t payload = 100;        // payload bytes per job
+    std::size_t submit_batch = 1000;  // jobs per SUBMIT
+    std::uint64_t window = 200000;    // producer jobs without outcome, at most
+    std::uint64_t worker_batch = 1024; // jobs per JOBS (type max_size and worker max_batch)
+    std::uint64_t credit = 8192;      // worker credit
+    int runs = 3;                     // broker runs (best is reported, all are printed)
+    std::uint64_t raw_messages = 5000000; // messages of the raw baseline
+};
+
+double broker_run(const Options& options) {
+    ferry::broker::BrokerConfig config;
+    config.producers_endpoint = "tcp://127.0.0.1:*";
+    config.workers_endpoint = "tcp://127.0.0.1:*";
+    config.max_pending = options.window * 2;
+    config.types["echo"].batch = {static_cast<std::uint32_t>(options.worker_batch), 0};
+    ferry::broker::Broker broker(config);
+    std::thread loop([&broker] { broker.run(); });
+    zmq::context_t context(1);
+    std::thread worker([&] {
+        ferry::bench::run_echo_worker(context, broker.endpoints().workers, options.credit,
+                                      options.worker_batch);
+    });
+    const auto report =
+        ferry::bench::run_producer(context, broker.endpoints().producers, options.jobs,
+                                   options.payload, options.submit_batch, options.window);
+    broker.request_stop();
+    loop.join();
+    worker.join();
+    const double rate = static_cast<double>(report.outcomes) / report.seconds;
+    std::printf("  broker run: %llu jobs in %.3f s = %.0f jobs/s (failed %llu, rejected %llu)\n",
+                static_cast<unsigned long long>(report.outcomes), report.seconds, rate,
+                static_cast<unsigned long long>(report.failed),
+                static_cast<unsigned long long>(report.rejected));
+    return rate;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    Options options;
+    CLI::App app{"Ferry broker throughput beside raw libzmq PUSH/PULL"};
+    app.add_option("--jobs", options.jobs, "jobs per broker run")->capture_default_str();
+    app.add_option("--payload", options.payload, "payload bytes per job")->capture_default_str();
+    app.add_option("--submit-batch", options.submit_batch, "jobs per SUBMIT")->capture_default_str();
+    app.add_option("--window", options.window, "producer in-flight window")->capture_default_str();
+    app.add_option("--worker-batch", options.worker_batch, "jobs per JOBS")->capture_default_str();
+    app.add_option("--credit", options.credit, "worker credit")->capture_default_str();
+    app.add_option("--runs", options.runs, "broker runs")->capture_default_str();
+    app.add_option("--raw-messages", options.raw_messages, "raw baseline messages")
+        ->capture_default_str();
+    CLI11_PARSE(app, argc, argv);
+    spdlog::set_level(spdlog::level::warn);
+
+    zmq::context_t raw_context(1);
+    const double raw = ferry::bench::raw_push_pull(raw_context, options.raw_messages, options.payload);
+    std::printf("raw libzmq PUSH/PULL, %zu-byte messages over tcp loopback: %.0f msgs/s\n",
+                options.payload, raw);
+    double best = 0;
+    for (int run = 0; run < options.runs; ++run) {
+        best = std::max(best, broker_run(options));
+    }
+    std::printf("broker (SUBMIT x%zu -> JOBS x%llu -> RESULTS -> OUTCOMES), %zu-byte payloads: "
+                "best %.0f jobs/s\n",
+                options.submit_batch, static_cast<unsigned long long>(options.worker_batch),
+                options.payload, best);
+    std::printf("ratio broker jobs/s : raw msgs/s = %.2f\n", best / raw);
+    return 0;
+}
