@@ -15,7 +15,8 @@ std::string InputProblem::describe() const {
     return fmt::format("{}:{}: {}", file, line, message);
 }
 
-InputReader::InputReader(std::string path) : path_(std::move(path)) {
+InputReader::InputReader(std::string path, std::vector<std::vector<std::string>> capture)
+    : path_(std::move(path)), capture_(std::move(capture)) {
     if (path_ == "-") {
         stream_ = &std::cin;
         return;
@@ -93,17 +94,22 @@ InputItem InputReader::parse_line(std::string_view text) {
     if (payload.error() != simdjson::SUCCESS) {
         return problem(id, "missing \"payload\": each record needs {\"payload\": ...}");
     }
-    return accept(std::move(id), json_to_msgpack(payload.value_unsafe()));
+    std::vector<FieldValue> captured;
+    for (const auto& path : capture_) {
+        captured.push_back(path.empty() ? FieldValue{} : field_from_json(record, path));
+    }
+    return accept(std::move(id), json_to_msgpack(payload.value_unsafe()), std::move(captured));
 }
 
-InputItem InputReader::accept(std::string id, std::string payload) {
+InputItem InputReader::accept(std::string id, std::string payload,
+                              std::vector<FieldValue> captured) {
     auto [it, inserted] = seen_ids_.emplace(id, line_);
     if (!inserted) {
         return problem(id, fmt::format("duplicate id \"{}\": already used on line {}; ids must be "
                                        "unique within an input",
                                        id, it->second));
     }
-    return InputRecord{std::move(id), std::move(payload), line_, next_index_++};
+    return InputRecord{std::move(id), std::move(payload), line_, next_index_++, std::move(captured)};
 }
 
 InputProblem InputReader::problem(std::string id, std::string message) {

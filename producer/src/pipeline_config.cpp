@@ -144,6 +144,33 @@ WorkerPoolConfig read_pool(const YAML::Node& node, const std::string& origin, st
     return pool;
 }
 
+AggregateSpec read_aggregate(const YAML::Node& node, const std::string& origin, std::size_t index) {
+    std::string where = fmt::format("aggregates[{}]", index);
+    Section section(node, origin, where, {"name", "kind", "field", "result_field", "input_field"});
+    AggregateSpec spec;
+    std::string kind = "count_by", field, result_field, input_field;
+    section.read("name", spec.name);
+    section.read("kind", kind);
+    section.read("field", field);
+    section.read("result_field", result_field);
+    section.read("input_field", input_field);
+    if (!aggregate_kind_from_name(kind, spec.kind)) {
+        section.fail(node, fmt::format("{}.kind '{}' is not one of count_by, sum, mean, min, max, "
+                                       "match_rate, char_accuracy", where, kind));
+    }
+    if (spec.name.empty()) section.fail(node, fmt::format("{} needs a 'name'", where));
+    std::string path = result_field.empty() ? field : result_field;
+    spec.result_path = split_path(path);
+    spec.input_path = split_path(input_field);
+    if (needs_input(spec.kind) && (spec.input_path.empty() || spec.result_path.empty())) {
+        section.fail(node, fmt::format("{} ({}) needs 'result_field' and 'input_field'", where, kind));
+    }
+    if (!needs_input(spec.kind) && spec.result_path.empty()) {
+        section.fail(node, fmt::format("{} ({}) needs 'field': a dotted path into the result", where, kind));
+    }
+    return spec;
+}
+
 } // namespace
 
 PipelineConfig parse_pipeline_config(const std::string& yaml_text, const std::string& origin) {
@@ -155,7 +182,7 @@ PipelineConfig parse_pipeline_config(const std::string& yaml_text, const std::st
                                       error.mark.column + 1, error.msg));
     }
     Section top(root, origin, "(top level)",
-                {"broker", "job_types", "input", "output", "producer", "workers"});
+                {"broker", "job_types", "input", "output", "producer", "workers", "aggregates"});
     PipelineConfig config;
     config.source = origin;
     config.input = read_input(Section(root["input"], origin, "input", {"path", "type", "on_invalid"}));
@@ -166,6 +193,12 @@ PipelineConfig parse_pipeline_config(const std::string& yaml_text, const std::st
         if (!pools.IsSequence()) top.fail(pools, "'workers' must be a list of pools");
         for (std::size_t i = 0; i < pools.size(); ++i) {
             config.workers.push_back(read_pool(pools[i], origin, i));
+        }
+    }
+    if (YAML::Node list = root["aggregates"]; list && !list.IsNull()) {
+        if (!list.IsSequence()) top.fail(list, "'aggregates' must be a list");
+        for (std::size_t i = 0; i < list.size(); ++i) {
+            config.aggregates.push_back(read_aggregate(list[i], origin, i));
         }
     }
     return config;

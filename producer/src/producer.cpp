@@ -101,7 +101,7 @@ void Producer::take_item(InputItem item) {
         summary_.count_resumed(1);
         return;
     }
-    outstanding_.emplace(record.id, record.index);
+    outstanding_.emplace(record.id, Outstanding{record.index, std::move(record.captured)});
     building_.push_back(wire::SubmitJob{std::move(record.id), options_.job_type,
                                         std::move(record.payload), options_.priority,
                                         options_.timeout_ms, options_.max_attempts});
@@ -176,7 +176,7 @@ void Producer::handle_outcomes(wire::Outcomes& outcomes) {
             summary_.count_duplicate();
             continue;
         }
-        JobOutcome job{it->second,
+        JobOutcome job{it->second.index,
                        std::move(outcome.id),
                        outcome.ok,
                        outcome.result.value_or(std::string{}),
@@ -185,9 +185,9 @@ void Producer::handle_outcomes(wire::Outcomes& outcomes) {
                        outcome.attempts,
                        outcome.ms.value_or(0.0),
                        outcome.worker.value_or(std::string{})};
-        outstanding_.erase(it);
         output_.write(job);
-        summary_.record(job);
+        summary_.record(job, it->second.captured);
+        outstanding_.erase(it);
         ++done_;
         if (!job.ok) ++failed_;
     }

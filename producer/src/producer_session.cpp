@@ -70,9 +70,9 @@ int run_producer_session(zmq::context_t& context, const PipelineConfig& config,
 
     ProducerOptions options = producer_options(config, endpoint);
     if (args.resume) options.done_ids = scan_finished_ids(output_path, config.output.format);
-    InputReader input(input_path);
+    RunSummary summary(config.aggregates);
+    InputReader input(input_path, summary.input_paths());
     OutputWriter output(output_path, config.output.order, config.output.format, args.resume);
-    RunSummary summary;
     Producer producer(context, std::move(options), input, output, summary);
     ProgressDisplay progress(total, ProgressDisplay::stderr_is_terminal(),
                              std::chrono::seconds(config.producer.progress_interval_s));

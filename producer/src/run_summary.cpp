@@ -31,7 +31,8 @@ void append_counts(const std::map<std::string, std::uint64_t>& counts, std::stri
 
 } // namespace
 
-void RunSummary::record(const JobOutcome& outcome) {
+void RunSummary::record(const JobOutcome& outcome, const std::vector<FieldValue>& expected) {
+    aggregates_.record(outcome, expected);
     if (outcome.ok) {
         ++succeeded_;
     } else {
@@ -64,7 +65,7 @@ std::string RunSummary::to_json() const {
     append_counts(per_worker_, out);
     out += ",\"failures_by_code\":";
     append_counts(failures_by_code_, out);
-    out += "}";
+    out += ",\"aggregates\":" + aggregates_.to_json() + "}";
     return out;
 }
 
@@ -81,6 +82,7 @@ std::string RunSummary::to_text() const {
     for (const auto& [code, count] : failures_by_code_) {
         out += fmt::format("failed with {}: {}\n", code, count);
     }
+    out += aggregates_.to_text();
     for (const auto& [worker, count] : per_worker_) {
         out += fmt::format("worker {}: {} jobs\n", worker, count);
     }

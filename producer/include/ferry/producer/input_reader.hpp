@@ -14,6 +14,8 @@
 #include <variant>
 #include <vector>
 
+#include "ferry/producer/field_value.hpp"
+
 namespace ferry::producer {
 
 // The input cannot be used at all (unreadable path, or a bad record with on_invalid: fail on a
@@ -29,6 +31,7 @@ struct InputRecord {
     std::string payload;     // the "payload" value, encoded as MessagePack
     std::uint64_t line = 0;  // 1-based line (or file number, for a directory)
     std::uint64_t index = 0; // 0-based position in the input: the output order
+    std::vector<FieldValue> captured; // input values the aggregates compare against
 };
 
 // A record that cannot become a job: where it is and what is wrong.
@@ -49,7 +52,8 @@ using InputItem = std::variant<InputRecord, InputProblem>;
 class InputReader {
 public:
     // Opens `path`; throws InputError naming the path when it cannot be read.
-    explicit InputReader(std::string path);
+    // `capture` lists dotted paths whose values each record carries along (aggregates).
+    explicit InputReader(std::string path, std::vector<std::vector<std::string>> capture = {});
 
     // The next record or problem; empty at the end of the input.
     [[nodiscard]] std::optional<InputItem> next();
@@ -60,10 +64,12 @@ private:
     [[nodiscard]] std::optional<InputItem> next_line();
     [[nodiscard]] std::optional<InputItem> next_file();
     [[nodiscard]] InputItem parse_line(std::string_view text);
-    [[nodiscard]] InputItem accept(std::string id, std::string payload);
+    [[nodiscard]] InputItem accept(std::string id, std::string payload,
+                                   std::vector<FieldValue> captured = {});
     [[nodiscard]] InputProblem problem(std::string id, std::string message);
 
     std::string path_;                                  // as given ("-" is stdin)
+    std::vector<std::vector<std::string>> capture_;     // paths to capture per record
     std::unique_ptr<std::ifstream> file_;               // open JSONL file, if any
     std::istream* stream_ = nullptr;                    // file_ or std::cin
     std::vector<std::filesystem::path> directory_;      // files of a directory input, sorted

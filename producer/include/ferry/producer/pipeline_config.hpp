@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "ferry/producer/aggregates.hpp"
 #include "ferry/producer/output_writer.hpp"
 
 namespace ferry::producer {
@@ -49,6 +50,7 @@ struct PipelineConfig {
     OutputConfig output;               // `output`
     ProducerConfig producer;           // `producer`
     std::vector<WorkerPoolConfig> workers; // `workers`
+    std::vector<AggregateSpec> aggregates; // `aggregates`
 };
 
 // Reads the pipeline sections and checks every top-level key; throws ferry::broker::ConfigError

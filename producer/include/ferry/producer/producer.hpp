@@ -90,7 +90,11 @@ private:
     std::vector<wire::SubmitJob> building_;                 // batch being filled
     std::map<std::uint64_t, Batch> unacknowledged_;         // seq -> batch awaiting ACCEPTED
     std::vector<Batch> rejected_;                           // batches waiting to be resent
-    std::unordered_map<std::string, std::uint64_t> outstanding_; // id -> input index
+    struct Outstanding {
+        std::uint64_t index;               // input position
+        std::vector<FieldValue> captured;  // input values for the aggregates
+    };
+    std::unordered_map<std::string, Outstanding> outstanding_; // id -> where it goes
     std::uint64_t submitted_ = 0;                           // jobs sent
     std::uint64_t done_ = 0;                                // outcomes written this run
     std::uint64_t failed_ = 0;                              // of which failed

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "ferry/producer/aggregates.hpp"
 #include "ferry/producer/job_outcome.hpp"
 
 namespace ferry::producer {
@@ -21,7 +22,14 @@ struct Percentiles {
 // Everything the summary reports. Latency samples are kept as floats: 4 bytes a job.
 class RunSummary {
 public:
-    void record(const JobOutcome& outcome);
+    explicit RunSummary(std::vector<AggregateSpec> aggregates = {})
+        : aggregates_(std::move(aggregates)) {}
+
+    // Counts an outcome; `expected` holds its input's captured values for the aggregates.
+    void record(const JobOutcome& outcome, const std::vector<FieldValue>& expected = {});
+    [[nodiscard]] std::vector<std::vector<std::string>> input_paths() const {
+        return aggregates_.input_paths();
+    }
     void count_duplicate() { ++duplicates_dropped_; }
     void count_resumed(std::uint64_t jobs) { resumed_ += jobs; }
     void set_wall_seconds(double seconds) { wall_s_ = seconds; }
@@ -48,6 +56,7 @@ private:
     std::vector<float> latencies_ms_;                   // one per outcome
     std::map<std::string, std::uint64_t> per_worker_;   // outcomes by worker
     std::map<std::string, std::uint64_t> failures_by_code_; // failed outcomes by error code
+    Aggregates aggregates_;                             // configured reductions
 };
 
 } // namespace ferry::producer
