@@ -11,6 +11,8 @@
 namespace ferry::producer {
 namespace {
 
+constexpr int pool_drain_grace_ms = 10000; // pools answer what they hold, then are killed
+
 void add_session_flags(CLI::App& command, PipelineArgs& args) {
     command.add_option("CONFIG", args.config, "pipeline YAML file")->required();
     command.add_option("--input", args.session.input,
@@ -49,6 +51,9 @@ int submit_command(const PipelineArgs& args, const std::atomic<bool>& stop) {
 int run_command(const PipelineArgs& args, const std::atomic<bool>& stop) {
     PipelineConfig pipeline = load_pipeline_config(args.config);
     broker::BrokerConfig broker_config = broker::load_broker_config(args.config);
+    // The embedded broker stops after the producer is done: whatever it still holds then has
+    // no one waiting for it (an interrupted run resumes from the output), so it need not wait.
+    broker_config.shutdown_grace_s = 0;
     if (pipeline.workers.empty()) {
         spdlog::warn("{} has no `workers` pools: jobs wait for workers started elsewhere "
                      "(python3 -m ferry_worker --broker ...)", args.config);
@@ -61,7 +66,7 @@ int run_command(const PipelineArgs& args, const std::atomic<bool>& stop) {
     zmq::context_t context(1);
     int code = run_producer_session(context, pipeline, broker.producers_endpoint(), args.session,
                                     stop, [&pools] { pools.check_alive(); });
-    pools.stop(static_cast<int>(broker_config.shutdown_grace_s * 1000));
+    pools.stop(pool_drain_grace_ms);
     broker.stop();
     return code;
 }

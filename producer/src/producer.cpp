@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <stdexcept>
 
 #include "ferry/wire/codec.hpp"
@@ -49,13 +50,23 @@ ProducerEnd Producer::run(const std::atomic<bool>& stop,
             double elapsed = std::chrono::duration<double>(Clock::now() - started).count();
             on_progress(ProgressSnapshot{done_, failed_, submitted_, workers_alive_, elapsed});
         }
-        zmq::pollitem_t item{socket_.handle(), 0, ZMQ_POLLIN, 0};
-        zmq::poll(&item, 1, std::chrono::milliseconds(50));
-        if ((item.revents & ZMQ_POLLIN) != 0) receive_all();
+        if (wait_readable(std::chrono::milliseconds(50))) receive_all();
     }
     double elapsed = std::chrono::duration<double>(Clock::now() - started).count();
     on_progress(ProgressSnapshot{done_, failed_, submitted_, workers_alive_, elapsed});
     return ProducerEnd::finished;
+}
+
+// A signal (Ctrl-C) interrupts the poll: that is a wake-up to check `stop`, not an error.
+bool Producer::wait_readable(std::chrono::milliseconds timeout) {
+    zmq::pollitem_t item{socket_.handle(), 0, ZMQ_POLLIN, 0};
+    try {
+        zmq::poll(&item, 1, timeout);
+    } catch (const zmq::error_t& error) {
+        if (error.num() == EINTR) return false;
+        throw;
+    }
+    return (item.revents & ZMQ_POLLIN) != 0;
 }
 
 bool Producer::finished() const {

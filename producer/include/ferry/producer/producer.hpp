@@ -78,6 +78,7 @@ private:
     void request_status();
     void send(const wire::Message& message);
     [[nodiscard]] bool window_full() const;
+    [[nodiscard]] bool wait_readable(std::chrono::milliseconds timeout);
     [[nodiscard]] bool finished() const;
 
     zmq::socket_t socket_;                                  // DEALER to the broker
