@@ -1,6 +1,7 @@
 // Slab storage of held jobs, the memory of finished keys, and the dead-letter list.
 #include "ferry/broker/job_table.hpp"
 
+#include <algorithm>
 #include <cassert>
 
 namespace ferry::broker {
@@ -14,10 +15,12 @@ std::string make_job_key(std::string_view client, std::string_view id) {
 }
 
 JobTable::JobTable(std::size_t remember_done, std::size_t dead_letters_kept)
-    : remember_done_(remember_done), dead_letters_kept_(dead_letters_kept) {}
+    : remember_done_(remember_done), dead_letters_kept_(dead_letters_kept) {
+    index_.reserve(std::min<std::size_t>(remember_done_, 1 << 20) + 1024);
+}
 
 bool JobTable::known(std::string_view key) const {
-    return index_.find(key) != index_.end() || done_.count(key) != 0;
+    return index_.find(key) != index_.end();
 }
 
 // Slots are recycled so steady-state submission allocates no record; the generation bump makes
@@ -36,6 +39,7 @@ JobRef JobTable::insert(JobRecord&& record) {
     record.generation = generation;
     slots_[slot] = std::move(record);
     index_.emplace(slots_[slot].key, slot);
+    ++held_;
     return JobRef{slot, generation};
 }
 
@@ -49,36 +53,35 @@ JobRecord* JobTable::get(JobRef ref) noexcept {
 
 std::optional<JobRef> JobTable::find(std::string_view key) const {
     const auto found = index_.find(key);
-    if (found == index_.end()) {
+    if (found == index_.end() || found->second == done_slot) {
         return std::nullopt;
     }
     return JobRef{found->second, slots_[found->second].generation};
 }
 
+// The memory of finished keys is what refuses a resubmitted id: the key stays in the index,
+// marked done. It is bounded so a long-running broker's memory stays flat (the oldest finished
+// keys are forgotten first).
 JobRecord JobTable::finish(JobRef ref) {
     JobRecord* record = get(ref);
     assert(record != nullptr);
-    index_.erase(index_.find(std::string_view(record->key)));
+    const auto found = index_.find(std::string_view(record->key));
+    if (remember_done_ == 0) {
+        index_.erase(found);
+    } else {
+        found->second = done_slot;
+        done_order_.push_back(&found->first);
+        if (done_order_.size() > remember_done_) {
+            index_.erase(index_.find(std::string_view(*done_order_.front())));
+            done_order_.pop_front();
+        }
+    }
+    --held_;
     JobRecord finished = std::move(*record);
     record->key.clear();
     record->generation = finished.generation;
     free_.push_back(ref.slot);
-    remember_done(std::string(finished.key));
     return finished;
-}
-
-// The memory of finished keys is what refuses a resubmitted id; it is bounded so a long-running
-// broker's memory stays flat (the oldest keys are forgotten first).
-void JobTable::remember_done(std::string&& key) {
-    if (remember_done_ == 0) {
-        return;
-    }
-    if (done_order_.size() >= remember_done_) {
-        done_.erase(std::string_view(done_order_.front()));
-        done_order_.pop_front();
-    }
-    done_order_.push_back(std::move(key));
-    done_.insert(std::string_view(done_order_.back()));
 }
 
 void JobTable::add_dead_letter(DeadLetter&& letter) {

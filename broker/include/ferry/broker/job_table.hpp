@@ -89,18 +89,21 @@ public:
     // Keeps a dead letter, dropping the oldest beyond the cap.
     void add_dead_letter(DeadLetter&& letter);
 
-    [[nodiscard]] std::size_t size() const noexcept { return index_.size(); }
+    [[nodiscard]] std::size_t size() const noexcept { return held_; }
     [[nodiscard]] const std::deque<DeadLetter>& dead_letters() const noexcept { return dead_; }
     [[nodiscard]] std::uint64_t dead_letters_total() const noexcept { return dead_total_; }
     // Calls fn(ref, record) for every held job.
     template <typename Fn> void for_each(Fn&& fn) {
         for (const auto& [key, slot] : index_) {
-            fn(JobRef{slot, slots_[slot].generation}, slots_[slot]);
+            if (slot != done_slot) {
+                fn(JobRef{slot, slots_[slot].generation}, slots_[slot]);
+            }
         }
     }
 
 private:
-    void remember_done(std::string&& key);
+    // Index value of a finished key that is remembered, not held.
+    static constexpr std::uint32_t done_slot = UINT32_MAX;
 
     struct Hash {
         using is_transparent = void;
@@ -110,9 +113,11 @@ private:
     };
     std::vector<JobRecord> slots_;                   // slab; a slot's key is empty when free
     std::vector<std::uint32_t> free_;                // free slot indices
-    std::unordered_map<std::string, std::uint32_t, Hash, std::equal_to<>> index_; // key -> slot
-    std::deque<std::string> done_order_;             // finished keys, oldest first
-    std::unordered_set<std::string_view> done_;      // views into done_order_
+    // key -> slot of a held job, or done_slot for a remembered finished key: one hash lookup
+    // serves both the duplicate check and the result lookup.
+    std::unordered_map<std::string, std::uint32_t, Hash, std::equal_to<>> index_;
+    std::deque<const std::string*> done_order_;      // finished keys (index_ nodes), oldest first
+    std::size_t held_ = 0;                           // held jobs (index_ minus done keys)
     std::size_t remember_done_;                      // cap of done_order_
     std::deque<DeadLetter> dead_;                    // most recent dead letters
     std::size_t dead_letters_kept_;                  // cap of dead_
