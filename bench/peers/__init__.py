@@ -1,0 +1,1 @@
+"""Ferry against its peers: the same workloads on every job system (bench/run)."""
