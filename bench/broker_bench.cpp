@@ -14,7 +14,7 @@ struct Options {
     std::uint64_t jobs = 2000000;     // jobs per broker run
     std::size_t payload = 100;        // payload bytes per job
     std::size_t submit_batch = 1000;  // jobs per SUBMIT
-    std::uint64_t window = 200000;    // producer jobs without outcome, at most
+    std::uint64_t window = 50000;     // producer jobs without outcome, at most
     std::uint64_t worker_batch = 1024; // jobs per JOBS (type max_size and worker max_batch)
     std::uint64_t credit = 8192;      // worker credit
     int runs = 3;                     // broker runs (best is reported, all are printed)
