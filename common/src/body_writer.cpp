@@ -1,4 +1,5 @@
 // Encoder of message bodies on msgpack-c's packer; key names come from the fields.hpp tables.
+#include "ferry/wire/float64.hpp"
 #include "body_writer.hpp"
 
 #include "ferry/wire/fields.hpp"
@@ -93,14 +94,10 @@ class Writer {
     msgpack::packer<StringSink> packer_;
 };
 
-// Always float 64 (0xcb). Why not packer::pack_double: msgpack-c 4.x writes integral doubles
-// such as 2.0 as ints, which a decoder of a `float` field must refuse as WRONG_TYPE.
+// Always float 64 (see float64.hpp): a decoder of a `float` field refuses an int as WRONG_TYPE.
 void Writer::value(double v) {
-    const auto bits = std::bit_cast<std::uint64_t>(v);
-    char bytes[9] = {static_cast<char>(0xcb)};
-    for (int i = 0; i < 8; ++i)
-        bytes[1 + i] = static_cast<char>(bits >> (56 - 8 * i));
-    sink_.write(bytes, sizeof bytes);
+    const auto bytes = float64_bytes(v);
+    sink_.write(bytes.data(), bytes.size());
 }
 
 void Writer::value(const Error& e) {

@@ -6,16 +6,19 @@
 
 #include <cmath>
 
+#include "ferry/wire/float64.hpp"
+
 namespace ferry::producer {
 namespace {
 
-void pack_json(simdjson::dom::element value, msgpack::packer<msgpack::sbuffer>& packer) {
+void pack_json(simdjson::dom::element value, msgpack::sbuffer& buffer,
+               msgpack::packer<msgpack::sbuffer>& packer) {
     using simdjson::dom::element_type;
     switch (value.type()) {
     case element_type::ARRAY: {
         simdjson::dom::array items = value.get_array().value_unsafe();
         packer.pack_array(static_cast<std::uint32_t>(items.size()));
-        for (simdjson::dom::element item : items) pack_json(item, packer);
+        for (simdjson::dom::element item : items) pack_json(item, buffer, packer);
         return;
     }
     case element_type::OBJECT: {
@@ -24,13 +27,17 @@ void pack_json(simdjson::dom::element value, msgpack::packer<msgpack::sbuffer>& 
         for (simdjson::dom::key_value_pair field : fields) {
             packer.pack_str(static_cast<std::uint32_t>(field.key.size()));
             packer.pack_str_body(field.key.data(), static_cast<std::uint32_t>(field.key.size()));
-            pack_json(field.value, packer);
+            pack_json(field.value, buffer, packer);
         }
         return;
     }
     case element_type::INT64: packer.pack_int64(value.get_int64().value_unsafe()); return;
     case element_type::UINT64: packer.pack_uint64(value.get_uint64().value_unsafe()); return;
-    case element_type::DOUBLE: packer.pack_double(value.get_double().value_unsafe()); return;
+    case element_type::DOUBLE: {
+        const auto bytes = wire::float64_bytes(value.get_double().value_unsafe());
+        buffer.write(bytes.data(), bytes.size());
+        return;
+    }
     case element_type::STRING: {
         std::string_view text = value.get_string().value_unsafe();
         packer.pack_str(static_cast<std::uint32_t>(text.size()));
@@ -91,7 +98,7 @@ void append_map_key(const msgpack::object& key, std::string& out) {
 std::string json_to_msgpack(simdjson::dom::element value) {
     msgpack::sbuffer buffer(128);
     msgpack::packer<msgpack::sbuffer> packer(buffer);
-    pack_json(value, packer);
+    pack_json(value, buffer, packer);
     return std::string(buffer.data(), buffer.size());
 }
 

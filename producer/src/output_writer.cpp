@@ -9,6 +9,7 @@
 #include <stdexcept>
 
 #include "ferry/producer/json_msgpack.hpp"
+#include "ferry/wire/float64.hpp"
 
 namespace ferry::producer {
 namespace {
@@ -100,7 +101,8 @@ std::string render_msgpack(const JobOutcome& outcome) {
     pack_str(packer, "attempts");
     packer.pack_uint64(outcome.attempts);
     pack_str(packer, "ms");
-    packer.pack_double(outcome.ms);
+    const auto ms = wire::float64_bytes(outcome.ms);
+    buffer.write(ms.data(), ms.size());
     return std::string(buffer.data(), buffer.size());
 }
 
