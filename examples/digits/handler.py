@@ -4,7 +4,7 @@ Payload: {"pixels": [64 numbers, 0..16]} (scikit-learn's digits scale). The mode
 per process in `setup` from the artefact `train.py` writes. The directory comes from the handler
 config key "model_dir", else $FERRY_MODEL_DIR, else <repo>/demo-out/models. The backend comes
 from "backend" / $FERRY_DIGITS_BACKEND: "sklearn", "torch", or "auto" (default: the TorchScript
-CNN when torch imports and digits-cnn.pt exists, else the scikit-learn SVC).
+CNN when torch imports and digits-cnn.pt exists, else the scikit-learn MLP).
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ class Backend(Protocol):
 
 
 class SklearnBackend:
-    """The SVC written by train.py; `predict_proba` is one vectorised call per batch."""
+    """The scikit-learn model written by train.py; `predict_proba` is one vectorised call per batch."""
 
     name = "sklearn"
 

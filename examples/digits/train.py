@@ -3,8 +3,8 @@
 
     /usr/bin/python3 examples/digits/train.py [--model-dir DIR] [--torch]
 
-Writes DIR/digits-sklearn.joblib (an RBF-kernel SVC with probability estimates; about a second
-on one core). With --torch and PyTorch installed it also writes DIR/digits-cnn.pt, a TorchScript
+Writes DIR/digits-sklearn.joblib (a scikit-learn MLP with 128 hidden units; a few seconds on
+one core). With --torch and PyTorch installed it also writes DIR/digits-cnn.pt, a TorchScript
 CNN the handler prefers when it can import torch. DIR defaults to $FERRY_MODEL_DIR, else
 <repo>/demo-out/models. Deterministic: the same seed gives the same model every run.
 """
@@ -25,10 +25,12 @@ log = logging.getLogger("digits.train")
 
 
 def fit_sklearn(split: digits_data.Split) -> Any:
-    """An SVC with Platt-scaled probabilities, so every prediction carries a confidence."""
-    from sklearn.svm import SVC
+    """A one-hidden-layer perceptron: accurate, and cheap per image once a batch is in hand
+    (a kernel SVC is as accurate but spends ~80 us per image, which batching cannot amortise)."""
+    from sklearn.neural_network import MLPClassifier
 
-    model = SVC(C=10.0, gamma=0.001, probability=True, random_state=digits_data.SPLIT_SEED)
+    model = MLPClassifier(hidden_layer_sizes=(128,), max_iter=600,
+                          random_state=digits_data.SPLIT_SEED)
     return model.fit(split.train_x, split.train_y)
 
 
@@ -72,7 +74,7 @@ def main(argv: list[str]) -> int:
     out_dir = digits_data.model_dir(args.model_dir)
     split = digits_data.load_split()
     accuracy = train_sklearn(split, out_dir)
-    log.info("SVC on %d images, held-out accuracy %.4f on %d -> %s", len(split.train_y), accuracy,
+    log.info("MLP on %d images, held-out accuracy %.4f on %d -> %s", len(split.train_y), accuracy,
              len(split.test_y), out_dir / digits_data.SKLEARN_MODEL)
     if args.torch:
         accuracy = train_torch(split, out_dir)
