@@ -61,7 +61,7 @@ def torch_available() -> bool:
 def missing_model(path: pathlib.Path) -> ferry_worker.ConfigError:
     return ferry_worker.ConfigError(
         f"digits model {path} is missing: run `/usr/bin/python3 examples/digits/train.py "
-        f"--model-dir {path.parent}` first (or set FERRY_MODEL_DIR to where it was written)")
+        f"--model-dir {path.parent}{' --torch' if path.suffix == '.pt' else ''}` first (or set FERRY_MODEL_DIR to where it was written)")
 
 
 def load_backend(directory: pathlib.Path, choice: str) -> Backend:
@@ -71,6 +71,9 @@ def load_backend(directory: pathlib.Path, choice: str) -> Backend:
     torch_path = directory / digits_data.TORCH_MODEL
     use_torch = choice == "torch" or (choice == "auto" and torch_path.exists() and torch_available())
     if use_torch:
+        if not torch_available():
+            raise ferry_worker.ConfigError("digits backend 'torch' needs PyTorch: install "
+                                           "python3-torch, or use backend auto or sklearn")
         if not torch_path.exists():
             raise missing_model(torch_path)
         import torch_model
