@@ -127,3 +127,16 @@ def proc_status_kib(pid: int, key: str) -> int:
 def cpu_busy_fraction(seconds: float = 0.5) -> float:
     """Share of all CPUs busy over `seconds` (other engineers' builds skew benchmarks)."""
     return psutil.cpu_percent(interval=seconds) / 100.0
+
+
+def kill_pids(pids: Sequence[int]) -> None:
+    """Stops, by PID, whichever of `pids` are still alive (leftovers of a library's cluster)."""
+    alive = []
+    for pid in pids:
+        try:
+            alive.append(psutil.Process(pid))
+        except psutil.NoSuchProcess:
+            continue
+    for proc in alive:
+        proc.terminate()
+    _kill_leftovers(alive)
