@@ -5,6 +5,8 @@
 # latency percentiles and character accuracy. Safe to run again; output lands in demo-out/ocr/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# ferry_worker from this checkout: the build's pytest collection imports it, as do the workers.
+export PYTHONPATH="$(pwd)/py_workers${PYTHONPATH:+:$PYTHONPATH}"
 
 count="${FERRY_OCR_JOBS:-200}"
 out="demo-out/ocr"

@@ -5,6 +5,8 @@
 # throughput, latency percentiles and accuracy. Safe to run again; everything lands in demo-out/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# ferry_worker from this checkout: the build's pytest collection imports it, as do the workers.
+export PYTHONPATH="$(pwd)/py_workers${PYTHONPATH:+:$PYTHONPATH}"
 
 jobs="${FERRY_DEMO_JOBS:-10000}"
 out="demo-out"
