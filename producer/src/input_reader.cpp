@@ -43,7 +43,9 @@ std::optional<InputItem> InputReader::next() {
 }
 
 std::optional<InputItem> InputReader::next_line() {
-    while (std::getline(*stream_, line_text_)) {
+    for (;;) {
+        if (file_) line_offset_ = static_cast<std::uint64_t>(file_->tellg());
+        if (!std::getline(*stream_, line_text_)) break;
         ++line_;
         if (!line_text_.empty() && line_text_.back() == '\r') line_text_.pop_back();
         if (line_text_.find_first_not_of(" \t") == std::string::npos) continue; // blank line
@@ -103,13 +105,33 @@ InputItem InputReader::parse_line(std::string_view text) {
 
 InputItem InputReader::accept(std::string id, std::string payload,
                               std::vector<FieldValue> captured) {
-    auto [it, inserted] = seen_ids_.emplace(id, line_);
-    if (!inserted) {
-        return problem(id, fmt::format("duplicate id \"{}\": already used on line {}; ids must be "
-                                       "unique within an input",
-                                       id, it->second));
+    if (stream_ != nullptr) { // a directory's file names are unique already
+        auto [it, inserted] = seen_ids_.emplace(std::hash<std::string>{}(id), IdSite{line_, line_offset_});
+        bool duplicate = !inserted && earlier_line_has_id(it->second, id);
+        if (!inserted && !duplicate) duplicate = !collided_ids_.insert(id).second;
+        if (duplicate) {
+            return problem(id, fmt::format("duplicate id \"{}\": already used on line {}; ids must "
+                                           "be unique within an input",
+                                           id, it->second.line));
+        }
     }
     return InputRecord{std::move(id), std::move(payload), line_, next_index_++, std::move(captured)};
+}
+
+// Re-reads the line where an id with the same hash was first seen and compares the ids.
+bool InputReader::earlier_line_has_id(const IdSite& site, const std::string& id) {
+    if (!file_) return true;
+    std::ifstream again(path_, std::ios::binary);
+    again.seekg(static_cast<std::streamoff>(site.offset));
+    std::string text;
+    if (!std::getline(again, text)) return false;
+    simdjson::dom::parser parser;
+    simdjson::dom::element record;
+    if (parser.parse(text.data(), text.size(), true).get(record)) return false;
+    auto earlier = record["id"];
+    if (earlier.error() != simdjson::SUCCESS) return id == std::to_string(site.line);
+    if (earlier.is_string()) return id == earlier.get_string().value_unsafe();
+    return id == simdjson::to_string(earlier.value_unsafe());
 }
 
 InputProblem InputReader::problem(std::string id, std::string message) {

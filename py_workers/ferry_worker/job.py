@@ -6,13 +6,21 @@ from typing import Any, Mapping, Optional
 
 import msgpack
 
+# The broker scopes job ids by producer: on the wire a job's id is "<client>\x1f<id>". Handlers
+# see the producer's own id; results go back under the wire key.
+KEY_SEPARATOR = "\x1f"
+
 _UNSET: Any = object()
 
 
 class Job:
-    """One job of a batch. `payload` is decoded from MessagePack on first access only."""
+    """One job of a batch. `payload` is decoded from MessagePack on first access only.
 
-    __slots__ = ("id", "type", "attempt", "timeout_ms", "payload_bytes", "_payload")
+    `id` is the producer's job id, `client` the producer's name, `key` the broker's wire key.
+    """
+
+    __slots__ = ("key", "id", "client", "type", "attempt", "timeout_ms", "payload_bytes",
+                 "_payload")
 
     def __init__(
         self,
@@ -22,7 +30,10 @@ class Job:
         attempt: int = 1,
         timeout_ms: Optional[int] = None,
     ) -> None:
-        self.id = id
+        self.key = id
+        client, separator, own_id = id.partition(KEY_SEPARATOR)
+        self.id = own_id if separator else id
+        self.client = client if separator else ""
         self.type = type
         self.attempt = attempt
         self.timeout_ms = timeout_ms

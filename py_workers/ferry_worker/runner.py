@@ -51,7 +51,7 @@ def run_batch(handler: Handler, jobs: list[Job], worker: str) -> list[Result]:
     ms = (time.perf_counter() - started) * 1000.0
     if not isinstance(outputs, (list, tuple)) or len(outputs) != len(jobs):
         message = _wrong_shape(handler, jobs, outputs)
-        return [error_result(j.id, ErrorCode.INTERNAL.value, message, worker, ms=ms) for j in jobs]
+        return [error_result(j.key, ErrorCode.INTERNAL.value, message, worker, ms=ms) for j in jobs]
     return [_to_result(job, out, worker, ms) for job, out in zip(jobs, outputs)]
 
 
@@ -91,19 +91,19 @@ def _to_result(job: Job, out: Any, worker: str, ms: float) -> Result:
     if isinstance(out, _Failure):
         out, tb = out.exc, out.text
     if isinstance(out, Retry):
-        return error_result(job.id, ErrorCode.RETRY.value, out.message, worker,
+        return error_result(job.key, ErrorCode.RETRY.value, out.message, worker,
                             retry_after_ms=max(0, out.delay_ms), ms=ms)
     if isinstance(out, JobError):
-        return error_result(job.id, out.code, out.message, worker, traceback=out.traceback or tb, ms=ms)
+        return error_result(job.key, out.code, out.message, worker, traceback=out.traceback or tb, ms=ms)
     if isinstance(out, BaseException):
         message = f"{type(out).__name__}: {out}"
-        return error_result(job.id, ErrorCode.HANDLER_ERROR.value, message, worker, traceback=tb, ms=ms)
+        return error_result(job.key, ErrorCode.HANDLER_ERROR.value, message, worker, traceback=tb, ms=ms)
     try:
         packed = msgpack.packb(out, use_bin_type=True)
     except Exception as exc:  # noqa: BLE001
         message = f"result of job {job.id!r} cannot be encoded as MessagePack: {exc}"
-        return error_result(job.id, ErrorCode.INTERNAL.value, message, worker, ms=ms)
-    return {"id": job.id, "ok": True, "result": packed, "ms": ms}
+        return error_result(job.key, ErrorCode.INTERNAL.value, message, worker, ms=ms)
+    return {"id": job.key, "ok": True, "result": packed, "ms": ms}
 
 
 class Runner:
@@ -156,8 +156,8 @@ class Runner:
             taken: list[Job] = []
             kept: collections.deque[list[Job]] = collections.deque()
             for batch in self._pending:
-                rest = [j for j in batch if ids is not None and j.id not in ids]
-                taken.extend(j for j in batch if ids is None or j.id in ids)
+                rest = [j for j in batch if ids is not None and j.key not in ids]
+                taken.extend(j for j in batch if ids is None or j.key in ids)
                 if rest:
                     kept.append(rest)
             self._pending = kept
@@ -189,5 +189,5 @@ class Runner:
         handler = self._handlers.get(batch[0].type)
         if handler is None:
             message = f"this worker has no handler for job type {batch[0].type!r}"
-            return [error_result(j.id, ErrorCode.INTERNAL.value, message, self._worker) for j in batch]
+            return [error_result(j.key, ErrorCode.INTERNAL.value, message, self._worker) for j in batch]
         return run_batch(handler, batch, self._worker)

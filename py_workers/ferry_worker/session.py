@@ -146,9 +146,9 @@ class Session:
         if self._drain is not None:
             log.info("leaving: %d new jobs left for the broker to re-queue", len(jobs))
             return
-        fresh = [job for job in jobs if job.id not in self._held]
+        fresh = [job for job in jobs if job.key not in self._held]
         for job in fresh:
-            self._held[job.id] = job
+            self._held[job.key] = job
         by_type: dict[str, list[Job]] = {}
         for job in fresh:
             by_type.setdefault(job.type, []).append(job)
@@ -160,10 +160,10 @@ class Session:
 
     def _cancel(self, ids: set[str], code: str) -> None:
         for job in self._runner.take_queued(ids):
-            self._answer(error_result(job.id, code, f"cancelled by the broker ({code})",
+            self._answer(error_result(job.key, code, f"cancelled by the broker ({code})",
                                       self.config.worker))
         running, _ = self._runner.running()
-        if running and any(job.id in ids for job in running):
+        if running and any(job.key in ids for job in running):
             self._abandon(running, ids, code, "the broker cancelled a running job")
 
     # ---- results --------------------------------------------------------------------------
@@ -231,7 +231,7 @@ class Session:
             return
         elapsed_ms = (time.monotonic() - started) * 1000.0
         if elapsed_ms > min(limits) + self.config.timeout_grace_ms:
-            late = {job.id for job in running if job.timeout_ms and elapsed_ms > job.timeout_ms}
+            late = {job.key for job in running if job.timeout_ms and elapsed_ms > job.timeout_ms}
             self._abandon(running, late, ErrorCode.TIMEOUT.value,
                           f"handler still running after {elapsed_ms:.0f} ms")
 
@@ -241,13 +241,13 @@ class Session:
         self._collect()
         worker = self.config.worker
         for job in running:
-            if job.id in ids:
-                self._answer(error_result(job.id, code, why, worker))
+            if job.key in ids:
+                self._answer(error_result(job.key, code, why, worker))
             else:
-                self._answer(error_result(job.id, ErrorCode.WORKER_LOST.value,
+                self._answer(error_result(job.key, ErrorCode.WORKER_LOST.value,
                                           f"abandoned with its batch: {why}", worker))
         for job in self._runner.take_queued():
-            self._answer(error_result(job.id, ErrorCode.UNAVAILABLE.value,
+            self._answer(error_result(job.key, ErrorCode.UNAVAILABLE.value,
                                       f"not started; the process is exiting: {why}", worker))
         self._drain = (why, exits.EXIT_ABANDONED)
         self._flush()

@@ -11,6 +11,7 @@
 #include <stdexcept>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <variant>
 #include <vector>
 
@@ -78,7 +79,17 @@ private:
     std::string line_text_;                             // current line buffer
     std::uint64_t line_ = 0;                            // current 1-based line
     std::uint64_t next_index_ = 0;                      // output index of the next item
-    std::unordered_map<std::string, std::uint64_t> seen_ids_; // id -> first line
+    // Duplicate detection keeps 16 bytes of payload per id, not the id: its hash, and where it
+    // was seen. A hash hit is confirmed by re-reading the earlier line, so a collision is never
+    // reported as a duplicate (stdin cannot be re-read: there a hit is trusted).
+    struct IdSite {
+        std::uint64_t line;   // 1-based line of the first use
+        std::uint64_t offset; // byte offset of that line (files only)
+    };
+    [[nodiscard]] bool earlier_line_has_id(const IdSite& site, const std::string& id);
+    std::unordered_map<std::uint64_t, IdSite> seen_ids_; // id hash -> first use
+    std::unordered_set<std::string> collided_ids_;       // ids whose hash slot was taken
+    std::uint64_t line_offset_ = 0;                      // byte offset of the current line
 };
 
 // What a full read of the input found: its problems (at most a limit) and its record count.
