@@ -8,7 +8,7 @@ from typing import Any
 
 from peers import procs
 from peers.session import sequential_round_trips
-from peers.workloads import Payload, Result, Workload, run_one, state_of
+from peers.workloads import Payload, Result, Workload, preload, run_one
 
 NAME = "Dask distributed"
 WORKERS = 2
@@ -32,7 +32,7 @@ class DaskSession:
                                     host="127.0.0.1",
                                     dashboard_address="127.0.0.1:0")
         self.client = Client(self.cluster)
-        self.client.run(state_of, workload.name)  # load the model in every worker first
+        self.client.run(preload, workload.name)  # load the model in every worker first
         self.out: dict[str, Result] = {}
 
     def prepare(self, ids: list[str], payloads: list[Payload]) -> None:

@@ -140,3 +140,8 @@ register(Workload(
     name="latency", jobs=2_000, quick_jobs=300, make_payloads=_noop_payloads,
     handle_one=_echo, digest=_echo_digest, tags=("latency",),
     description="sequential submit-and-wait round trips of the noop job"))
+
+
+def preload(name: str) -> None:
+    """Sets up the workload's state in this process and returns nothing (safe to ship back)."""
+    state_of(name)
