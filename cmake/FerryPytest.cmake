@@ -13,7 +13,8 @@ function(ferry_add_pytest_tests python)
     return()
   endif()
   execute_process(
-    COMMAND ${python} -m pytest --collect-only -q -p no:cacheprovider ${existing}
+    COMMAND ${CMAKE_COMMAND} -E env PYTHONPATH=${CMAKE_SOURCE_DIR}/py_workers PYTHONDONTWRITEBYTECODE=1
+            ${python} -m pytest --collect-only -q -p no:cacheprovider ${existing}
     WORKING_DIRECTORY ${CMAKE_SOURCE_DIR}
     OUTPUT_VARIABLE collected ERROR_VARIABLE collect_err RESULT_VARIABLE rc)
   if(NOT rc EQUAL 0)

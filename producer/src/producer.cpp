@@ -7,7 +7,9 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <filesystem>
 #include <stdexcept>
+#include <utility>
 
 #include "ferry/wire/codec.hpp"
 
@@ -19,17 +21,19 @@ constexpr auto status_interval = std::chrono::seconds(1);
 
 } // namespace
 
-std::string default_client_name() {
+std::string default_client_name(const std::string& output_path) {
     char host[256] = {};
     ::gethostname(host, sizeof(host) - 1);
-    return fmt::format("{}:{}", host, ::getpid());
+    std::string where = output_path == "-" ? fmt::format("stdout:{}", ::getpid())
+                                           : std::filesystem::absolute(output_path).string();
+    return fmt::format("{}:{}", host, where);
 }
 
 Producer::Producer(zmq::context_t& context, ProducerOptions options, InputReader& input,
                    OutputWriter& output, RunSummary& summary)
     : socket_(context, zmq::socket_type::dealer), options_(std::move(options)), input_(input),
       output_(output), summary_(summary) {
-    if (options_.client.empty()) options_.client = default_client_name();
+    if (options_.client.empty()) options_.client = default_client_name("-");
     socket_.set(zmq::sockopt::linger, 0);
     socket_.set(zmq::sockopt::sndhwm, 0); // the window bounds what we queue, not the HWM
     socket_.set(zmq::sockopt::rcvhwm, 0);
@@ -40,6 +44,7 @@ ProducerEnd Producer::run(const std::atomic<bool>& stop,
                           const std::function<void(const ProgressSnapshot&)>& on_progress) {
     const auto started = Clock::now();
     auto next_status = started;
+    last_heard_ = started;
     while (!finished()) {
         if (stop.load()) return ProducerEnd::interrupted;
         fill_window();
@@ -49,6 +54,7 @@ ProducerEnd Producer::run(const std::atomic<bool>& stop,
             next_status = Clock::now() + status_interval;
             double elapsed = std::chrono::duration<double>(Clock::now() - started).count();
             on_progress(ProgressSnapshot{done_, failed_, submitted_, workers_alive_, elapsed});
+            warn_if_broker_silent();
         }
         if (wait_readable(std::chrono::milliseconds(50))) receive_all();
     }
@@ -76,7 +82,7 @@ bool Producer::finished() const {
 // In input order the window counts every job from the oldest unwritten one, so the reorder
 // buffer of the output can never hold more than `window` records.
 bool Producer::window_full() const {
-    return outstanding_.size() + building_.size() + output_.buffered() >= options_.window;
+    return outstanding_.size() + output_.buffered() >= options_.window;
 }
 
 void Producer::fill_window() {
@@ -112,24 +118,61 @@ void Producer::take_item(InputItem item) {
         summary_.count_resumed(1);
         return;
     }
-    outstanding_.emplace(record.id, Outstanding{record.index, std::move(record.captured)});
-    building_.push_back(wire::SubmitJob{std::move(record.id), options_.job_type,
-                                        std::move(record.payload), options_.priority,
-                                        options_.timeout_ms, options_.max_attempts});
+    building_.push_back(record.id);
+    wire::SubmitJob job{record.id, options_.job_type, std::move(record.payload),
+                        options_.priority, options_.timeout_ms, options_.max_attempts};
+    outstanding_.emplace(std::move(record.id),
+                         Outstanding{record.index, std::move(record.captured), std::move(job)});
 }
 
 void Producer::flush_batch() {
     if (building_.empty()) return;
     submitted_ += building_.size();
-    send_batch(Batch{std::move(building_), {}});
+    send_batch(std::move(building_));
     building_.clear();
 }
 
-void Producer::send_batch(Batch batch) {
-    std::uint64_t seq = next_seq_++;
-    wire::Submit submit{options_.client, seq, std::move(batch.jobs)};
+// Sends the jobs of `ids` that still await their outcome, as one SUBMIT.
+void Producer::send_batch(std::vector<std::string> ids) {
+    wire::Submit submit{options_.client, next_seq_++, {}};
+    submit.jobs.reserve(ids.size());
+    for (const auto& id : ids) {
+        if (auto it = outstanding_.find(id); it != outstanding_.end()) {
+            submit.jobs.push_back(it->second.job);
+        }
+    }
+    if (submit.jobs.empty()) return;
     send(submit);
-    unacknowledged_.emplace(seq, Batch{std::move(submit.jobs), {}});
+    unacknowledged_.emplace(submit.seq, Batch{std::move(ids), {}});
+}
+
+// A broker that restarted knows only what its journal kept: every job without an outcome is
+// sent again. Jobs it still holds are absorbed as duplicates; outcomes lost in the crash come
+// back because their jobs run again (the first outcome per id wins here).
+void Producer::resubmit_outstanding(const std::string& new_broker) {
+    spdlog::warn("the broker restarted ({} -> {}): resubmitting {} jobs that have no outcome yet",
+                 broker_id_, new_broker, outstanding_.size());
+    unacknowledged_.clear();
+    rejected_.clear();
+    std::vector<std::string> ids;
+    for (const auto& [id, job] : outstanding_) {
+        ids.push_back(id);
+        if (ids.size() >= options_.submit_batch) send_batch(std::exchange(ids, {}));
+    }
+    if (!ids.empty()) send_batch(std::move(ids));
+}
+
+void Producer::warn_if_broker_silent() {
+    auto now = Clock::now();
+    if (outstanding_.empty() || now - last_heard_ < std::chrono::seconds(5) ||
+        now < next_silence_warning_) {
+        return;
+    }
+    next_silence_warning_ = now + std::chrono::seconds(10);
+    spdlog::warn("no answer from the broker at {} for {:.0f} s; {} jobs wait for it (they are "
+                 "resubmitted if it comes back restarted)",
+                 options_.endpoint, std::chrono::duration<double>(now - last_heard_).count(),
+                 outstanding_.size());
 }
 
 void Producer::resend_due_batches() {
@@ -137,7 +180,7 @@ void Producer::resend_due_batches() {
     std::vector<Batch> waiting;
     for (auto& batch : rejected_) {
         if (batch.not_before <= now) {
-            send_batch(std::move(batch));
+            send_batch(std::move(batch.ids));
         } else {
             waiting.push_back(std::move(batch));
         }
@@ -155,6 +198,7 @@ void Producer::receive_all() {
         }
         (void)socket_.recv(body, zmq::recv_flags::none);
         while (body.more()) (void)socket_.recv(body, zmq::recv_flags::none);
+        last_heard_ = Clock::now();
         auto decoded = wire::decode(header.to_string_view(), body.to_string_view());
         if (auto* error = std::get_if<wire::DecodeError>(&decoded)) {
             spdlog::warn("dropping a malformed message from the broker: {}: {}",
@@ -215,22 +259,30 @@ void Producer::handle_rejected(const wire::Rejected& rejected) {
     rejected_.push_back(std::move(batch));
 }
 
-// Reads the number of live workers out of the STATUS_REPLY map, for the progress line.
+// Reads the broker's life id and live worker count out of the STATUS_REPLY map: a changed id
+// means the broker restarted, and the live count feeds the progress line.
 void Producer::handle_status(const wire::StatusReply& reply) {
+    std::string broker;
     try {
         msgpack::object_handle handle = msgpack::unpack(reply.status.data(), reply.status.size());
         const msgpack::object& map = handle.get();
         if (map.type != msgpack::type::MAP) return;
         for (std::uint32_t i = 0; i < map.via.map.size; ++i) {
-            const auto& entry = map.via.map.ptr[i];
-            if (entry.key.type == msgpack::type::STR && entry.key.as<std::string_view>() == "workers" &&
-                entry.val.type == msgpack::type::ARRAY) {
-                workers_alive_ = entry.val.via.array.size;
+            const auto& [key, value] = map.via.map.ptr[i];
+            if (key.type != msgpack::type::STR) continue;
+            auto name = key.as<std::string_view>();
+            if (name == "workers" && value.type == msgpack::type::ARRAY) {
+                workers_alive_ = value.via.array.size;
+            } else if (name == "broker" && value.type == msgpack::type::STR) {
+                broker = value.as<std::string>();
             }
         }
     } catch (const std::exception& error) {
         spdlog::debug("unreadable STATUS_REPLY: {}", error.what());
+        return;
     }
+    if (!broker_id_.empty() && !broker.empty() && broker != broker_id_) resubmit_outstanding(broker);
+    if (!broker.empty()) broker_id_ = broker;
 }
 
 void Producer::request_status() { send(wire::Status{}); }

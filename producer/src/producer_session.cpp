@@ -69,6 +69,7 @@ int run_producer_session(zmq::context_t& context, const PipelineConfig& config,
     if (input_failed) return exit_usage;
 
     ProducerOptions options = producer_options(config, endpoint);
+    if (options.client.empty()) options.client = default_client_name(output_path);
     if (args.resume) options.done_ids = scan_finished_ids(output_path, config.output.format);
     RunSummary summary(config.aggregates);
     InputReader input(input_path, summary.input_paths());

@@ -60,15 +60,25 @@ public:
                     const std::function<void(const ProgressSnapshot&)>& on_progress);
 
 private:
+    // A sent SUBMIT's job ids; the jobs themselves stay in `outstanding_` until their outcome.
     struct Batch {
-        std::vector<wire::SubmitJob> jobs;       // kept until the broker accepts them
+        std::vector<std::string> ids;                     // jobs of the batch
         std::chrono::steady_clock::time_point not_before; // resend time after REJECTED
+    };
+    // A job submitted (or about to be) whose outcome has not arrived. The job is kept whole so
+    // it can be resubmitted to a restarted broker; the window bounds how many are kept.
+    struct Outstanding {
+        std::uint64_t index;              // input position
+        std::vector<FieldValue> captured; // input values for the aggregates
+        wire::SubmitJob job;              // what was submitted
     };
 
     void fill_window();
     void take_item(InputItem item);
     void flush_batch();
-    void send_batch(Batch batch);
+    void send_batch(std::vector<std::string> ids);
+    void resubmit_outstanding(const std::string& new_broker);
+    void warn_if_broker_silent();
     void resend_due_batches();
     void receive_all();
     void handle(wire::Message message);
@@ -88,14 +98,13 @@ private:
     RunSummary& summary_;                                   // tallies
     bool input_done_ = false;                               // input exhausted
     std::uint64_t next_seq_ = 1;                            // next SUBMIT seq
-    std::vector<wire::SubmitJob> building_;                 // batch being filled
+    std::vector<std::string> building_;                     // ids of the batch being filled
     std::map<std::uint64_t, Batch> unacknowledged_;         // seq -> batch awaiting ACCEPTED
     std::vector<Batch> rejected_;                           // batches waiting to be resent
-    struct Outstanding {
-        std::uint64_t index;               // input position
-        std::vector<FieldValue> captured;  // input values for the aggregates
-    };
-    std::unordered_map<std::string, Outstanding> outstanding_; // id -> where it goes
+    std::unordered_map<std::string, Outstanding> outstanding_; // id -> job awaiting its outcome
+    std::string broker_id_;                                 // from STATUS_REPLY; changes on restart
+    std::chrono::steady_clock::time_point last_heard_;      // last message from the broker
+    std::chrono::steady_clock::time_point next_silence_warning_{}; // rate limit of the warning
     std::uint64_t submitted_ = 0;                           // jobs sent
     std::uint64_t done_ = 0;                                // outcomes written this run
     std::uint64_t failed_ = 0;                              // of which failed
@@ -103,6 +112,9 @@ private:
 };
 
 // The host:pid client name used when none is configured.
-[[nodiscard]] std::string default_client_name();
+// The client name used when none is configured: host plus the absolute output path, so a
+// rerun (`--resume`) of the same pipeline is the same client and receives the outcomes of jobs
+// a journaled broker replayed for it.
+[[nodiscard]] std::string default_client_name(const std::string& output_path);
 
 } // namespace ferry::producer
