@@ -6,6 +6,9 @@ import argparse
 import importlib
 import json
 import logging
+import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -34,6 +37,9 @@ def parse(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--results", type=Path, default=procs.ROOT / "docs/bench/peers.json")
     p.add_argument("--no-docs", action="store_true", help="do not regenerate docs/")
     p.add_argument("--skip-memory", action="store_true")
+    p.add_argument("--skip-profile", action="store_true", help="no perf profile of Ferry")
+    p.add_argument("--report-only", action="store_true",
+                   help="regenerate the docs from --results without running anything")
     p.add_argument("--command", default="bench/run", help="the command line, for the docs")
     return p.parse_args(argv)
 
@@ -64,11 +70,33 @@ def save(path: Path, results: dict[str, Any]) -> None:
     path.write_text(json.dumps(results, indent=1, default=str) + "\n")
 
 
+def run_profile(jobs: int) -> None:
+    """perf profile of Ferry on noop; a missing or restricted perf is logged, not fatal."""
+    from peers import profile
+
+    try:
+        profile.main(jobs)
+    except (OSError, subprocess.SubprocessError, RuntimeError) as exc:
+        log.error("perf profile failed (is linux-perf installed, perf_event_paranoid low "
+                  "enough?): %s", exc)
+
+
+def report_only(args: argparse.Namespace) -> int:
+    from peers import report
+
+    report.publish(json.loads(args.results.read_text()), args.results)
+    return 0
+
+
 def main(argv: list[str]) -> int:
     args = parse(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     for noisy in ("distributed", "digits.handler", "ocr.handler", "celery", "kombu"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    if args.report_only:
+        return report_only(args)
+    for sig in (signal.SIGTERM, signal.SIGINT):  # exit through atexit: servers stop by PID
+        signal.signal(sig, lambda signum, _frame: sys.exit(128 + signum))
     started = time.time()
     results: dict[str, Any] = {"quick": args.quick, "command": args.command,
                                "machine": machine.describe(), "rows": [], "started": started}
@@ -76,6 +104,8 @@ def main(argv: list[str]) -> int:
     if not args.skip_memory:
         results["memory"] = memory.measure_broker_memory(
             QUICK_MEMORY_JOBS if args.quick else MEMORY_JOBS)
+    if not args.skip_profile:
+        run_profile(QUICK_CAP * 10 if args.quick else workloads.get("noop").jobs)
     results["duration_s"] = time.time() - started
     save(args.results, results)
     if not args.no_docs:
