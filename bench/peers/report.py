@@ -46,7 +46,7 @@ def rate_cell(fig: dict[str, Any]) -> tuple[str, str]:
 
 def row_line(row: dict[str, Any], ref: Optional[float]) -> str:
     fig = figures(row)
-    name = f"{row['system']} ({row['variant']})"
+    name = f"{row['system']} — {row['variant']}"
     if fig is None:
         return f"| {name} | {row['jobs']:,} | failed: {row.get('error', 'no runs')[:120]} |" \
                " | | | | |"
@@ -54,14 +54,13 @@ def row_line(row: dict[str, Any], ref: Optional[float]) -> str:
     ratio = f"{fig['rate']['median'] / ref:.3g}×" if ref else "—"
     rss = row.get("worker_rss_mib") or []
     rss_text = f"{sum(rss) / len(rss):.0f}" if rss else "—"
-    lat = f"{fig['p50']['median']:.3f} / {fig['p99']['median']:.3f}" if "p50" in fig else \
-        f"{fig['wall']['median'] * 1000 / row['jobs']:.3f} (mean)"
+    lat = f"{fig['p50']['median']:.3f} / {fig['p99']['median']:.3f}" if "p50" in fig else "—"
     ok = "yes" if fig["verified"] else "**NO**"
     return f"| {name} | {row['jobs']:,} | {rate} | {spread} | {fig['wall']['median']:.3f} | " \
            f"{ratio} | {lat} | {rss_text} | {ok} ({fig['runs']}) |"
 
 
-HEADER = ("| system (variant) | jobs | jobs/s (median) | min–max | wall s | vs Ferry | "
+HEADER = ("| system — variant | jobs | jobs/s (median) | min–max | wall s | vs Ferry | "
           "latency ms p50 / p99 | worker RSS MiB | verified (runs) |\n"
           "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
 
@@ -110,8 +109,8 @@ def machine_text(m: dict[str, Any]) -> str:
 
 
 def busy_warning(rows: list[dict[str, Any]]) -> str:
-    busy = [f"{r['workload']}/{r['system']}" for r in rows
-            if (f := figures(r)) and f["busy"] > 0.25]
+    busy = sorted({f"{r['workload']}/{r['system']}" for r in rows
+                   if (f := figures(r)) and f["busy"] > 0.25})
     if not busy:
         return ""
     return (f"Other processes (concurrent builds) were using more than 25% of the CPUs just "
