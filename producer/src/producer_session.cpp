@@ -21,7 +21,10 @@ std::optional<std::uint64_t> check_before_submitting(const std::string& path, bo
                                                      bool* failed) {
     *failed = false;
     if (path == "-") return std::nullopt; // stdin cannot be read twice
+    const auto started = std::chrono::steady_clock::now();
     InputCheck check = check_input(path, problems_shown);
+    double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    spdlog::info("input {}: {} records checked in {:.2f} s", path, check.records, seconds);
     if (check.problems.empty() || skip_invalid) return check.records;
     for (const auto& problem : check.problems) {
         std::fprintf(stderr, "ferry: %s\n", problem.describe().c_str());
