@@ -5,13 +5,43 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <spdlog/sinks/base_sink.h>
+
 #include <cstdio>
+#include <mutex>
 
 namespace ferry::producer {
+namespace {
+
+// On a terminal a log line would land after the live progress line; this sink clears the
+// line first (the progress line is redrawn at the next tick), then writes the log line.
+class LineClearingSink : public spdlog::sinks::base_sink<std::mutex> {
+public:
+    explicit LineClearingSink(spdlog::sink_ptr inner) : inner_(std::move(inner)) {}
+
+protected:
+    void sink_it_(const spdlog::details::log_msg& message) override {
+        std::fputs("\r\033[K", stderr);
+        inner_->log(message);
+    }
+    void flush_() override { inner_->flush(); }
+
+private:
+    spdlog::sink_ptr inner_; // the logger's original sink
+};
+
+void clear_line_before_logs() {
+    auto logger = spdlog::default_logger();
+    for (auto& sink : logger->sinks()) sink = std::make_shared<LineClearingSink>(sink);
+}
+
+} // namespace
 
 ProgressDisplay::ProgressDisplay(std::optional<std::uint64_t> total, bool terminal,
                                  std::chrono::seconds log_interval)
-    : total_(total), terminal_(terminal), log_interval_(log_interval) {}
+    : total_(total), terminal_(terminal), log_interval_(log_interval) {
+    if (terminal_) clear_line_before_logs();
+}
 
 bool ProgressDisplay::stderr_is_terminal() { return ::isatty(STDERR_FILENO) == 1; }
 
