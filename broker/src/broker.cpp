@@ -41,6 +41,7 @@ Broker::Broker(BrokerConfig config)
       endpoints_{producers_.endpoint(), workers_.endpoint()},
       scheduler_(config_, *this, std::random_device{}()), started_at_(Clock::now()),
       now_(started_at_) {
+    open_journal();
     spdlog::info("broker {} bound producers={} workers={}", id_, endpoints_.producers,
                  endpoints_.workers);
 }
@@ -77,6 +78,8 @@ void Broker::poll_once() {
     }
     now_ = Clock::now();
     timers_and_dispatch();
+    commit_journal();
+    send_accepted_replies();
     flush_outboxes();
     sample_rate();
 }
@@ -155,10 +158,18 @@ bool Broker::shutdown_finished() const {
 // left waiting in silence; workers are told to go. Linger lets these last messages leave.
 void Broker::finish_shutdown() {
     now_ = Clock::now();
-    if (scheduler_.held() > 0) {
+    if (journal_ && scheduler_.held() > 0) {
+        spdlog::info("shutdown grace over: {} unfinished jobs stay in the journal for the next "
+                     "start", scheduler_.held());
+    } else if (scheduler_.held() > 0) {
         spdlog::warn("shutdown grace over: failing {} unfinished jobs", scheduler_.held());
         scheduler_.fail_all("UNAVAILABLE", "the broker shut down before the job finished", now_);
     }
+    commit_journal();
+    if (journal_) {
+        journal_->sync();
+    }
+    send_accepted_replies();
     flush_outboxes();
     std::vector<std::uint32_t> ids;
     for (const auto& [id, worker] : scheduler_.workers().all()) {

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <filesystem>
 #include <limits>
 #include <fstream>
 #include <sstream>
@@ -111,6 +112,35 @@ void read_non_retryable(const std::string& origin, const YAML::Node& node,
     }
 }
 
+void read_journal(const std::string& origin, const YAML::Node& node, JournalConfig& out) {
+    if (node.IsNull()) {
+        return;
+    }
+    check_keys(origin, node, "broker.journal", {"path", "fsync", "interval_ms", "segment_bytes"});
+    if (const auto path = node["path"]; path && !path.IsScalar()) {
+        fail(origin, path, "'path' must be a directory path (empty: no journal)");
+    } else if (path) {
+        out.path = path.Scalar();
+    }
+    if (const auto fsync = node["fsync"]) {
+        const std::string value = fsync.IsScalar() ? fsync.Scalar() : std::string{};
+        if (value == "always") {
+            out.fsync = FsyncPolicy::always;
+        } else if (value == "interval_ms") {
+            out.fsync = FsyncPolicy::interval_ms;
+        } else if (value == "off") {
+            out.fsync = FsyncPolicy::off;
+        } else {
+            fail(origin, fsync, "'fsync' must be one of always, interval_ms, off");
+        }
+    }
+    read_unsigned(origin, node, "interval_ms", out.interval_ms);
+    read_unsigned(origin, node, "segment_bytes", out.segment_bytes);
+    if (out.interval_ms == 0 || out.segment_bytes < 4096) {
+        fail(origin, node, "'interval_ms' must be at least 1 and 'segment_bytes' at least 4096");
+    }
+}
+
 // Overlays one job type's keys on `out` (which already holds the defaults).
 void read_job_type(const std::string& origin, const YAML::Node& node, const std::string& name,
                    JobTypeConfig& out) {
@@ -142,7 +172,7 @@ void read_broker_section(const std::string& origin, const YAML::Node& node, Brok
     check_keys(origin, node, "broker",
                {"producers_endpoint", "workers_endpoint", "heartbeat_ms", "liveness",
                 "max_pending", "max_payload_bytes", "shutdown_grace_s", "remember_done",
-                "dead_letters_kept"});
+                "dead_letters_kept", "journal"});
     read_string(origin, node, "producers_endpoint", out.producers_endpoint);
     read_string(origin, node, "workers_endpoint", out.workers_endpoint);
     read_unsigned(origin, node, "heartbeat_ms", out.heartbeat_ms);
@@ -152,6 +182,9 @@ void read_broker_section(const std::string& origin, const YAML::Node& node, Brok
     read_unsigned(origin, node, "shutdown_grace_s", out.shutdown_grace_s);
     read_unsigned(origin, node, "remember_done", out.remember_done);
     read_unsigned(origin, node, "dead_letters_kept", out.dead_letters_kept);
+    if (node["journal"]) {
+        read_journal(origin, node["journal"], out.journal);
+    }
     if (out.heartbeat_ms == 0 || out.liveness == 0 || out.max_pending == 0) {
         fail(origin, node, "'heartbeat_ms', 'liveness' and 'max_pending' must be at least 1");
     }
@@ -228,7 +261,13 @@ BrokerConfig load_broker_config(const std::string& path) {
     }
     std::ostringstream text;
     text << file.rdbuf();
-    return parse_broker_config(text.str(), path);
+    BrokerConfig config = parse_broker_config(text.str(), path);
+    // Like every path in a config file, the journal's is relative to the file's directory.
+    const std::filesystem::path journal(config.journal.path);
+    if (!journal.empty() && journal.is_relative()) {
+        config.journal.path = (std::filesystem::path(path).parent_path() / journal).string();
+    }
+    return config;
 }
 
 } // namespace ferry::broker

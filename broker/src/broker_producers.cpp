@@ -59,8 +59,17 @@ void Broker::on_submit(const Incoming& incoming, wire::Submit&& submit) {
     }
     const std::size_t after = pending();
     accepted.credit = after >= config_.max_pending ? 0 : config_.max_pending - after;
-    message_scratch_ = accepted;
-    (void)send(producers_, incoming.routing_view(), message_scratch_);
+    accepted_replies_.emplace_back(std::string(incoming.routing_view()), accepted);
+}
+
+// ACCEPTED leaves only after the pass's journal commit wrote the jobs it acknowledges: one write
+// (and under `always` one fsync) covers every SUBMIT of the pass.
+void Broker::send_accepted_replies() {
+    for (auto& [routing_id, accepted] : accepted_replies_) {
+        message_scratch_ = accepted;
+        (void)send(producers_, routing_id, message_scratch_);
+    }
+    accepted_replies_.clear();
 }
 
 void Broker::reject(const Incoming& incoming, std::uint64_t seq, const char* code,

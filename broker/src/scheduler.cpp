@@ -45,8 +45,47 @@ SubmitOutcome Scheduler::submit(const std::string& client, wire::SubmitJob&& job
         fail_for_good(ref, stored, now);
         return SubmitOutcome::too_large;
     }
+    sink_.journal_accepted(stored);
     enqueue(ref, stored, now);
     return SubmitOutcome::accepted;
+}
+
+// The job's settings come from its journal record, not from today's config, so a restart with
+// an edited config does not change jobs already accepted. The interrupted attempt already counts
+// (attempts were recorded at dispatch); it gets its cause here, and a job that has used its last
+// attempt is dead-lettered, so a job that kills the broker cannot loop through restarts.
+RestoreOutcome Scheduler::restore(ReplayedJob&& replayed, TimePoint now) {
+    JournalJob& job = replayed.job;
+    std::string key = make_job_key(job.client, job.id);
+    if (table_.known(key)) {
+        return RestoreOutcome::duplicate;
+    }
+    ++stats_.replayed;
+    JobRecord record;
+    record.key = std::move(key);
+    record.client = std::move(job.client);
+    record.id = std::move(job.id);
+    record.type = std::move(job.type);
+    record.payload = std::move(job.payload);
+    record.priority = job.priority;
+    record.timeout_ms = job.timeout_ms;
+    record.max_attempts = std::max<std::uint32_t>(job.max_attempts, 1);
+    record.attempts = job.attempts;
+    record.accepted_at = now;
+    if (replayed.in_flight) {
+        record.causes.push_back(wire::Error{
+            "WORKER_LOST", "broker restarted during attempt " + std::to_string(job.attempts),
+            std::nullopt, std::nullopt, std::nullopt});
+    }
+    const JobRef ref = table_.insert(std::move(record));
+    JobRecord& stored = *table_.get(ref);
+    sink_.journal_accepted(stored);
+    if (replayed.in_flight && stored.attempts >= stored.max_attempts) {
+        fail_for_good(ref, stored, now);
+        return RestoreOutcome::dead_lettered;
+    }
+    enqueue(ref, stored, now);
+    return RestoreOutcome::queued;
 }
 
 void Scheduler::enqueue(JobRef ref, JobRecord& record, TimePoint now) {
@@ -148,6 +187,7 @@ void Scheduler::commit_batch(WorkerRecord& worker, TimePoint now) {
         record.state = JobState::in_flight;
         record.worker = worker.id;
         ++record.attempts;
+        sink_.journal_dispatched(record);
         worker.held.insert(batch_entries_[i].ref.packed());
         deadlines_.add(batch_entries_[i].ref, record.attempts, record.timeout_ms, now);
     }

@@ -113,6 +113,7 @@ void Scheduler::fail_for_good(JobRef ref, JobRecord& record, TimePoint now) {
 void Scheduler::finish(JobRef ref, bool ok, std::optional<std::string>&& result,
                        std::optional<std::string> worker_name, TimePoint now) {
     JobRecord record = table_.finish(ref);
+    sink_.journal_finished(record);
     wire::Outcome outcome;
     outcome.id = std::move(record.id);
     outcome.ok = ok;

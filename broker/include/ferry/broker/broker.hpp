@@ -4,6 +4,7 @@
 #include <atomic>
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
@@ -12,6 +13,7 @@
 #include <zmq.hpp>
 
 #include "ferry/broker/broker_config.hpp"
+#include "ferry/broker/journal_writer.hpp"
 #include "ferry/broker/peer_socket.hpp"
 #include "ferry/broker/scheduler.hpp"
 #include "ferry/wire/codec.hpp"
@@ -56,12 +58,24 @@ public:
     // Read these only when run() is not running (tests, after join).
     [[nodiscard]] const SchedulerStats& stats() const noexcept { return scheduler_.stats(); }
     [[nodiscard]] const BrokerCounters& counters() const noexcept { return counters_; }
+    // The journal writer, null when the journal is off (tests read its sizes).
+    [[nodiscard]] const JournalWriter* journal() const noexcept { return journal_.get(); }
 
 private:
     // SchedulerSink
     JobsSent send_jobs(WorkerRecord& worker, wire::Jobs& jobs) override;
     void send_cancel(WorkerRecord& worker, wire::Cancel&& cancel) override;
     void deliver(const std::string& client, wire::Outcome&& outcome) override;
+    void journal_accepted(JobRecord& record) override;
+    void journal_dispatched(const JobRecord& record) override;
+    void journal_finished(const JobRecord& record) override;
+
+    // Journal (broker_journal.cpp)
+    void open_journal();
+    void replay_journal(JournalContents&& contents);
+    void commit_journal();
+    void compact_journal();
+    void carry_forward(std::uint32_t segment);
 
     // Loop steps (broker.cpp)
     void poll_once();
@@ -93,6 +107,7 @@ private:
     void reject(const Incoming& incoming, std::uint64_t seq, const char* code,
                 const std::string& message, std::uint64_t retry_after_ms);
     void on_status(RouterSocket& socket, const Incoming& incoming);
+    void send_accepted_replies();
     void flush_outboxes();
     bool flush_client(ClientState& client);
     [[nodiscard]] std::size_t pending() const noexcept;
@@ -115,6 +130,9 @@ private:
     TimePoint shutdown_deadline_;     // end of the grace period
     TimePoint started_at_;            // for uptime
     TimePoint now_;                   // time of the current loop pass
+    std::unique_ptr<JournalWriter> journal_; // accepted jobs and outcomes on disk; null: off
+    std::vector<std::pair<std::string, wire::Accepted>> accepted_replies_; // (routing id, reply)
+                                      // held until the pass's journal commit
     wire::Message message_scratch_;   // reused message being encoded
     wire::Frames frames_scratch_;     // reused encoded frames
     std::deque<std::pair<TimePoint, std::uint64_t>> done_samples_; // (time, done) for rates

@@ -38,6 +38,22 @@ struct JobTypeConfig {
     BatchConfig batch;                      // dynamic batching
 };
 
+// When the journal forces its writes to the disk.
+enum class FsyncPolicy : std::uint8_t {
+    always,      // before every acknowledgement (one fsync per poll-loop pass that wrote)
+    interval_ms, // every interval_ms, from a background thread (a crash of the machine may lose
+                 // that much; a crash of the broker process loses nothing written)
+    off,         // never (the kernel writes back when it likes)
+};
+
+// The journal: accepted jobs and outcomes on disk, replayed at start. Empty path: off.
+struct JournalConfig {
+    std::string path;                          // directory of segment files; empty: no journal
+    FsyncPolicy fsync = FsyncPolicy::interval_ms; // when writes are forced to the disk
+    std::uint64_t interval_ms = 10;            // period of the fsync under `interval_ms`
+    std::uint64_t segment_bytes = 64ull << 20; // size at which a new segment file is started
+};
+
 // Everything the broker needs to run.
 struct BrokerConfig {
     std::string producers_endpoint = "tcp://127.0.0.1:5555"; // ROUTER for producers
@@ -49,6 +65,7 @@ struct BrokerConfig {
     std::uint64_t shutdown_grace_s = 10;        // time in-flight jobs get to finish on SIGTERM
     std::uint64_t remember_done = 1000000;      // finished job keys kept to refuse resubmission
     std::uint64_t dead_letters_kept = 10000;    // dead letters kept for `ferry status`
+    JournalConfig journal;                      // durability across broker restarts
     JobTypeConfig default_type;                 // the `default` job type
     std::unordered_map<std::string, JobTypeConfig> types; // named job types, defaults merged in
 

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "ferry/broker/clock.hpp"
+#include "ferry/broker/journal_record.hpp"
 #include "ferry/wire/messages.hpp"
 
 namespace ferry::broker {
@@ -54,6 +55,7 @@ struct JobRecord {
     JobState state = JobState::queued; // life stage
     std::uint32_t worker = no_worker;  // registry id of the worker running the current attempt
     std::uint32_t generation = 0;      // copy of the slot generation
+    JournalPlace journal;              // where its accept record is (segment 0: not journaled)
 };
 
 // A job that failed for good, kept for `ferry status`.

@@ -12,6 +12,7 @@
 #include "ferry/broker/job_queue.hpp"
 #include "ferry/broker/job_table.hpp"
 #include "ferry/broker/job_timers.hpp"
+#include "ferry/broker/journal_reader.hpp"
 #include "ferry/broker/retry_policy.hpp"
 #include "ferry/broker/worker_registry.hpp"
 #include "ferry/wire/messages.hpp"
@@ -36,6 +37,13 @@ public:
     virtual void send_cancel(WorkerRecord& worker, wire::Cancel&& cancel) = 0;
     // A job's final word, for its producer.
     virtual void deliver(const std::string& client, wire::Outcome&& outcome) = 0;
+
+    // Journal hooks, no-ops unless the broker keeps a journal. A job was accepted or restored
+    // (the hook may set record.journal); an attempt was sent; the job's outcome is about to be
+    // delivered (called before deliver()).
+    virtual void journal_accepted(JobRecord& /*record*/) {}
+    virtual void journal_dispatched(const JobRecord& /*record*/) {}
+    virtual void journal_finished(const JobRecord& /*record*/) {}
 };
 
 // Counters shown by `ferry status`.
@@ -50,10 +58,18 @@ struct SchedulerStats {
     std::uint64_t workers_lost = 0;        // workers purged (silence, EXITED, unroutable)
     std::uint64_t duplicates_dropped = 0;  // results for jobs already answered
     std::uint64_t stale_errors_dropped = 0; // errors for attempts already settled
+    std::uint64_t replayed = 0;            // jobs restored from the journal at start
 };
 
 // What became of a submitted job.
 enum class SubmitOutcome : std::uint8_t { accepted, duplicate, too_large };
+
+// What became of a job restored from the journal.
+enum class RestoreOutcome : std::uint8_t {
+    queued,        // waiting for a worker again
+    dead_lettered, // its interrupted attempt was its last: failed with WORKER_LOST
+    duplicate,     // its key is already held (not expected from one journal)
+};
 
 // Why a worker is removed.
 enum class WorkerExit : std::uint8_t {
@@ -67,6 +83,9 @@ public:
 
     // Accepts one job of a SUBMIT batch (capacity is the caller's check).
     SubmitOutcome submit(const std::string& client, wire::SubmitJob&& job, TimePoint now);
+    // Restores a job of the previous broker life (journal replay). An attempt that was running
+    // when that life ended counts, with cause WORKER_LOST "broker restarted".
+    RestoreOutcome restore(ReplayedJob&& replayed, TimePoint now);
     // Registers a worker from its READY; a previous registration of the name counts as lost.
     WorkerRecord& worker_ready(const wire::Ready& ready, std::string routing_id, TimePoint now);
     // Settles the results a worker sent; `worker` is null for a sender that is not registered.
@@ -84,6 +103,9 @@ public:
     [[nodiscard]] std::optional<TimePoint> next_wakeup(TimePoint now) const;
     // Flush partial batches at once (shutdown: nothing waits for a batch to fill).
     void set_draining(bool draining) noexcept { draining_ = draining; }
+
+    // Calls fn(ref, record) for every held job (journal compaction).
+    template <typename Fn> void for_each_held(Fn&& fn) { table_.for_each(std::forward<Fn>(fn)); }
 
     [[nodiscard]] std::size_t held() const noexcept { return table_.size(); }
     [[nodiscard]] std::size_t in_flight() const noexcept { return in_flight_; }

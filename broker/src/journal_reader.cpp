@@ -1,0 +1,158 @@
+// Replaying a journal directory: segments in order, records folded into the unfinished jobs.
+#include "ferry/broker/journal_reader.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <unordered_map>
+
+#include <spdlog/spdlog.h>
+
+namespace ferry::broker {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr std::string_view segment_prefix = "segment-";
+constexpr std::string_view segment_suffix = ".fjl";
+
+std::string read_file(const std::string& path) {
+    std::ifstream file(path, std::ios::binary);
+    if (!file) {
+        throw JournalError("cannot read journal segment " + path);
+    }
+    return std::string(std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>());
+}
+
+// Folds records into the set of unfinished jobs. A job keeps the position of its first
+// acceptance, so replay preserves FIFO order; a later accept (carried forward by compaction, or a
+// resubmission after the job finished) refreshes it.
+class ReplayFold {
+public:
+    void apply(JournalRecord&& record) {
+        if (auto* accept = std::get_if<AcceptRecord>(&record)) {
+            std::string key = accept->job.client + '\x1f' + accept->job.id;
+            auto [it, fresh] = index_.try_emplace(std::move(key), jobs_.size());
+            if (fresh) {
+                jobs_.push_back({std::move(accept->job), false});
+                live_.push_back(true);
+            } else {
+                jobs_[it->second] = {std::move(accept->job), false};
+            }
+        } else if (auto* dispatch = std::get_if<DispatchRecord>(&record)) {
+            if (const auto it = index_.find(dispatch->key); it != index_.end()) {
+                auto& job = jobs_[it->second];
+                job.job.attempts = std::max(job.job.attempts, dispatch->attempts);
+                job.in_flight = true;
+            }
+        } else if (const auto it = index_.find(std::get<DoneRecord>(record).key); it != index_.end()) {
+            live_[it->second] = false;
+            index_.erase(it);
+        }
+    }
+    std::vector<ReplayedJob> take() {
+        std::vector<ReplayedJob> result;
+        result.reserve(index_.size());
+        for (std::size_t i = 0; i < jobs_.size(); ++i) {
+            if (live_[i]) {
+                result.push_back(std::move(jobs_[i]));
+            }
+        }
+        return result;
+    }
+
+private:
+    std::vector<ReplayedJob> jobs_;                       // every accepted job, in order
+    std::vector<bool> live_;                              // not finished since
+    std::unordered_map<std::string, std::size_t> index_;  // live key -> position in jobs_
+};
+
+// A segment too short for its header can only be the last one, created just before a crash.
+bool drop_headerless_tail(const std::string& path, std::size_t size, bool last) {
+    if (!last || size >= segment_header_bytes) {
+        return false;
+    }
+    spdlog::warn("journal: removing {} ({} bytes, shorter than a header: created just before a "
+                 "crash)", path, size);
+    fs::remove(path);
+    return true;
+}
+
+// Reads one segment's records; a torn tail is cut from the last segment and is an error before.
+void read_segment(const std::string& path, std::uint32_t number, bool last, ReplayFold& fold,
+                  JournalContents& contents) {
+    const std::string bytes = read_file(path);
+    if (drop_headerless_tail(path, bytes.size(), last)) {
+        return;
+    }
+    if (decode_segment_header(bytes, path) != number) {
+        throw JournalError("journal segment " + path + " holds another segment's number in its "
+                           "header; move it out of the journal directory");
+    }
+    std::size_t at = segment_header_bytes;
+    while (at < bytes.size()) {
+        auto decoded = decode_record(std::string_view(bytes).substr(at));
+        if (!decoded) {
+            break;
+        }
+        fold.apply(std::move(decoded->record));
+        at += decoded->size;
+        ++contents.records;
+    }
+    if (at == bytes.size()) {
+        return;
+    }
+    if (!last) {
+        throw JournalError("journal segment " + path + " has a damaged record at offset " +
+                           std::to_string(at) + " and later segments follow it; move the "
+                           "directory away to start empty, or remove the damaged segment");
+    }
+    spdlog::warn("journal: {} ends in a torn record at offset {} ({} bytes cut): a crash "
+                 "mid-append, nothing acknowledged was in it", path, at, bytes.size() - at);
+    contents.torn_bytes = bytes.size() - at;
+    fs::resize_file(path, at);
+}
+
+} // namespace
+
+std::string segment_path(const std::string& dir, std::uint32_t number) {
+    char name[32];
+    std::snprintf(name, sizeof name, "segment-%08u.fjl", number);
+    return (fs::path(dir) / name).string();
+}
+
+std::vector<std::uint32_t> list_segments(const std::string& dir) {
+    fs::create_directories(dir);
+    std::vector<std::uint32_t> numbers;
+    for (const auto& entry : fs::directory_iterator(dir)) {
+        const std::string name = entry.path().filename().string();
+        if (name.size() != segment_prefix.size() + 8 + segment_suffix.size() ||
+            name.rfind(segment_prefix, 0) != 0 ||
+            name.substr(name.size() - segment_suffix.size()) != segment_suffix) {
+            continue;
+        }
+        const std::string digits = name.substr(segment_prefix.size(), 8);
+        if (std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+            numbers.push_back(static_cast<std::uint32_t>(std::stoul(digits)));
+        }
+    }
+    std::sort(numbers.begin(), numbers.end());
+    return numbers;
+}
+
+JournalContents read_journal(const std::string& dir) {
+    JournalContents contents;
+    contents.segments = list_segments(dir);
+    ReplayFold fold;
+    for (std::size_t i = 0; i < contents.segments.size(); ++i) {
+        const std::uint32_t number = contents.segments[i];
+        read_segment(segment_path(dir, number), number, i + 1 == contents.segments.size(), fold,
+                     contents);
+    }
+    contents.jobs = fold.take();
+    return contents;
+}
+
+} // namespace ferry::broker
