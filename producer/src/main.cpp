@@ -11,6 +11,7 @@
 
 #include "ferry/broker/broker_command.hpp"
 #include "ferry/broker/broker_config.hpp"
+#include "ferry/broker/journal_record.hpp"
 #include "ferry/broker/status_client.hpp"
 #include "ferry/producer/cli_commands.hpp"
 #include "ferry/producer/input_reader.hpp"
@@ -83,6 +84,9 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "ferry: %s\n", error.what());
         return 2;
     } catch (const ferry::broker::ConfigError& error) {
+        std::fprintf(stderr, "ferry: %s\n", error.what());
+        return 2;
+    } catch (const ferry::broker::JournalError& error) {
         std::fprintf(stderr, "ferry: %s\n", error.what());
         return 2;
     } catch (const std::exception& error) {

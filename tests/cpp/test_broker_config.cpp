@@ -91,3 +91,18 @@ TEST_CASE("The nearest name is only suggested when it is close") {
     CHECK(nearest_name("livenes", {"liveness", "heartbeat_ms"}) == "liveness");
     CHECK(nearest_name("zzzzzzzz", {"liveness", "heartbeat_ms"}).empty());
 }
+
+TEST_CASE("The journal is off by default and its keys are read and checked") {
+    CHECK(parse_broker_config("", "test.yaml").journal.path.empty());
+    const auto config = parse_broker_config(
+        "broker: {journal: {path: /var/ferry, fsync: always, interval_ms: 5, segment_bytes: 8192}}",
+        "test.yaml");
+    CHECK(config.journal.path == "/var/ferry");
+    CHECK(config.journal.fsync == FsyncPolicy::always);
+    CHECK(config.journal.interval_ms == 5);
+    CHECK(config.journal.segment_bytes == 8192);
+    CHECK_THAT(error_of("broker: {journal: {fsync: sometimes}}"),
+               Catch::Contains("must be one of always, interval_ms, off"));
+    CHECK_THAT(error_of("broker: {journal: {pth: x}}"),
+               Catch::Contains("unknown key 'pth' in 'broker.journal' (did you mean 'path'?)"));
+}
