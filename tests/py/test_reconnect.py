@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+import time
+
 from fake_broker import FakeBroker, result_value
 from ferry_worker.protocol import Command
 
 
-def test_a_worker_re_registers_after_the_broker_restarts_and_loses_no_job(broker, start_pool) -> None:
+def test_a_worker_re_registers_after_the_broker_restarts_and_loses_no_job(
+        broker, start_pool, tmp_path) -> None:
     pool = start_pool("edge_cases.py")
     identity, ready = broker.handshake(heartbeat_ms=100, liveness=20)  # 2 s: no false alarm under load
     pool.note(ready)
-    broker.send_jobs(identity, "slow", [1.0])
-    broker.close(linger_ms=1000)  # the broker dies while the job runs (JOBS delivered first)
+    marker = tmp_path / "running"
+    broker.send_jobs(identity, "slow_marked", [{"marker": str(marker), "seconds": 4.0}])
+    deadline = time.monotonic() + 10
+    while not marker.exists():  # the job has started: the broker may die now
+        assert time.monotonic() < deadline, "the job never started"
+        time.sleep(0.02)
+    broker.close()
     restarted = FakeBroker(broker.endpoint)
     try:
         _, again = restarted.handshake(heartbeat_ms=100, liveness=50)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ctypes
 import os
+import pathlib
 import time
 from typing import Any
 
@@ -55,6 +56,14 @@ class BatchRaises(ferry_worker.Handler):
 @ferry_worker.handler("slow")
 def slow(job: Job) -> Any:
     time.sleep(float(job.payload))
+    return "done"
+
+
+@ferry_worker.handler("slow_marked")
+def slow_marked(job: Job) -> Any:
+    """Creates the file payload["marker"] once running, so a test can see it start."""
+    pathlib.Path(job.payload["marker"]).touch()
+    time.sleep(float(job.payload["seconds"]))
     return "done"
 
 
