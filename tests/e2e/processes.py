@@ -64,3 +64,18 @@ def kill_all(pids: list[int], sig: int) -> None:
             os.kill(pid, sig)
         except ProcessLookupError:
             pass
+
+
+def stop_gracefully(procs: list, timeout: float = 20) -> None:
+    """SIGTERM each running process in turn (they drain), SIGKILL one that overstays."""
+    import signal
+    import subprocess
+    for proc in procs:
+        if proc is None or proc.poll() is not None:
+            continue
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()

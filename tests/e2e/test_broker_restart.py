@@ -6,13 +6,12 @@ import json
 import os
 import pathlib
 import re
-import signal
 import socket
 import subprocess
 import sys
 
 from conftest import REPO, read_output
-from processes import line_count, wait_for
+from processes import line_count, stop_gracefully, wait_for
 
 HANDLERS = pathlib.Path(__file__).resolve().parent / "handlers"
 
@@ -68,11 +67,4 @@ producer: {{window: 500}}
         assert [r["id"] for r in records] == [f"r{i}" for i in range(1500)]
         assert all(r["status"] == "ok" for r in records)
     finally:
-        for proc in reversed(procs):
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-                try:
-                    proc.wait(timeout=20)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait()
+        stop_gracefully(list(reversed(procs)))

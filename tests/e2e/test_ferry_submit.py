@@ -6,14 +6,13 @@ import json
 import os
 import pathlib
 import re
-import signal
 import subprocess
 import sys
 
 import pytest
 
 from conftest import REPO, read_output, write_jobs
-from processes import wait_for
+from processes import stop_gracefully, wait_for
 
 CONFIG = """
 broker: {producers_endpoint: "tcp://127.0.0.1:0", workers_endpoint: "tcp://127.0.0.1:0", heartbeat_ms: 200}
@@ -41,14 +40,7 @@ def broker_and_pool(ferry_bin, tmp_path: pathlib.Path):
                                 cwd=tmp_path, env=env, stdin=subprocess.DEVNULL)
         yield producers, env
     finally:
-        for proc in (pool, broker):
-            if proc is not None and proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-                try:
-                    proc.wait(timeout=20)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait()
+        stop_gracefully([pool, broker])
 
 
 def test_fifty_thousand_jobs_come_back_exactly_once_through_a_separate_broker(
