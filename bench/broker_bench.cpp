@@ -1,5 +1,6 @@
 // Broker throughput with native producer and worker, beside raw libzmq PUSH/PULL in the same run.
 #include <cstdio>
+#include <filesystem>
 #include <thread>
 
 #include <CLI/CLI.hpp>
@@ -19,14 +20,30 @@ struct Options {
     std::uint64_t credit = 8192;      // worker credit
     int runs = 3;                     // broker runs (best is reported, all are printed)
     std::uint64_t raw_messages = 5000000; // messages of the raw baseline
+    std::uint32_t liveness = 3; // broker liveness; raise it under valgrind, which starves threads
+    std::string journal;              // journal directory (empty: off), wiped before each run
+    std::string fsync = "interval_ms"; // journal fsync policy: always, interval_ms, off
 };
+
+ferry::broker::FsyncPolicy fsync_policy(const std::string& name) {
+    if (name == "always") {
+        return ferry::broker::FsyncPolicy::always;
+    }
+    return name == "off" ? ferry::broker::FsyncPolicy::off : ferry::broker::FsyncPolicy::interval_ms;
+}
 
 double broker_run(const Options& options) {
     ferry::broker::BrokerConfig config;
     config.producers_endpoint = "tcp://127.0.0.1:*";
     config.workers_endpoint = "tcp://127.0.0.1:*";
     config.max_pending = options.window * 2;
+    config.liveness = options.liveness;
     config.types["echo"].batch = {static_cast<std::uint32_t>(options.worker_batch), 0};
+    if (!options.journal.empty()) {
+        std::filesystem::remove_all(options.journal);
+        config.journal.path = options.journal;
+        config.journal.fsync = fsync_policy(options.fsync);
+    }
     ferry::broker::Broker broker(config);
     std::thread loop([&broker] { broker.run(); });
     zmq::context_t context(1);
@@ -61,6 +78,11 @@ int main(int argc, char** argv) {
     app.add_option("--credit", options.credit, "worker credit")->capture_default_str();
     app.add_option("--runs", options.runs, "broker runs")->capture_default_str();
     app.add_option("--raw-messages", options.raw_messages, "raw baseline messages")
+        ->capture_default_str();
+    app.add_option("--journal", options.journal, "journal directory (wiped per run; empty: off)");
+    app.add_option("--fsync", options.fsync, "journal fsync: always, interval_ms (10 ms), off")
+        ->capture_default_str();
+    app.add_option("--liveness", options.liveness, "missed heartbeats before a worker is purged")
         ->capture_default_str();
     CLI11_PARSE(app, argc, argv);
     spdlog::set_level(spdlog::level::warn);

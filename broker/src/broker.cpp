@@ -139,6 +139,9 @@ int Broker::poll_timeout_ms() const {
     if (const auto next = scheduler_.next_wakeup(now_)) {
         timeout = std::min(timeout, std::max(0LL, millis_between(Clock::now(), *next) + 1));
     }
+    if (const auto sync = journal_ ? journal_->next_sync() : std::nullopt) {
+        timeout = std::min(timeout, std::max(0LL, millis_between(Clock::now(), *sync) + 1));
+    }
     return static_cast<int>(timeout);
 }
 

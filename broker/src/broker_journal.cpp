@@ -72,8 +72,13 @@ void Broker::journal_finished(const JobRecord& record) {
 }
 
 void Broker::commit_journal() {
-    if (journal_ && journal_->commit()) {
+    if (!journal_) {
+        return;
+    }
+    if (journal_->commit()) {
         compact_journal();
+    } else {
+        journal_->sync_if_due(Clock::now());
     }
 }
 

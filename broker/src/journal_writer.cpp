@@ -43,20 +43,9 @@ void sync_directory(const std::string& dir) {
 JournalWriter::JournalWriter(const JournalConfig& config, std::uint32_t first_segment)
     : config_(config) {
     open_segment(first_segment);
-    if (config_.fsync == FsyncPolicy::interval_ms) {
-        syncer_ = std::thread([this] { sync_loop(); });
-    }
 }
 
 JournalWriter::~JournalWriter() {
-    {
-        std::lock_guard lock(mutex_);
-        stopping_ = true;
-    }
-    wake_.notify_all();
-    if (syncer_.joinable()) {
-        syncer_.join();
-    }
     if (fd_ >= 0) {
         if (config_.fsync != FsyncPolicy::off) {
             (void)::fdatasync(fd_);
@@ -74,10 +63,7 @@ void JournalWriter::open_segment(std::uint32_t number) {
         fail_io("cannot create", path);
     }
     const std::string header = encode_segment_header(number);
-    {
-        std::lock_guard lock(mutex_);
-        fd_ = fd;
-    }
+    fd_ = fd;
     active_ = number;
     write_all(header);
     segments_[number].bytes = header.size();
@@ -139,12 +125,11 @@ bool JournalWriter::commit() {
     segments_[active_].bytes += buffer_.size();
     total_bytes_ += buffer_.size();
     buffer_.clear();
+    unsynced_ = true;
     if (config_.fsync == FsyncPolicy::always) {
-        sync_fd(fd_, segment_path(config_.path, active_));
-        ++fsyncs_;
-    } else if (config_.fsync == FsyncPolicy::interval_ms) {
-        std::lock_guard lock(mutex_);
-        dirty_ = true;
+        sync();
+    } else {
+        sync_if_due(Clock::now());
     }
     if (segments_[active_].bytes >= config_.segment_bytes) {
         roll();
@@ -153,40 +138,39 @@ bool JournalWriter::commit() {
 }
 
 void JournalWriter::sync() {
-    if (config_.fsync != FsyncPolicy::off) {
+    if (config_.fsync != FsyncPolicy::off && unsynced_) {
         sync_fd(fd_, segment_path(config_.path, active_));
         ++fsyncs_;
+        unsynced_ = false;
+        last_sync_ = Clock::now();
     }
+}
+
+// Under `interval_ms` the fsync runs on the loop thread, at most once per interval: while the
+// broker is busy that amortises one fsync over many passes, and a broker crash loses nothing
+// anyway (the data is in the kernel after write()); only a machine crash can lose the interval.
+void JournalWriter::sync_if_due(TimePoint now) {
+    if (config_.fsync == FsyncPolicy::interval_ms && unsynced_ &&
+        now - last_sync_ >= std::chrono::milliseconds(config_.interval_ms)) {
+        sync();
+    }
+}
+
+std::optional<TimePoint> JournalWriter::next_sync() const {
+    if (config_.fsync != FsyncPolicy::interval_ms || !unsynced_) {
+        return std::nullopt;
+    }
+    return last_sync_ + std::chrono::milliseconds(config_.interval_ms);
 }
 
 // The sealed segment is forced to disk before the next one starts, so only the last segment can
 // ever end in a torn record.
 void JournalWriter::roll() {
+    unsynced_ = true;
     sync();
     const int old = fd_;
     open_segment(active_ + 1);
     ::close(old);
-}
-
-// The syncer fsyncs a duplicate of the active descriptor, so the loop thread may roll to a new
-// segment (closing the old descriptor) while an fsync is under way.
-void JournalWriter::sync_loop() {
-    const auto period = std::chrono::milliseconds(std::max<std::uint64_t>(config_.interval_ms, 1));
-    std::unique_lock lock(mutex_);
-    while (!stopping_) {
-        wake_.wait_for(lock, period, [this] { return stopping_; });
-        if (stopping_ || !dirty_) {
-            continue;
-        }
-        const int fd = ::dup(fd_);
-        dirty_ = false;
-        lock.unlock();
-        if (fd >= 0) {
-            (void)::fdatasync(fd);
-            ::close(fd);
-        }
-        lock.lock();
-    }
 }
 
 std::optional<std::uint32_t> JournalWriter::oldest_sealed() const {

@@ -41,8 +41,8 @@ struct JobTypeConfig {
 // When the journal forces its writes to the disk.
 enum class FsyncPolicy : std::uint8_t {
     always,      // before every acknowledgement (one fsync per poll-loop pass that wrote)
-    interval_ms, // every interval_ms, from a background thread (a crash of the machine may lose
-                 // that much; a crash of the broker process loses nothing written)
+    interval_ms, // at most every interval_ms, by the loop (a crash of the machine may lose that
+                 // much; a crash of the broker process loses nothing written)
     off,         // never (the kernel writes back when it likes)
 };
 

@@ -1,15 +1,13 @@
 // Appending to the journal: buffered records, group commit, the fsync policy, segment files.
 #pragma once
 
-#include <condition_variable>
 #include <cstdint>
 #include <map>
-#include <mutex>
 #include <optional>
 #include <string>
-#include <thread>
 
 #include "ferry/broker/broker_config.hpp"
+#include "ferry/broker/clock.hpp"
 #include "ferry/broker/journal_record.hpp"
 
 namespace ferry::broker {
@@ -37,9 +35,14 @@ public:
     // The job accepted at `place` was written again elsewhere (compaction): only the count drops.
     void forget(JournalPlace place);
 
-    // Writes the buffer in one write(); fsyncs under `always`; starts a new segment when the
-    // active one reached segment_bytes. Returns whether anything was written.
+    // Writes the buffer in one write(); fsyncs under `always` (and under `interval_ms` when the
+    // interval has passed); starts a new segment when the active one reached segment_bytes.
+    // Returns whether anything was written.
     bool commit();
+    // Under `interval_ms`: fsyncs what was written if the last fsync is interval_ms old.
+    void sync_if_due(TimePoint now);
+    // When sync_if_due has work, if nothing is written before.
+    [[nodiscard]] std::optional<TimePoint> next_sync() const;
     // Forces everything written to the disk now, whatever the policy (except `off`).
     void sync();
 
@@ -62,21 +65,17 @@ private:
     void open_segment(std::uint32_t number);
     void roll();
     void write_all(std::string_view bytes);
-    void sync_loop();
 
     JournalConfig config_;                     // path, policy, sizes
     std::string buffer_;                       // records not yet written
-    int fd_ = -1;                              // active segment (guarded by mutex_ for the syncer)
+    int fd_ = -1;                              // active segment file
     std::uint32_t active_ = 0;                 // active segment number
     std::map<std::uint32_t, SegmentState> segments_; // every segment on disk, by number
     std::uint64_t total_bytes_ = 0;            // bytes of all segments
     std::uint64_t live_bytes_ = 0;             // bytes of unfinished jobs' accept records
-    std::uint64_t fsyncs_ = 0;                 // fsyncs done by the loop thread
-    std::mutex mutex_;                         // guards fd_ swaps and dirty_ against the syncer
-    std::condition_variable wake_;             // stops the syncer
-    bool dirty_ = false;                       // written since the syncer's last fsync
-    bool stopping_ = false;                    // the syncer must end
-    std::thread syncer_;                       // the interval_ms fsync thread
+    std::uint64_t fsyncs_ = 0;                 // fsyncs done
+    bool unsynced_ = false;                    // written since the last fsync
+    TimePoint last_sync_ = Clock::now();       // time of the last fsync
 };
 
 } // namespace ferry::broker
