@@ -121,8 +121,10 @@ def section(results: dict[str, Any], chart: Optional[Path]) -> str:
     when = datetime.datetime.fromtimestamp(results["started"]).strftime("%Y-%m-%d %H:%M")
     quick = "**QUICK RUN — fewer jobs, 1 run each: not for publication.**\n\n" \
         if results["quick"] else ""
+    took = f"in {results['duration_s'] / 60:.0f} min" if "duration_s" in results else \
+        "(**partial: the run was still going when this was written**)"
     parts = [f"## Ferry against its peers (bench/run)\n\n{quick}Generated {when} by "
-             f"`{results['command']}` in {results['duration_s'] / 60:.0f} min; raw runs in "
+             f"`{results['command'].strip()}` {took}; raw runs in "
              "[bench/peers.json](bench/peers.json).\n", machine_text(results["machine"]), METHOD,
              "### Targets (issue 7)\n", target_table(results),
              busy_warning(results["rows"])]
