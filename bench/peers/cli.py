@@ -38,6 +38,8 @@ def parse(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--no-docs", action="store_true", help="do not regenerate docs/")
     p.add_argument("--skip-memory", action="store_true")
     p.add_argument("--skip-profile", action="store_true", help="no perf profile of Ferry")
+    p.add_argument("--merge", action="store_true",
+                   help="rerun only the selected rows and merge them into --results")
     p.add_argument("--report-only", action="store_true",
                    help="regenerate the docs from --results without running anything")
     p.add_argument("--command", default="bench/run", help="the command line, for the docs")
@@ -52,7 +54,7 @@ def job_count(args: argparse.Namespace, system: str, workload: workloads.Workloa
     return n
 
 
-def run_rows(args: argparse.Namespace, results: dict[str, Any]) -> None:
+def run_rows(args: argparse.Namespace, results: dict[str, Any], save_to: Path) -> None:
     repeats = args.repeats or (1 if args.quick else 3)
     systems = [s if s == "inprocess" else f"{s}_peer" for s in args.systems.split(",")]
     for name in args.workloads.split(","):
@@ -62,12 +64,22 @@ def run_rows(args: argparse.Namespace, results: dict[str, Any]) -> None:
             for variant in module.variants(workload):
                 n = job_count(args, system, workload)
                 results["rows"].append(measure(module, workload, variant, n, repeats))
-                save(args.results, results)
+                save(save_to, results)
 
 
 def save(path: Path, results: dict[str, Any]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(results, indent=1, default=str) + "\n")
+
+
+def merged(old: dict[str, Any], new: dict[str, Any], command: str) -> dict[str, Any]:
+    """The earlier results with the rows just measured put in place of their namesakes."""
+    key = lambda row: (row["workload"], row["system"], row["variant"])  # noqa: E731
+    fresh = {key(r): r for r in new["rows"]}
+    old["rows"] = [fresh.pop(key(r), r) for r in old["rows"]] + list(fresh.values())
+    old.setdefault("reruns", []).append({"command": command, "started": new["started"],
+                                         "rows": [list(key(r)) for r in new["rows"]]})
+    return old
 
 
 def run_profile(jobs: int) -> None:
@@ -100,13 +112,17 @@ def main(argv: list[str]) -> int:
     started = time.time()
     results: dict[str, Any] = {"quick": args.quick, "command": args.command,
                                "machine": machine.describe(), "rows": [], "started": started}
-    run_rows(args, results)
+    partial = args.results.with_suffix(".partial.json") if args.merge else args.results
+    run_rows(args, results, partial)  # saved after every row: a failed run keeps what it did
+    if args.merge:
+        results = merged(json.loads(args.results.read_text()), results, args.command)
+        partial.unlink()
     if not args.skip_memory:
         results["memory"] = memory.measure_broker_memory(
             QUICK_MEMORY_JOBS if args.quick else MEMORY_JOBS)
     if not args.skip_profile:
         run_profile(QUICK_CAP * 10 if args.quick else workloads.get("noop").jobs)
-    results["duration_s"] = time.time() - started
+    results.setdefault("duration_s", time.time() - started)
     save(args.results, results)
     if not args.no_docs:
         from peers import report

@@ -56,13 +56,14 @@ def roles(data: Path, broker: int, workers: set[int]) -> dict[str, float]:
         pid, comm, seconds = int(m.group(3)), m.group(4), int(m.group(2)) / HZ
         role = "broker (ferry broker)" if pid == broker else \
             "Python workers (2 processes)" if pid in workers else \
-            "producer (ferry submit)" if comm == "ferry" else "other processes / idle work"
+            "producer (ferry submit)" if comm == "ferry" else "other processes on the machine"
         cpu[role] += seconds
     return dict(cpu)
 
 
 def hottest(data: Path, pids: list[int], sort: str, top: int) -> list[str]:
-    out = perf_report(data, "--pid", ",".join(map(str, pids)), "--sort", sort)
+    out = perf_report(data, "--pid", ",".join(map(str, pids)), "--percentage", "relative",
+                      "--sort", sort)
     rows = [ln.strip() for ln in out.splitlines() if ln.strip() and not ln.startswith("#")]
     return rows[:top]
 
@@ -76,8 +77,7 @@ def profile_variant(variant: str, n: int) -> dict[str, Any]:
         result = {"variant": variant, "jobs": n, "wall_s": wall,
                   "cpu_s": roles(data, broker, workers),
                   "broker_top": hottest(data, [broker], "dso,sym", 12),
-                  "workers_top": hottest(data, sorted(workers), "dso,sym", 15),
-                  "workers_dso": hottest(data, sorted(workers), "dso", 8)}
+                  "workers_top": hottest(data, sorted(workers), "dso,sym", 15)}
     finally:
         session.close()
     return result
@@ -86,16 +86,16 @@ def profile_variant(variant: str, n: int) -> dict[str, Any]:
 def markdown(profiles: list[dict[str, Any]]) -> str:
     lines = ["### Where the time goes (perf profile of Ferry on noop)\n",
              "`perf record -F 999 -g -a` around one `ferry submit` run of noop jobs (system-wide, "
-             "cpu-clock); CPU seconds by role, then the hottest shared objects / symbols. Two "
-             "cores give 2 CPU-seconds per wall second.\n"]
+             "cpu-clock); CPU seconds by role, then the hottest symbols of the workers and of the "
+             "broker (share of that process's samples). Two cores give 2 CPU-seconds per wall "
+             "second.\n"]
     for p in profiles:
         lines.append(f"**{p['variant']}** — {p['jobs']:,} jobs in {p['wall_s']:.3f} s "
                      f"({p['jobs'] / p['wall_s']:,.0f} jobs/s):\n")
         lines += ["| role | CPU s | CPU-s per 1,000 jobs (ms) |", "| --- | ---: | ---: |"]
         for role, seconds in sorted(p["cpu_s"].items(), key=lambda kv: -kv[1]):
             lines.append(f"| {role} | {seconds:.2f} | {seconds * 1e6 / p['jobs']:.0f} |")
-        for title, key in (("workers by shared object", "workers_dso"),
-                           ("workers, hottest symbols", "workers_top"),
+        for title, key in (("workers, hottest symbols", "workers_top"),
                            ("broker, hottest symbols", "broker_top")):
             lines += ["", f"<details><summary>{title}</summary>\n", "```",
                       *p[key], "```", "</details>\n"]

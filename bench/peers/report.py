@@ -108,6 +108,15 @@ def machine_text(m: dict[str, Any]) -> str:
             f"Packages: {pkgs}.\n")
 
 
+def reruns_text(results: dict[str, Any]) -> str:
+    lines = []
+    for rerun in results.get("reruns", []):
+        when = datetime.datetime.fromtimestamp(rerun["started"]).strftime("%H:%M")
+        rows = "; ".join(" / ".join(r) for r in rerun["rows"])
+        lines.append(f"Rerun at {when} with `{rerun['command'].strip()}`: {rows}.")
+    return "\n".join(lines) + "\n" if lines else ""
+
+
 def busy_warning(rows: list[dict[str, Any]]) -> str:
     busy = sorted({f"{r['workload']}/{r['system']}" for r in rows
                    if (f := figures(r)) and f["busy"] > 0.25})
@@ -125,7 +134,8 @@ def section(results: dict[str, Any], chart: Optional[Path]) -> str:
         "(**partial: the run was still going when this was written**)"
     parts = [f"## Ferry against its peers (bench/run)\n\n{quick}Generated {when} by "
              f"`{results['command'].strip()}` {took}; raw runs in "
-             "[bench/peers.json](bench/peers.json).\n", machine_text(results["machine"]), METHOD,
+             "[bench/peers.json](bench/peers.json).\n", reruns_text(results),
+             machine_text(results["machine"]), METHOD,
              "### Targets (issue 7)\n", target_table(results),
              busy_warning(results["rows"])]
     if chart is not None:
