@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <filesystem>
+#include <random>
 #include <stdexcept>
 #include <utility>
 
@@ -21,19 +21,18 @@ constexpr auto status_interval = std::chrono::seconds(1);
 
 } // namespace
 
-std::string default_client_name(const std::string& output_path) {
+std::string fresh_client_name() {
     char host[256] = {};
     ::gethostname(host, sizeof(host) - 1);
-    std::string where = output_path == "-" ? fmt::format("stdout:{}", ::getpid())
-                                           : std::filesystem::absolute(output_path).string();
-    return fmt::format("{}:{}", host, where);
+    std::random_device random;
+    return fmt::format("{}:{}:{:08x}", host, ::getpid(), random());
 }
 
 Producer::Producer(zmq::context_t& context, ProducerOptions options, InputReader& input,
                    OutputWriter& output, RunSummary& summary)
     : socket_(context, zmq::socket_type::dealer), options_(std::move(options)), input_(input),
       output_(output), summary_(summary) {
-    if (options_.client.empty()) options_.client = default_client_name("-");
+    if (options_.client.empty()) options_.client = fresh_client_name();
     socket_.set(zmq::sockopt::linger, 0);
     socket_.set(zmq::sockopt::sndhwm, 0); // the window bounds what we queue, not the HWM
     socket_.set(zmq::sockopt::rcvhwm, 0);

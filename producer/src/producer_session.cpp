@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 
 #include "ferry/producer/producer.hpp"
@@ -34,6 +35,24 @@ std::optional<std::uint64_t> check_before_submitting(const std::string& path, bo
                  "input.on_invalid: skip to write them as failed jobs and run the rest.\n");
     *failed = true;
     return std::nullopt;
+}
+
+// The file beside the output that remembers the run's client name until the run finishes.
+std::string client_file(const std::string& output_path) { return output_path + ".ferry-client"; }
+
+// A resumed run takes the client name of the run it resumes, so the outcomes of jobs a
+// journaled broker replayed for that run reach it; any other run gets a fresh name, so it never
+// meets the finished ids of an earlier run at a long-lived broker.
+std::string client_for_run(const std::string& output_path, bool resume) {
+    if (output_path == "-") return fresh_client_name();
+    if (resume) {
+        std::ifstream saved(client_file(output_path));
+        std::string name;
+        if (std::getline(saved, name) && !name.empty()) return name;
+    }
+    std::string name = fresh_client_name();
+    std::ofstream(client_file(output_path)) << name << '\n';
+    return name;
 }
 
 void write_summary_file(const std::string& path, const std::string& json) {
@@ -72,7 +91,7 @@ int run_producer_session(zmq::context_t& context, const PipelineConfig& config,
     if (input_failed) return exit_usage;
 
     ProducerOptions options = producer_options(config, endpoint);
-    if (options.client.empty()) options.client = default_client_name(output_path);
+    if (options.client.empty()) options.client = client_for_run(output_path, args.resume);
     if (args.resume) options.done_ids = scan_finished_ids(output_path, config.output.format);
     RunSummary summary(config.aggregates);
     InputReader input(input_path, summary.input_paths());
@@ -99,6 +118,10 @@ int run_producer_session(zmq::context_t& context, const PipelineConfig& config,
         std::printf("%s", summary.to_text().c_str());
     }
     std::fflush(stdout);
+    if (end == ProducerEnd::finished && output_path != "-" && config.producer.client.empty()) {
+        std::error_code ignored;
+        std::filesystem::remove(client_file(output_path), ignored);
+    }
     if (end == ProducerEnd::interrupted) {
         std::fprintf(stderr, "ferry: interrupted; %llu outcomes are in %s; rerun with --resume "
                              "to finish the rest\n",

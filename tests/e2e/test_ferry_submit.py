@@ -77,3 +77,16 @@ def test_status_reports_the_pool_and_counts_after_a_submit(
     final = report()
     assert final["done"] == 500
     assert {w["pid"] for w in final["workers"]} and all("host" in w for w in final["workers"])
+
+
+def test_a_second_run_of_the_same_input_at_the_same_broker_runs_again(
+        ferry_bin, broker_and_pool, tmp_path: pathlib.Path) -> None:
+    producers, env = broker_and_pool
+    ids = write_jobs(tmp_path / "jobs.jsonl", 300)
+    for _ in range(2):  # the broker remembers the first run's ids; the second run is a new client
+        done = subprocess.run([str(ferry_bin), "submit", "p.yaml", "--broker", producers, "--input",
+                               "jobs.jsonl", "--output", "out.jsonl"], cwd=tmp_path, env=env,
+                              capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        assert [r["id"] for r in read_output(tmp_path / "out.jsonl")] == ids
+        assert not (tmp_path / "out.jsonl.ferry-client").exists()  # a finished run leaves no state

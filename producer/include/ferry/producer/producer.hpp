@@ -112,9 +112,8 @@ private:
 };
 
 // The host:pid client name used when none is configured.
-// The client name used when none is configured: host plus the absolute output path, so a
-// rerun (`--resume`) of the same pipeline is the same client and receives the outcomes of jobs
-// a journaled broker replayed for it.
-[[nodiscard]] std::string default_client_name(const std::string& output_path);
+// A fresh client name for a run: host, pid and a random part, so a new run never collides with
+// the finished ids of an earlier one at a long-lived broker.
+[[nodiscard]] std::string fresh_client_name();
 
 } // namespace ferry::producer
