@@ -1,7 +1,6 @@
-// Typed walk over msgpack::object: one reader per command body, on top of record_reader.hpp.
+// Typed walk over a body's bytes: one reader per command body, on top of record_reader.hpp.
 #include "body_reader.hpp"
 
-#include "body_scan.hpp"
 #include "record_reader.hpp"
 
 namespace ferry::wire::detail {
@@ -12,8 +11,8 @@ class BodyReader : public Reader {
   public:
     using Reader::read;
 
-    bool read(const msgpack::object& o, const Path& p, Ready& m) {
-        return fields(o, p, fields_of(Command::ready), [&](int i, auto& v, auto& fp) {
+    bool read(Cursor& c, const Path& p, Ready& m) {
+        return fields(c, p, fields_of(Command::ready), [&](int i, auto& v, auto& fp) {
             switch (i) {
             case 0:
                 return read(v, fp, m.worker);
@@ -31,33 +30,33 @@ class BodyReader : public Reader {
         });
     }
 
-    bool read(const msgpack::object& o, const Path& p, Jobs& m) {
-        return fields(o, p, fields_of(Command::jobs),
+    bool read(Cursor& c, const Path& p, Jobs& m) {
+        return fields(c, p, fields_of(Command::jobs),
                       [&](int, auto& v, auto& fp) { return read(v, fp, m.jobs); });
     }
 
-    bool read(const msgpack::object& o, const Path& p, Results& m) {
-        return fields(o, p, fields_of(Command::results), [&](int i, auto& v, auto& fp) {
+    bool read(Cursor& c, const Path& p, Results& m) {
+        return fields(c, p, fields_of(Command::results), [&](int i, auto& v, auto& fp) {
             return i == 0 ? read(v, fp, m.results) : read(v, fp, m.credit);
         });
     }
 
-    bool read(const msgpack::object& o, const Path& p, Heartbeat&) { return empty(o, p); }
-    bool read(const msgpack::object& o, const Path& p, Status&) { return empty(o, p); }
+    bool read(Cursor& c, const Path& p, Heartbeat&) { return empty(c, p); }
+    bool read(Cursor& c, const Path& p, Status&) { return empty(c, p); }
 
-    bool read(const msgpack::object& o, const Path& p, Disconnect& m) {
-        return fields(o, p, fields_of(Command::disconnect),
+    bool read(Cursor& c, const Path& p, Disconnect& m) {
+        return fields(c, p, fields_of(Command::disconnect),
                       [&](int, auto& v, auto& fp) { return read(v, fp, m.reason); });
     }
 
-    bool read(const msgpack::object& o, const Path& p, Cancel& m) {
-        return fields(o, p, fields_of(Command::cancel), [&](int i, auto& v, auto& fp) {
+    bool read(Cursor& c, const Path& p, Cancel& m) {
+        return fields(c, p, fields_of(Command::cancel), [&](int i, auto& v, auto& fp) {
             return i == 0 ? read(v, fp, m.ids) : read(v, fp, m.code);
         });
     }
 
-    bool read(const msgpack::object& o, const Path& p, Exited& m) {
-        return fields(o, p, fields_of(Command::exited), [&](int i, auto& v, auto& fp) {
+    bool read(Cursor& c, const Path& p, Exited& m) {
+        return fields(c, p, fields_of(Command::exited), [&](int i, auto& v, auto& fp) {
             switch (i) {
             case 0:
                 return read(v, fp, m.worker);
@@ -73,8 +72,8 @@ class BodyReader : public Reader {
         });
     }
 
-    bool read(const msgpack::object& o, const Path& p, Welcome& m) {
-        return fields(o, p, fields_of(Command::welcome), [&](int i, auto& v, auto& fp) {
+    bool read(Cursor& c, const Path& p, Welcome& m) {
+        return fields(c, p, fields_of(Command::welcome), [&](int i, auto& v, auto& fp) {
             switch (i) {
             case 0:
                 return read(v, fp, m.broker);
@@ -86,14 +85,14 @@ class BodyReader : public Reader {
         });
     }
 
-    bool read(const msgpack::object& o, const Path& p, ErrorReply& m) {
-        return fields(o, p, fields_of(Command::error), [&](int i, auto& v, auto& fp) {
+    bool read(Cursor& c, const Path& p, ErrorReply& m) {
+        return fields(c, p, fields_of(Command::error), [&](int i, auto& v, auto& fp) {
             return i == 0 ? read(v, fp, m.code) : read(v, fp, m.message);
         });
     }
 
-    bool read(const msgpack::object& o, const Path& p, Submit& m) {
-        return fields(o, p, fields_of(Command::submit), [&](int i, auto& v, auto& fp) {
+    bool read(Cursor& c, const Path& p, Submit& m) {
+        return fields(c, p, fields_of(Command::submit), [&](int i, auto& v, auto& fp) {
             switch (i) {
             case 0:
                 return read(v, fp, m.client);
@@ -105,8 +104,8 @@ class BodyReader : public Reader {
         });
     }
 
-    bool read(const msgpack::object& o, const Path& p, Accepted& m) {
-        return fields(o, p, fields_of(Command::accepted), [&](int i, auto& v, auto& fp) {
+    bool read(Cursor& c, const Path& p, Accepted& m) {
+        return fields(c, p, fields_of(Command::accepted), [&](int i, auto& v, auto& fp) {
             switch (i) {
             case 0:
                 return read(v, fp, m.seq);
@@ -120,8 +119,8 @@ class BodyReader : public Reader {
         });
     }
 
-    bool read(const msgpack::object& o, const Path& p, Rejected& m) {
-        return fields(o, p, fields_of(Command::rejected), [&](int i, auto& v, auto& fp) {
+    bool read(Cursor& c, const Path& p, Rejected& m) {
+        return fields(c, p, fields_of(Command::rejected), [&](int i, auto& v, auto& fp) {
             switch (i) {
             case 0:
                 return read(v, fp, m.seq);
@@ -135,79 +134,76 @@ class BodyReader : public Reader {
         });
     }
 
-    bool read(const msgpack::object& o, const Path& p, Outcomes& m) {
-        return fields(o, p, fields_of(Command::outcomes),
+    bool read(Cursor& c, const Path& p, Outcomes& m) {
+        return fields(c, p, fields_of(Command::outcomes),
                       [&](int, auto& v, auto& fp) { return read(v, fp, m.outcomes); });
     }
 
-    // The status map is kept as its original bytes, found again in the raw body, so the
-    // broker and tools see exactly what was sent (the object tree would re-encode it).
-    bool read(const msgpack::object& o, const Path& p, StatusReply& m) {
-        return fields(o, p, fields_of(Command::status_reply), [&](int, auto& v, auto& fp) {
-            if (v.type != object_type::MAP)
-                return wrong_type(fp, "map", v);
-            const auto raw = top_level_value(body, "status");
-            if (!raw)
-                return fail(DecodeErrorKind::malformed, fp, "could not locate the map");
-            m.status.assign(raw->data(), raw->size());
+    // The status map is kept as its original bytes (a re-encoding could differ from what was
+    // sent): the cursor steps over the map and the bytes it stepped over are the value.
+    bool read(Cursor& c, const Path& p, StatusReply& m) {
+        return fields(c, p, fields_of(Command::status_reply), [&](int, Cursor& v, auto& fp) {
+            const char* start = v.position();
+            Head h;
+            if (!expect(v, fp, Kind::map, "map", h))
+                return false;
+            if (!v.skip_rest(h))
+                return truncated(fp);
+            m.status.assign(start, static_cast<std::size_t>(v.position() - start));
             return true;
         });
     }
 
-    std::string_view body; // raw body frame, for STATUS_REPLY
-
   private:
-    bool empty(const msgpack::object& o, const Path& p) {
-        return fields(o, p, {}, [](int, auto&, auto&) { return true; });
+    bool empty(Cursor& c, const Path& p) {
+        return fields(c, p, {}, [](int, auto&, auto&) { return true; });
     }
 };
 
-template <class T>
-std::variant<Message, DecodeError> read_as(const msgpack::object& root, std::string_view body) {
+template <class T> std::variant<Message, DecodeError> read_as(std::string_view body) {
     BodyReader reader;
-    reader.body = body;
+    Cursor cursor(body);
     T message{};
     const Path path{};
-    if (!reader.read(root, path, message))
+    if (!reader.read(cursor, path, message))
         return *std::move(reader.error);
     return Message{std::move(message)};
 }
 
 } // namespace
 
-std::variant<Message, DecodeError> read_body(Command command, const msgpack::object& root,
-                                             std::string_view body) {
+std::variant<Message, DecodeError> read_body(Command command, std::string_view body) {
     switch (command) {
     case Command::ready:
-        return read_as<Ready>(root, body);
+        return read_as<Ready>(body);
     case Command::jobs:
-        return read_as<Jobs>(root, body);
+        return read_as<Jobs>(body);
     case Command::results:
-        return read_as<Results>(root, body);
+        return read_as<Results>(body);
     case Command::heartbeat:
-        return read_as<Heartbeat>(root, body);
+        return read_as<Heartbeat>(body);
     case Command::disconnect:
-        return read_as<Disconnect>(root, body);
+        return read_as<Disconnect>(body);
     case Command::cancel:
-        return read_as<Cancel>(root, body);
+        return read_as<Cancel>(body);
     case Command::exited:
-        return read_as<Exited>(root, body);
+        return read_as<Exited>(body);
     case Command::welcome:
-        return read_as<Welcome>(root, body);
+        return read_as<Welcome>(body);
     case Command::error:
-        return read_as<ErrorReply>(root, body);
+        return read_as<ErrorReply>(body);
     case Command::submit:
-        return read_as<Submit>(root, body);
+        return read_as<Submit>(body);
     case Command::accepted:
-        return read_as<Accepted>(root, body);
+        return read_as<Accepted>(body);
     case Command::rejected:
-        return read_as<Rejected>(root, body);
+        return read_as<Rejected>(body);
     case Command::outcomes:
-        return read_as<Outcomes>(root, body);
+        return read_as<Outcomes>(body);
     case Command::status:
-        return read_as<Status>(root, body);
+        return read_as<Status>(body);
     case Command::status_reply:
-        return read_as<StatusReply>(root, body);
+        return read_as<StatusReply>(body);
     }
     return DecodeError{DecodeErrorKind::unknown_command, "command not in the table"};
 }

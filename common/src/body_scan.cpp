@@ -9,8 +9,8 @@
 namespace ferry::wire::detail {
 namespace {
 
-// Walks one value at a time. Why a separate pass: msgpack-c's unpacker allocates an array's
-// elements as soon as it reads the count, so a few bytes declaring nested 65536-element arrays
+// Walks one value at a time. Why a separate pass: the typed reader sizes a vector from an
+// array's count as soon as it reads it, so a few bytes declaring nested 65536-element arrays
 // would allocate gigabytes; here every count is checked against the bytes actually left.
 class Scanner {
   public:
@@ -86,9 +86,12 @@ class Scanner {
         return false;
     }
 
+    // The check runs per value, so it stays small enough to inline; the message is built apart.
     bool need(std::uint64_t n) {
-        if (n <= static_cast<std::uint64_t>(end_ - pos_))
-            return true;
+        return n <= static_cast<std::uint64_t>(end_ - pos_) || truncated(n);
+    }
+
+    [[gnu::noinline]] bool truncated(std::uint64_t n) {
         return fail(DecodeErrorKind::malformed,
                     "body truncated at byte " + std::to_string(offset()) + ": needs " +
                         std::to_string(n) + " more bytes, has " + std::to_string(end_ - pos_));

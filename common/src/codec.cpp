@@ -1,29 +1,14 @@
-// Entry points of the codec: header checks, body pre-scan, msgpack-c unpack, typed walk.
+// Entry points of the codec: header checks, body pre-scan, typed walk over the bytes.
 #include "ferry/wire/codec.hpp"
 
 #include "body_reader.hpp"
 #include "body_scan.hpp"
 #include "body_writer.hpp"
 
-#include <msgpack.hpp>
 #include <new>
 
 namespace ferry::wire {
 namespace {
-
-// Every str/bin/ext references the frame instead of being copied into the zone: the typed
-// walk copies each value once, straight into its struct field.
-bool reference_everything(msgpack::type::object_type, std::size_t, void*) {
-    return true;
-}
-
-// Limits handed to msgpack-c as a second line of defence; scan_body has already enforced them
-// (depth gets slack because msgpack-c counts its stack differently).
-const msgpack::unpack_limit& unpack_limits() {
-    static const msgpack::unpack_limit limits(max_batch, max_batch, max_string_bytes, 0xffffffffu,
-                                              0xffffffffu, max_depth + 2);
-    return limits;
-}
 
 DecodeError error(DecodeErrorKind kind, std::string detail) {
     return DecodeError{kind, std::move(detail)};
@@ -34,16 +19,12 @@ std::string hex_byte(std::uint8_t byte) {
     return std::string("0x") + digits[byte >> 4] + digits[byte & 0x0f];
 }
 
+// The scan checks completeness and limits without allocating; only then does the typed walk
+// copy each value, once, into its struct field.
 std::variant<Message, DecodeError> decode_body(Command command, std::string_view body) {
     if (auto problem = detail::scan_body(body))
         return *std::move(problem);
-    std::size_t offset = 0;
-    const auto handle = msgpack::unpack(body.data(), body.size(), offset, reference_everything,
-                                        nullptr, unpack_limits());
-    if (offset != body.size()) {
-        return error(DecodeErrorKind::malformed, "trailing bytes after the body");
-    }
-    return detail::read_body(command, handle.get(), body);
+    return detail::read_body(command, body);
 }
 
 } // namespace
@@ -70,16 +51,14 @@ std::variant<Command, DecodeError> decode_header(std::string_view header) noexce
     }
 }
 
-// Why a catch-all: bytes come from the network and the caller is the poll loop; msgpack-c
-// still throws for anything scan_body missed, and allocation can fail on a huge message.
+// Why a catch-all: bytes come from the network and the caller is the poll loop; allocation
+// can fail on a huge message.
 std::variant<Message, DecodeError> decode(std::string_view header, std::string_view body) noexcept {
     try {
         auto command = decode_header(header);
         if (auto* problem = std::get_if<DecodeError>(&command))
             return std::move(*problem);
         return decode_body(std::get<Command>(command), body);
-    } catch (const msgpack::size_overflow& e) {
-        return DecodeError{DecodeErrorKind::too_large, e.what()};
     } catch (const std::bad_alloc&) {
         return DecodeError{DecodeErrorKind::too_large, "out of memory while decoding"};
     } catch (const std::exception& e) {

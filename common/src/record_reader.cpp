@@ -12,36 +12,56 @@ std::string render(const Path& path) {
     return head.empty() ? std::string(path.field) : head + "." + std::string(path.field);
 }
 
-std::string_view type_name(const msgpack::object& o) {
-    switch (o.type) {
-    case object_type::NIL:
+std::string_view type_name(const Head& h) {
+    switch (h.kind) {
+    case Kind::nil:
         return "nil";
-    case object_type::BOOLEAN:
+    case Kind::boolean:
         return "bool";
-    case object_type::POSITIVE_INTEGER:
+    case Kind::uint:
+    case Kind::nint:
         return "int";
-    case object_type::NEGATIVE_INTEGER:
-        return "int";
-    case object_type::FLOAT32:
-    case object_type::FLOAT64:
+    case Kind::float32:
+    case Kind::float64:
         return "float";
-    case object_type::STR:
+    case Kind::str:
         return "str";
-    case object_type::BIN:
+    case Kind::bin:
         return "bin";
-    case object_type::ARRAY:
+    case Kind::array:
         return "array";
-    case object_type::MAP:
+    case Kind::map:
         return "map";
-    case object_type::EXT:
+    case Kind::ext:
         return "ext";
+    case Kind::invalid:
+        break;
     }
     return "unknown";
 }
 
-int field_index(std::span<const FieldSpec> specs, std::string_view key) {
-    for (std::size_t i = 0; i < specs.size(); ++i) {
-        if (specs[i].name == key)
+namespace {
+
+// Keys are a few bytes: a byte loop beats a call to memcmp.
+bool same(std::string_view a, std::string_view b) {
+    if (a.size() != b.size())
+        return false;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        if (a[i] != b[i])
+            return false;
+    }
+    return true;
+}
+
+} // namespace
+
+int field_index(std::span<const FieldSpec> specs, std::string_view key, std::size_t hint) {
+    const std::size_t n = specs.size();
+    for (std::size_t k = 0; k < n; ++k) {
+        std::size_t i = hint + k; // hint <= n, so one wrap at most
+        if (i >= n)
+            i -= n;
+        if (same(specs[i].name, key))
             return static_cast<int>(i);
     }
     return -1;

@@ -1,12 +1,12 @@
-// Reader of typed values and nested records from msgpack::object, with error paths.
+// Reader of typed values and nested records straight from MessagePack bytes, with error paths.
 #pragma once
 
 #include "ferry/wire/codec.hpp"
 #include "ferry/wire/fields.hpp"
+#include "value_cursor.hpp"
 
 #include <cstdint>
 #include <limits>
-#include <msgpack.hpp>
 #include <optional>
 #include <span>
 #include <string>
@@ -14,8 +14,6 @@
 #include <vector>
 
 namespace ferry::wire::detail {
-
-using msgpack::type::object_type;
 
 // Where a value sits in the body, as a chain of stack frames; rendered only on error.
 struct Path {
@@ -28,11 +26,13 @@ struct Path {
 // "jobs[3].id" for a path; empty for the root.
 std::string render(const Path& path);
 
-// MessagePack type of an object as named in error details ("int", "str", ...).
-std::string_view type_name(const msgpack::object& o);
+// MessagePack type of a value as named in error details ("int", "str", ...).
+std::string_view type_name(const Head& h);
 
-// Index of `key` in a field table, or -1. Linear: tables hold at most 8 short names.
-int field_index(std::span<const FieldSpec> specs, std::string_view key);
+// Index of `key` in a field table, or -1, trying `hint` first. Linear: tables hold at most 8
+// short names, and encoders write fields in table order, so the hint (the slot after the
+// previous key) is usually right at the first comparison.
+int field_index(std::span<const FieldSpec> specs, std::string_view key, std::size_t hint = 0);
 
 // Reads values into fields, recording the first problem. Why bool returns rather than
 // exceptions: this runs per job on the broker's hot path, and bad bytes are expected input.
@@ -47,76 +47,97 @@ class Reader {
         return false;
     }
 
-    bool wrong_type(const Path& path, std::string_view expected, const msgpack::object& got) {
+    bool wrong_type(const Path& path, std::string_view expected, const Head& got) {
         return fail(DecodeErrorKind::wrong_type, path,
                     "expected " + std::string(expected) + ", got " + std::string(type_name(got)));
     }
 
-    bool read(const msgpack::object& o, const Path& p, std::string& out) {
-        if (o.type != object_type::STR)
-            return wrong_type(p, "str", o);
-        out.assign(o.via.str.ptr, o.via.str.size);
+    bool truncated(const Path& path) {
+        return fail(DecodeErrorKind::malformed, path, "value truncated or invalid");
+    }
+
+    // Reads the next value's header, expecting `kind`.
+    bool expect(Cursor& c, const Path& p, Kind kind, std::string_view name, Head& h) {
+        if (!c.next(h))
+            return truncated(p);
+        return h.kind == kind || wrong_type(p, name, h);
+    }
+
+    bool read(Cursor& c, const Path& p, std::string& out) {
+        Head h;
+        if (!expect(c, p, Kind::str, "str", h))
+            return false;
+        out.assign(h.bytes);
         return true;
     }
 
-    bool read_msgpack(const msgpack::object& o, const Path& p, std::string& out) {
-        if (o.type != object_type::BIN)
-            return wrong_type(p, "bin", o);
-        out.assign(o.via.bin.ptr, o.via.bin.size);
+    bool read_msgpack(Cursor& c, const Path& p, std::string& out) {
+        Head h;
+        if (!expect(c, p, Kind::bin, "bin", h))
+            return false;
+        out.assign(h.bytes);
         return true;
     }
 
-    bool read_msgpack(const msgpack::object& o, const Path& p, std::optional<std::string>& out) {
-        return read_msgpack(o, p, out.emplace());
+    bool read_msgpack(Cursor& c, const Path& p, std::optional<std::string>& out) {
+        return read_msgpack(c, p, out.emplace());
     }
 
-    bool read(const msgpack::object& o, const Path& p, std::uint64_t& out) {
-        if (o.type != object_type::POSITIVE_INTEGER)
-            return wrong_type(p, "uint", o);
-        out = o.via.u64;
+    bool read(Cursor& c, const Path& p, std::uint64_t& out) {
+        Head h;
+        if (!expect(c, p, Kind::uint, "uint", h))
+            return false;
+        out = h.u;
         return true;
     }
 
-    bool read(const msgpack::object& o, const Path& p, std::int64_t& out) {
-        if (o.type == object_type::NEGATIVE_INTEGER) {
-            out = o.via.i64;
+    bool read(Cursor& c, const Path& p, std::int64_t& out) {
+        Head h;
+        if (!c.next(h))
+            return truncated(p);
+        if (h.kind == Kind::nint) {
+            out = h.i;
             return true;
         }
-        if (o.type != object_type::POSITIVE_INTEGER)
-            return wrong_type(p, "int", o);
-        if (o.via.u64 > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
+        if (h.kind != Kind::uint)
+            return wrong_type(p, "int", h);
+        if (h.u > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
             return fail(DecodeErrorKind::wrong_type, p, "int above the int64 range");
         }
-        out = static_cast<std::int64_t>(o.via.u64);
+        out = static_cast<std::int64_t>(h.u);
         return true;
     }
 
-    bool read(const msgpack::object& o, const Path& p, double& out) {
-        if (o.type != object_type::FLOAT64 && o.type != object_type::FLOAT32) {
-            return wrong_type(p, "float", o);
-        }
-        out = o.via.f64;
+    bool read(Cursor& c, const Path& p, double& out) {
+        Head h;
+        if (!c.next(h))
+            return truncated(p);
+        if (h.kind != Kind::float64 && h.kind != Kind::float32)
+            return wrong_type(p, "float", h);
+        out = h.f;
         return true;
     }
 
-    bool read(const msgpack::object& o, const Path& p, bool& out) {
-        if (o.type != object_type::BOOLEAN)
-            return wrong_type(p, "bool", o);
-        out = o.via.boolean;
+    bool read(Cursor& c, const Path& p, bool& out) {
+        Head h;
+        if (!expect(c, p, Kind::boolean, "bool", h))
+            return false;
+        out = h.u != 0;
         return true;
     }
 
-    template <class T> bool read(const msgpack::object& o, const Path& p, std::optional<T>& out) {
-        return read(o, p, out.emplace());
+    template <class T> bool read(Cursor& c, const Path& p, std::optional<T>& out) {
+        return read(c, p, out.emplace());
     }
 
-    template <class T> bool read(const msgpack::object& o, const Path& p, std::vector<T>& out) {
-        if (o.type != object_type::ARRAY)
-            return wrong_type(p, "array", o);
-        out.resize(o.via.array.size);
-        for (std::uint32_t i = 0; i < o.via.array.size; ++i) {
+    template <class T> bool read(Cursor& c, const Path& p, std::vector<T>& out) {
+        Head h;
+        if (!expect(c, p, Kind::array, "array", h))
+            return false;
+        out.resize(static_cast<std::size_t>(h.u));
+        for (std::size_t i = 0; i < out.size(); ++i) {
             const Path item{&p, {}, i, true};
-            if (!read(o.via.array.ptr[i], item, out[i]))
+            if (!read(c, item, out[i]))
                 return false;
         }
         return true;
@@ -125,24 +146,43 @@ class Reader {
     // Walks a map's str keys, hands each known field to `on_field(index, value, path)`, and
     // checks afterwards that every required field of `specs` was seen.
     template <class OnField>
-    bool fields(const msgpack::object& o, const Path& p, std::span<const FieldSpec> specs,
-                OnField&& on_field) {
-        if (o.type != object_type::MAP)
-            return wrong_type(p, "map", o);
+    bool fields(Cursor& c, const Path& p, std::span<const FieldSpec> specs, OnField&& on_field) {
+        Head h;
+        if (!expect(c, p, Kind::map, "map", h))
+            return false;
         std::uint32_t seen = 0;
-        for (std::uint32_t i = 0; i < o.via.map.size; ++i) {
-            const auto& kv = o.via.map.ptr[i];
-            if (kv.key.type != object_type::STR)
+        std::size_t hint = 0;
+        for (std::uint64_t i = 0; i < h.u; ++i) {
+            const int index = next_key(c, p, specs, hint);
+            if (index == bad_key)
+                return false;
+            if (index < 0) {
+                if (!c.skip())
+                    return truncated(p);
                 continue;
-            const int index = field_index(specs, {kv.key.via.str.ptr, kv.key.via.str.size});
-            if (index < 0)
-                continue;
+            }
             seen |= 1u << index;
+            hint = static_cast<std::size_t>(index) + 1;
             const Path field{&p, specs[static_cast<std::size_t>(index)].name};
-            if (!on_field(index, kv.val, field))
+            if (!on_field(index, c, field))
                 return false;
         }
         return required_seen(p, specs, seen);
+    }
+
+    // Reads one map key: its field index, -1 for a key to ignore (unknown, or not a str), or
+    // bad_key when the bytes ran out.
+    static constexpr int bad_key = -2;
+    int next_key(Cursor& c, const Path& p, std::span<const FieldSpec> specs, std::size_t hint) {
+        std::string_view name;
+        if (c.fixstr(name))
+            return field_index(specs, name, hint);
+        Head key;
+        if (!c.next(key) || !c.skip_rest(key)) {
+            truncated(p);
+            return bad_key;
+        }
+        return key.kind == Kind::str ? field_index(specs, key.bytes, hint) : -1;
     }
 
     bool required_seen(const Path& p, std::span<const FieldSpec> specs, std::uint32_t seen) {
@@ -157,8 +197,8 @@ class Reader {
         return true;
     }
 
-    bool read(const msgpack::object& o, const Path& p, Error& e) {
-        return fields(o, p, fields_of(Record::error), [&](int i, auto& v, auto& fp) {
+    bool read(Cursor& c, const Path& p, Error& e) {
+        return fields(c, p, fields_of(Record::error), [&](int i, auto& v, auto& fp) {
             switch (i) {
             case 0:
                 return read(v, fp, e.code);
@@ -174,14 +214,14 @@ class Reader {
         });
     }
 
-    bool read(const msgpack::object& o, const Path& p, JobTypeCapacity& t) {
-        return fields(o, p, fields_of(Record::job_type), [&](int i, auto& v, auto& fp) {
+    bool read(Cursor& c, const Path& p, JobTypeCapacity& t) {
+        return fields(c, p, fields_of(Record::job_type), [&](int i, auto& v, auto& fp) {
             return i == 0 ? read(v, fp, t.type) : read(v, fp, t.max_batch);
         });
     }
 
-    bool read(const msgpack::object& o, const Path& p, Job& j) {
-        return fields(o, p, fields_of(Record::job), [&](int i, auto& v, auto& fp) {
+    bool read(Cursor& c, const Path& p, Job& j) {
+        return fields(c, p, fields_of(Record::job), [&](int i, auto& v, auto& fp) {
             switch (i) {
             case 0:
                 return read(v, fp, j.id);
@@ -197,8 +237,8 @@ class Reader {
         });
     }
 
-    bool read(const msgpack::object& o, const Path& p, SubmitJob& j) {
-        return fields(o, p, fields_of(Record::submit_job), [&](int i, auto& v, auto& fp) {
+    bool read(Cursor& c, const Path& p, SubmitJob& j) {
+        return fields(c, p, fields_of(Record::submit_job), [&](int i, auto& v, auto& fp) {
             switch (i) {
             case 0:
                 return read(v, fp, j.id);
@@ -216,8 +256,8 @@ class Reader {
         });
     }
 
-    bool read(const msgpack::object& o, const Path& p, Result& r) {
-        return fields(o, p, fields_of(Record::result), [&](int i, auto& v, auto& fp) {
+    bool read(Cursor& c, const Path& p, Result& r) {
+        return fields(c, p, fields_of(Record::result), [&](int i, auto& v, auto& fp) {
             switch (i) {
             case 0:
                 return read(v, fp, r.id);
@@ -233,8 +273,8 @@ class Reader {
         });
     }
 
-    bool read(const msgpack::object& o, const Path& p, Outcome& r) {
-        return fields(o, p, fields_of(Record::outcome), [&](int i, auto& v, auto& fp) {
+    bool read(Cursor& c, const Path& p, Outcome& r) {
+        return fields(c, p, fields_of(Record::outcome), [&](int i, auto& v, auto& fp) {
             switch (i) {
             case 0:
                 return read(v, fp, r.id);
