@@ -79,14 +79,23 @@ void Broker::reject(const Incoming& incoming, std::uint64_t seq, const char* cod
     (void)send(producers_, incoming.routing_view(), message_scratch_);
 }
 
+// The outcomes of one RESULTS nearly always go to one producer, so the last client delivered to
+// is remembered until the next flush: an outcome then costs a name compare, not two hash lookups
+// (ClientState addresses are stable: clients_ is node-based and never erased from).
 void Broker::deliver(const std::string& client, wire::Outcome&& outcome) {
-    clients_[client].outbox.push_back(std::move(outcome));
+    if (delivery_client_ == nullptr || delivery_name_ != client) {
+        delivery_client_ = &clients_[client];
+        delivery_name_ = client;
+        dirty_clients_.insert(client);
+    }
+    delivery_client_->outbox.push_back(std::move(outcome));
     ++outbox_total_;
-    dirty_clients_.insert(client);
 }
 
 void Broker::flush_outboxes() {
     outbox_blocked_ = false;
+    delivery_client_ = nullptr; // the dirty set changes below
+
     for (auto it = dirty_clients_.begin(); it != dirty_clients_.end();) {
         if (flush_client(clients_[*it])) {
             it = dirty_clients_.erase(it);

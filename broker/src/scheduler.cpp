@@ -188,7 +188,7 @@ void Scheduler::commit_batch(WorkerRecord& worker, TimePoint now) {
         record.worker = worker.id;
         ++record.attempts;
         sink_.journal_dispatched(record);
-        worker.held.insert(batch_entries_[i].ref.packed());
+        worker.held.push_back(batch_entries_[i].ref.packed());
         deadlines_.add(batch_entries_[i].ref, record.attempts, record.timeout_ms, now);
     }
     const auto count = batch_records_.size();

@@ -59,7 +59,7 @@ void Scheduler::settle_result(WorkerRecord* worker, wire::Result&& result, TimeP
     std::optional<std::string> name =
         worker == nullptr ? std::nullopt : std::optional<std::string>(worker->name);
     if (record.state == JobState::in_flight) {
-        release_from_worker(*ref, record);
+        release_from_worker(record);
     }
     if (result.ok) {
         ++stats_.done;
@@ -74,12 +74,24 @@ void Scheduler::settle_result(WorkerRecord* worker, wire::Result&& result, TimeP
     fail_attempt(*ref, record, std::move(cause), now);
 }
 
-void Scheduler::release_from_worker(JobRef ref, JobRecord& record) {
-    if (WorkerRecord* worker = workers_.by_id(record.worker)) {
-        worker->held.erase(ref.packed());
-    }
+// The job's entry in the worker's held list goes stale (record.worker no longer names it);
+// stale entries are dropped once they outnumber the live ones, so the list stays O(in flight).
+void Scheduler::release_from_worker(JobRecord& record) {
+    WorkerRecord* worker = workers_.by_id(record.worker);
     record.worker = no_worker;
     --in_flight_;
+    if (worker != nullptr && worker->held.size() > 2 * worker->in_flight + 1024) {
+        compact_held(*worker);
+    }
+}
+
+bool Scheduler::runs_at(std::uint64_t packed, std::uint32_t worker_id) {
+    const JobRecord* record = table_.get(JobRef::unpack(packed));
+    return record != nullptr && record->state == JobState::in_flight && record->worker == worker_id;
+}
+
+void Scheduler::compact_held(WorkerRecord& worker) {
+    std::erase_if(worker.held, [&](std::uint64_t packed) { return !runs_at(packed, worker.id); });
 }
 
 void Scheduler::fail_attempt(JobRef ref, JobRecord& record, wire::Error&& cause, TimePoint now) {
@@ -142,12 +154,11 @@ void Scheduler::settle_removed(WorkerRecord&& worker, WorkerExit exit, const std
         ++stats_.workers_lost;
     }
     for (const auto packed : worker.held) {
+        if (!runs_at(packed, worker.id)) {
+            continue; // stale entry: answered, timed out, or sent again after a retry
+        }
         const JobRef ref = JobRef::unpack(packed);
         JobRecord* record = table_.get(ref);
-        if (record == nullptr || record->state != JobState::in_flight ||
-            record->worker != worker.id) {
-            continue;
-        }
         record->worker = no_worker;
         --in_flight_;
         if (exit == WorkerExit::lost) {
@@ -181,7 +192,7 @@ void Scheduler::expire_attempts(TimePoint now) {
         const std::string message = "attempt " + std::to_string(record.attempts) +
                                     " ran past its limit of " + std::to_string(record.timeout_ms) +
                                     " ms";
-        release_from_worker(deadline.ref, record);
+        release_from_worker(record);
         fail_attempt(deadline.ref, record, make_error("TIMEOUT", message, std::move(name)), now);
     }
     for (auto& [id, cancel] : cancels) {
@@ -197,7 +208,7 @@ void Scheduler::fail_all(const std::string& code, const std::string& message, Ti
     for (const JobRef ref : refs) {
         JobRecord& record = *table_.get(ref);
         if (record.state == JobState::in_flight) {
-            release_from_worker(ref, record);
+            release_from_worker(record);
         }
         record.causes.push_back(make_error(code, message, std::nullopt));
         fail_for_good(ref, record, now);

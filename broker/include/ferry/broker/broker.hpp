@@ -122,6 +122,8 @@ private:
     BrokerCounters counters_;         // broker-level counters
     std::unordered_map<std::string, ClientState> clients_; // producers by client name
     std::unordered_set<std::string> dirty_clients_;       // clients with outcomes to send
+    ClientState* delivery_client_ = nullptr; // last client delivered to, marked dirty (see deliver)
+    std::string delivery_name_;              // its name
     std::size_t outbox_total_ = 0;    // outcomes held in all outboxes
     bool outbox_blocked_ = false;     // some outbox met a full pipe: retry soon
     std::vector<std::uint32_t> unreachable_workers_; // found unreachable while sending

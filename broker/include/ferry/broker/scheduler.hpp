@@ -126,7 +126,9 @@ private:
                         TimePoint now);
     void fail_attempt(JobRef ref, JobRecord& record, wire::Error&& cause, TimePoint now);
     void fail_for_good(JobRef ref, JobRecord& record, TimePoint now);
-    void release_from_worker(JobRef ref, JobRecord& record);
+    void release_from_worker(JobRecord& record);
+    [[nodiscard]] bool runs_at(std::uint64_t packed, std::uint32_t worker_id);
+    void compact_held(WorkerRecord& worker);
     void finish(JobRef ref, bool ok, std::optional<std::string>&& result,
                 std::optional<std::string> worker_name, TimePoint now);
     void expire_attempts(TimePoint now);

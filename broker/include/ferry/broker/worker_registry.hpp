@@ -24,7 +24,10 @@ struct WorkerRecord {
     std::unordered_map<std::string, std::uint64_t> types; // job type -> largest batch
     std::uint64_t credit = 0;      // free slots it granted and we have not used
     std::uint64_t in_flight = 0;   // jobs sent and unanswered (cancelled ones included)
-    std::unordered_set<std::uint64_t> held; // packed JobRefs whose current attempt runs here
+    // Packed JobRefs sent here, in dispatch order. Why a list and not a set: erasing each answered
+    // job from a hash set cost a node allocation and free per job; instead entries go stale
+    // (the job table says whether an attempt still runs here) and are dropped in bulk.
+    std::vector<std::uint64_t> held;
     std::uint64_t heartbeat_ms = 0;         // interval negotiated in READY
     TimePoint last_heard;                   // last message from it
     TimePoint last_sent;                    // last message to it
