@@ -100,7 +100,8 @@ InputItem InputReader::parse_line(std::string_view text) {
     for (const auto& path : capture_) {
         captured.push_back(path.empty() ? FieldValue{} : field_from_json(record, path));
     }
-    return accept(std::move(id), json_to_msgpack(payload.value_unsafe()), std::move(captured));
+    std::string packed = encode_payloads_ ? json_to_msgpack(payload.value_unsafe()) : std::string{};
+    return accept(std::move(id), std::move(packed), std::move(captured));
 }
 
 InputItem InputReader::accept(std::string id, std::string payload,
@@ -141,6 +142,7 @@ InputProblem InputReader::problem(std::string id, std::string message) {
 InputCheck check_input(const std::string& path, std::size_t problem_limit) {
     InputCheck check;
     InputReader reader(path);
+    reader.skip_payload_encoding();
     while (auto item = reader.next()) {
         if (auto* found = std::get_if<InputProblem>(&*item)) {
             if (check.problems.size() < problem_limit) check.problems.push_back(std::move(*found));

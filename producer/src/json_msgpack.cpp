@@ -7,6 +7,7 @@
 #include <cmath>
 
 #include "ferry/wire/float64.hpp"
+#include "ferry/wire/msgpack_values.hpp"
 
 namespace ferry::producer {
 namespace {
@@ -25,8 +26,7 @@ void pack_json(simdjson::dom::element value, msgpack::sbuffer& buffer,
         simdjson::dom::object fields = value.get_object().value_unsafe();
         packer.pack_map(static_cast<std::uint32_t>(fields.size()));
         for (simdjson::dom::key_value_pair field : fields) {
-            packer.pack_str(static_cast<std::uint32_t>(field.key.size()));
-            packer.pack_str_body(field.key.data(), static_cast<std::uint32_t>(field.key.size()));
+            wire::pack_str(packer, field.key);
             pack_json(field.value, buffer, packer);
         }
         return;
@@ -39,9 +39,7 @@ void pack_json(simdjson::dom::element value, msgpack::sbuffer& buffer,
         return;
     }
     case element_type::STRING: {
-        std::string_view text = value.get_string().value_unsafe();
-        packer.pack_str(static_cast<std::uint32_t>(text.size()));
-        packer.pack_str_body(text.data(), static_cast<std::uint32_t>(text.size()));
+        wire::pack_str(packer, value.get_string().value_unsafe());
         return;
     }
     case element_type::BOOL:

@@ -66,7 +66,6 @@ int main(int argc, char** argv) {
         int code = app.exit(error);
         return code == 0 ? 0 : 2;
     }
-    spdlog::set_level(spdlog::level::from_str(log_level));
     spdlog::set_default_logger(spdlog::stderr_color_mt("ferry"));
     spdlog::set_level(spdlog::level::from_str(log_level));
     install_signal_handlers();

@@ -10,6 +10,7 @@
 
 #include "ferry/producer/json_msgpack.hpp"
 #include "ferry/wire/float64.hpp"
+#include "ferry/wire/msgpack_values.hpp"
 
 namespace ferry::producer {
 namespace {
@@ -30,22 +31,8 @@ void append_error_json(const wire::Error& error, std::string& out) {
     out += "}";
 }
 
-void pack_str(msgpack::packer<msgpack::sbuffer>& packer, std::string_view text) {
-    packer.pack_str(static_cast<std::uint32_t>(text.size()));
-    packer.pack_str_body(text.data(), static_cast<std::uint32_t>(text.size()));
-}
-
-void pack_error(msgpack::packer<msgpack::sbuffer>& packer, const wire::Error& error) {
-    packer.pack_map(error.traceback ? 3 : 2);
-    pack_str(packer, "code");
-    pack_str(packer, error.code);
-    pack_str(packer, "message");
-    pack_str(packer, error.message);
-    if (error.traceback) {
-        pack_str(packer, "traceback");
-        pack_str(packer, *error.traceback);
-    }
-}
+using wire::pack_error;
+using wire::pack_str;
 
 } // namespace
 

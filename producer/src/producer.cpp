@@ -105,10 +105,7 @@ void Producer::take_item(InputItem item) {
         outcome.index = problem->index;
         outcome.id = problem->id;
         outcome.error = wire::Error{"INVALID_ARGUMENT", problem->describe(), {}, {}, {}};
-        output_.write(outcome);
-        summary_.record(outcome);
-        ++done_;
-        ++failed_;
+        record_outcome(outcome, {});
         return;
     }
     auto& record = std::get<InputRecord>(item);
@@ -239,12 +236,17 @@ void Producer::handle_outcomes(wire::Outcomes& outcomes) {
                        outcome.attempts,
                        outcome.ms.value_or(0.0),
                        outcome.worker.value_or(std::string{})};
-        output_.write(job);
-        summary_.record(job, it->second.captured);
+        record_outcome(job, it->second.captured);
         outstanding_.erase(it);
-        ++done_;
-        if (!job.ok) ++failed_;
     }
+}
+
+// Every job's one outcome goes through here: output record, summary, progress counts.
+void Producer::record_outcome(const JobOutcome& outcome, const std::vector<FieldValue>& expected) {
+    output_.write(outcome);
+    summary_.record(outcome, expected);
+    ++done_;
+    if (!outcome.ok) ++failed_;
 }
 
 void Producer::handle_rejected(const wire::Rejected& rejected) {

@@ -17,24 +17,27 @@ namespace {
 
 constexpr std::size_t problems_shown = 20;
 
-// Checks a file input up front; returns its record count, or empty after reporting problems.
-std::optional<std::uint64_t> check_before_submitting(const std::string& path, bool skip_invalid,
-                                                     bool* failed) {
-    *failed = false;
-    if (path == "-") return std::nullopt; // stdin cannot be read twice
+// What the check before submitting found.
+struct PreCheck {
+    bool refused = false;                // bad records and on_invalid: fail: nothing may run
+    std::optional<std::uint64_t> total;  // record count, when the input could be read twice
+};
+
+// Checks a file input up front (stdin cannot be read twice), reporting problems on stderr.
+PreCheck check_before_submitting(const std::string& path, bool skip_invalid) {
+    if (path == "-") return {};
     const auto started = std::chrono::steady_clock::now();
     InputCheck check = check_input(path, problems_shown);
     double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     spdlog::info("input {}: {} records checked in {:.2f} s", path, check.records, seconds);
-    if (check.problems.empty() || skip_invalid) return check.records;
+    if (check.problems.empty() || skip_invalid) return {false, check.records};
     for (const auto& problem : check.problems) {
         std::fprintf(stderr, "ferry: %s\n", problem.describe().c_str());
     }
     std::fprintf(stderr,
                  "ferry: the input has invalid records; nothing was submitted. Fix them, or set "
                  "input.on_invalid: skip to write them as failed jobs and run the rest.\n");
-    *failed = true;
-    return std::nullopt;
+    return {true, std::nullopt};
 }
 
 // The file beside the output that remembers the run's client name until the run finishes.
@@ -85,10 +88,8 @@ int run_producer_session(zmq::context_t& context, const PipelineConfig& config,
                      config.source.c_str());
         return exit_usage;
     }
-    bool input_failed = false;
-    std::optional<std::uint64_t> total =
-        check_before_submitting(input_path, config.input.skip_invalid, &input_failed);
-    if (input_failed) return exit_usage;
+    PreCheck check = check_before_submitting(input_path, config.input.skip_invalid);
+    if (check.refused) return exit_usage;
 
     ProducerOptions options = producer_options(config, endpoint);
     if (options.client.empty()) options.client = client_for_run(output_path, args.resume);
@@ -97,7 +98,7 @@ int run_producer_session(zmq::context_t& context, const PipelineConfig& config,
     InputReader input(input_path, summary.input_paths());
     OutputWriter output(output_path, config.output.order, config.output.format, args.resume);
     Producer producer(context, std::move(options), input, output, summary);
-    ProgressDisplay progress(total, ProgressDisplay::stderr_is_terminal(),
+    ProgressDisplay progress(check.total, ProgressDisplay::stderr_is_terminal(),
                              std::chrono::seconds(config.producer.progress_interval_s));
 
     const auto started = std::chrono::steady_clock::now();

@@ -56,6 +56,10 @@ public:
     // `capture` lists dotted paths whose values each record carries along (aggregates).
     explicit InputReader(std::string path, std::vector<std::vector<std::string>> capture = {});
 
+    // Validation only (the check before submitting): records are parsed and checked, but their
+    // payloads are not converted to MessagePack, which is most of the per-record cost.
+    void skip_payload_encoding() { encode_payloads_ = false; }
+
     // The next record or problem; empty at the end of the input.
     [[nodiscard]] std::optional<InputItem> next();
 
@@ -90,6 +94,7 @@ private:
     std::unordered_map<std::uint64_t, IdSite> seen_ids_; // id hash -> first use
     std::unordered_set<std::string> collided_ids_;       // ids whose hash slot was taken
     std::uint64_t line_offset_ = 0;                      // byte offset of the current line
+    bool encode_payloads_ = true;                        // false while only validating
 };
 
 // What a full read of the input found: its problems (at most a limit) and its record count.

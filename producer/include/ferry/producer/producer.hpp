@@ -83,6 +83,7 @@ private:
     void receive_all();
     void handle(wire::Message message);
     void handle_outcomes(wire::Outcomes& outcomes);
+    void record_outcome(const JobOutcome& outcome, const std::vector<FieldValue>& expected);
     void handle_rejected(const wire::Rejected& rejected);
     void handle_status(const wire::StatusReply& reply);
     void request_status();

@@ -1,0 +1,21 @@
+// MessagePack writers for values several components emit outside the codec: strings and job
+// errors (the status map, the producer's MessagePack output).
+#pragma once
+
+#include <msgpack.hpp>
+
+#include <string_view>
+
+#include "ferry/wire/messages.hpp"
+
+namespace ferry::wire {
+
+using SbufferPacker = msgpack::packer<msgpack::sbuffer>;
+
+// A str value.
+void pack_str(SbufferPacker& packer, std::string_view text);
+
+// A job error as a map of its present fields: code, message, traceback, worker.
+void pack_error(SbufferPacker& packer, const Error& error);
+
+} // namespace ferry::wire
