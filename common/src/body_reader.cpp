@@ -30,12 +30,12 @@ class BodyReader : public Reader {
         });
     }
 
-    bool read(Cursor& c, const Path& p, Jobs& m) {
+    template <class S> bool read(Cursor& c, const Path& p, BasicJobs<S>& m) {
         return fields(c, p, fields_of(Command::jobs),
                       [&](int, auto& v, auto& fp) { return read(v, fp, m.jobs); });
     }
 
-    bool read(Cursor& c, const Path& p, Results& m) {
+    template <class S> bool read(Cursor& c, const Path& p, BasicResults<S>& m) {
         return fields(c, p, fields_of(Command::results), [&](int i, auto& v, auto& fp) {
             return i == 0 ? read(v, fp, m.results) : read(v, fp, m.credit);
         });
@@ -91,7 +91,7 @@ class BodyReader : public Reader {
         });
     }
 
-    bool read(Cursor& c, const Path& p, Submit& m) {
+    template <class S> bool read(Cursor& c, const Path& p, BasicSubmit<S>& m) {
         return fields(c, p, fields_of(Command::submit), [&](int i, auto& v, auto& fp) {
             switch (i) {
             case 0:
@@ -134,7 +134,7 @@ class BodyReader : public Reader {
         });
     }
 
-    bool read(Cursor& c, const Path& p, Outcomes& m) {
+    template <class S> bool read(Cursor& c, const Path& p, BasicOutcomes<S>& m) {
         return fields(c, p, fields_of(Command::outcomes),
                       [&](int, auto& v, auto& fp) { return read(v, fp, m.outcomes); });
     }
@@ -171,6 +171,38 @@ template <class T> std::variant<Message, DecodeError> read_as(std::string_view b
 }
 
 } // namespace
+
+namespace {
+
+// A reused message starts over but keeps its vectors' capacity.
+template <class S> void restart(BasicSubmit<S>& m) {
+    m.client = S{};
+    m.seq = 0;
+    m.jobs.clear();
+}
+template <class S> void restart(BasicResults<S>& m) {
+    m.results.clear();
+    m.credit.reset();
+}
+template <class S> void restart(BasicJobs<S>& m) { m.jobs.clear(); }
+template <class S> void restart(BasicOutcomes<S>& m) { m.outcomes.clear(); }
+
+} // namespace
+
+template <class T> std::optional<DecodeError> read_into(std::string_view body, T& out) {
+    restart(out);
+    BodyReader reader;
+    Cursor cursor(body);
+    const Path path{};
+    if (!reader.read(cursor, path, out))
+        return std::move(reader.error);
+    return std::nullopt;
+}
+
+template std::optional<DecodeError> read_into(std::string_view, SubmitView&);
+template std::optional<DecodeError> read_into(std::string_view, ResultsView&);
+template std::optional<DecodeError> read_into(std::string_view, JobsView&);
+template std::optional<DecodeError> read_into(std::string_view, OutcomesView&);
 
 std::variant<Message, DecodeError> read_body(Command command, std::string_view body) {
     switch (command) {

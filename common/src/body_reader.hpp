@@ -3,6 +3,7 @@
 
 #include "ferry/wire/codec.hpp"
 
+#include <optional>
 #include <string_view>
 #include <variant>
 
@@ -10,5 +11,9 @@ namespace ferry::wire::detail {
 
 // Reads `body`, which scan_body has passed, as the body of `command`.
 [[nodiscard]] std::variant<Message, DecodeError> read_body(Command command, std::string_view body);
+
+// Reads a scanned body into a reused message (the borrowed forms: SubmitView, ResultsView,
+// JobsView, OutcomesView); the first problem, or nothing.
+template <class T> [[nodiscard]] std::optional<DecodeError> read_into(std::string_view body, T& out);
 
 } // namespace ferry::wire::detail

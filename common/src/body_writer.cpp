@@ -30,13 +30,14 @@ class Writer {
     explicit Writer(std::string& out) : sink_{&out}, packer_(sink_) {}
 
     void map(std::uint32_t pairs) { packer_.pack_map(pairs); }
+    void array(std::uint32_t items) { packer_.pack_array(items); }
 
     void key(const FieldSpec& spec) {
         packer_.pack_str(static_cast<std::uint32_t>(spec.name.size()));
         packer_.pack_str_body(spec.name.data(), static_cast<std::uint32_t>(spec.name.size()));
     }
 
-    void value(const std::string& s) {
+    void value(std::string_view s) {
         packer_.pack_str(static_cast<std::uint32_t>(s.size()));
         packer_.pack_str_body(s.data(), static_cast<std::uint32_t>(s.size()));
     }
@@ -46,10 +47,10 @@ class Writer {
     void value(bool v) { v ? packer_.pack_true() : packer_.pack_false(); }
     void value(const Error& e);
     void value(const JobTypeCapacity& t);
-    void value(const Job& j);
-    void value(const SubmitJob& j);
-    void value(const Result& r);
-    void value(const Outcome& r);
+    template <class S> void value(const BasicJob<S>& j);
+    template <class S> void value(const BasicSubmitJob<S>& j);
+    template <class S> void value(const BasicResult<S>& r);
+    template <class S> void value(const BasicOutcome<S>& r);
 
     template <class T> void value(const std::vector<T>& items) {
         packer_.pack_array(static_cast<std::uint32_t>(items.size()));
@@ -68,16 +69,19 @@ class Writer {
     }
 
     // A `msgpack`-typed field: the embedded value travels as bin, bytes verbatim.
-    void bin_field(const FieldSpec& spec, const std::string& bytes) {
+    void bin_field(const FieldSpec& spec, std::string_view bytes) {
         key(spec);
         packer_.pack_bin(static_cast<std::uint32_t>(bytes.size()));
         packer_.pack_bin_body(bytes.data(), static_cast<std::uint32_t>(bytes.size()));
     }
 
-    void bin_field(const FieldSpec& spec, const std::optional<std::string>& bytes) {
+    template <class S> void bin_field(const FieldSpec& spec, const std::optional<S>& bytes) {
         if (bytes)
             bin_field(spec, *bytes);
     }
+
+    // Bytes already encoded, written as they are.
+    void raw(std::string_view encoded) { sink_.write(encoded.data(), encoded.size()); }
 
     // An already-encoded map written inline (STATUS_REPLY's status); empty means {}.
     void raw_field(const FieldSpec& spec, const std::string& encoded) {
@@ -117,7 +121,7 @@ void Writer::value(const JobTypeCapacity& t) {
     field(f[1], t.max_batch);
 }
 
-void Writer::value(const Job& j) {
+template <class S> void Writer::value(const BasicJob<S>& j) {
     const auto f = fields_of(Record::job);
     map(4 + present(j.timeout_ms));
     field(f[0], j.id);
@@ -127,7 +131,7 @@ void Writer::value(const Job& j) {
     field(f[4], j.timeout_ms);
 }
 
-void Writer::value(const SubmitJob& j) {
+template <class S> void Writer::value(const BasicSubmitJob<S>& j) {
     const auto f = fields_of(Record::submit_job);
     map(3 + present(j.priority) + present(j.timeout_ms) + present(j.max_attempts));
     field(f[0], j.id);
@@ -138,7 +142,7 @@ void Writer::value(const SubmitJob& j) {
     field(f[5], j.max_attempts);
 }
 
-void Writer::value(const Result& r) {
+template <class S> void Writer::value(const BasicResult<S>& r) {
     const auto f = fields_of(Record::result);
     map(2 + present(r.result) + present(r.error) + present(r.ms));
     field(f[0], r.id);
@@ -149,7 +153,7 @@ void Writer::value(const Result& r) {
 }
 
 // `causes` is omitted when empty (messages.hpp), so an empty list never travels.
-void Writer::value(const Outcome& r) {
+template <class S> void Writer::value(const BasicOutcome<S>& r) {
     const auto f = fields_of(Record::outcome);
     const std::uint32_t has_causes = r.causes.empty() ? 0u : 1u;
     map(3 + present(r.result) + present(r.error) + has_causes + present(r.ms) + present(r.worker));
@@ -179,12 +183,12 @@ void write(Writer& w, const Ready& m) {
     w.field(f[5], m.heartbeat_ms);
 }
 
-void write(Writer& w, const Jobs& m) {
+template <class S> void write(Writer& w, const BasicJobs<S>& m) {
     w.map(1);
     w.field(fields_of(Command::jobs)[0], m.jobs);
 }
 
-void write(Writer& w, const Results& m) {
+template <class S> void write(Writer& w, const BasicResults<S>& m) {
     const auto f = fields_of(Command::results);
     w.map(1 + present(m.credit));
     w.field(f[0], m.results);
@@ -235,7 +239,7 @@ void write(Writer& w, const ErrorReply& m) {
     w.field(f[1], m.message);
 }
 
-void write(Writer& w, const Submit& m) {
+template <class S> void write(Writer& w, const BasicSubmit<S>& m) {
     const auto f = fields_of(Command::submit);
     w.map(3);
     w.field(f[0], m.client);
@@ -261,7 +265,7 @@ void write(Writer& w, const Rejected& m) {
     w.field(f[3], m.retry_after_ms);
 }
 
-void write(Writer& w, const Outcomes& m) {
+template <class S> void write(Writer& w, const BasicOutcomes<S>& m) {
     w.map(1);
     w.field(fields_of(Command::outcomes)[0], m.outcomes);
 }
@@ -276,6 +280,29 @@ void write(Writer& w, const StatusReply& m) {
 void write_body(const Message& message, std::string& out) {
     Writer writer(out);
     std::visit([&](const auto& m) { write(writer, m); }, message);
+}
+
+template <class T> void write_body_of(const T& message, std::string& out) {
+    Writer writer(out);
+    write(writer, message);
+}
+
+template void write_body_of(const SubmitView&, std::string&);
+template void write_body_of(const ResultsView&, std::string&);
+template void write_body_of(const JobsView&, std::string&);
+template void write_body_of(const OutcomesView&, std::string&);
+
+void append_outcome(const OutcomeView& outcome, std::string& out) {
+    Writer writer(out);
+    writer.value(outcome);
+}
+
+void write_outcomes_body(std::string_view records, std::size_t count, std::string& out) {
+    Writer writer(out);
+    writer.map(1);
+    writer.key(fields_of(Command::outcomes)[0]);
+    writer.array(static_cast<std::uint32_t>(count));
+    writer.raw(records);
 }
 
 } // namespace ferry::wire::detail

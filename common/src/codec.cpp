@@ -14,6 +14,12 @@ DecodeError error(DecodeErrorKind kind, std::string detail) {
     return DecodeError{kind, std::move(detail)};
 }
 
+void set_header(Command command, std::string& header) {
+    header.assign(signature);
+    header.push_back(static_cast<char>(version));
+    header.push_back(static_cast<char>(command));
+}
+
 std::string hex_byte(std::uint8_t byte) {
     static constexpr char digits[] = "0123456789abcdef";
     return std::string("0x") + digits[byte >> 4] + digits[byte & 0x0f];
@@ -89,12 +95,67 @@ std::string encode_header(Command command) {
 }
 
 void encode_into(const Message& message, Frames& out) {
-    const auto command = command_of(message);
-    out.header.assign(signature);
-    out.header.push_back(static_cast<char>(version));
-    out.header.push_back(static_cast<char>(command));
+    set_header(command_of(message), out.header);
     out.body.clear();
     detail::write_body(message, out.body);
+}
+
+namespace {
+
+template <class T> std::optional<DecodeError> decode_view_of(std::string_view body, T& out) noexcept {
+    try {
+        if (auto problem = detail::scan_body(body))
+            return problem;
+        return detail::read_into(body, out);
+    } catch (const std::bad_alloc&) {
+        return DecodeError{DecodeErrorKind::too_large, "out of memory while decoding"};
+    } catch (...) {
+        return DecodeError{DecodeErrorKind::malformed, "unknown failure while decoding"};
+    }
+}
+
+template <class T> void encode_view_into(Command command, const T& message, Frames& out) {
+    set_header(command, out.header);
+    out.body.clear();
+    detail::write_body_of(message, out.body);
+}
+
+} // namespace
+
+std::optional<DecodeError> decode_view(std::string_view body, SubmitView& out) noexcept {
+    return decode_view_of(body, out);
+}
+std::optional<DecodeError> decode_view(std::string_view body, ResultsView& out) noexcept {
+    return decode_view_of(body, out);
+}
+std::optional<DecodeError> decode_view(std::string_view body, JobsView& out) noexcept {
+    return decode_view_of(body, out);
+}
+std::optional<DecodeError> decode_view(std::string_view body, OutcomesView& out) noexcept {
+    return decode_view_of(body, out);
+}
+
+void encode_into(const SubmitView& message, Frames& out) {
+    encode_view_into(Command::submit, message, out);
+}
+void encode_into(const ResultsView& message, Frames& out) {
+    encode_view_into(Command::results, message, out);
+}
+void encode_into(const JobsView& message, Frames& out) {
+    encode_view_into(Command::jobs, message, out);
+}
+void encode_into(const OutcomesView& message, Frames& out) {
+    encode_view_into(Command::outcomes, message, out);
+}
+
+void append_outcome(const OutcomeView& outcome, std::string& records) {
+    detail::append_outcome(outcome, records);
+}
+
+void encode_outcomes(std::string_view records, std::size_t count, Frames& out) {
+    set_header(Command::outcomes, out.header);
+    out.body.clear();
+    detail::write_outcomes_body(records, count, out.body);
 }
 
 Frames encode(const Message& message) {

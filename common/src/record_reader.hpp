@@ -71,15 +71,25 @@ class Reader {
         return true;
     }
 
-    bool read_msgpack(Cursor& c, const Path& p, std::string& out) {
+    // The borrowed form: the view points into the body.
+    bool read(Cursor& c, const Path& p, std::string_view& out) {
         Head h;
-        if (!expect(c, p, Kind::bin, "bin", h))
+        if (!expect(c, p, Kind::str, "str", h))
             return false;
-        out.assign(h.bytes);
+        out = h.bytes;
         return true;
     }
 
-    bool read_msgpack(Cursor& c, const Path& p, std::optional<std::string>& out) {
+    // A `msgpack` field travels as bin; S is std::string (copied) or std::string_view (borrowed).
+    template <class S> bool read_msgpack(Cursor& c, const Path& p, S& out) {
+        Head h;
+        if (!expect(c, p, Kind::bin, "bin", h))
+            return false;
+        out = S(h.bytes);
+        return true;
+    }
+
+    template <class S> bool read_msgpack(Cursor& c, const Path& p, std::optional<S>& out) {
         return read_msgpack(c, p, out.emplace());
     }
 
@@ -134,6 +144,7 @@ class Reader {
         Head h;
         if (!expect(c, p, Kind::array, "array", h))
             return false;
+        out.clear(); // a reused vector keeps its capacity; its elements start over
         out.resize(static_cast<std::size_t>(h.u));
         for (std::size_t i = 0; i < out.size(); ++i) {
             const Path item{&p, {}, i, true};
@@ -220,7 +231,7 @@ class Reader {
         });
     }
 
-    bool read(Cursor& c, const Path& p, Job& j) {
+    template <class S> bool read(Cursor& c, const Path& p, BasicJob<S>& j) {
         return fields(c, p, fields_of(Record::job), [&](int i, auto& v, auto& fp) {
             switch (i) {
             case 0:
@@ -237,7 +248,7 @@ class Reader {
         });
     }
 
-    bool read(Cursor& c, const Path& p, SubmitJob& j) {
+    template <class S> bool read(Cursor& c, const Path& p, BasicSubmitJob<S>& j) {
         return fields(c, p, fields_of(Record::submit_job), [&](int i, auto& v, auto& fp) {
             switch (i) {
             case 0:
@@ -256,7 +267,7 @@ class Reader {
         });
     }
 
-    bool read(Cursor& c, const Path& p, Result& r) {
+    template <class S> bool read(Cursor& c, const Path& p, BasicResult<S>& r) {
         return fields(c, p, fields_of(Record::result), [&](int i, auto& v, auto& fp) {
             switch (i) {
             case 0:
@@ -273,7 +284,7 @@ class Reader {
         });
     }
 
-    bool read(Cursor& c, const Path& p, Outcome& r) {
+    template <class S> bool read(Cursor& c, const Path& p, BasicOutcome<S>& r) {
         return fields(c, p, fields_of(Record::outcome), [&](int i, auto& v, auto& fp) {
             switch (i) {
             case 0:

@@ -3,6 +3,7 @@
 
 #include "ferry/wire/messages.hpp"
 
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -44,5 +45,23 @@ decode_frames(std::span<const std::string_view> frames) noexcept;
 // Added: encode into existing frames, reusing their capacity (hot path: no new allocation once
 // the buffers have grown). Overwrites both frames.
 void encode_into(const Message& message, Frames& out);
+
+// The hot path's borrowed forms. decode_view checks a body exactly as decode() does (same
+// errors) but fills a reused message whose strings point into `body`: nothing is copied, and
+// once the vectors have grown nothing is allocated. The views are valid while `body` is.
+[[nodiscard]] std::optional<DecodeError> decode_view(std::string_view body, SubmitView& out) noexcept;
+[[nodiscard]] std::optional<DecodeError> decode_view(std::string_view body, ResultsView& out) noexcept;
+[[nodiscard]] std::optional<DecodeError> decode_view(std::string_view body, JobsView& out) noexcept;
+[[nodiscard]] std::optional<DecodeError> decode_view(std::string_view body, OutcomesView& out) noexcept;
+// Encodes a borrowed form into existing frames; the bytes equal encode() of the owned form.
+void encode_into(const SubmitView& message, Frames& out);
+void encode_into(const ResultsView& message, Frames& out);
+void encode_into(const JobsView& message, Frames& out);
+void encode_into(const OutcomesView& message, Frames& out);
+
+// OUTCOMES built incrementally (the broker's outboxes): append_outcome encodes one outcome record
+// onto `records`; encode_outcomes frames `count` such records as one OUTCOMES message.
+void append_outcome(const OutcomeView& outcome, std::string& records);
+void encode_outcomes(std::string_view records, std::size_t count, Frames& out);
 
 } // namespace ferry::wire

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -28,49 +29,63 @@ struct JobTypeCapacity {
     bool operator==(const JobTypeCapacity&) const = default; // field-wise, for tests
 };
 
+// Why the hot records and messages are templates over the string type: decoding them with
+// std::string_view fields points into the received frame instead of copying (the broker's hot
+// path reads a SUBMIT or RESULTS and keeps only what it stores), while the std::string form owns
+// its bytes. Both forms encode and decode alike; `...View` names the borrowed form.
+
 // A job as the broker hands it to a worker.
-struct Job {
-    std::string id;                          // unique per producer run
-    std::string type;                        // job type
-    std::string payload;                     // one encoded MessagePack value, carried opaque
+template <class S> struct BasicJob {
+    S id;                                    // unique per producer run
+    S type;                                  // job type
+    S payload;                               // one encoded MessagePack value, carried opaque
     std::uint64_t attempt = 1;               // 1 on the first run
     std::optional<std::uint64_t> timeout_ms; // hard limit of this attempt
-    bool operator==(const Job&) const = default; // field-wise, for tests
+    bool operator==(const BasicJob&) const = default; // field-wise, for tests
 };
 
 // A job as a producer submits it.
-struct SubmitJob {
-    std::string id;                            // unique per client
-    std::string type;                          // job type
-    std::string payload;                       // one encoded MessagePack value
+template <class S> struct BasicSubmitJob {
+    S id;                                      // unique per client
+    S type;                                    // job type
+    S payload;                                 // one encoded MessagePack value
     std::optional<std::int64_t> priority;      // higher runs first; default 0
     std::optional<std::uint64_t> timeout_ms;   // overrides the type's timeout
     std::optional<std::uint64_t> max_attempts; // overrides the type's max_attempts
-    bool operator==(const SubmitJob&) const = default; // field-wise, for tests
+    bool operator==(const BasicSubmitJob&) const = default; // field-wise, for tests
 };
 
 // One job's answer from a worker: a result or an error.
-struct Result {
-    std::string id;                    // job id
+template <class S> struct BasicResult {
+    S id;                              // job id
     bool ok = false;                   // true: `result` holds the value
-    std::optional<std::string> result; // one encoded MessagePack value
+    std::optional<S> result;           // one encoded MessagePack value
     std::optional<Error> error;        // when !ok
     std::optional<double> ms;          // handler time for this job
-    bool operator==(const Result&) const = default; // field-wise, for tests
+    bool operator==(const BasicResult&) const = default; // field-wise, for tests
 };
 
 // A job's final word to the producer, after retries.
-struct Outcome {
-    std::string id;                    // job id
+template <class S> struct BasicOutcome {
+    S id;                              // job id
     bool ok = false;                   // succeeded
-    std::optional<std::string> result; // one encoded MessagePack value
+    std::optional<S> result;           // one encoded MessagePack value
     std::optional<Error> error;        // the last attempt's error
     std::uint64_t attempts = 0;        // attempts made
     std::vector<Error> causes;         // every failed attempt, oldest first (omitted when empty)
     std::optional<double> ms;          // accept -> final outcome
-    std::optional<std::string> worker; // worker that produced it
-    bool operator==(const Outcome&) const = default; // field-wise, for tests
+    std::optional<S> worker;           // worker that produced it
+    bool operator==(const BasicOutcome&) const = default; // field-wise, for tests
 };
+
+using Job = BasicJob<std::string>;
+using JobView = BasicJob<std::string_view>;
+using SubmitJob = BasicSubmitJob<std::string>;
+using SubmitJobView = BasicSubmitJob<std::string_view>;
+using Result = BasicResult<std::string>;
+using ResultView = BasicResult<std::string_view>;
+using Outcome = BasicOutcome<std::string>;
+using OutcomeView = BasicOutcome<std::string_view>;
 
 struct Ready {
     std::string worker;                 // unique worker name
@@ -81,15 +96,19 @@ struct Ready {
     std::uint64_t heartbeat_ms = 0;     // interval the worker keeps
     bool operator==(const Ready&) const = default; // field-wise, for tests
 };
-struct Jobs {
-    std::vector<Job> jobs;
-    bool operator==(const Jobs&) const = default; // field-wise, for tests
+template <class S> struct BasicJobs {
+    std::vector<BasicJob<S>> jobs;
+    bool operator==(const BasicJobs&) const = default; // field-wise, for tests
 };
-struct Results {
-    std::vector<Result> results;
+template <class S> struct BasicResults {
+    std::vector<BasicResult<S>> results;
     std::optional<std::uint64_t> credit; // slots returned; absent means results.size()
-    bool operator==(const Results&) const = default; // field-wise, for tests
+    bool operator==(const BasicResults&) const = default; // field-wise, for tests
 };
+using Jobs = BasicJobs<std::string>;
+using JobsView = BasicJobs<std::string_view>;
+using Results = BasicResults<std::string>;
+using ResultsView = BasicResults<std::string_view>;
 struct Heartbeat {    bool operator==(const Heartbeat&) const = default; // field-wise, for tests
 };
 struct Disconnect {
@@ -120,12 +139,14 @@ struct ErrorReply {
     std::string message;
     bool operator==(const ErrorReply&) const = default; // field-wise, for tests
 };
-struct Submit {
-    std::string client;          // stable producer name
-    std::uint64_t seq = 0;       // batch number
-    std::vector<SubmitJob> jobs; // the batch
-    bool operator==(const Submit&) const = default; // field-wise, for tests
+template <class S> struct BasicSubmit {
+    S client;                              // stable producer name
+    std::uint64_t seq = 0;                 // batch number
+    std::vector<BasicSubmitJob<S>> jobs;   // the batch
+    bool operator==(const BasicSubmit&) const = default; // field-wise, for tests
 };
+using Submit = BasicSubmit<std::string>;
+using SubmitView = BasicSubmit<std::string_view>;
 struct Accepted {
     std::uint64_t seq = 0;
     std::uint64_t accepted = 0;
@@ -140,10 +161,12 @@ struct Rejected {
     std::uint64_t retry_after_ms = 0;
     bool operator==(const Rejected&) const = default; // field-wise, for tests
 };
-struct Outcomes {
-    std::vector<Outcome> outcomes;
-    bool operator==(const Outcomes&) const = default; // field-wise, for tests
+template <class S> struct BasicOutcomes {
+    std::vector<BasicOutcome<S>> outcomes;
+    bool operator==(const BasicOutcomes&) const = default; // field-wise, for tests
 };
+using Outcomes = BasicOutcomes<std::string>;
+using OutcomesView = BasicOutcomes<std::string_view>;
 struct Status {    bool operator==(const Status&) const = default; // field-wise, for tests
 };
 struct StatusReply {

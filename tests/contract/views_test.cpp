@@ -1,0 +1,123 @@
+// Contract tests: the borrowed forms (decode_view, encode_into of views, incremental OUTCOMES)
+// against the owned codec on every golden vector of the hot commands.
+#include "ferry/wire/codec.hpp"
+#include "vector_loader.hpp"
+
+#include <catch2/catch.hpp>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace wire = ferry::wire;
+using contract::Vector;
+
+namespace {
+
+const std::vector<Vector>& vectors() {
+    static const std::vector<Vector> all = contract::load_vectors();
+    return all;
+}
+
+// The command of a vector whose frames are two and whose header is sound.
+std::optional<wire::Command> command_of(const Vector& v) {
+    if (v.frames.size() != 2) {
+        return std::nullopt;
+    }
+    const auto command = wire::decode_header(v.frames[0]);
+    if (const auto* c = std::get_if<wire::Command>(&command)) {
+        return *c;
+    }
+    return std::nullopt;
+}
+
+// Decodes a vector's body into `view` (reused across calls) and checks it against decode():
+// the same error kind and detail, or a view that encodes to the owned message's bytes.
+template <class View> void check_against_owned(const Vector& v, View& view) {
+    INFO(v.file << ": " << v.name);
+    const auto owned = wire::decode(v.frames[0], v.frames[1]);
+    const auto problem = wire::decode_view(v.frames[1], view);
+    if (const auto* error = std::get_if<wire::DecodeError>(&owned)) {
+        REQUIRE(problem.has_value());
+        CHECK(problem->kind == error->kind);
+        CHECK(problem->detail == error->detail);
+        return;
+    }
+    INFO((problem ? problem->detail : std::string()));
+    REQUIRE_FALSE(problem.has_value());
+    wire::Frames from_view;
+    wire::encode_into(view, from_view);
+    const auto expected = wire::encode(std::get<wire::Message>(owned));
+    CHECK(contract::to_hex(from_view.header) == contract::to_hex(expected.header));
+    CHECK(contract::to_hex(from_view.body) == contract::to_hex(expected.body));
+}
+
+} // namespace
+
+// One view object per command serves every vector in file order, so a field left over from the
+// previous message (an optional that the next one lacks) would show as a byte difference.
+TEST_CASE("decode_view agrees with decode on every vector of SUBMIT, RESULTS, JOBS, OUTCOMES") {
+    wire::SubmitView submit;
+    wire::ResultsView results;
+    wire::JobsView jobs;
+    wire::OutcomesView outcomes;
+    int checked = 0;
+    for (int pass = 0; pass < 2; ++pass) {
+        for (const auto& v : vectors()) {
+            const auto command = command_of(v);
+            if (command == wire::Command::submit) {
+                check_against_owned(v, submit);
+            } else if (command == wire::Command::results) {
+                check_against_owned(v, results);
+            } else if (command == wire::Command::jobs) {
+                check_against_owned(v, jobs);
+            } else if (command == wire::Command::outcomes) {
+                check_against_owned(v, outcomes);
+            } else {
+                continue;
+            }
+            ++checked;
+        }
+    }
+    CHECK(checked >= 16); // each command has valid and invalid cases
+}
+
+TEST_CASE("decode_view strings point into the body, not into copies") {
+    const wire::Message message = wire::Results{{wire::Result{"job-1", true, "\xa2ok", std::nullopt, 1.5}}, 3};
+    const auto frames = wire::encode(message);
+    wire::ResultsView view;
+    REQUIRE_FALSE(wire::decode_view(frames.body, view).has_value());
+    REQUIRE(view.results.size() == 1);
+    const char* begin = frames.body.data();
+    const char* end = begin + frames.body.size();
+    CHECK(view.results[0].id.data() >= begin);
+    CHECK(view.results[0].id.data() < end);
+    CHECK(view.results[0].result->data() >= begin);
+    CHECK(*view.results[0].result == "\xa2ok");
+    CHECK(view.credit == 3u);
+}
+
+TEST_CASE("Outcomes appended one by one frame the same bytes as an OUTCOMES message") {
+    wire::Outcomes owned;
+    owned.outcomes.push_back(wire::Outcome{"a", true, "\xc0", std::nullopt, 1, {}, 0.25, "w1"});
+    owned.outcomes.push_back(wire::Outcome{
+        "b", false, std::nullopt, wire::Error{"TIMEOUT", "late", std::nullopt, std::nullopt, "w2"},
+        2, {wire::Error{"WORKER_LOST", "gone", std::nullopt, std::nullopt, std::nullopt}},
+        std::nullopt, std::nullopt});
+    std::string records;
+    for (const auto& outcome : owned.outcomes) {
+        wire::OutcomeView view{outcome.id, outcome.ok, std::nullopt, outcome.error,
+                               outcome.attempts, outcome.causes, outcome.ms, std::nullopt};
+        if (outcome.result) {
+            view.result = std::string_view(*outcome.result);
+        }
+        if (outcome.worker) {
+            view.worker = std::string_view(*outcome.worker);
+        }
+        wire::append_outcome(view, records);
+    }
+    wire::Frames frames;
+    wire::encode_outcomes(records, owned.outcomes.size(), frames);
+    const auto expected = wire::encode(owned);
+    CHECK(contract::to_hex(frames.header) == contract::to_hex(expected.header));
+    CHECK(contract::to_hex(frames.body) == contract::to_hex(expected.body));
+}
