@@ -1,10 +1,20 @@
-// Slab storage of held jobs, the memory of finished keys, and the dead-letter list.
+// Slab storage of held jobs, its open-addressing key index, the ring of finished keys, and the
+// dead-letter list.
 #include "ferry/broker/job_table.hpp"
 
 #include <algorithm>
 #include <cassert>
+#include <functional>
 
 namespace ferry::broker {
+
+namespace {
+// Index positions at construction; the index doubles whenever it would pass half full, so a
+// small table stays small (tests rely on it starting this small to force probe collisions).
+constexpr std::size_t initial_index_size = 16;
+// Largest ring: a ring position must fit beside done_bit in an index value.
+constexpr std::size_t max_remember_done = 0x7FFF'FFFEU;
+} // namespace
 
 std::string make_job_key(std::string_view client, std::string_view id) {
     std::string key;
@@ -14,33 +24,149 @@ std::string make_job_key(std::string_view client, std::string_view id) {
     return key;
 }
 
+// The ring is not reserved here: a broker configured to remember a million keys should not pay
+// for a million strings before it has finished any job.
 JobTable::JobTable(std::size_t remember_done, std::size_t dead_letters_kept)
-    : remember_done_(remember_done), dead_letters_kept_(dead_letters_kept) {
-    index_.reserve(std::min<std::size_t>(remember_done_, 1 << 20) + 1024);
+    : index_(initial_index_size), index_mask_(initial_index_size - 1),
+      remember_done_(std::min(remember_done, max_remember_done)),
+      dead_letters_kept_(dead_letters_kept) {}
+
+std::uint64_t JobTable::hash_key(std::string_view key) noexcept {
+    return std::hash<std::string_view>{}(key);
 }
 
-bool JobTable::known(std::string_view key) const {
-    return index_.find(key) != index_.end();
+// Linear probing from the hash's low bits; the tag (high bits) is compared first, so a key is
+// compared only when 32 more bits of its hash agree. An empty position ends the probe: backward-
+// shift deletion leaves no tombstones, so the key cannot be further on.
+JobTable::Probe JobTable::probe(std::string_view key, std::uint64_t hash) const {
+    const auto tag = static_cast<std::uint32_t>(hash >> 32);
+    for (std::size_t position = hash & index_mask_;; position = (position + 1) & index_mask_) {
+        const IndexEntry entry = index_[position];
+        if (entry.value == empty_value) {
+            return Probe{position, false};
+        }
+        if (entry.tag == tag && key_of(entry.value) == key) {
+            return Probe{position, true};
+        }
+    }
 }
 
-// Slots are recycled so steady-state submission allocates no record; the generation bump makes
-// every handle to the previous occupant stale.
-JobRef JobTable::insert(JobRecord&& record) {
-    assert(!known(record.key));
+// Where an entry already known to be in the index is. Matching on the value, which is unique,
+// needs no key compare, so it works whatever state the key's string is in.
+std::size_t JobTable::position_of(std::uint64_t hash, std::uint32_t value) const {
+    for (std::size_t position = hash & index_mask_;; position = (position + 1) & index_mask_) {
+        assert(index_[position].value != empty_value);
+        if (index_[position].value == value) {
+            return position;
+        }
+    }
+}
+
+std::uint64_t JobTable::hash_of(std::uint32_t value) const noexcept {
+    return (value & done_bit) != 0 ? done_[value & ~done_bit].hash : hashes_[value];
+}
+
+const std::string& JobTable::key_of(std::uint32_t value) const noexcept {
+    return (value & done_bit) != 0 ? done_[value & ~done_bit].key : slots_[value].key;
+}
+
+// The position a new key goes to, given the empty position its probe ended at: the same one,
+// unless one more entry would pass half full and the index grows first.
+std::size_t JobTable::make_room(std::string_view key, std::uint64_t hash, std::size_t empty) {
+    if ((index_used_ + 1) * 2 <= index_.size()) {
+        return empty;
+    }
+    grow_index();
+    return probe(key, hash).position;
+}
+
+// Doubling keeps the load at or under one half, where linear probing's clusters stay short.
+// Entries are placed from their stored hashes, so no key is rehashed or even read.
+void JobTable::grow_index() {
+    std::vector<IndexEntry> old(index_.size() * 2);
+    old.swap(index_);
+    index_mask_ = index_.size() - 1;
+    for (const IndexEntry entry : old) {
+        if (entry.value == empty_value) {
+            continue;
+        }
+        std::size_t position = hash_of(entry.value) & index_mask_;
+        while (index_[position].value != empty_value) {
+            position = (position + 1) & index_mask_;
+        }
+        index_[position] = entry;
+    }
+}
+
+// Backward-shift deletion: each later entry of the cluster whose home is not between the hole
+// and itself moves back into the hole, so every probe still reaches its key before an empty
+// position, and lookups never skip tombstones.
+void JobTable::erase_position(std::size_t position) {
+    std::size_t hole = position;
+    for (std::size_t next = (hole + 1) & index_mask_; index_[next].value != empty_value;
+         next = (next + 1) & index_mask_) {
+        const std::size_t home = hash_of(index_[next].value) & index_mask_;
+        if (((next - home) & index_mask_) >= ((next - hole) & index_mask_)) {
+            index_[hole] = index_[next];
+            hole = next;
+        }
+    }
+    index_[hole] = IndexEntry{};
+    --index_used_;
+}
+
+// Slots are recycled, most recently freed first (its memory is likely cached), so steady-state
+// submission allocates no record; the generation bump makes every handle to the previous
+// occupant stale. The slot is indexed at `position`, which make_room() returned.
+std::uint32_t JobTable::claim_slot(std::uint64_t hash, std::size_t position) {
     std::uint32_t slot = 0;
     if (free_.empty()) {
         slot = static_cast<std::uint32_t>(slots_.size());
+        assert(slot < done_bit);
         slots_.emplace_back();
+        hashes_.push_back(hash);
     } else {
         slot = free_.back();
         free_.pop_back();
+        hashes_[slot] = hash;
     }
-    const std::uint32_t generation = slots_[slot].generation + 1;
-    record.generation = generation;
-    slots_[slot] = std::move(record);
-    index_.emplace(slots_[slot].key, slot);
+    JobRecord& record = slots_[slot];
+    ++record.generation;
+    record.live = true;
+    index_[position] = IndexEntry{static_cast<std::uint32_t>(hash >> 32), slot};
+    ++index_used_;
     ++held_;
-    return JobRef{slot, generation};
+    return slot;
+}
+
+bool JobTable::known(std::string_view key) const {
+    return probe(key, hash_key(key)).found;
+}
+
+JobRef JobTable::insert(JobRecord&& record) {
+    const std::uint64_t hash = hash_key(record.key);
+    const Probe found = probe(record.key, hash);
+    assert(!found.found);
+    const std::uint32_t slot = claim_slot(hash, make_room(record.key, hash, found.position));
+    JobRecord& stored = slots_[slot];
+    record.generation = stored.generation;
+    record.live = true;
+    stored = std::move(record);
+    return JobRef{slot, stored.generation};
+}
+
+// One hash and one probe serve both the duplicate check and the placement of the new key.
+JobRecord* JobTable::emplace(std::string_view key, JobRef& ref) {
+    const std::uint64_t hash = hash_key(key);
+    const Probe found = probe(key, hash);
+    if (found.found) {
+        return nullptr;
+    }
+    const std::uint32_t slot = claim_slot(hash, make_room(key, hash, found.position));
+    JobRecord& record = slots_[slot];
+    record.key.assign(key);
+    ref = JobRef{slot, record.generation};
+    return &record;
 }
 
 JobRecord* JobTable::get(JobRef ref) noexcept {
@@ -48,40 +174,58 @@ JobRecord* JobTable::get(JobRef ref) noexcept {
         return nullptr;
     }
     JobRecord& record = slots_[ref.slot];
-    return record.generation == ref.generation && !record.key.empty() ? &record : nullptr;
+    return record.generation == ref.generation && record.live ? &record : nullptr;
 }
 
 std::optional<JobRef> JobTable::find(std::string_view key) const {
-    const auto found = index_.find(key);
-    if (found == index_.end() || found->second == done_slot) {
+    const Probe found = probe(key, hash_key(key));
+    if (!found.found || (index_[found.position].value & done_bit) != 0) {
         return std::nullopt;
     }
-    return JobRef{found->second, slots_[found->second].generation};
+    const std::uint32_t slot = index_[found.position].value;
+    return JobRef{slot, slots_[slot].generation};
 }
 
-// The memory of finished keys is what refuses a resubmitted id: the key stays in the index,
-// marked done. It is bounded so a long-running broker's memory stays flat (the oldest finished
-// keys are forgotten first).
-JobRecord JobTable::finish(JobRef ref) {
-    JobRecord* record = get(ref);
-    assert(record != nullptr);
-    const auto found = index_.find(std::string_view(record->key));
-    if (remember_done_ == 0) {
-        index_.erase(found);
+// The memory of finished keys is what refuses a resubmitted id. It is bounded so a long-running
+// broker's memory stays flat: once the ring is full, the oldest key leaves the index and its
+// ring string is overwritten in place (assign keeps its capacity). The held entry then becomes
+// the done entry where it stands, keeping its tag.
+void JobTable::remember_finished_key(std::string_view key, std::uint64_t hash, std::uint32_t slot) {
+    std::size_t ring_position = done_.size();
+    if (done_.size() < remember_done_) {
+        if (done_.size() == done_.capacity()) {
+            done_.reserve(std::min(std::max<std::size_t>(done_.size() * 2, 64), remember_done_));
+        }
+        done_.push_back(DoneKey{std::string(key), hash});
     } else {
-        found->second = done_slot;
-        done_order_.push_back(&found->first);
-        if (done_order_.size() > remember_done_) {
-            index_.erase(index_.find(std::string_view(*done_order_.front())));
-            done_order_.pop_front();
+        ring_position = done_oldest_;
+        DoneKey& oldest = done_[ring_position];
+        const auto value = static_cast<std::uint32_t>(ring_position) | done_bit;
+        erase_position(position_of(oldest.hash, value));
+        oldest.key.assign(key);
+        oldest.hash = hash;
+        if (++done_oldest_ == remember_done_) {
+            done_oldest_ = 0;
         }
     }
+    index_[position_of(hash, slot)].value = static_cast<std::uint32_t>(ring_position) | done_bit;
+}
+
+// The record stays in its slot, only marked not live, so the caller reads (and may move from)
+// it without a copy; the slot is reused by the next claim.
+JobRecord& JobTable::finish(JobRef ref) {
+    JobRecord* record = get(ref);
+    assert(record != nullptr);
+    const std::uint64_t hash = hashes_[ref.slot];
+    if (remember_done_ == 0) {
+        erase_position(position_of(hash, ref.slot));
+    } else {
+        remember_finished_key(record->key, hash, ref.slot);
+    }
+    record->live = false;
     --held_;
-    JobRecord finished = std::move(*record);
-    record->key.clear();
-    record->generation = finished.generation;
     free_.push_back(ref.slot);
-    return finished;
+    return *record;
 }
 
 void JobTable::add_dead_letter(DeadLetter&& letter) {

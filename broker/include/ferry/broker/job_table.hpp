@@ -6,8 +6,6 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
-#include <unordered_set>
 #include <vector>
 
 #include "ferry/broker/clock.hpp"
@@ -56,6 +54,7 @@ struct JobRecord {
     std::uint32_t worker = no_worker;  // registry id of the worker running the current attempt
     std::uint32_t generation = 0;      // copy of the slot generation
     JournalPlace journal;              // where its accept record is (segment 0: not journaled)
+    bool live = false;                 // held by the table; false once finished or never used
 };
 
 // A job that failed for good, kept for `ferry status`.
@@ -73,6 +72,11 @@ inline constexpr char key_separator = '\x1f';
 [[nodiscard]] std::string make_job_key(std::string_view client, std::string_view id);
 
 // A slab of job records indexed by key, with a bounded memory of finished keys.
+//
+// The index is open addressing with linear probing: one flat array of 8-byte entries, so a
+// lookup costs one hash and usually one cache line, and nothing is allocated per job. Finished
+// keys live in a ring whose strings are overwritten in place, so a steady-state broker allocates
+// neither for held jobs (slots are recycled with their strings' capacity) nor for done keys.
 class JobTable {
 public:
     // `remember_done` finished keys are kept to refuse resubmission; `dead_letters_kept` likewise.
@@ -80,14 +84,21 @@ public:
 
     // Whether a key is held now or finished recently (a resubmission must not run again).
     [[nodiscard]] bool known(std::string_view key) const;
-    // Stores a new job (its key must not be known) and returns its handle.
+    // Stores a new job (its key must not be known) and returns its handle: the cold path, for
+    // journal replay, where the caller has built the whole record.
     JobRef insert(JobRecord&& record);
-    // The record behind a handle; null when the handle is stale.
+    // Claims a slot for a new key and returns its record, or null when the key is known. The
+    // slot is recycled: key, generation and liveness are set here; every other field still holds
+    // the previous occupant's values (strings keep their capacity) and the caller assigns them all.
+    [[nodiscard]] JobRecord* emplace(std::string_view key, JobRef& ref);
+    // The record behind a handle; null when the handle is stale or its job finished.
     [[nodiscard]] JobRecord* get(JobRef ref) noexcept;
-    // The handle of a held job by key.
+    // The handle of a held job by key (a remembered finished key is not held).
     [[nodiscard]] std::optional<JobRef> find(std::string_view key) const;
-    // Forgets a finished job, remembering its key as done; returns the record for its outcome.
-    JobRecord finish(JobRef ref);
+    // Forgets a held job and remembers its key as done. The returned record stays intact and
+    // readable (key included) until the next emplace() or insert(); the caller builds the
+    // outcome from it and may move from its fields. get() on its handle returns null from now on.
+    JobRecord& finish(JobRef ref);
     // Keeps a dead letter, dropping the oldest beyond the cap.
     void add_dead_letter(DeadLetter&& letter);
 
@@ -96,34 +107,69 @@ public:
     [[nodiscard]] std::uint64_t dead_letters_total() const noexcept { return dead_total_; }
     // Calls fn(ref, record) for every held job.
     template <typename Fn> void for_each(Fn&& fn) {
-        for (const auto& [key, slot] : index_) {
-            if (slot != done_slot) {
+        for (std::uint32_t slot = 0; slot < slots_.size(); ++slot) {
+            if (slots_[slot].live) {
                 fn(JobRef{slot, slots_[slot].generation}, slots_[slot]);
             }
         }
     }
 
 private:
-    // Index value of a finished key that is remembered, not held.
-    static constexpr std::uint32_t done_slot = UINT32_MAX;
-
-    struct Hash {
-        using is_transparent = void;
-        std::size_t operator()(std::string_view text) const noexcept {
-            return std::hash<std::string_view>{}(text);
-        }
+    // One index position: the key's hash tag and where the key is.
+    struct IndexEntry {
+        std::uint32_t tag = 0;           // high 32 bits of the key's hash: filters key compares
+        std::uint32_t value = empty_value; // held slot, done_bit | ring position, or empty_value
     };
-    std::vector<JobRecord> slots_;                   // slab; a slot's key is empty when free
-    std::vector<std::uint32_t> free_;                // free slot indices
-    // key -> slot of a held job, or done_slot for a remembered finished key: one hash lookup
-    // serves both the duplicate check and the result lookup.
-    std::unordered_map<std::string, std::uint32_t, Hash, std::equal_to<>> index_;
-    std::deque<const std::string*> done_order_;      // finished keys (index_ nodes), oldest first
-    std::size_t held_ = 0;                           // held jobs (index_ minus done keys)
-    std::size_t remember_done_;                      // cap of done_order_
-    std::deque<DeadLetter> dead_;                    // most recent dead letters
-    std::size_t dead_letters_kept_;                  // cap of dead_
-    std::uint64_t dead_total_ = 0;                   // dead letters ever added
+    // A finished key remembered to refuse resubmission.
+    struct DoneKey {
+        std::string key;        // the job key; overwritten in place when the ring wraps
+        std::uint64_t hash = 0; // its hash, so forgetting it needs no rehash
+    };
+    // A probe's result: where the key is, or the empty position where it would go.
+    struct Probe {
+        std::size_t position = 0; // index position
+        bool found = false;       // whether the key is at `position`
+    };
+
+    // Value of an index position that holds nothing.
+    static constexpr std::uint32_t empty_value = UINT32_MAX;
+    // Set in a value that is a done-ring position rather than a held slot.
+    static constexpr std::uint32_t done_bit = 0x8000'0000U;
+
+    // The one hash of a key per operation: low bits pick the home position, high bits the tag.
+    [[nodiscard]] static std::uint64_t hash_key(std::string_view key) noexcept;
+    // Where a key is in the index, or the empty position that ended its probe.
+    [[nodiscard]] Probe probe(std::string_view key, std::uint64_t hash) const;
+    // Where the entry holding `value` (a slot or a ring position) is; it must be indexed.
+    [[nodiscard]] std::size_t position_of(std::uint64_t hash, std::uint32_t value) const;
+    // The stored hash of an indexed key, from its slot or ring position.
+    [[nodiscard]] std::uint64_t hash_of(std::uint32_t value) const noexcept;
+    // The key behind an index value.
+    [[nodiscard]] const std::string& key_of(std::uint32_t value) const noexcept;
+    // The position for a new key whose probe ended at `empty`, growing the index if due.
+    [[nodiscard]] std::size_t make_room(std::string_view key, std::uint64_t hash, std::size_t empty);
+    // Doubles the index and places every entry again.
+    void grow_index();
+    // Empties an index position, shifting the rest of its cluster back.
+    void erase_position(std::size_t position);
+    // Takes a free (or new) slot, makes it live, and indexes it at `position`.
+    std::uint32_t claim_slot(std::uint64_t hash, std::size_t position);
+    // Turns a held slot's index entry into a done entry, evicting the oldest when the ring is full.
+    void remember_finished_key(std::string_view key, std::uint64_t hash, std::uint32_t slot);
+
+    std::vector<JobRecord> slots_;        // slab; a slot holds a job when its record is live
+    std::vector<std::uint64_t> hashes_;   // hash of each slot's key, so no finish rehashes
+    std::vector<std::uint32_t> free_;     // free slot indices, most recently freed last
+    std::vector<IndexEntry> index_;       // open-addressing index of held and done keys
+    std::size_t index_mask_ = 0;          // index_.size() - 1 (the size is a power of two)
+    std::size_t index_used_ = 0;          // non-empty index positions
+    std::vector<DoneKey> done_;           // ring of finished keys, grown lazily to the cap
+    std::size_t done_oldest_ = 0;         // ring position of the oldest key once the ring is full
+    std::size_t held_ = 0;                // live slots
+    std::size_t remember_done_;           // cap of done_
+    std::deque<DeadLetter> dead_;         // most recent dead letters
+    std::size_t dead_letters_kept_;       // cap of dead_
+    std::uint64_t dead_total_ = 0;        // dead letters ever added
 };
 
 } // namespace ferry::broker
