@@ -16,20 +16,23 @@ void send_frames(zmq::socket_t& socket, const wire::Frames& frames) {
     (void)socket.send(zmq::buffer(frames.body), zmq::send_flags::none);
 }
 
-// Receives one two-frame message and decodes it; empty on anything else.
-std::optional<wire::Message> receive(zmq::socket_t& socket, zmq::recv_flags flags) {
+// One received two-frame message; the frames outlive the views decoded from them.
+struct Received {
     zmq::message_t header;
     zmq::message_t body;
-    if (!socket.recv(header, flags)) {
-        return std::nullopt;
+    std::optional<wire::Command> command; // empty when the header is not ours
+
+    bool receive(zmq::socket_t& socket) {
+        if (!socket.recv(header, zmq::recv_flags::none)) {
+            return false;
+        }
+        (void)socket.recv(body, zmq::recv_flags::none);
+        const auto decoded = wire::decode_header(header.to_string_view());
+        const auto* known = std::get_if<wire::Command>(&decoded);
+        command = known == nullptr ? std::nullopt : std::optional<wire::Command>(*known);
+        return true;
     }
-    (void)socket.recv(body, zmq::recv_flags::none);
-    auto decoded = wire::decode(header.to_string_view(), body.to_string_view());
-    if (auto* message = std::get_if<wire::Message>(&decoded)) {
-        return std::move(*message);
-    }
-    return std::nullopt;
-}
+};
 
 // A SUBMIT reused between batches: only the ids change, so building one allocates little.
 struct SubmitBuilder {
@@ -65,6 +68,8 @@ ProducerReport run_producer(zmq::context_t& context, const std::string& endpoint
     payload[0] = static_cast<char>(0xc4);
     payload[1] = static_cast<char>(payload_bytes - 2);
     SubmitBuilder builder;
+    Received received;
+    wire::OutcomesView outcomes;
     ProducerReport report;
     std::uint64_t submitted = 0;
     std::uint64_t seq = 0;
@@ -76,16 +81,16 @@ ProducerReport run_producer(zmq::context_t& context, const std::string& endpoint
             send_frames(socket, builder.frames);
             submitted += count;
         }
-        auto message = receive(socket, zmq::recv_flags::none);
-        if (!message) {
+        if (!received.receive(socket)) {
             continue;
         }
-        if (auto* outcomes = std::get_if<wire::Outcomes>(&*message)) {
-            for (const auto& outcome : outcomes->outcomes) {
+        if (received.command == wire::Command::outcomes &&
+            !wire::decode_view(received.body.to_string_view(), outcomes)) {
+            for (const auto& outcome : outcomes.outcomes) {
                 report.failed += outcome.ok ? 0 : 1;
             }
-            report.outcomes += outcomes->outcomes.size();
-        } else if (std::holds_alternative<wire::Rejected>(*message)) {
+            report.outcomes += outcomes.outcomes.size();
+        } else if (received.command == wire::Command::rejected) {
             ++report.rejected; // the benchmark sizes max_pending so this does not happen
         }
     }
@@ -93,7 +98,8 @@ ProducerReport run_producer(zmq::context_t& context, const std::string& endpoint
     return report;
 }
 
-// Each JOBS is answered by one RESULTS with the payloads echoed; no heartbeats are needed
+// Each JOBS is answered by one RESULTS with the payloads echoed (views into the JOBS frame, as a
+// native worker would answer without copying); no heartbeats are needed
 // because a busy worker's results prove it alive, and an idle benchmark ends soon.
 void run_echo_worker(zmq::context_t& context, const std::string& endpoint, std::uint64_t credit,
                      std::uint64_t max_batch) {
@@ -103,7 +109,9 @@ void run_echo_worker(zmq::context_t& context, const std::string& endpoint, std::
     socket.connect(endpoint);
     send_frames(socket, wire::encode(wire::Ready{"bench-worker", "localhost", 1,
                                                  {{"echo", max_batch}}, credit, 1000}));
-    wire::Message reply = wire::Results{};
+    Received received;
+    wire::JobsView jobs;
+    wire::ResultsView reply;
     wire::Frames frames;
     auto last_beat = Clock::now();
     while (true) {
@@ -115,23 +123,21 @@ void run_echo_worker(zmq::context_t& context, const std::string& endpoint, std::
         if (zmq::poll(&item, 1, std::chrono::milliseconds(100)) == 0) {
             continue;
         }
-        auto message = receive(socket, zmq::recv_flags::none);
-        if (!message) {
+        if (!received.receive(socket)) {
             continue;
         }
-        if (std::holds_alternative<wire::Disconnect>(*message)) {
+        if (received.command == wire::Command::disconnect) {
             return;
         }
-        auto* jobs = std::get_if<wire::Jobs>(&*message);
-        if (jobs == nullptr) {
+        if (received.command != wire::Command::jobs ||
+            wire::decode_view(received.body.to_string_view(), jobs)) {
             continue;
         }
-        auto& results = std::get<wire::Results>(reply).results;
-        results.resize(jobs->jobs.size());
-        for (std::size_t i = 0; i < jobs->jobs.size(); ++i) {
-            results[i].id = std::move(jobs->jobs[i].id);
-            results[i].ok = true;
-            results[i].result = std::move(jobs->jobs[i].payload);
+        reply.results.resize(jobs.jobs.size());
+        for (std::size_t i = 0; i < jobs.jobs.size(); ++i) {
+            reply.results[i].id = jobs.jobs[i].id;
+            reply.results[i].ok = true;
+            reply.results[i].result = jobs.jobs[i].payload;
         }
         wire::encode_into(reply, frames);
         send_frames(socket, frames);

@@ -90,24 +90,49 @@ void Broker::drain(RouterSocket& socket, bool from_workers) {
         if (!incoming) {
             return;
         }
-        if (incoming->frames != 2) {
-            on_bad_message(socket, *incoming, wire::DecodeErrorKind::bad_frames,
-                           std::to_string(incoming->frames) + " frames after the routing id");
-            continue;
-        }
-        auto decoded = wire::decode(
-            std::string_view(incoming->header.data<char>(), incoming->header.size()),
-            std::string_view(incoming->body.data<char>(), incoming->body.size()));
-        if (auto* error = std::get_if<wire::DecodeError>(&decoded)) {
-            on_bad_message(socket, *incoming, error->kind, error->detail);
-            continue;
-        }
-        auto& message = std::get<wire::Message>(decoded);
-        if (from_workers) {
-            on_worker_message(*incoming, std::move(message));
+        on_incoming(socket, *incoming, from_workers);
+    }
+}
+
+// SUBMIT and RESULTS, nearly all the traffic, are read as views into their frames (the scheduler
+// copies what it keeps); the rest is decoded into owned messages.
+void Broker::on_incoming(RouterSocket& socket, const Incoming& incoming, bool from_workers) {
+    if (incoming.frames != 2) {
+        on_bad_message(socket, incoming, wire::DecodeErrorKind::bad_frames,
+                       std::to_string(incoming.frames) + " frames after the routing id");
+        return;
+    }
+    const std::string_view header(incoming.header.data<char>(), incoming.header.size());
+    const std::string_view body(incoming.body.data<char>(), incoming.body.size());
+    const auto command = wire::decode_header(header);
+    if (const auto* error = std::get_if<wire::DecodeError>(&command)) {
+        on_bad_message(socket, incoming, error->kind, error->detail);
+        return;
+    }
+    const bool results = from_workers && std::get<wire::Command>(command) == wire::Command::results;
+    const bool submit = !from_workers && std::get<wire::Command>(command) == wire::Command::submit;
+    if (results || submit) {
+        auto problem = results ? wire::decode_view(body, results_view_)
+                               : wire::decode_view(body, submit_view_);
+        if (problem) {
+            on_bad_message(socket, incoming, problem->kind, problem->detail);
+        } else if (results) {
+            on_results(incoming, results_view_);
         } else {
-            on_producer_message(*incoming, std::move(message));
+            on_submit(incoming, submit_view_);
         }
+        return;
+    }
+    auto decoded = wire::decode(header, body);
+    if (auto* error = std::get_if<wire::DecodeError>(&decoded)) {
+        on_bad_message(socket, incoming, error->kind, error->detail);
+        return;
+    }
+    auto& message = std::get<wire::Message>(decoded);
+    if (from_workers) {
+        on_worker_message(incoming, std::move(message));
+    } else {
+        on_producer_message(incoming, std::move(message));
     }
 }
 

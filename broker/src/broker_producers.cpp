@@ -7,15 +7,13 @@
 
 namespace ferry::broker {
 namespace {
-constexpr std::size_t outcomes_per_message = 1024; // outcomes in one OUTCOMES message, at most
 constexpr std::uint64_t queue_full_retry_ms = 100;  // suggested wait after QUEUE_FULL
 constexpr std::uint64_t unavailable_retry_ms = 1000; // suggested wait during shutdown
 } // namespace
 
+// SUBMIT comes to on_submit from the loop directly (read as a view).
 void Broker::on_producer_message(const Incoming& incoming, wire::Message&& message) {
-    if (auto* submit = std::get_if<wire::Submit>(&message)) {
-        on_submit(incoming, std::move(*submit));
-    } else if (std::holds_alternative<wire::Status>(message)) {
+    if (std::holds_alternative<wire::Status>(message)) {
         on_status(producers_, incoming);
     } else {
         on_bad_message(producers_, incoming, wire::DecodeErrorKind::unknown_command,
@@ -32,12 +30,12 @@ std::size_t Broker::pending() const noexcept {
 // A batch is taken whole or refused whole. The bound is checked before the batch, so memory stays
 // within max_pending plus one batch (a lone batch larger than max_pending is still accepted, or
 // it could never run).
-void Broker::on_submit(const Incoming& incoming, wire::Submit&& submit) {
-    ClientState& client = clients_[submit.client];
+void Broker::on_submit(const Incoming& incoming, const wire::SubmitView& submit) {
+    ClientState& client = client_named(submit.client);
     client.routing_id.assign(incoming.routing_view());
     client.reachable = true;
     if (!client.outbox.empty()) {
-        dirty_clients_.insert(submit.client);
+        dirty_clients_.emplace(submit.client);
     }
     if (shutting_down_) {
         reject(incoming, submit.seq, "UNAVAILABLE", "the broker is shutting down",
@@ -53,8 +51,8 @@ void Broker::on_submit(const Incoming& incoming, wire::Submit&& submit) {
         return;
     }
     wire::Accepted accepted{submit.seq, 0, 0, 0};
-    for (auto& job : submit.jobs) {
-        const auto result = scheduler_.submit(submit.client, std::move(job), now_);
+    for (const auto& job : submit.jobs) {
+        const auto result = scheduler_.submit(submit.client, job, now_);
         ++(result == SubmitOutcome::duplicate ? accepted.duplicates : accepted.accepted);
     }
     const std::size_t after = pending();
@@ -82,14 +80,22 @@ void Broker::reject(const Incoming& incoming, std::uint64_t seq, const char* cod
 // The outcomes of one RESULTS nearly always go to one producer, so the last client delivered to
 // is remembered until the next flush: an outcome then costs a name compare, not two hash lookups
 // (ClientState addresses are stable: clients_ is node-based and never erased from).
-void Broker::deliver(const std::string& client, wire::Outcome&& outcome) {
+void Broker::deliver(const std::string& client, const wire::OutcomeView& outcome) {
     if (delivery_client_ == nullptr || delivery_name_ != client) {
-        delivery_client_ = &clients_[client];
+        delivery_client_ = &client_named(client);
         delivery_name_ = client;
         dirty_clients_.insert(client);
     }
-    delivery_client_->outbox.push_back(std::move(outcome));
+    delivery_client_->outbox.add(outcome);
     ++outbox_total_;
+}
+
+ClientState& Broker::client_named(std::string_view name) {
+    auto found = clients_.find(name);
+    if (found == clients_.end()) {
+        found = clients_.emplace(std::string(name), ClientState{}).first;
+    }
+    return found->second;
 }
 
 void Broker::flush_outboxes() {
@@ -97,7 +103,7 @@ void Broker::flush_outboxes() {
     delivery_client_ = nullptr; // the dirty set changes below
 
     for (auto it = dirty_clients_.begin(); it != dirty_clients_.end();) {
-        if (flush_client(clients_[*it])) {
+        if (flush_client(client_named(*it))) {
             it = dirty_clients_.erase(it);
         } else {
             ++it;
@@ -105,30 +111,21 @@ void Broker::flush_outboxes() {
     }
 }
 
-// Outcomes leave in chunks; a chunk that cannot go (peer gone or pipe full) is put back in order
-// and kept until the client's next message shows a live connection. Returns true when the
+// Outcomes leave in chunks; a chunk that cannot go (peer gone or pipe full) stays at the front
+// of the outbox until the client's next message shows a live connection. Returns true when the
 // client's outbox is empty or it waits for the client to come back.
 bool Broker::flush_client(ClientState& client) {
     while (!client.outbox.empty()) {
         if (!client.reachable) {
             return true;
         }
-        message_scratch_ = wire::Outcomes{};
-        auto& chunk = std::get<wire::Outcomes>(message_scratch_).outcomes;
-        const std::size_t count = std::min(client.outbox.size(), outcomes_per_message);
-        chunk.reserve(count);
-        for (std::size_t i = 0; i < count; ++i) {
-            chunk.push_back(std::move(client.outbox[i]));
-        }
-        const SendStatus status = send(producers_, client.routing_id, message_scratch_);
+        const auto chunk = client.outbox.front();
+        wire::encode_outcomes(chunk.records, chunk.count, frames_scratch_);
+        const SendStatus status = producers_.send(client.routing_id, frames_scratch_);
         if (status == SendStatus::sent) {
-            client.outbox.erase(client.outbox.begin(),
-                                client.outbox.begin() + static_cast<std::ptrdiff_t>(count));
-            outbox_total_ -= count;
+            client.outbox.pop_front();
+            outbox_total_ -= chunk.count;
             continue;
-        }
-        for (std::size_t i = 0; i < count; ++i) {
-            client.outbox[i] = std::move(chunk[i]);
         }
         if (status == SendStatus::unroutable) {
             client.reachable = false;

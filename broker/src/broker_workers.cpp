@@ -5,7 +5,7 @@
 
 namespace ferry::broker {
 
-// Any message proves its sender alive. A peer that never sent READY (typically one that outlived
+// Any message proves its sender alive (RESULTS go to on_results). A peer that never sent READY (typically one that outlived
 // a broker restart) still gets its results counted, then is told to register again.
 void Broker::on_worker_message(const Incoming& incoming, wire::Message&& message) {
     WorkerRecord* worker = scheduler_.workers().by_routing_id(incoming.routing_view());
@@ -14,8 +14,6 @@ void Broker::on_worker_message(const Incoming& incoming, wire::Message&& message
     }
     if (auto* ready = std::get_if<wire::Ready>(&message)) {
         on_ready(incoming, std::move(*ready));
-    } else if (auto* results = std::get_if<wire::Results>(&message)) {
-        on_results(incoming, worker, std::move(*results));
     } else if (std::holds_alternative<wire::Heartbeat>(message)) {
         if (worker == nullptr) {
             disconnect_unknown(incoming);
@@ -50,8 +48,13 @@ void Broker::on_ready(const Incoming& incoming, wire::Ready&& ready) {
     (void)send_to_worker(worker, message_scratch_);
 }
 
-void Broker::on_results(const Incoming& incoming, WorkerRecord* worker, wire::Results&& results) {
-    scheduler_.worker_results(worker, std::move(results), now_);
+// RESULTS come here from the loop directly (read as views), so the sender is looked up here.
+void Broker::on_results(const Incoming& incoming, const wire::ResultsView& results) {
+    WorkerRecord* worker = scheduler_.workers().by_routing_id(incoming.routing_view());
+    if (worker != nullptr) {
+        worker->last_heard = now_;
+    }
+    scheduler_.worker_results(worker, results, now_);
     if (worker == nullptr) {
         disconnect_unknown(incoming);
     }

@@ -8,15 +8,20 @@ void TypeQueue::push(std::int64_t priority, QueuedJob job) {
     ++size_;
 }
 
-// Empty levels are erased as they drain, so the first level is always the one to serve.
+// A drained level is kept while levels are few: a queue that empties and refills at once (the
+// usual rhythm under load) then allocates no map node and no deque block each time. Beyond a
+// few levels, drained ones are erased, so odd priorities cannot pile up empty levels.
 std::optional<QueuedJob> TypeQueue::pop() {
-    if (levels_.empty()) {
+    if (size_ == 0) {
         return std::nullopt;
     }
     auto level = levels_.begin();
+    while (level->second.empty()) {
+        ++level;
+    }
     const QueuedJob job = level->second.front();
     level->second.pop_front();
-    if (level->second.empty()) {
+    if (level->second.empty() && levels_.size() > kept_levels) {
         levels_.erase(level);
     }
     --size_;
@@ -28,6 +33,9 @@ std::optional<QueuedJob> TypeQueue::pop() {
 std::optional<TimePoint> TypeQueue::oldest() const {
     std::optional<TimePoint> result;
     for (const auto& [priority, jobs] : levels_) {
+        if (jobs.empty()) {
+            continue;
+        }
         if (!result || jobs.front().enqueued_at < *result) {
             result = jobs.front().enqueued_at;
         }

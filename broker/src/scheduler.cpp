@@ -10,43 +10,48 @@ Scheduler::Scheduler(const BrokerConfig& config, SchedulerSink& sink, std::uint6
       jitter_(jitter_seed) {}
 
 // A job's settings are fixed at submit: its own overrides, else its type's. An oversized payload
-// is accepted and failed at once, so the producer gets one outcome per job id either way.
-SubmitOutcome Scheduler::submit(const std::string& client, wire::SubmitJob&& job, TimePoint now) {
-    std::string key = make_job_key(client, job.id);
-    if (table_.known(key)) {
+// is accepted and failed at once, so the producer gets one outcome per job id either way. The
+// record is a recycled slot: assigning into its strings reuses their capacity, so steady-state
+// submission allocates nothing.
+SubmitOutcome Scheduler::submit(std::string_view client, const wire::SubmitJobView& job,
+                                TimePoint now) {
+    key_scratch_.assign(client).push_back(key_separator);
+    key_scratch_.append(job.id);
+    JobRef ref;
+    JobRecord* record = table_.emplace(key_scratch_, ref);
+    if (record == nullptr) {
         ++stats_.duplicate_submits;
         return SubmitOutcome::duplicate;
     }
     ++stats_.accepted;
-    const JobTypeConfig& type = config_.type(job.type);
-    JobRecord record;
-    record.key = std::move(key);
-    record.client = client;
-    record.id = std::move(job.id);
-    record.type = std::move(job.type);
-    record.priority = job.priority.value_or(0);
-    record.timeout_ms = job.timeout_ms.value_or(type.timeout_s * 1000);
-    record.max_attempts = static_cast<std::uint32_t>(job.max_attempts.value_or(type.max_attempts));
-    record.max_attempts = std::max<std::uint32_t>(record.max_attempts, 1);
-    record.accepted_at = now;
-    const bool too_large = job.payload.size() > config_.max_payload_bytes;
-    const std::size_t payload_size = job.payload.size();
-    if (!too_large) {
-        record.payload = std::move(job.payload);
-    }
-    const JobRef ref = table_.insert(std::move(record));
-    JobRecord& stored = *table_.get(ref);
-    if (too_large) {
-        stored.causes.push_back(wire::Error{
+    record->client.assign(client);
+    record->id.assign(job.id);
+    record->type.assign(job.type);
+    const JobTypeConfig& type = config_.type(record->type);
+    record->priority = job.priority.value_or(0);
+    record->timeout_ms = job.timeout_ms.value_or(type.timeout_s * 1000);
+    record->max_attempts = static_cast<std::uint32_t>(job.max_attempts.value_or(type.max_attempts));
+    record->max_attempts = std::max<std::uint32_t>(record->max_attempts, 1);
+    record->attempts = 0;
+    record->causes.clear();
+    record->accepted_at = now;
+    record->state = JobState::queued;
+    record->worker = no_worker;
+    record->journal = JournalPlace{};
+    if (job.payload.size() > config_.max_payload_bytes) {
+        record->payload.clear();
+        record->causes.push_back(wire::Error{
             "PAYLOAD_TOO_LARGE",
-            "payload of " + std::to_string(payload_size) + " bytes is above max_payload_bytes (" +
-                std::to_string(config_.max_payload_bytes) + ")",
+            "payload of " + std::to_string(job.payload.size()) +
+                " bytes is above max_payload_bytes (" + std::to_string(config_.max_payload_bytes) +
+                ")",
             std::nullopt, std::nullopt, std::nullopt});
-        fail_for_good(ref, stored, now);
+        fail_for_good(ref, *record, now);
         return SubmitOutcome::too_large;
     }
-    sink_.journal_accepted(stored);
-    enqueue(ref, stored, now);
+    record->payload.assign(job.payload);
+    sink_.journal_accepted(*record);
+    enqueue(ref, *record, now);
     return SubmitOutcome::accepted;
 }
 

@@ -20,24 +20,25 @@ std::optional<std::string> Scheduler::worker_name(std::uint32_t id) {
 
 // Each result frees one slot at its sender whatever the job's state (the worker did finish
 // something), unless the message says how many slots it returns.
-void Scheduler::worker_results(WorkerRecord* worker, wire::Results&& results, TimePoint now) {
+void Scheduler::worker_results(WorkerRecord* worker, const wire::ResultsView& results,
+                               TimePoint now) {
     const std::uint64_t count = results.results.size();
     if (worker != nullptr) {
         worker->in_flight -= std::min(worker->in_flight, count);
         worker->credit += results.credit.value_or(count);
     }
     const std::uint32_t worker_id = worker == nullptr ? no_worker : worker->id;
-    for (auto& result : results.results) {
+    for (const auto& result : results.results) {
         // Settling may remove workers (never the sender), so look the sender up again.
-        settle_result(worker_id == no_worker ? nullptr : workers_.by_id(worker_id),
-                      std::move(result), now);
+        settle_result(worker_id == no_worker ? nullptr : workers_.by_id(worker_id), result, now);
     }
 }
 
 // First answer wins: an ok result settles a job still held in any state, even one re-queued
 // after a timeout; an error only counts from the worker running the current attempt (an error
 // for an attempt already settled by a timeout must not count twice).
-void Scheduler::settle_result(WorkerRecord* worker, wire::Result&& result, TimePoint now) {
+void Scheduler::settle_result(WorkerRecord* worker, const wire::ResultView& result,
+                              TimePoint now) {
     const auto ref = table_.find(result.id);
     if (!ref) {
         ++stats_.duplicates_dropped;
@@ -56,20 +57,20 @@ void Scheduler::settle_result(WorkerRecord* worker, wire::Result&& result, TimeP
             sink_.send_cancel(*other, wire::Cancel{{record.key}, "CANCELLED"});
         }
     }
-    std::optional<std::string> name =
-        worker == nullptr ? std::nullopt : std::optional<std::string>(worker->name);
     if (record.state == JobState::in_flight) {
         release_from_worker(record);
     }
     if (result.ok) {
         ++stats_.done;
-        finish(*ref, true, std::move(result.result), std::move(name), now);
+        finish(*ref, true, result.result,
+               worker == nullptr ? std::nullopt : std::optional<std::string_view>(worker->name),
+               now);
         return;
     }
     wire::Error cause = result.error.value_or(
         make_error("INTERNAL", "worker sent a failed result without an error", std::nullopt));
-    if (!cause.worker) {
-        cause.worker = std::move(name);
+    if (!cause.worker && worker != nullptr) {
+        cause.worker = worker->name;
     }
     fail_attempt(*ref, record, std::move(cause), now);
 }
@@ -115,29 +116,34 @@ void Scheduler::fail_attempt(JobRef ref, JobRecord& record, wire::Error&& cause,
 void Scheduler::fail_for_good(JobRef ref, JobRecord& record, TimePoint now) {
     ++stats_.failed;
     table_.add_dead_letter(DeadLetter{record.id, record.client, record.type, record.causes});
-    std::optional<std::string> worker = record.causes.empty() ? std::nullopt
-                                                              : record.causes.back().worker;
-    finish(ref, false, std::nullopt, std::move(worker), now);
+    std::optional<std::string_view> worker;
+    if (!record.causes.empty() && record.causes.back().worker) {
+        worker = *record.causes.back().worker;
+    }
+    finish(ref, false, std::nullopt, worker, now);
 }
 
 // The outcome carries every cause, so a producer sees why each attempt failed even when the
-// last one succeeded.
-void Scheduler::finish(JobRef ref, bool ok, std::optional<std::string>&& result,
-                       std::optional<std::string> worker_name, TimePoint now) {
-    JobRecord record = table_.finish(ref);
+// last one succeeded. It borrows from the record (which stays readable until the next submit)
+// and from the RESULTS being settled; the causes are lent and taken back with their capacity.
+void Scheduler::finish(JobRef ref, bool ok, std::optional<std::string_view> result,
+                       std::optional<std::string_view> worker_name, TimePoint now) {
+    JobRecord& record = table_.finish(ref);
     sink_.journal_finished(record);
-    wire::Outcome outcome;
-    outcome.id = std::move(record.id);
+    wire::OutcomeView& outcome = outcome_scratch_;
+    outcome.id = record.id;
     outcome.ok = ok;
-    outcome.result = std::move(result);
+    outcome.result = result;
+    outcome.error.reset();
     if (!ok && !record.causes.empty()) {
         outcome.error = record.causes.back();
     }
     outcome.attempts = record.attempts;
-    outcome.causes = std::move(record.causes);
+    outcome.causes.swap(record.causes);
     outcome.ms = std::chrono::duration<double, std::milli>(now - record.accepted_at).count();
-    outcome.worker = std::move(worker_name);
-    sink_.deliver(record.client, std::move(outcome));
+    outcome.worker = worker_name;
+    sink_.deliver(record.client, outcome);
+    outcome.causes.swap(record.causes);
 }
 
 void Scheduler::remove_worker(std::uint32_t id, WorkerExit exit, const std::string& reason,

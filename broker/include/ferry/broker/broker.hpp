@@ -14,6 +14,7 @@
 
 #include "ferry/broker/broker_config.hpp"
 #include "ferry/broker/journal_writer.hpp"
+#include "ferry/broker/outbox.hpp"
 #include "ferry/broker/peer_socket.hpp"
 #include "ferry/broker/scheduler.hpp"
 #include "ferry/wire/codec.hpp"
@@ -37,7 +38,7 @@ struct BrokerCounters {
 struct ClientState {
     std::string routing_id;             // its most recent connection
     bool reachable = true;              // false after EHOSTUNREACH, until it speaks again
-    std::deque<wire::Outcome> outbox;   // outcomes not yet handed to ZeroMQ
+    Outbox outbox;                      // outcomes not yet handed to ZeroMQ
 };
 
 class Broker : private SchedulerSink {
@@ -65,7 +66,7 @@ private:
     // SchedulerSink
     JobsSent send_jobs(WorkerRecord& worker, wire::Jobs& jobs) override;
     void send_cancel(WorkerRecord& worker, wire::Cancel&& cancel) override;
-    void deliver(const std::string& client, wire::Outcome&& outcome) override;
+    void deliver(const std::string& client, const wire::OutcomeView& outcome) override;
     void journal_accepted(JobRecord& record) override;
     void journal_dispatched(const JobRecord& record) override;
     void journal_finished(const JobRecord& record) override;
@@ -80,6 +81,7 @@ private:
     // Loop steps (broker.cpp)
     void poll_once();
     void drain(RouterSocket& socket, bool workers);
+    void on_incoming(RouterSocket& socket, const Incoming& incoming, bool from_workers);
     void timers_and_dispatch();
     void send_heartbeats();
     [[nodiscard]] int poll_timeout_ms() const;
@@ -96,14 +98,15 @@ private:
     // Worker endpoint (broker_workers.cpp)
     void on_worker_message(const Incoming& incoming, wire::Message&& message);
     void on_ready(const Incoming& incoming, wire::Ready&& ready);
-    void on_results(const Incoming& incoming, WorkerRecord* worker, wire::Results&& results);
+    void on_results(const Incoming& incoming, const wire::ResultsView& results);
     void on_exited(wire::Exited&& exited);
     void disconnect_unknown(const Incoming& incoming);
     void remove_unreachable_workers();
 
     // Producer endpoint (broker_producers.cpp)
     void on_producer_message(const Incoming& incoming, wire::Message&& message);
-    void on_submit(const Incoming& incoming, wire::Submit&& submit);
+    void on_submit(const Incoming& incoming, const wire::SubmitView& submit);
+    ClientState& client_named(std::string_view name);
     void reject(const Incoming& incoming, std::uint64_t seq, const char* code,
                 const std::string& message, std::uint64_t retry_after_ms);
     void on_status(RouterSocket& socket, const Incoming& incoming);
@@ -120,7 +123,14 @@ private:
     BoundEndpoints endpoints_;        // resolved endpoints
     Scheduler scheduler_;             // job state machine
     BrokerCounters counters_;         // broker-level counters
-    std::unordered_map<std::string, ClientState> clients_; // producers by client name
+    // Producers by client name (looked up by view: no string is built per SUBMIT).
+    struct NameHash {
+        using is_transparent = void;
+        std::size_t operator()(std::string_view name) const noexcept {
+            return std::hash<std::string_view>{}(name);
+        }
+    };
+    std::unordered_map<std::string, ClientState, NameHash, std::equal_to<>> clients_;
     std::unordered_set<std::string> dirty_clients_;       // clients with outcomes to send
     ClientState* delivery_client_ = nullptr; // last client delivered to, marked dirty (see deliver)
     std::string delivery_name_;              // its name
@@ -136,6 +146,8 @@ private:
     std::vector<std::pair<std::string, wire::Accepted>> accepted_replies_; // (routing id, reply)
                                       // held until the pass's journal commit
     wire::Message message_scratch_;   // reused message being encoded
+    wire::SubmitView submit_view_;    // reused: the SUBMIT being read (views into its frame)
+    wire::ResultsView results_view_;  // reused: the RESULTS being read (views into its frame)
     wire::Frames frames_scratch_;     // reused encoded frames
     std::deque<std::pair<TimePoint, std::uint64_t>> done_samples_; // (time, done) for rates
     TimePoint last_bad_log_;          // start of the current bad-message log window

@@ -33,6 +33,7 @@ public:
     [[nodiscard]] bool empty() const noexcept { return size_ == 0; }
 
 private:
+    static constexpr std::size_t kept_levels = 4; // drained levels kept while there are this few
     std::map<std::int64_t, std::deque<QueuedJob>, std::greater<>> levels_; // priority -> FIFO
     std::size_t size_ = 0;                                                 // entries, all levels
 };

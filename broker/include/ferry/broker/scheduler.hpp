@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "ferry/broker/broker_config.hpp"
@@ -16,6 +17,7 @@
 #include "ferry/broker/retry_policy.hpp"
 #include "ferry/broker/worker_registry.hpp"
 #include "ferry/wire/messages.hpp"
+#include "ferry/wire/views.hpp"
 
 namespace ferry::broker {
 
@@ -35,8 +37,8 @@ public:
     virtual JobsSent send_jobs(WorkerRecord& worker, wire::Jobs& jobs) = 0;
     // Tells a worker to stop jobs whose attempts were settled without it.
     virtual void send_cancel(WorkerRecord& worker, wire::Cancel&& cancel) = 0;
-    // A job's final word, for its producer.
-    virtual void deliver(const std::string& client, wire::Outcome&& outcome) = 0;
+    // A job's final word, for its producer. The outcome's views are valid during the call only.
+    virtual void deliver(const std::string& client, const wire::OutcomeView& outcome) = 0;
 
     // Journal hooks, no-ops unless the broker keeps a journal. A job was accepted or restored
     // (the hook may set record.journal); an attempt was sent; the job's outcome is about to be
@@ -81,15 +83,23 @@ class Scheduler {
 public:
     Scheduler(const BrokerConfig& config, SchedulerSink& sink, std::uint64_t jitter_seed);
 
-    // Accepts one job of a SUBMIT batch (capacity is the caller's check).
-    SubmitOutcome submit(const std::string& client, wire::SubmitJob&& job, TimePoint now);
+    // Accepts one job of a SUBMIT batch (capacity is the caller's check); what is kept is copied.
+    SubmitOutcome submit(std::string_view client, const wire::SubmitJobView& job, TimePoint now);
+    // The same for an owned job (tests, tools).
+    SubmitOutcome submit(const std::string& client, const wire::SubmitJob& job, TimePoint now) {
+        return submit(std::string_view(client), wire::view_of(job), now);
+    }
     // Restores a job of the previous broker life (journal replay). An attempt that was running
     // when that life ended counts, with cause WORKER_LOST "broker restarted".
     RestoreOutcome restore(ReplayedJob&& replayed, TimePoint now);
     // Registers a worker from its READY; a previous registration of the name counts as lost.
     WorkerRecord& worker_ready(const wire::Ready& ready, std::string routing_id, TimePoint now);
     // Settles the results a worker sent; `worker` is null for a sender that is not registered.
-    void worker_results(WorkerRecord* worker, wire::Results&& results, TimePoint now);
+    void worker_results(WorkerRecord* worker, const wire::ResultsView& results, TimePoint now);
+    // The same for owned results (tests, tools).
+    void worker_results(WorkerRecord* worker, const wire::Results& results, TimePoint now) {
+        worker_results(worker, wire::view_of(results), now);
+    }
     // Removes a worker, re-dispatching what it held; `reason` goes into WORKER_LOST causes.
     void remove_worker(std::uint32_t id, WorkerExit exit, const std::string& reason, TimePoint now);
     // Timer work: backoffs that ended, attempts that timed out, silent workers.
@@ -121,7 +131,7 @@ private:
     JobsSent send_batch(WorkerRecord& worker, const std::string& type, TypeQueue& queue,
                     std::size_t count, TimePoint now);
     void commit_batch(WorkerRecord& worker, TimePoint now);
-    void settle_result(WorkerRecord* worker, wire::Result&& result, TimePoint now);
+    void settle_result(WorkerRecord* worker, const wire::ResultView& result, TimePoint now);
     void settle_removed(WorkerRecord&& worker, WorkerExit exit, const std::string& reason,
                         TimePoint now);
     void fail_attempt(JobRef ref, JobRecord& record, wire::Error&& cause, TimePoint now);
@@ -129,8 +139,8 @@ private:
     void release_from_worker(JobRecord& record);
     [[nodiscard]] bool runs_at(std::uint64_t packed, std::uint32_t worker_id);
     void compact_held(WorkerRecord& worker);
-    void finish(JobRef ref, bool ok, std::optional<std::string>&& result,
-                std::optional<std::string> worker_name, TimePoint now);
+    void finish(JobRef ref, bool ok, std::optional<std::string_view> result,
+                std::optional<std::string_view> worker_name, TimePoint now);
     void expire_attempts(TimePoint now);
     [[nodiscard]] bool attempt_live(const AttemptDeadline& deadline);
     [[nodiscard]] std::optional<std::string> worker_name(std::uint32_t id);
@@ -149,6 +159,8 @@ private:
     std::vector<QueuedJob> batch_entries_;  // reused: queue entries of the batch being sent
     std::vector<JobRecord*> batch_records_; // reused: their records
     wire::Jobs jobs_scratch_;               // reused JOBS message
+    std::string key_scratch_;               // reused: the key of the job being submitted
+    wire::OutcomeView outcome_scratch_;     // reused: the outcome being delivered
     std::vector<std::uint32_t> unreachable_; // workers a dispatch pass could not reach
 };
 

@@ -1,0 +1,46 @@
+// Outcomes waiting for their producer, kept encoded in OUTCOMES-sized chunks.
+#pragma once
+
+#include <cstddef>
+#include <deque>
+#include <string>
+#include <string_view>
+
+#include "ferry/wire/messages.hpp"
+
+namespace ferry::broker {
+
+// Why encoded and not as Outcome structs: an outcome is encoded once, when it is settled, from
+// views into the record and the RESULTS frame, so holding it costs its wire bytes and no
+// allocation of its own; sending a chunk is one frame around bytes already there.
+class Outbox {
+public:
+    // Outcomes in one OUTCOMES message, at most.
+    static constexpr std::size_t per_message = 1024;
+
+    // Encodes an outcome at the back.
+    void add(const wire::OutcomeView& outcome);
+    // The oldest chunk: its records encoded back to back, and how many there are.
+    struct Chunk {
+        std::string_view records; // encoded outcome records
+        std::size_t count = 0;    // records in it
+    };
+    [[nodiscard]] Chunk front() const noexcept;
+    // Drops the oldest chunk (it was sent).
+    void pop_front() noexcept;
+
+    [[nodiscard]] bool empty() const noexcept { return size_ == 0; }
+    [[nodiscard]] std::size_t size() const noexcept { return size_; }
+
+private:
+    struct Bounds {
+        std::size_t end = 0;   // offset past its last record in bytes_
+        std::size_t count = 0; // records in it
+    };
+    std::string bytes_;          // encoded records; bytes before head_ were sent
+    std::size_t head_ = 0;       // start of the oldest unsent chunk
+    std::deque<Bounds> chunks_;  // unsent chunks, oldest first; the last may still grow
+    std::size_t size_ = 0;       // unsent records
+};
+
+} // namespace ferry::broker
