@@ -51,10 +51,8 @@ void Broker::on_submit(const Incoming& incoming, const wire::SubmitView& submit)
         return;
     }
     wire::Accepted accepted{submit.seq, 0, 0, 0};
-    for (const auto& job : submit.jobs) {
-        const auto result = scheduler_.submit(submit.client, job, now_);
-        ++(result == SubmitOutcome::duplicate ? accepted.duplicates : accepted.accepted);
-    }
+    accepted.duplicates = scheduler_.submit_all(submit.client, submit.jobs, now_);
+    accepted.accepted = submit.jobs.size() - accepted.duplicates;
     const std::size_t after = pending();
     accepted.credit = after >= config_.max_pending ? 0 : config_.max_pending - after;
     accepted_replies_.emplace_back(std::string(incoming.routing_view()), accepted);

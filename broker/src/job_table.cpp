@@ -156,8 +156,7 @@ JobRef JobTable::insert(JobRecord&& record) {
 }
 
 // One hash and one probe serve both the duplicate check and the placement of the new key.
-JobRecord* JobTable::emplace(std::string_view key, JobRef& ref) {
-    const std::uint64_t hash = hash_key(key);
+JobRecord* JobTable::emplace(std::string_view key, std::uint64_t hash, JobRef& ref) {
     const Probe found = probe(key, hash);
     if (found.found) {
         return nullptr;
@@ -177,8 +176,8 @@ JobRecord* JobTable::get(JobRef ref) noexcept {
     return record.generation == ref.generation && record.live ? &record : nullptr;
 }
 
-std::optional<JobRef> JobTable::find(std::string_view key) const {
-    const Probe found = probe(key, hash_key(key));
+std::optional<JobRef> JobTable::find(std::string_view key, std::uint64_t hash) const {
+    const Probe found = probe(key, hash);
     if (!found.found || (index_[found.position].value & done_bit) != 0) {
         return std::nullopt;
     }

@@ -15,10 +15,39 @@ Scheduler::Scheduler(const BrokerConfig& config, SchedulerSink& sink, std::uint6
 // submission allocates nothing.
 SubmitOutcome Scheduler::submit(std::string_view client, const wire::SubmitJobView& job,
                                 TimePoint now) {
+    build_key(client, job.id);
+    return submit_keyed(client, job, JobTable::hash_key(key_scratch_), now);
+}
+
+std::size_t Scheduler::submit_all(std::string_view client,
+                                  std::span<const wire::SubmitJobView> jobs, TimePoint now) {
+    key_hashes_.resize(jobs.size());
+    for (std::size_t i = 0; i < jobs.size(); ++i) {
+        build_key(client, jobs[i].id);
+        key_hashes_[i] = JobTable::hash_key(key_scratch_);
+        table_.prefetch(key_hashes_[i]);
+    }
+    std::size_t duplicates = 0;
+    for (std::size_t i = 0; i < jobs.size(); ++i) {
+        build_key(client, jobs[i].id);
+        duplicates += submit_keyed(client, jobs[i], key_hashes_[i], now) ==
+                              SubmitOutcome::duplicate
+                          ? 1
+                          : 0;
+    }
+    return duplicates;
+}
+
+void Scheduler::build_key(std::string_view client, std::string_view id) {
     key_scratch_.assign(client).push_back(key_separator);
-    key_scratch_.append(job.id);
+    key_scratch_.append(id);
+}
+
+// The key is in key_scratch_ and `hash` is its hash.
+SubmitOutcome Scheduler::submit_keyed(std::string_view client, const wire::SubmitJobView& job,
+                                      std::uint64_t hash, TimePoint now) {
     JobRef ref;
-    JobRecord* record = table_.emplace(key_scratch_, ref);
+    JobRecord* record = table_.emplace(key_scratch_, hash, ref);
     if (record == nullptr) {
         ++stats_.duplicate_submits;
         return SubmitOutcome::duplicate;

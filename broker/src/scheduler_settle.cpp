@@ -28,9 +28,15 @@ void Scheduler::worker_results(WorkerRecord* worker, const wire::ResultsView& re
         worker->credit += results.credit.value_or(count);
     }
     const std::uint32_t worker_id = worker == nullptr ? no_worker : worker->id;
-    for (const auto& result : results.results) {
+    key_hashes_.resize(results.results.size());
+    for (std::size_t i = 0; i < results.results.size(); ++i) {
+        key_hashes_[i] = JobTable::hash_key(results.results[i].id);
+        table_.prefetch(key_hashes_[i]);
+    }
+    for (std::size_t i = 0; i < results.results.size(); ++i) {
         // Settling may remove workers (never the sender), so look the sender up again.
-        settle_result(worker_id == no_worker ? nullptr : workers_.by_id(worker_id), result, now);
+        settle_result(worker_id == no_worker ? nullptr : workers_.by_id(worker_id),
+                      results.results[i], key_hashes_[i], now);
     }
 }
 
@@ -38,8 +44,8 @@ void Scheduler::worker_results(WorkerRecord* worker, const wire::ResultsView& re
 // after a timeout; an error only counts from the worker running the current attempt (an error
 // for an attempt already settled by a timeout must not count twice).
 void Scheduler::settle_result(WorkerRecord* worker, const wire::ResultView& result,
-                              TimePoint now) {
-    const auto ref = table_.find(result.id);
+                              std::uint64_t hash, TimePoint now) {
+    const auto ref = table_.find(result.id, hash);
     if (!ref) {
         ++stats_.duplicates_dropped;
         return;

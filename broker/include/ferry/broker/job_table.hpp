@@ -90,11 +90,29 @@ public:
     // Claims a slot for a new key and returns its record, or null when the key is known. The
     // slot is recycled: key, generation and liveness are set here; every other field still holds
     // the previous occupant's values (strings keep their capacity) and the caller assigns them all.
-    [[nodiscard]] JobRecord* emplace(std::string_view key, JobRef& ref);
+    [[nodiscard]] JobRecord* emplace(std::string_view key, JobRef& ref) {
+        return emplace(key, hash_key(key), ref);
+    }
+    // The same with the key's hash_key() already computed.
+    [[nodiscard]] JobRecord* emplace(std::string_view key, std::uint64_t hash, JobRef& ref);
+
+    // Batches: hash every key, prefetch() its index position, then emplace()/find() with the
+    // hash. The index is far larger than the CPU caches (it remembers up to `remember_done`
+    // finished keys), so each lookup is a cache miss; prefetched, a batch's misses overlap
+    // instead of stalling one after another.
+    // (Low bits of the hash pick the home position, high bits the tag.)
+    [[nodiscard]] static std::uint64_t hash_key(std::string_view key) noexcept;
+    void prefetch(std::uint64_t hash) const noexcept {
+        __builtin_prefetch(&index_[hash & index_mask_]);
+    }
     // The record behind a handle; null when the handle is stale or its job finished.
     [[nodiscard]] JobRecord* get(JobRef ref) noexcept;
     // The handle of a held job by key (a remembered finished key is not held).
-    [[nodiscard]] std::optional<JobRef> find(std::string_view key) const;
+    [[nodiscard]] std::optional<JobRef> find(std::string_view key) const {
+        return find(key, hash_key(key));
+    }
+    // The same with the key's hash_key() already computed.
+    [[nodiscard]] std::optional<JobRef> find(std::string_view key, std::uint64_t hash) const;
     // Forgets a held job and remembers its key as done. The returned record stays intact and
     // readable (key included) until the next emplace() or insert(); the caller builds the
     // outcome from it and may move from its fields. get() on its handle returns null from now on.
@@ -136,8 +154,6 @@ private:
     // Set in a value that is a done-ring position rather than a held slot.
     static constexpr std::uint32_t done_bit = 0x8000'0000U;
 
-    // The one hash of a key per operation: low bits pick the home position, high bits the tag.
-    [[nodiscard]] static std::uint64_t hash_key(std::string_view key) noexcept;
     // Where a key is in the index, or the empty position that ended its probe.
     [[nodiscard]] Probe probe(std::string_view key, std::uint64_t hash) const;
     // Where the entry holding `value` (a slot or a ring position) is; it must be indexed.

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -85,6 +86,10 @@ public:
 
     // Accepts one job of a SUBMIT batch (capacity is the caller's check); what is kept is copied.
     SubmitOutcome submit(std::string_view client, const wire::SubmitJobView& job, TimePoint now);
+    // Accepts the jobs of one SUBMIT in order, as submit() each; returns how many were
+    // duplicates. Their keys are hashed and prefetched first, so the index misses overlap.
+    std::size_t submit_all(std::string_view client, std::span<const wire::SubmitJobView> jobs,
+                           TimePoint now);
     // The same for an owned job (tests, tools).
     SubmitOutcome submit(const std::string& client, const wire::SubmitJob& job, TimePoint now) {
         return submit(std::string_view(client), wire::view_of(job), now);
@@ -131,7 +136,11 @@ private:
     JobsSent send_batch(WorkerRecord& worker, const std::string& type, TypeQueue& queue,
                     std::size_t count, TimePoint now);
     void commit_batch(WorkerRecord& worker, TimePoint now);
-    void settle_result(WorkerRecord* worker, const wire::ResultView& result, TimePoint now);
+    void settle_result(WorkerRecord* worker, const wire::ResultView& result, std::uint64_t hash,
+                       TimePoint now);
+    void build_key(std::string_view client, std::string_view id);
+    SubmitOutcome submit_keyed(std::string_view client, const wire::SubmitJobView& job,
+                               std::uint64_t hash, TimePoint now);
     void settle_removed(WorkerRecord&& worker, WorkerExit exit, const std::string& reason,
                         TimePoint now);
     void fail_attempt(JobRef ref, JobRecord& record, wire::Error&& cause, TimePoint now);
@@ -160,6 +169,7 @@ private:
     std::vector<JobRecord*> batch_records_; // reused: their records
     wire::Jobs jobs_scratch_;               // reused JOBS message
     std::string key_scratch_;               // reused: the key of the job being submitted
+    std::vector<std::uint64_t> key_hashes_; // reused: key hashes of the batch being settled
     wire::OutcomeView outcome_scratch_;     // reused: the outcome being delivered
     std::vector<std::uint32_t> unreachable_; // workers a dispatch pass could not reach
 };
