@@ -168,6 +168,33 @@ JobRecord* JobTable::emplace(std::string_view key, std::uint64_t hash, JobRef& r
     return &record;
 }
 
+void JobTable::prefetch_forgotten(std::size_t count) const noexcept {
+    if (remember_done_ == 0 || done_.size() < remember_done_) {
+        return; // nothing is forgotten until the ring is full
+    }
+    std::size_t position = done_oldest_;
+    for (std::size_t k = 0; k < count && k < done_.size(); ++k) {
+        prefetch(done_[position].hash);
+        if (++position == done_.size()) {
+            position = 0;
+        }
+    }
+}
+
+void JobTable::prefetch_record(std::uint64_t hash) const noexcept {
+    const auto tag = static_cast<std::uint32_t>(hash >> 32);
+    for (std::size_t position = hash & index_mask_;; position = (position + 1) & index_mask_) {
+        const IndexEntry entry = index_[position];
+        if (entry.value == empty_value) {
+            return;
+        }
+        if (entry.tag == tag && (entry.value & done_bit) == 0) {
+            __builtin_prefetch(&slots_[entry.value]);
+            return;
+        }
+    }
+}
+
 JobRecord* JobTable::get(JobRef ref) noexcept {
     if (ref.slot >= slots_.size()) {
         return nullptr;

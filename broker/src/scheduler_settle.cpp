@@ -33,6 +33,10 @@ void Scheduler::worker_results(WorkerRecord* worker, const wire::ResultsView& re
         key_hashes_[i] = JobTable::hash_key(results.results[i].id);
         table_.prefetch(key_hashes_[i]);
     }
+    table_.prefetch_forgotten(results.results.size());
+    for (const auto hash : key_hashes_) {
+        table_.prefetch_record(hash);
+    }
     for (std::size_t i = 0; i < results.results.size(); ++i) {
         // Settling may remove workers (never the sender), so look the sender up again.
         settle_result(worker_id == no_worker ? nullptr : workers_.by_id(worker_id),
