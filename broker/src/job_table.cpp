@@ -35,12 +35,14 @@ std::uint64_t JobTable::hash_key(std::string_view key) noexcept {
     return std::hash<std::string_view>{}(key);
 }
 
-// Linear probing from the hash's low bits; the tag (high bits) is compared first, so a key is
-// compared only when 32 more bits of its hash agree. An empty position ends the probe: backward-
-// shift deletion leaves no tombstones, so the key cannot be further on.
+// Linear probing from the hash's low bits. The tag is the hash's low 32 bits, so it holds the
+// home position too: moving entries (deletion, growth) needs nothing but the entry, never a read
+// of the key's stored hash elsewhere (a cache miss each). The tag is compared before the key; an
+// empty position ends the probe: backward-shift deletion leaves no tombstones, so the key cannot
+// be further on.
 JobTable::Probe JobTable::probe(std::string_view key, std::uint64_t hash) const {
-    const auto tag = static_cast<std::uint32_t>(hash >> 32);
-    for (std::size_t position = hash & index_mask_;; position = (position + 1) & index_mask_) {
+    const auto tag = static_cast<std::uint32_t>(hash);
+    for (std::size_t position = tag & index_mask_;; position = (position + 1) & index_mask_) {
         const IndexEntry entry = index_[position];
         if (entry.value == empty_value) {
             return Probe{position, false};
@@ -62,10 +64,6 @@ std::size_t JobTable::position_of(std::uint64_t hash, std::uint32_t value) const
     }
 }
 
-std::uint64_t JobTable::hash_of(std::uint32_t value) const noexcept {
-    return (value & done_bit) != 0 ? done_[value & ~done_bit].hash : hashes_[value];
-}
-
 const std::string& JobTable::key_of(std::uint32_t value) const noexcept {
     return (value & done_bit) != 0 ? done_[value & ~done_bit].key : slots_[value].key;
 }
@@ -81,7 +79,8 @@ std::size_t JobTable::make_room(std::string_view key, std::uint64_t hash, std::s
 }
 
 // Doubling keeps the load at or under one half, where linear probing's clusters stay short.
-// Entries are placed from their stored hashes, so no key is rehashed or even read.
+// Entries are placed from their tags, so no key is rehashed or even read. The tag holds the
+// home position while the index has at most 2^32 positions, far beyond the slot and ring caps.
 void JobTable::grow_index() {
     std::vector<IndexEntry> old(index_.size() * 2);
     old.swap(index_);
@@ -90,7 +89,7 @@ void JobTable::grow_index() {
         if (entry.value == empty_value) {
             continue;
         }
-        std::size_t position = hash_of(entry.value) & index_mask_;
+        std::size_t position = entry.tag & index_mask_;
         while (index_[position].value != empty_value) {
             position = (position + 1) & index_mask_;
         }
@@ -105,7 +104,7 @@ void JobTable::erase_position(std::size_t position) {
     std::size_t hole = position;
     for (std::size_t next = (hole + 1) & index_mask_; index_[next].value != empty_value;
          next = (next + 1) & index_mask_) {
-        const std::size_t home = hash_of(index_[next].value) & index_mask_;
+        const std::size_t home = index_[next].tag & index_mask_;
         if (((next - home) & index_mask_) >= ((next - hole) & index_mask_)) {
             index_[hole] = index_[next];
             hole = next;
@@ -133,7 +132,7 @@ std::uint32_t JobTable::claim_slot(std::uint64_t hash, std::size_t position) {
     JobRecord& record = slots_[slot];
     ++record.generation;
     record.live = true;
-    index_[position] = IndexEntry{static_cast<std::uint32_t>(hash >> 32), slot};
+    index_[position] = IndexEntry{static_cast<std::uint32_t>(hash), slot};
     ++index_used_;
     ++held_;
     return slot;
@@ -182,8 +181,8 @@ void JobTable::prefetch_forgotten(std::size_t count) const noexcept {
 }
 
 void JobTable::prefetch_record(std::uint64_t hash) const noexcept {
-    const auto tag = static_cast<std::uint32_t>(hash >> 32);
-    for (std::size_t position = hash & index_mask_;; position = (position + 1) & index_mask_) {
+    const auto tag = static_cast<std::uint32_t>(hash);
+    for (std::size_t position = tag & index_mask_;; position = (position + 1) & index_mask_) {
         const IndexEntry entry = index_[position];
         if (entry.value == empty_value) {
             return;

@@ -189,20 +189,24 @@ template <class S> void restart(BasicOutcomes<S>& m) { m.outcomes.clear(); }
 
 } // namespace
 
-template <class T> std::optional<DecodeError> read_into(std::string_view body, T& out) {
+template <class T>
+std::optional<DecodeError> read_into(std::string_view body, T& out, bool unscanned) {
     restart(out);
     BodyReader reader;
+    reader.unscanned = unscanned;
     Cursor cursor(body);
     const Path path{};
     if (!reader.read(cursor, path, out))
         return std::move(reader.error);
+    if (cursor.remaining() != 0)
+        return DecodeError{DecodeErrorKind::malformed, "trailing bytes after the body"};
     return std::nullopt;
 }
 
-template std::optional<DecodeError> read_into(std::string_view, SubmitView&);
-template std::optional<DecodeError> read_into(std::string_view, ResultsView&);
-template std::optional<DecodeError> read_into(std::string_view, JobsView&);
-template std::optional<DecodeError> read_into(std::string_view, OutcomesView&);
+template std::optional<DecodeError> read_into(std::string_view, SubmitView&, bool);
+template std::optional<DecodeError> read_into(std::string_view, ResultsView&, bool);
+template std::optional<DecodeError> read_into(std::string_view, JobsView&, bool);
+template std::optional<DecodeError> read_into(std::string_view, OutcomesView&, bool);
 
 std::variant<Message, DecodeError> read_body(Command command, std::string_view body) {
     switch (command) {

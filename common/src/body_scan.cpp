@@ -243,6 +243,18 @@ std::optional<DecodeError> scan_body(std::string_view body) noexcept {
     }
 }
 
+bool scan_value(const char*& pos, const char* end, std::size_t depth) noexcept {
+    try {
+        Scanner scanner(std::string_view(pos, static_cast<std::size_t>(end - pos)));
+        if (!scanner.value(depth))
+            return false;
+        pos = scanner.position();
+        return true;
+    } catch (...) {
+        return false;
+    }
+}
+
 std::optional<std::string_view> top_level_value(std::string_view body,
                                                 std::string_view key) noexcept {
     try {

@@ -102,11 +102,15 @@ void encode_into(const Message& message, Frames& out) {
 
 namespace {
 
+// One pass for a sound body: the typed read enforces the scan's limits itself. A body it refuses
+// is scanned and read again the usual way, so the error (kind and detail) is exactly decode()'s.
 template <class T> std::optional<DecodeError> decode_view_of(std::string_view body, T& out) noexcept {
     try {
+        if (!detail::read_into(body, out, true))
+            return std::nullopt;
         if (auto problem = detail::scan_body(body))
             return problem;
-        return detail::read_into(body, out);
+        return detail::read_into(body, out, false);
     } catch (const std::bad_alloc&) {
         return DecodeError{DecodeErrorKind::too_large, "out of memory while decoding"};
     } catch (...) {

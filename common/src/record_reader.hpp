@@ -3,6 +3,7 @@
 
 #include "ferry/wire/codec.hpp"
 #include "ferry/wire/fields.hpp"
+#include "body_scan.hpp"
 #include "value_cursor.hpp"
 
 #include <cstdint>
@@ -39,6 +40,34 @@ int field_index(std::span<const FieldSpec> specs, std::string_view key, std::siz
 class Reader {
   public:
     std::optional<DecodeError> error;
+    // Set when no scan_body ran before this reader (decode_view's fast path): the reader then
+    // enforces the scan's limits itself (string sizes, container counts against max_batch and
+    // the bytes left, every skipped value checked whole), so it accepts exactly what the scan
+    // would have let through. Its error on refusal may differ: the caller scans for that.
+    bool unscanned = false;
+
+    bool too_large(const Path& path, std::string_view what) {
+        return fail(DecodeErrorKind::too_large, path, what);
+    }
+
+    // Container depth of the value at `path` (the body is 1), as scan_body counts it.
+    static std::size_t depth_of(const Path& path) {
+        std::size_t depth = 1;
+        for (const Path* p = path.parent; p != nullptr; p = p->parent)
+            ++depth;
+        return depth;
+    }
+
+    // Steps over a value the reader does not use; unscanned, it is checked whole first.
+    bool skip_value(Cursor& c, const Path& p, std::size_t depth) {
+        if (!unscanned)
+            return c.skip() || truncated(p);
+        const char* position = c.position();
+        if (!scan_value(position, c.end(), depth))
+            return truncated(p);
+        c.jump(position);
+        return true;
+    }
 
     bool fail(DecodeErrorKind kind, const Path& path, std::string_view what) {
         const std::string where = render(path);
@@ -67,6 +96,8 @@ class Reader {
         Head h;
         if (!expect(c, p, Kind::str, "str", h))
             return false;
+        if (unscanned && h.bytes.size() > max_string_bytes)
+            return too_large(p, "str above max_string_bytes");
         out.assign(h.bytes);
         return true;
     }
@@ -76,6 +107,8 @@ class Reader {
         Head h;
         if (!expect(c, p, Kind::str, "str", h))
             return false;
+        if (unscanned && h.bytes.size() > max_string_bytes)
+            return too_large(p, "str above max_string_bytes");
         out = h.bytes;
         return true;
     }
@@ -144,6 +177,8 @@ class Reader {
         Head h;
         if (!expect(c, p, Kind::array, "array", h))
             return false;
+        if (unscanned && (h.u > max_batch || h.u > c.remaining()))
+            return too_large(p, "array above max_batch or the bytes left");
         out.clear(); // a reused vector keeps its capacity; its elements start over
         out.resize(static_cast<std::size_t>(h.u));
         for (std::size_t i = 0; i < out.size(); ++i) {
@@ -161,6 +196,8 @@ class Reader {
         Head h;
         if (!expect(c, p, Kind::map, "map", h))
             return false;
+        if (unscanned && h.u > max_batch)
+            return too_large(p, "map above max_batch");
         std::uint32_t seen = 0;
         std::size_t hint = 0;
         for (std::uint64_t i = 0; i < h.u; ++i) {
@@ -168,8 +205,8 @@ class Reader {
             if (index == bad_key)
                 return false;
             if (index < 0) {
-                if (!c.skip())
-                    return truncated(p);
+                if (!skip_value(c, p, depth_of(p) + 1))
+                    return false;
                 continue;
             }
             seen |= 1u << index;
@@ -188,11 +225,13 @@ class Reader {
         std::string_view name;
         if (c.fixstr(name))
             return field_index(specs, name, hint);
-        Head key;
-        if (!c.next(key) || !c.skip_rest(key)) {
-            truncated(p);
+        const char* start = c.position();
+        if (!skip_value(c, p, depth_of(p) + 1))
             return bad_key;
-        }
+        Cursor key_cursor(std::string_view(start, static_cast<std::size_t>(c.position() - start)));
+        Head key;
+        if (!key_cursor.next(key))
+            return -1;
         return key.kind == Kind::str ? field_index(specs, key.bytes, hint) : -1;
     }
 

@@ -32,6 +32,12 @@ class Cursor {
     explicit Cursor(std::string_view bytes) : pos_(bytes.data()), end_(bytes.data() + bytes.size()) {}
 
     [[nodiscard]] const char* position() const noexcept { return pos_; }
+    [[nodiscard]] const char* end() const noexcept { return end_; }
+    [[nodiscard]] std::size_t remaining() const noexcept {
+        return static_cast<std::size_t>(end_ - pos_);
+    }
+    // Moves to `position`, which a check of the bytes ahead has found to end a value.
+    void jump(const char* position) noexcept { pos_ = position; }
 
     // Reads the header of the next value; for str/bin/ext also steps over the data, for
     // array/map leaves the cursor on the first element.

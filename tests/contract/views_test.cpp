@@ -121,3 +121,67 @@ TEST_CASE("Outcomes appended one by one frame the same bytes as an OUTCOMES mess
     CHECK(contract::to_hex(frames.header) == contract::to_hex(expected.header));
     CHECK(contract::to_hex(frames.body) == contract::to_hex(expected.body));
 }
+
+namespace {
+
+std::string str_bytes(std::string_view text) {
+    return std::string(1, static_cast<char>(0xa0 | text.size())) + std::string(text);
+}
+
+// `levels` one-element arrays nested around a nil.
+std::string nested(std::size_t levels) {
+    return std::string(levels, static_cast<char>(0x91)) + std::string(1, static_cast<char>(0xc0));
+}
+
+// A RESULTS body with one result; `extra` is appended to the result's map as one more pair
+// (`extra_pairs` 1) or to the body's map (`in_result` false).
+std::string results_body(const std::string& extra, bool in_result) {
+    std::string result = std::string(1, static_cast<char>(in_result ? 0x83 : 0x82)) +
+                         str_bytes("id") + str_bytes("a") + str_bytes("ok") +
+                         std::string(1, static_cast<char>(0xc3)) + (in_result ? extra : "");
+    return std::string(1, static_cast<char>(in_result ? 0x81 : 0x82)) + str_bytes("results") +
+           std::string(1, static_cast<char>(0x91)) + result + (in_result ? "" : extra);
+}
+
+} // namespace
+
+// decode_view reads a body in one pass, checking the limits itself; the pre-scan of decode()
+// must agree on every body, so values the typed reader only steps over (unknown fields, odd
+// keys) are where the two could part.
+TEST_CASE("decode_view refuses exactly what decode refuses in values it skips") {
+    const std::string big_str = std::string("\xdb\x00\x10\x00\x01", 5) + std::string(1048577, 'x');
+    const std::string lying_array = std::string("\xdd\x00\x01\x00\x00", 5);
+    const std::vector<std::pair<std::string, std::string>> bodies = {
+        {"deepest allowed unknown field", results_body(str_bytes("x") + nested(31), false)},
+        {"unknown field one level too deep", results_body(str_bytes("x") + nested(32), false)},
+        {"deepest allowed field in a result", results_body(str_bytes("x") + nested(29), true)},
+        {"field in a result one level too deep", results_body(str_bytes("x") + nested(30), true)},
+        {"unknown field with a str above the limit", results_body(str_bytes("x") + big_str, false)},
+        {"unknown field holding 0xc1", results_body(str_bytes("x") + "\xc1", false)},
+        {"unknown field with a lying array count", results_body(str_bytes("x") + lying_array, false)},
+        {"a key that is a deep array", results_body(nested(32) + "\xc0", false)},
+        {"a key that is a shallow array", results_body(nested(2) + "\xc0", false)},
+        {"a trailing byte", results_body("", false).substr(0) + "\xc0"},
+    };
+    for (const auto& [name, raw] : bodies) {
+        INFO(name);
+        std::string body = raw;
+        if (name == "a trailing byte") {
+            body = std::string(1, static_cast<char>(0x81)) + raw.substr(1);
+        }
+        const auto owned = wire::decode(wire::encode_header(wire::Command::results), body);
+        wire::ResultsView view;
+        const auto problem = wire::decode_view(body, view);
+        if (const auto* error = std::get_if<wire::DecodeError>(&owned)) {
+            INFO(error->detail);
+            REQUIRE(problem.has_value());
+            CHECK(problem->kind == error->kind);
+            CHECK(problem->detail == error->detail);
+        } else {
+            INFO((problem ? problem->detail : std::string()));
+            CHECK_FALSE(problem.has_value());
+            REQUIRE(view.results.size() == 1);
+            CHECK(view.results[0].id == "a");
+        }
+    }
+}

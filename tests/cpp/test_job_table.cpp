@@ -235,13 +235,13 @@ TEST_CASE("Keys that probe from the same position are still told apart", "[job_t
 
 TEST_CASE("Keys with equal hash tags and the same probe start are still told apart",
           "[job_table]") {
-    // The index starts with 16 positions, so keys whose hashes agree in the high 32 bits (the
-    // tag) and the low 4 bits (the home position) meet with equal tags: only the key compare
-    // tells them apart. A million keys hold a few such pairs, by the birthday bound.
-    std::vector<std::pair<std::uint64_t, std::size_t>> bits; // (tag and home bits, key number)
+    // Keys whose hashes agree in the low 32 bits (the tag, which holds the home position) meet
+    // with equal tags at the same probe start: only the key compare tells them apart. A million
+    // keys hold about a hundred such pairs, by the birthday bound.
+    std::vector<std::pair<std::uint64_t, std::size_t>> bits; // (tag, key number)
     for (std::size_t i = 0; i < 1'000'000; ++i) {
         const std::uint64_t hash = std::hash<std::string_view>{}(key_of(i));
-        bits.emplace_back((hash >> 32) << 4 | (hash & 0xF), i);
+        bits.emplace_back(hash & 0xFFFF'FFFFU, i);
     }
     std::sort(bits.begin(), bits.end());
     std::vector<std::pair<std::string, std::string>> pairs;

@@ -102,7 +102,7 @@ public:
     // hash. The index is far larger than the CPU caches (it remembers up to `remember_done`
     // finished keys), so each lookup is a cache miss; prefetched, a batch's misses overlap
     // instead of stalling one after another.
-    // (Low bits of the hash pick the home position, high bits the tag.)
+    // (Its low 32 bits are the index tag, whose low bits are the home position.)
     [[nodiscard]] static std::uint64_t hash_key(std::string_view key) noexcept;
     void prefetch(std::uint64_t hash) const noexcept {
         __builtin_prefetch(&index_[hash & index_mask_]);
@@ -143,7 +143,8 @@ public:
 private:
     // One index position: the key's hash tag and where the key is.
     struct IndexEntry {
-        std::uint32_t tag = 0;           // high 32 bits of the key's hash: filters key compares
+        std::uint32_t tag = 0;           // low 32 bits of the key's hash: home position, and a
+                                         // filter before key compares
         std::uint32_t value = empty_value; // held slot, done_bit | ring position, or empty_value
     };
     // A finished key remembered to refuse resubmission.
@@ -166,8 +167,6 @@ private:
     [[nodiscard]] Probe probe(std::string_view key, std::uint64_t hash) const;
     // Where the entry holding `value` (a slot or a ring position) is; it must be indexed.
     [[nodiscard]] std::size_t position_of(std::uint64_t hash, std::uint32_t value) const;
-    // The stored hash of an indexed key, from its slot or ring position.
-    [[nodiscard]] std::uint64_t hash_of(std::uint32_t value) const noexcept;
     // The key behind an index value.
     [[nodiscard]] const std::string& key_of(std::uint32_t value) const noexcept;
     // The position for a new key whose probe ended at `empty`, growing the index if due.
