@@ -286,4 +286,9 @@ wire::Message message_from_json(wire::Command command, const YAML::Node& value) 
     return producer_command_from_json(command, value);
 }
 
+const std::vector<Vector>& vectors() {
+    static const std::vector<Vector> all = load_vectors();
+    return all;
+}
+
 } // namespace contract

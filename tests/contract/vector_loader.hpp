@@ -25,6 +25,9 @@ struct Vector {
 // Every case of the three vector files, in file order.
 [[nodiscard]] std::vector<Vector> load_vectors();
 
+// The same, loaded once per test run.
+[[nodiscard]] const std::vector<Vector>& vectors();
+
 // protocol.yaml, parsed.
 [[nodiscard]] YAML::Node load_protocol();
 

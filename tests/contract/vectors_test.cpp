@@ -9,13 +9,9 @@
 
 namespace wire = ferry::wire;
 using contract::Vector;
+using contract::vectors;
 
 namespace {
-
-const std::vector<Vector>& vectors() {
-    static const std::vector<Vector> all = contract::load_vectors();
-    return all;
-}
 
 std::variant<wire::Message, wire::DecodeError> decode_vector(const Vector& v) {
     const std::vector<std::string_view> frames(v.frames.begin(), v.frames.end());

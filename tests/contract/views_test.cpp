@@ -10,13 +10,9 @@
 
 namespace wire = ferry::wire;
 using contract::Vector;
+using contract::vectors;
 
 namespace {
-
-const std::vector<Vector>& vectors() {
-    static const std::vector<Vector> all = contract::load_vectors();
-    return all;
-}
 
 // The command of a vector whose frames are two and whose header is sound.
 std::optional<wire::Command> command_of(const Vector& v) {
