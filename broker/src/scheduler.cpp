@@ -56,7 +56,7 @@ SubmitOutcome Scheduler::submit_keyed(std::string_view client, const wire::Submi
     record->client.assign(client);
     record->id.assign(job.id);
     record->type.assign(job.type);
-    const JobTypeConfig& type = config_.type(record->type);
+    const JobTypeConfig& type = *type_entry(record->type).config;
     record->priority = job.priority.value_or(0);
     record->timeout_ms = job.timeout_ms.value_or(type.timeout_s * 1000);
     record->max_attempts = static_cast<std::uint32_t>(job.max_attempts.value_or(type.max_attempts));
@@ -124,7 +124,15 @@ RestoreOutcome Scheduler::restore(ReplayedJob&& replayed, TimePoint now) {
 
 void Scheduler::enqueue(JobRef ref, JobRecord& record, TimePoint now) {
     record.state = JobState::queued;
-    queues_.of(record.type).push(record.priority, QueuedJob{ref, now});
+    type_entry(record.type).queue->push(record.priority, QueuedJob{ref, now});
+}
+
+Scheduler::TypeEntry Scheduler::type_entry(const std::string& type) {
+    if (last_type_entry_.queue == nullptr || last_type_ != type) {
+        last_type_entry_ = TypeEntry{&queues_.of(type), &config_.type(type)};
+        last_type_ = type;
+    }
+    return last_type_entry_;
 }
 
 WorkerRecord& Scheduler::worker_ready(const wire::Ready& ready, std::string routing_id,

@@ -1,12 +1,12 @@
-// Encoder of message bodies on msgpack-c's packer; key names come from the fields.hpp tables.
+// Encoder of message bodies; key names come from the fields.hpp tables.
 #include "ferry/wire/float64.hpp"
 #include "body_writer.hpp"
 
 #include "ferry/wire/fields.hpp"
 
 #include <bit>
+#include <cstring>
 #include <cstdint>
-#include <msgpack.hpp>
 #include <optional>
 #include <span>
 #include <vector>
@@ -14,10 +14,57 @@
 namespace ferry::wire::detail {
 namespace {
 
-// msgpack-c packer stream that appends straight into the frame string (no sbuffer copy).
-struct StringSink {
-    std::string* out;
-    void write(const char* data, std::size_t size) { out->append(data, size); }
+// MessagePack bytes into the frame string, smallest encoding first (the canonical form that
+// protocol.yaml's vectors fix, byte for byte). Why our own and not msgpack-c's packer: a value
+// goes out in pieces of one to nine bytes, and the packer's stream call per piece (a
+// std::string::append each) cost more than the bytes; here pieces gather in a staging buffer
+// that is appended in one call, and large pieces (payloads) go straight through.
+class ByteSink {
+  public:
+    explicit ByteSink(std::string& out) : out_(&out) {}
+    ~ByteSink() { flush(); }
+    ByteSink(const ByteSink&) = delete;
+    ByteSink& operator=(const ByteSink&) = delete;
+
+    void byte(std::uint8_t b) {
+        if (used_ == sizeof(buffer_))
+            flush();
+        buffer_[used_++] = static_cast<char>(b);
+    }
+
+    // A marker byte followed by `width` big-endian bytes of `value`.
+    void marked(std::uint8_t marker, std::uint64_t value, unsigned width) {
+        if (used_ + 9 > sizeof(buffer_))
+            flush();
+        buffer_[used_++] = static_cast<char>(marker);
+        for (unsigned i = width; i-- > 0;)
+            buffer_[used_++] = static_cast<char>(value >> (8 * i));
+    }
+
+    void write(const char* data, std::size_t size) {
+        if (size <= sizeof(buffer_) - used_) {
+            std::memcpy(buffer_ + used_, data, size);
+            used_ += size;
+            return;
+        }
+        flush();
+        if (size < sizeof(buffer_)) {
+            std::memcpy(buffer_, data, size);
+            used_ = size;
+        } else {
+            out_->append(data, size);
+        }
+    }
+
+    void flush() {
+        out_->append(buffer_, used_);
+        used_ = 0;
+    }
+
+  private:
+    std::string* out_;
+    std::size_t used_ = 0;
+    char buffer_[256];
 };
 
 template <class T> std::uint32_t present(const std::optional<T>& value) {
@@ -27,24 +74,48 @@ template <class T> std::uint32_t present(const std::optional<T>& value) {
 // Writes maps field by field; `specs` names the keys so encoder and tables cannot drift.
 class Writer {
   public:
-    explicit Writer(std::string& out) : sink_{&out}, packer_(sink_) {}
+    explicit Writer(std::string& out) : sink_(out) {}
 
-    void map(std::uint32_t pairs) { packer_.pack_map(pairs); }
-    void array(std::uint32_t items) { packer_.pack_array(items); }
+    void map(std::uint32_t pairs) { header(pairs, 0x80, 16, 0xde); }
+    void array(std::uint32_t items) { header(items, 0x90, 16, 0xdc); }
 
-    void key(const FieldSpec& spec) {
-        packer_.pack_str(static_cast<std::uint32_t>(spec.name.size()));
-        packer_.pack_str_body(spec.name.data(), static_cast<std::uint32_t>(spec.name.size()));
-    }
+    void key(const FieldSpec& spec) { value(spec.name); }
 
     void value(std::string_view s) {
-        packer_.pack_str(static_cast<std::uint32_t>(s.size()));
-        packer_.pack_str_body(s.data(), static_cast<std::uint32_t>(s.size()));
+        const auto size = static_cast<std::uint32_t>(s.size());
+        if (size < 32)
+            sink_.byte(static_cast<std::uint8_t>(0xa0 | size));
+        else if (size <= 0xff)
+            sink_.marked(0xd9, size, 1);
+        else
+            sized(size, 0xda);
+        sink_.write(s.data(), s.size());
     }
-    void value(std::uint64_t v) { packer_.pack_uint64(v); }
-    void value(std::int64_t v) { packer_.pack_int64(v); }
+    void value(std::uint64_t v) {
+        if (v < 128)
+            sink_.byte(static_cast<std::uint8_t>(v));
+        else
+            unsigned_int(v);
+    }
+    // Negative values take the smallest signed form; non-negative ones are written as uint.
+    void value(std::int64_t v) {
+        if (v >= -32) {
+            if (v < 128)
+                sink_.byte(static_cast<std::uint8_t>(v));
+            else
+                unsigned_int(static_cast<std::uint64_t>(v));
+        } else if (v >= -128) {
+            sink_.marked(0xd0, static_cast<std::uint64_t>(v), 1);
+        } else if (v >= -32768) {
+            sink_.marked(0xd1, static_cast<std::uint64_t>(v), 2);
+        } else if (v >= INT32_MIN) {
+            sink_.marked(0xd2, static_cast<std::uint64_t>(v), 4);
+        } else {
+            sink_.marked(0xd3, static_cast<std::uint64_t>(v), 8);
+        }
+    }
     void value(double v);
-    void value(bool v) { v ? packer_.pack_true() : packer_.pack_false(); }
+    void value(bool v) { sink_.byte(v ? 0xc3 : 0xc2); }
     void value(const Error& e);
     void value(const JobTypeCapacity& t);
     template <class S> void value(const BasicJob<S>& j);
@@ -53,7 +124,7 @@ class Writer {
     template <class S> void value(const BasicOutcome<S>& r);
 
     template <class T> void value(const std::vector<T>& items) {
-        packer_.pack_array(static_cast<std::uint32_t>(items.size()));
+        array(static_cast<std::uint32_t>(items.size()));
         for (const auto& item : items)
             value(item);
     }
@@ -71,8 +142,12 @@ class Writer {
     // A `msgpack`-typed field: the embedded value travels as bin, bytes verbatim.
     void bin_field(const FieldSpec& spec, std::string_view bytes) {
         key(spec);
-        packer_.pack_bin(static_cast<std::uint32_t>(bytes.size()));
-        packer_.pack_bin_body(bytes.data(), static_cast<std::uint32_t>(bytes.size()));
+        const auto size = static_cast<std::uint32_t>(bytes.size());
+        if (size <= 0xff)
+            sink_.marked(0xc4, size, 1);
+        else
+            sized(size, 0xc5);
+        sink_.write(bytes.data(), bytes.size());
     }
 
     template <class S> void bin_field(const FieldSpec& spec, const std::optional<S>& bytes) {
@@ -87,15 +162,39 @@ class Writer {
     void raw_field(const FieldSpec& spec, const std::string& encoded) {
         key(spec);
         if (encoded.empty()) {
-            packer_.pack_map(0);
+            map(0);
         } else {
             sink_.write(encoded.data(), encoded.size());
         }
     }
 
   private:
-    StringSink sink_;
-    msgpack::packer<StringSink> packer_;
+    ByteSink sink_;
+
+    // A count: fix form below `fix_limit`, else the 16-bit marker or the 32-bit one after it.
+    void header(std::uint32_t count, std::uint8_t fix, std::uint32_t fix_limit, std::uint8_t m16) {
+        if (count < fix_limit)
+            sink_.byte(static_cast<std::uint8_t>(fix | count));
+        else
+            sized(count, m16);
+    }
+    // A 16-bit length after `m16`, or a 32-bit one after the next marker.
+    void sized(std::uint32_t size, std::uint8_t m16) {
+        if (size <= 0xffff)
+            sink_.marked(m16, size, 2);
+        else
+            sink_.marked(static_cast<std::uint8_t>(m16 + 1), size, 4);
+    }
+    void unsigned_int(std::uint64_t v) {
+        if (v <= 0xff)
+            sink_.marked(0xcc, v, 1);
+        else if (v <= 0xffff)
+            sink_.marked(0xcd, v, 2);
+        else if (v <= 0xffffffff)
+            sink_.marked(0xce, v, 4);
+        else
+            sink_.marked(0xcf, v, 8);
+    }
 };
 
 // Always float 64 (see float64.hpp): a decoder of a `float` field refuses an int as WRONG_TYPE.

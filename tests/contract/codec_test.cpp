@@ -2,6 +2,8 @@
 #include "ferry/wire/codec.hpp"
 
 #include <catch2/catch.hpp>
+#include <msgpack.hpp>
+#include <vector>
 #include <string>
 #include <variant>
 
@@ -107,4 +109,59 @@ TEST_CASE("An int above the int64 range is a wrong type for a signed field") {
             "r";
     CHECK(error_kind(wire::encode_header(wire::Command::exited), body) ==
           wire::DecodeErrorKind::wrong_type);
+}
+
+namespace {
+
+// msgpack-c's packer as the reference encoder of one SUBMIT job: the same map in the same order.
+std::string reference_submit_body(const wire::SubmitJob& job) {
+    msgpack::sbuffer buffer;
+    msgpack::packer<msgpack::sbuffer> packer(buffer);
+    const auto str = [&packer](std::string_view s) {
+        packer.pack_str(static_cast<std::uint32_t>(s.size()));
+        packer.pack_str_body(s.data(), static_cast<std::uint32_t>(s.size()));
+    };
+    packer.pack_map(3);
+    str("client");
+    str("c");
+    str("seq");
+    packer.pack_uint64(7);
+    str("jobs");
+    packer.pack_array(1);
+    packer.pack_map(5);
+    str("id");
+    str(job.id);
+    str("type");
+    str(job.type);
+    str("payload");
+    packer.pack_bin(static_cast<std::uint32_t>(job.payload.size()));
+    packer.pack_bin_body(job.payload.data(), static_cast<std::uint32_t>(job.payload.size()));
+    str("priority");
+    packer.pack_int64(*job.priority);
+    str("timeout_ms");
+    packer.pack_uint64(*job.timeout_ms);
+    return std::string(buffer.data(), buffer.size());
+}
+
+} // namespace
+
+// The encoder writes MessagePack itself; msgpack-c's packer, which also picks the smallest form,
+// is the reference at every width boundary of ints, strs and bins.
+TEST_CASE("The encoder's ints, strs and bins match msgpack-c's packer at every width boundary") {
+    const std::vector<std::int64_t> ints = {
+        0, 1, 31, 32, 127, 128, 255, 256, 65535, 65536, 4294967295LL, 4294967296LL,
+        INT64_MAX, -1, -31, -32, -33, -127, -128, -129, -32767, -32768, -32769,
+        -2147483647LL, -2147483648LL, -2147483649LL, INT64_MIN};
+    const std::vector<std::uint64_t> uints = {0, 127, 128, 255, 256, 65535, 65536,
+                                              4294967295ULL, 4294967296ULL, UINT64_MAX};
+    const std::vector<std::size_t> sizes = {0, 1, 31, 32, 255, 256, 65535, 65536, 70000};
+    for (std::size_t i = 0; i < std::max({ints.size(), uints.size(), sizes.size()}); ++i) {
+        const std::size_t size = sizes[i % sizes.size()];
+        wire::SubmitJob job{std::string(size, 'i'), std::string(sizes[(i + 3) % sizes.size()], 't'),
+                            std::string(size, 'p'), ints[i % ints.size()],
+                            uints[i % uints.size()], std::nullopt};
+        INFO("int " << *job.priority << ", uint " << *job.timeout_ms << ", size " << size);
+        const auto frames = wire::encode(wire::Submit{"c", 7, {job}});
+        CHECK(frames.body == reference_submit_body(job));
+    }
 }

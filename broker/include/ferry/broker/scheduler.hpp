@@ -132,6 +132,14 @@ public:
 
 private:
     void enqueue(JobRef ref, JobRecord& record, TimePoint now);
+    // The queue and settings of a job type. The last type asked for is remembered: a SUBMIT's
+    // jobs are nearly always of one type, so this saves two hash lookups per job (queues and
+    // configured types are never erased, so the pointers stay valid).
+    struct TypeEntry {
+        TypeQueue* queue = nullptr;            // its queue
+        const JobTypeConfig* config = nullptr; // its settings
+    };
+    TypeEntry type_entry(const std::string& type);
     void dispatch_type(const std::string& type, TypeQueue& queue, TimePoint now);
     JobsSent send_batch(WorkerRecord& worker, const std::string& type, TypeQueue& queue,
                     std::size_t count, TimePoint now);
@@ -169,6 +177,8 @@ private:
     std::vector<JobRecord*> batch_records_; // reused: their records
     wire::Jobs jobs_scratch_;               // reused JOBS message
     std::string key_scratch_;               // reused: the key of the job being submitted
+    std::string last_type_;                 // type_entry(): the type asked for last
+    TypeEntry last_type_entry_;             // ... and its entry
     std::vector<std::uint64_t> key_hashes_; // reused: key hashes of the batch being settled
     wire::OutcomeView outcome_scratch_;     // reused: the outcome being delivered
     std::vector<std::uint32_t> unreachable_; // workers a dispatch pass could not reach
