@@ -1,5 +1,7 @@
 // Codec behaviour the vectors do not pin down: header helpers, buffer reuse, hostile sizes.
 #include "ferry/wire/codec.hpp"
+#include "ferry/wire/fields.hpp"
+#include "record_reader.hpp" // white box: field_index
 
 #include <catch2/catch.hpp>
 #include <msgpack.hpp>
@@ -164,4 +166,36 @@ TEST_CASE("The encoder's ints, strs and bins match msgpack-c's packer at every w
         const auto frames = wire::encode(wire::Submit{"c", 7, {job}});
         CHECK(frames.body == reference_submit_body(job));
     }
+}
+
+// Field lookup compares keys with overlapping word loads; every key of every table must be found
+// from any hint, and a key differing from it in any one byte (or one byte longer) must not be.
+TEST_CASE("Field lookup finds every key and refuses every one-byte change of it") {
+    std::vector<std::span<const ferry::wire::FieldSpec>> tables;
+    for (const auto command : wire::all_commands()) {
+        tables.push_back(ferry::wire::fields_of(command));
+    }
+    for (const auto record : {wire::Record::job_type, wire::Record::job, wire::Record::submit_job,
+                              wire::Record::result, wire::Record::outcome, wire::Record::error}) {
+        tables.push_back(ferry::wire::fields_of(record));
+    }
+    int checked = 0;
+    for (const auto specs : tables) {
+        for (std::size_t i = 0; i < specs.size(); ++i) {
+            const std::string name(specs[i].name);
+            for (std::size_t hint = 0; hint <= specs.size(); ++hint) {
+                CHECK(ferry::wire::detail::field_index(specs, name, hint) == static_cast<int>(i));
+            }
+            for (std::size_t at = 0; at < name.size(); ++at) {
+                std::string changed = name;
+                changed[at] = static_cast<char>(changed[at] ^ 0x01);
+                INFO(name << " changed at " << at);
+                const int found = ferry::wire::detail::field_index(specs, changed, i);
+                CHECK((found == -1 || specs[static_cast<std::size_t>(found)].name == changed));
+                ++checked;
+            }
+            CHECK(ferry::wire::detail::field_index(specs, name + "x", i) == -1);
+        }
+    }
+    CHECK(checked > 200);
 }
