@@ -56,7 +56,7 @@ SubmitOutcome Scheduler::submit_keyed(std::string_view client, const wire::Submi
     record->client.assign(client);
     record->id.assign(job.id);
     record->type.assign(job.type);
-    const JobTypeConfig& type = *type_entry(record->type).config;
+    const JobTypeConfig& type = type_config(record->type);
     record->priority = job.priority.value_or(0);
     record->timeout_ms = job.timeout_ms.value_or(type.timeout_s * 1000);
     record->max_attempts = static_cast<std::uint32_t>(job.max_attempts.value_or(type.max_attempts));
@@ -124,15 +124,28 @@ RestoreOutcome Scheduler::restore(ReplayedJob&& replayed, TimePoint now) {
 
 void Scheduler::enqueue(JobRef ref, JobRecord& record, TimePoint now) {
     record.state = JobState::queued;
-    type_entry(record.type).queue->push(record.priority, QueuedJob{ref, now});
+    queue_of(record.type).push(record.priority, QueuedJob{ref, now});
 }
 
-Scheduler::TypeEntry Scheduler::type_entry(const std::string& type) {
-    if (last_type_entry_.queue == nullptr || last_type_ != type) {
-        last_type_entry_ = TypeEntry{&queues_.of(type), &config_.type(type)};
+Scheduler::TypeEntry& Scheduler::type_entry(const std::string& type) {
+    if (last_type_entry_.config == nullptr || last_type_ != type) {
+        last_type_entry_ = TypeEntry{&config_.type(type), nullptr};
         last_type_ = type;
     }
     return last_type_entry_;
+}
+
+const JobTypeConfig& Scheduler::type_config(const std::string& type) {
+    return *type_entry(type).config;
+}
+
+// A queue appears with its type's first queued job (a job refused at submit makes none).
+TypeQueue& Scheduler::queue_of(const std::string& type) {
+    TypeEntry& entry = type_entry(type);
+    if (entry.queue == nullptr) {
+        entry.queue = &queues_.of(type);
+    }
+    return *entry.queue;
 }
 
 WorkerRecord& Scheduler::worker_ready(const wire::Ready& ready, std::string routing_id,

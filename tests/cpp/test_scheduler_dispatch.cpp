@@ -129,6 +129,17 @@ TEST_CASE("An oversized payload is accepted and failed at once with PAYLOAD_TOO_
     CHECK_FALSE(outcome.ok);
     CHECK(outcome.error->code == "PAYLOAD_TOO_LARGE");
     CHECK(f.scheduler.held() == 0);
+    CHECK(f.scheduler.queues().all().count("echo") == 0); // never queued: no queue shown
+}
+
+// Consecutive jobs of one type reuse a remembered queue; a change of type must not.
+TEST_CASE("Jobs of alternating types go to their own queues") {
+    SchedulerFixture f;
+    for (int i = 0; i < 6; ++i) {
+        f.submit(std::to_string(i), 0, i % 3 == 0 ? "a" : "b");
+    }
+    CHECK(f.scheduler.queues().all().at("a").size() == 2);
+    CHECK(f.scheduler.queues().all().at("b").size() == 4);
 }
 
 TEST_CASE("An unreachable worker is removed and its batch goes to another worker") {

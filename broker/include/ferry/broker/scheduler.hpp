@@ -132,14 +132,17 @@ public:
 
 private:
     void enqueue(JobRef ref, JobRecord& record, TimePoint now);
-    // The queue and settings of a job type. The last type asked for is remembered: a SUBMIT's
+    // The settings and queue of a job type. The last type asked for is remembered: a SUBMIT's
     // jobs are nearly always of one type, so this saves two hash lookups per job (queues and
     // configured types are never erased, so the pointers stay valid).
     struct TypeEntry {
-        TypeQueue* queue = nullptr;            // its queue
         const JobTypeConfig* config = nullptr; // its settings
+        TypeQueue* queue = nullptr;            // its queue, once queue_of() made it
     };
-    TypeEntry type_entry(const std::string& type);
+    const JobTypeConfig& type_config(const std::string& type);
+    // The queue of a type, created empty on first use.
+    TypeQueue& queue_of(const std::string& type);
+    TypeEntry& type_entry(const std::string& type);
     void dispatch_type(const std::string& type, TypeQueue& queue, TimePoint now);
     JobsSent send_batch(WorkerRecord& worker, const std::string& type, TypeQueue& queue,
                     std::size_t count, TimePoint now);
