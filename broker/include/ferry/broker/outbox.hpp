@@ -31,6 +31,8 @@ public:
 
     [[nodiscard]] bool empty() const noexcept { return size_ == 0; }
     [[nodiscard]] std::size_t size() const noexcept { return size_; }
+    // Bytes kept, the sent prefix included (it stays within twice the unsent bytes).
+    [[nodiscard]] std::size_t buffer_bytes() const noexcept { return bytes_.size(); }
 
 private:
     struct Bounds {
