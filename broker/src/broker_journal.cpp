@@ -10,7 +10,7 @@ namespace ferry::broker {
 namespace {
 
 JournalJobView view_of(const JobRecord& record) {
-    return JournalJobView{record.client,     record.id,           record.type,
+    return JournalJobView{record.client(),   record.id(),         record.type,
                           record.payload,    record.priority,     record.timeout_ms,
                           record.max_attempts, record.attempts};
 }

@@ -78,11 +78,11 @@ void Broker::reject(const Incoming& incoming, std::uint64_t seq, const char* cod
 // The outcomes of one RESULTS nearly always go to one producer, so the last client delivered to
 // is remembered until the next flush: an outcome then costs a name compare, not two hash lookups
 // (ClientState addresses are stable: clients_ is node-based and never erased from).
-void Broker::deliver(const std::string& client, const wire::OutcomeView& outcome) {
+void Broker::deliver(std::string_view client, const wire::OutcomeView& outcome) {
     if (delivery_client_ == nullptr || delivery_name_ != client) {
         delivery_client_ = &client_named(client);
         delivery_name_ = client;
-        dirty_clients_.insert(client);
+        dirty_clients_.emplace(client);
     }
     delivery_client_->outbox.add(outcome);
     ++outbox_total_;

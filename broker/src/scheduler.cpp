@@ -53,8 +53,7 @@ SubmitOutcome Scheduler::submit_keyed(std::string_view client, const wire::Submi
         return SubmitOutcome::duplicate;
     }
     ++stats_.accepted;
-    record->client.assign(client);
-    record->id.assign(job.id);
+    record->client_size = static_cast<std::uint32_t>(client.size());
     record->type.assign(job.type);
     const JobTypeConfig& type = type_config(record->type);
     record->priority = job.priority.value_or(0);
@@ -97,8 +96,7 @@ RestoreOutcome Scheduler::restore(ReplayedJob&& replayed, TimePoint now) {
     ++stats_.replayed;
     JobRecord record;
     record.key = std::move(key);
-    record.client = std::move(job.client);
-    record.id = std::move(job.id);
+    record.client_size = static_cast<std::uint32_t>(job.client.size());
     record.type = std::move(job.type);
     record.payload = std::move(job.payload);
     record.priority = job.priority;

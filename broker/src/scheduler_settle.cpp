@@ -125,7 +125,8 @@ void Scheduler::fail_attempt(JobRef ref, JobRecord& record, wire::Error&& cause,
 
 void Scheduler::fail_for_good(JobRef ref, JobRecord& record, TimePoint now) {
     ++stats_.failed;
-    table_.add_dead_letter(DeadLetter{record.id, record.client, record.type, record.causes});
+    table_.add_dead_letter(DeadLetter{std::string(record.id()), std::string(record.client()),
+                                      record.type, record.causes});
     std::optional<std::string_view> worker;
     if (!record.causes.empty() && record.causes.back().worker) {
         worker = *record.causes.back().worker;
@@ -141,7 +142,7 @@ void Scheduler::finish(JobRef ref, bool ok, std::optional<std::string_view> resu
     JobRecord& record = table_.finish(ref);
     sink_.journal_finished(record);
     wire::OutcomeView& outcome = outcome_scratch_;
-    outcome.id = record.id;
+    outcome.id = record.id();
     outcome.ok = ok;
     outcome.result = result;
     outcome.error.reset();
@@ -152,7 +153,7 @@ void Scheduler::finish(JobRef ref, bool ok, std::optional<std::string_view> resu
     outcome.causes.swap(record.causes);
     outcome.ms = std::chrono::duration<double, std::milli>(now - record.accepted_at).count();
     outcome.worker = worker_name;
-    sink_.deliver(record.client, outcome);
+    sink_.deliver(record.client(), outcome);
     outcome.causes.swap(record.causes);
 }
 

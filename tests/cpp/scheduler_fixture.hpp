@@ -22,8 +22,8 @@ public:
     void send_cancel(WorkerRecord& worker, wire::Cancel&& cancel) override {
         cancels[worker.name].push_back(std::move(cancel));
     }
-    void deliver(const std::string& client, const wire::OutcomeView& outcome) override {
-        outcomes[client].push_back(wire::to_owned(outcome));
+    void deliver(std::string_view client, const wire::OutcomeView& outcome) override {
+        outcomes[std::string(client)].push_back(wire::to_owned(outcome));
     }
     std::map<std::string, std::vector<wire::Jobs>> sent;       // worker -> JOBS sent
     std::map<std::string, std::vector<wire::Cancel>> cancels;  // worker -> CANCELs sent

@@ -21,8 +21,7 @@ namespace {
 JobRecord record_for(const std::string& client, const std::string& id) {
     JobRecord record;
     record.key = make_job_key(client, id);
-    record.client = client;
-    record.id = id;
+    record.client_size = static_cast<std::uint32_t>(client.size());
     record.type = "echo";
     return record;
 }
@@ -37,7 +36,7 @@ JobRef emplace_job(JobTable& table, const std::string& key, std::string_view pay
     JobRef ref;
     JobRecord* record = table.emplace(key, ref);
     REQUIRE(record != nullptr);
-    record->id = key.substr(key.find(key_separator) + 1);
+    record->client_size = static_cast<std::uint32_t>(key.find(key_separator));
     record->payload.assign(payload);
     return ref;
 }
@@ -71,7 +70,8 @@ TEST_CASE("A finished job's handle goes stale and its key stays known", "[job_ta
     JobTable table(10, 10);
     const auto ref = table.insert(record_for("a", "1"));
     const auto& finished = table.finish(ref);
-    CHECK(finished.id == "1");
+    CHECK(finished.id() == "1");
+    CHECK(finished.client() == "a");
     CHECK(table.get(ref) == nullptr);
     CHECK(table.known(make_job_key("a", "1")));
     const auto reused = table.insert(record_for("a", "2"));
@@ -112,10 +112,10 @@ TEST_CASE("Many keys are found, finished, remembered, then forgotten oldest firs
     CHECK(table.size() == count);
     for (std::size_t i = 0; i < count; ++i) {
         REQUIRE(table.find(key_of(i)) == refs[i]);
-        REQUIRE(table.get(refs[i])->id == std::to_string(i));
+        REQUIRE(table.get(refs[i])->id() == std::to_string(i));
     }
     for (std::size_t i = 0; i < count; ++i) {
-        REQUIRE(table.finish(refs[i]).id == std::to_string(i));
+        REQUIRE(table.finish(refs[i]).id() == std::to_string(i));
     }
     CHECK(table.size() == 0);
     for (std::size_t i = 0; i < count; ++i) {
@@ -297,7 +297,7 @@ TEST_CASE("A finished record stays readable until the next emplace", "[job_table
     CHECK(table.get(ref) == nullptr);
     CHECK(table.known(key_of(7)));
     CHECK(finished.key == key_of(7));
-    CHECK(finished.id == "7");
+    CHECK(finished.id() == "7");
     CHECK(table.size() == 0);
     std::size_t visited = 0;
     table.for_each([&visited](JobRef, const JobRecord&) { ++visited; });
@@ -312,4 +312,15 @@ TEST_CASE("With remember_done 0 a finished key is forgotten at once", "[job_tabl
     const JobRef again = emplace_job(table, key_of(1));
     CHECK(table.find(key_of(1)) == again);
     CHECK(table.get(ref) == nullptr);
+}
+
+TEST_CASE("A record's client and id are the two parts of its key, separators in the id kept",
+          "[job_table]") {
+    JobTable table(10, 10);
+    const auto ref = table.insert(record_for("producer-1", std::string("a\x1f" "b", 3)));
+    CHECK(table.get(ref)->client() == "producer-1");
+    CHECK(table.get(ref)->id() == std::string("a\x1f" "b", 3));
+    const auto empty = table.insert(record_for("p", ""));
+    CHECK(table.get(empty)->client() == "p");
+    CHECK(table.get(empty)->id().empty());
 }

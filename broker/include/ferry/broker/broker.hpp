@@ -66,7 +66,7 @@ private:
     // SchedulerSink
     JobsSent send_jobs(WorkerRecord& worker, wire::Jobs& jobs) override;
     void send_cancel(WorkerRecord& worker, wire::Cancel&& cancel) override;
-    void deliver(const std::string& client, const wire::OutcomeView& outcome) override;
+    void deliver(std::string_view client, const wire::OutcomeView& outcome) override;
     void journal_accepted(JobRecord& record) override;
     void journal_dispatched(const JobRecord& record) override;
     void journal_finished(const JobRecord& record) override;

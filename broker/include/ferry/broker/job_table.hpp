@@ -50,13 +50,21 @@ struct alignas(64) JobRecord {
     std::uint64_t timeout_ms = 0;      // hard limit of one attempt (0: none)
     std::string key;                 // client + '\x1f' + id: identity, and the id workers see
     std::int64_t priority = 0;       // higher first
-    std::string client;              // producer that submitted it
-    std::string id;                  // the producer's job id
+    std::uint32_t client_size = 0;   // bytes of the client name at the start of the key
     std::string type;                // job type
     std::string payload;             // opaque MessagePack value
     std::vector<wire::Error> causes; // every failed attempt, oldest first
     TimePoint accepted_at;           // when SUBMIT accepted it
     JournalPlace journal;            // where its accept record is (segment 0: not journaled)
+
+    // The producer that submitted it and its own id, both parts of the key (kept once: a held
+    // job's memory is mostly its record).
+    [[nodiscard]] std::string_view client() const noexcept {
+        return std::string_view(key).substr(0, client_size);
+    }
+    [[nodiscard]] std::string_view id() const noexcept {
+        return std::string_view(key).substr(std::min<std::size_t>(key.size(), client_size + 1));
+    }
 };
 
 // A job that failed for good, kept for `ferry status`.

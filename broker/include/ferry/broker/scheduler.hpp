@@ -39,7 +39,7 @@ public:
     // Tells a worker to stop jobs whose attempts were settled without it.
     virtual void send_cancel(WorkerRecord& worker, wire::Cancel&& cancel) = 0;
     // A job's final word, for its producer. The outcome's views are valid during the call only.
-    virtual void deliver(const std::string& client, const wire::OutcomeView& outcome) = 0;
+    virtual void deliver(std::string_view client, const wire::OutcomeView& outcome) = 0;
 
     // Journal hooks, no-ops unless the broker keeps a journal. A job was accepted or restored
     // (the hook may set record.journal); an attempt was sent; the job's outcome is about to be
