@@ -65,8 +65,9 @@ def stop(proc: subprocess.Popen) -> None:
 
 
 @contextlib.contextmanager
-def broker_and_pool(work: pathlib.Path, config: pathlib.Path, processes: int) -> Iterator[str]:
-    """A broker and a worker pool for one config; yields the producers endpoint."""
+def broker_and_pool(work: pathlib.Path, config: pathlib.Path, processes: int,
+                    handlers: str = str(DIGITS / "handler.py")) -> Iterator[str]:
+    """A broker and a worker pool serving `handlers` for one config; yields the producers endpoint."""
     env = dict(os.environ, PYTHONPATH=str(REPO / "py_workers"))
     broker = subprocess.Popen([str(ferry_bin()), "--log-level", "warn", "broker", str(config)],
                               cwd=work, env=env, stdout=subprocess.PIPE, text=True)
@@ -77,7 +78,7 @@ def broker_and_pool(work: pathlib.Path, config: pathlib.Path, processes: int) ->
             raise SystemExit("ferry broker did not print its endpoints; see its log above")
         producers, workers = match.groups()
         pool = subprocess.Popen([PYTHON, "-m", "ferry_worker", "--broker", workers, "--handlers",
-                                 str(DIGITS / "handler.py"), "--processes", str(processes),
+                                 handlers, "--processes", str(processes),
                                  "--log-level", "WARNING"], cwd=work, env=env)
         wait_for_workers(producers, processes)
         yield producers

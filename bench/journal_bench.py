@@ -15,21 +15,16 @@ Uses build/ferry (FERRY_BUILD_DIR overrides build/).
 from __future__ import annotations
 
 import argparse
-import contextlib
 import datetime
 import json
-import os
 import pathlib
-import re
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
-from typing import Iterator
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
-from batching import PYTHON, ferry_bin, stop, submit, wait_for_workers  # noqa: E402
+from batching import broker_and_pool, submit  # noqa: E402
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
 BENCHMARKS = REPO / "docs" / "BENCHMARKS.md"
@@ -37,29 +32,6 @@ BEGIN, END = "<!-- journal_bench:begin -->", "<!-- journal_bench:end -->"
 MODES = {"off": "", "interval_ms: 10": "{fsync: interval_ms, interval_ms: 10}",
          "always": "{fsync: always}"}
 WARM_UP_JOBS = 5000
-
-
-@contextlib.contextmanager
-def broker_and_pool(work: pathlib.Path, config: pathlib.Path, processes: int) -> Iterator[str]:
-    """A broker and an echo worker pool for one config; yields the producers endpoint."""
-    env = dict(os.environ, PYTHONPATH=str(REPO / "py_workers"))
-    broker = subprocess.Popen([str(ferry_bin()), "--log-level", "warn", "broker", str(config)],
-                              cwd=work, env=env, stdout=subprocess.PIPE, text=True)
-    pool = None
-    try:
-        match = re.match(r"ferry broker: producers=(\S+) workers=(\S+)", broker.stdout.readline())
-        if not match:
-            raise SystemExit("ferry broker did not print its endpoints; see its log above")
-        producers, workers = match.groups()
-        pool = subprocess.Popen([PYTHON, "-m", "ferry_worker", "--broker", workers, "--handlers",
-                                 "ferry_worker.examples.echo", "--processes", str(processes),
-                                 "--log-level", "WARNING"], cwd=work, env=env)
-        wait_for_workers(producers, processes)
-        yield producers
-    finally:
-        for proc in (pool, broker):
-            if proc is not None:
-                stop(proc)
 
 
 def pipeline_yaml(journal: str, journal_dir: pathlib.Path) -> str:
@@ -89,7 +61,7 @@ def measure(work: pathlib.Path, mode: str, processes: int) -> float:
     shutil.rmtree(journal_dir, ignore_errors=True)
     config = work / "pipeline.yaml"
     config.write_text(pipeline_yaml(MODES[mode], journal_dir))
-    with broker_and_pool(work, config, processes) as producers:
+    with broker_and_pool(work, config, processes, "ferry_worker.examples.echo") as producers:
         submit(work, config, producers, work / "warm-up.jsonl")
         summary = submit(work, config, producers, work / "jobs.jsonl")
     if summary["failed"]:

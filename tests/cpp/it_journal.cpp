@@ -4,10 +4,10 @@
 
 #include <filesystem>
 #include <fstream>
-#include <random>
 #include <set>
 
 #include "fake_peers.hpp"
+#include "temp_dir.hpp"
 #include "ferry/broker/journal_reader.hpp"
 
 using namespace ferry::broker;
@@ -19,14 +19,12 @@ namespace {
 // A test config journaling into a fresh directory, removed afterwards.
 struct JournaledConfig {
     JournaledConfig() {
-        std::random_device device;
-        dir = (fs::temp_directory_path() / ("ferry-it-journal-" + std::to_string(device()))).string();
         config.journal.path = dir;
         config.shutdown_grace_s = 0; // a stop leaves held jobs in the journal at once
     }
-    ~JournaledConfig() { fs::remove_all(dir); }
+    ferry::test::TempDir scratch;        // owns the directory
+    std::string dir = scratch.root();    // the journal directory
     BrokerConfig config = test_config(); // settings with the journal on
-    std::string dir;                     // the journal directory
 };
 
 wire::Submit resubmission(const std::string& client, std::uint64_t seq,

@@ -4,11 +4,11 @@
 
 #include <filesystem>
 #include <fstream>
-#include <random>
 
 #include "ferry/broker/journal_reader.hpp"
 #include "ferry/broker/journal_writer.hpp"
 #include "scheduler_fixture.hpp"
+#include "temp_dir.hpp"
 
 using namespace ferry::broker;
 using namespace ferry::broker::testing;
@@ -16,19 +16,14 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// A fresh journal directory under the system temp dir, removed afterwards.
+// A fresh journal directory, removed afterwards.
 struct TempJournal {
-    TempJournal() {
-        std::random_device device;
-        dir = (fs::temp_directory_path() / ("ferry-journal-test-" + std::to_string(device()))).string();
-        fs::create_directories(dir);
-    }
-    ~TempJournal() { fs::remove_all(dir); }
+    ferry::test::TempDir scratch; // owns the directory
+    std::string dir = scratch.root(); // the journal directory
     [[nodiscard]] JournalConfig config(FsyncPolicy fsync = FsyncPolicy::off,
                                        std::uint64_t segment_bytes = 1 << 20) const {
         return JournalConfig{dir, fsync, 10, segment_bytes};
     }
-    std::string dir; // the journal directory
 };
 
 JournalJob make_job(const std::string& id, std::uint32_t attempts = 0) {

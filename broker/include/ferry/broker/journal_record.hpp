@@ -32,29 +32,21 @@ struct JournalPlace {
     std::uint32_t bytes = 0;   // size of the accept record
 };
 
-// A job as the journal keeps it: enough to run it again after a restart.
-struct JournalJob {
-    std::string client;           // producer that submitted it
-    std::string id;               // the producer's job id
-    std::string type;             // job type
-    std::string payload;          // opaque MessagePack value
-    std::int64_t priority = 0;    // higher first
-    std::uint64_t timeout_ms = 0; // hard limit of one attempt (0: none)
-    std::uint32_t max_attempts = 1; // attempts before dead-lettering
-    std::uint32_t attempts = 0;   // attempts started when this record was written
-};
-
-// The same fields borrowed from a held job, so writing a record copies the payload once.
-struct JournalJobView {
-    std::string_view client;        // producer that submitted it
-    std::string_view id;            // the producer's job id
-    std::string_view type;          // job type
-    std::string_view payload;       // opaque MessagePack value
+// A job as the journal keeps it: enough to run it again after a restart. S is std::string for a
+// record read back (JournalJob) or std::string_view for fields borrowed from a held job
+// (JournalJobView), so writing a record copies the payload once.
+template <class S> struct BasicJournalJob {
+    S client;                       // producer that submitted it
+    S id;                           // the producer's job id
+    S type;                         // job type
+    S payload;                      // opaque MessagePack value
     std::int64_t priority = 0;      // higher first
     std::uint64_t timeout_ms = 0;   // hard limit of one attempt (0: none)
     std::uint32_t max_attempts = 1; // attempts before dead-lettering
-    std::uint32_t attempts = 0;     // attempts started when this record is written
+    std::uint32_t attempts = 0;     // attempts started when this record was written
 };
+using JournalJob = BasicJournalJob<std::string>;
+using JournalJobView = BasicJournalJob<std::string_view>;
 
 // A job accepted (or carried forward by compaction), with its attempts so far.
 struct AcceptRecord {

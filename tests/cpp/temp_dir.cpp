@@ -1,4 +1,4 @@
-// TempDir: mkdtemp-backed scratch directory for producer tests.
+// TempDir: mkdtemp-backed scratch directory for the C++ tests.
 #include "temp_dir.hpp"
 
 #include <cstdlib>

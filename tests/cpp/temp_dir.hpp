@@ -13,6 +13,8 @@ public:
     TempDir(const TempDir&) = delete;
     TempDir& operator=(const TempDir&) = delete;
 
+    // The directory itself.
+    [[nodiscard]] std::string root() const { return root_.string(); }
     // Path of `name` inside the directory.
     [[nodiscard]] std::string path(const std::string& name) const;
     // Writes `text` to `name` and returns its path.
