@@ -112,7 +112,6 @@ private:
     std::optional<std::uint64_t> workers_alive_;            // from STATUS_REPLY
 };
 
-// The host:pid client name used when none is configured.
 // A fresh client name for a run: host, pid and a random part, so a new run never collides with
 // the finished ids of an earlier one at a long-lived broker.
 [[nodiscard]] std::string fresh_client_name();
