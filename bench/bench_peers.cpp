@@ -1,10 +1,10 @@
 // The benchmark's native peers: a windowed producer, an echo worker, and the raw libzmq baseline.
 #include "bench_peers.hpp"
 
+#include "ferry/wire/codec.hpp"
+
 #include <chrono>
 #include <thread>
-
-#include "ferry/wire/codec.hpp"
 
 namespace ferry::bench {
 namespace {
@@ -76,7 +76,8 @@ ProducerReport run_producer(zmq::context_t& context, const std::string& endpoint
     const auto start = Clock::now();
     while (report.outcomes < jobs) {
         while (submitted < jobs && submitted - report.outcomes + batch <= window) {
-            const auto count = static_cast<std::size_t>(std::min<std::uint64_t>(batch, jobs - submitted));
+            const auto count =
+                static_cast<std::size_t>(std::min<std::uint64_t>(batch, jobs - submitted));
             builder.build(count, payload, ++seq);
             send_frames(socket, builder.frames);
             submitted += count;
@@ -107,8 +108,8 @@ void run_echo_worker(zmq::context_t& context, const std::string& endpoint, std::
     socket.set(zmq::sockopt::sndhwm, 0);
     socket.set(zmq::sockopt::rcvhwm, 0);
     socket.connect(endpoint);
-    send_frames(socket, wire::encode(wire::Ready{"bench-worker", "localhost", 1,
-                                                 {{"echo", max_batch}}, credit, 1000}));
+    send_frames(socket, wire::encode(wire::Ready{
+                            "bench-worker", "localhost", 1, {{"echo", max_batch}}, credit, 1000}));
     Received received;
     wire::JobsView jobs;
     wire::ResultsView reply;

@@ -3,17 +3,16 @@
 
 #include <cstdint>
 #include <string>
-
 #include <zmq.hpp>
 
 namespace ferry::bench {
 
 // What one producer run measured.
 struct ProducerReport {
-    std::uint64_t outcomes = 0;  // outcomes received
-    std::uint64_t failed = 0;    // outcomes that were failures
-    std::uint64_t rejected = 0;  // SUBMITs refused (resent)
-    double seconds = 0;          // first submit to last outcome
+    std::uint64_t outcomes = 0; // outcomes received
+    std::uint64_t failed = 0;   // outcomes that were failures
+    std::uint64_t rejected = 0; // SUBMITs refused (resent)
+    double seconds = 0;         // first submit to last outcome
 };
 
 // Submits `jobs` jobs of `payload_bytes` in SUBMITs of `batch`, keeping at most `window` jobs

@@ -1,27 +1,26 @@
 // Broker throughput with native producer and worker, beside raw libzmq PUSH/PULL in the same run.
-#include <cstdio>
-#include <filesystem>
-#include <thread>
-
-#include <CLI/CLI.hpp>
-#include <spdlog/spdlog.h>
-
 #include "bench_peers.hpp"
 #include "ferry/broker/broker.hpp"
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <filesystem>
+#include <spdlog/spdlog.h>
+#include <thread>
 
 namespace {
 
 struct Options {
-    std::uint64_t jobs = 2000000;     // jobs per broker run
-    std::size_t payload = 100;        // payload bytes per job
-    std::size_t submit_batch = 1000;  // jobs per SUBMIT
-    std::uint64_t window = 50000;     // producer jobs without outcome, at most
-    std::uint64_t worker_batch = 1024; // jobs per JOBS (type max_size and worker max_batch)
-    std::uint64_t credit = 8192;      // worker credit
-    int runs = 3;                     // broker runs (best is reported, all are printed)
+    std::uint64_t jobs = 2000000;         // jobs per broker run
+    std::size_t payload = 100;            // payload bytes per job
+    std::size_t submit_batch = 1000;      // jobs per SUBMIT
+    std::uint64_t window = 50000;         // producer jobs without outcome, at most
+    std::uint64_t worker_batch = 1024;    // jobs per JOBS (type max_size and worker max_batch)
+    std::uint64_t credit = 8192;          // worker credit
+    int runs = 3;                         // broker runs (best is reported, all are printed)
     std::uint64_t raw_messages = 5000000; // messages of the raw baseline
     std::uint32_t liveness = 3; // broker liveness; raise it under valgrind, which starves threads
-    std::string journal;              // journal directory (empty: off), wiped before each run
+    std::string journal;        // journal directory (empty: off), wiped before each run
     std::string fsync = "interval_ms"; // journal fsync policy: always, interval_ms, off
 };
 
@@ -29,7 +28,8 @@ ferry::broker::FsyncPolicy fsync_policy(const std::string& name) {
     if (name == "always") {
         return ferry::broker::FsyncPolicy::always;
     }
-    return name == "off" ? ferry::broker::FsyncPolicy::off : ferry::broker::FsyncPolicy::interval_ms;
+    return name == "off" ? ferry::broker::FsyncPolicy::off
+                         : ferry::broker::FsyncPolicy::interval_ms;
 }
 
 double broker_run(const Options& options) {
@@ -72,7 +72,8 @@ int main(int argc, char** argv) {
     CLI::App app{"Ferry broker throughput beside raw libzmq PUSH/PULL"};
     app.add_option("--jobs", options.jobs, "jobs per broker run")->capture_default_str();
     app.add_option("--payload", options.payload, "payload bytes per job")->capture_default_str();
-    app.add_option("--submit-batch", options.submit_batch, "jobs per SUBMIT")->capture_default_str();
+    app.add_option("--submit-batch", options.submit_batch, "jobs per SUBMIT")
+        ->capture_default_str();
     app.add_option("--window", options.window, "producer in-flight window")->capture_default_str();
     app.add_option("--worker-batch", options.worker_batch, "jobs per JOBS")->capture_default_str();
     app.add_option("--credit", options.credit, "worker credit")->capture_default_str();
@@ -88,7 +89,8 @@ int main(int argc, char** argv) {
     spdlog::set_level(spdlog::level::warn);
 
     zmq::context_t raw_context(1);
-    const double raw = ferry::bench::raw_push_pull(raw_context, options.raw_messages, options.payload);
+    const double raw =
+        ferry::bench::raw_push_pull(raw_context, options.raw_messages, options.payload);
     std::printf("raw libzmq PUSH/PULL, %zu-byte messages over tcp loopback: %.0f msgs/s\n",
                 options.payload, raw);
     double best = 0;

@@ -6,16 +6,15 @@
 // the library has no dependency on the stores it rejected:
 //   g++ -O2 -std=c++20 bench/journal_store_bench.cpp -o /tmp/jsb -lsqlite3 -llmdb
 //   /tmp/jsb /tmp/jsb-dir 200000 256
-#include <fcntl.h>
-#include <lmdb.h>
-#include <sqlite3.h>
-#include <unistd.h>
-
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <fcntl.h>
 #include <filesystem>
+#include <lmdb.h>
+#include <sqlite3.h>
 #include <string>
+#include <unistd.h>
 #include <vector>
 
 namespace {
@@ -28,7 +27,9 @@ struct Workload {
     bool sync;         // fsync at each commit
 };
 
-std::string key_of(std::size_t i) { return "client\x1fjob-" + std::to_string(i); }
+std::string key_of(std::size_t i) {
+    return "client\x1fjob-" + std::to_string(i);
+}
 const std::string payload(100, 'p'); // a typical small job
 
 // The append-only log: each record is length + checksum-ish word + bytes, one write per group.
@@ -38,7 +39,8 @@ double run_log(const std::string& dir, const Workload& w) {
     const auto append = [&buffer](char type, const std::string& key, const std::string& body) {
         const std::uint32_t length = static_cast<std::uint32_t>(key.size() + body.size() + 1);
         std::uint32_t sum = 0;
-        for (const char c : key) sum = sum * 31 + static_cast<unsigned char>(c);
+        for (const char c : key)
+            sum = sum * 31 + static_cast<unsigned char>(c);
         buffer.append(reinterpret_cast<const char*>(&length), 4);
         buffer.append(reinterpret_cast<const char*>(&sum), 4);
         buffer.push_back(type);
@@ -46,12 +48,16 @@ double run_log(const std::string& dir, const Workload& w) {
     };
     for (std::size_t start = 0; start < w.jobs; start += w.group) {
         buffer.clear();
-        for (std::size_t i = start; i < start + w.group; ++i) append('A', key_of(i), payload);
+        for (std::size_t i = start; i < start + w.group; ++i)
+            append('A', key_of(i), payload);
         if (start >= w.group) {
-            for (std::size_t i = start - w.group; i < start; ++i) append('D', key_of(i), "");
+            for (std::size_t i = start - w.group; i < start; ++i)
+                append('D', key_of(i), "");
         }
-        if (::write(fd, buffer.data(), buffer.size()) < 0) std::abort();
-        if (w.sync) ::fdatasync(fd);
+        if (::write(fd, buffer.data(), buffer.size()) < 0)
+            std::abort();
+        if (w.sync)
+            ::fdatasync(fd);
     }
     ::close(fd);
     return 0;
@@ -73,14 +79,16 @@ double run_sqlite(const std::string& dir, const Workload& w) {
         sqlite3_exec(db, "BEGIN", nullptr, nullptr, nullptr);
         for (std::size_t i = start; i < start + w.group; ++i) {
             const auto key = key_of(i);
-            sqlite3_bind_text(insert, 1, key.data(), static_cast<int>(key.size()), SQLITE_TRANSIENT);
+            sqlite3_bind_text(insert, 1, key.data(), static_cast<int>(key.size()),
+                              SQLITE_TRANSIENT);
             sqlite3_bind_blob(insert, 2, payload.data(), 100, SQLITE_STATIC);
             sqlite3_step(insert);
             sqlite3_reset(insert);
         }
         for (std::size_t i = start >= w.group ? start - w.group : start; i < start; ++i) {
             const auto key = key_of(i);
-            sqlite3_bind_text(remove, 1, key.data(), static_cast<int>(key.size()), SQLITE_TRANSIENT);
+            sqlite3_bind_text(remove, 1, key.data(), static_cast<int>(key.size()),
+                              SQLITE_TRANSIENT);
             sqlite3_step(remove);
             sqlite3_reset(remove);
         }
@@ -101,7 +109,8 @@ double run_lmdb(const std::string& dir, const Workload& w) {
     for (std::size_t start = 0; start < w.jobs; start += w.group) {
         MDB_txn* txn = nullptr;
         mdb_txn_begin(env, nullptr, 0, &txn);
-        if (start == 0) mdb_dbi_open(txn, nullptr, 0, &dbi);
+        if (start == 0)
+            mdb_dbi_open(txn, nullptr, 0, &dbi);
         for (std::size_t i = start; i < start + w.group; ++i) {
             auto key = key_of(i);
             MDB_val k{key.size(), key.data()};

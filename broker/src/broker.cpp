@@ -2,14 +2,13 @@
 #include "ferry/broker/broker.hpp"
 
 #include <random>
-
 #include <spdlog/spdlog.h>
 
 namespace ferry::broker {
 namespace {
 
-constexpr std::size_t drain_limit = 4096;     // messages read per socket per pass
-constexpr int idle_poll_ms = 100;             // longest sleep (bounds stop-request latency)
+constexpr std::size_t drain_limit = 4096; // messages read per socket per pass
+constexpr int idle_poll_ms = 100;         // longest sleep (bounds stop-request latency)
 
 std::string make_broker_id() {
     std::random_device device;
@@ -188,7 +187,8 @@ void Broker::finish_shutdown() {
     now_ = Clock::now();
     if (journal_ && scheduler_.held() > 0) {
         spdlog::info("shutdown grace over: {} unfinished jobs stay in the journal for the next "
-                     "start", scheduler_.held());
+                     "start",
+                     scheduler_.held());
     } else if (scheduler_.held() > 0) {
         spdlog::warn("shutdown grace over: failing {} unfinished jobs", scheduler_.held());
         scheduler_.fail_all("UNAVAILABLE", "the broker shut down before the job finished", now_);
@@ -231,9 +231,9 @@ void Broker::on_bad_message(RouterSocket& socket, const Incoming& incoming,
         return; // not recognisably ours: no reply
     }
     const bool version = kind == wire::DecodeErrorKind::version_mismatch;
-    message_scratch_ = wire::ErrorReply{
-        version ? "VERSION_MISMATCH" : "MALFORMED_MESSAGE",
-        version ? "this broker speaks FJP version 1 only" : std::string(wire::name_of(kind)) + ": " + detail};
+    message_scratch_ = wire::ErrorReply{version ? "VERSION_MISMATCH" : "MALFORMED_MESSAGE",
+                                        version ? "this broker speaks FJP version 1 only"
+                                                : std::string(wire::name_of(kind)) + ": " + detail};
     (void)send(socket, incoming.routing_view(), message_scratch_);
 }
 

@@ -1,14 +1,13 @@
 // `ferry broker CONFIG`: config, signals, the endpoints line, the loop.
 #include "ferry/broker/broker_command.hpp"
 
+#include "ferry/broker/broker.hpp"
+
 #include <atomic>
 #include <csignal>
 #include <iostream>
-
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
-
-#include "ferry/broker/broker.hpp"
 
 namespace ferry::broker {
 namespace {

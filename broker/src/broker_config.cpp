@@ -1,16 +1,15 @@
 // Loading and validating the broker's YAML sections (`broker`, `job_types`).
 #include "ferry/broker/broker_config.hpp"
 
+#include "ferry/broker/config_keys.hpp"
+
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
-#include <limits>
 #include <fstream>
+#include <limits>
 #include <sstream>
-
 #include <yaml-cpp/yaml.h>
-
-#include "ferry/broker/config_keys.hpp"
 
 namespace ferry::broker {
 namespace {
@@ -170,9 +169,9 @@ void read_broker_section(const std::string& origin, const YAML::Node& node, Brok
         return;
     }
     check_keys(origin, node, "broker",
-               {"producers_endpoint", "workers_endpoint", "heartbeat_ms", "liveness",
-                "max_pending", "max_payload_bytes", "shutdown_grace_s", "remember_done",
-                "dead_letters_kept", "journal"});
+               {"producers_endpoint", "workers_endpoint", "heartbeat_ms", "liveness", "max_pending",
+                "max_payload_bytes", "shutdown_grace_s", "remember_done", "dead_letters_kept",
+                "journal"});
     read_string(origin, node, "producers_endpoint", out.producers_endpoint);
     read_string(origin, node, "workers_endpoint", out.workers_endpoint);
     read_unsigned(origin, node, "heartbeat_ms", out.heartbeat_ms);

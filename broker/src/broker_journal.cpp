@@ -3,16 +3,14 @@
 #include "ferry/broker/broker.hpp"
 
 #include <filesystem>
-
 #include <spdlog/spdlog.h>
 
 namespace ferry::broker {
 namespace {
 
 JournalJobView view_of(const JobRecord& record) {
-    return JournalJobView{record.client(),   record.id(),         record.type,
-                          record.payload,    record.priority,     record.timeout_ms,
-                          record.max_attempts, record.attempts};
+    return JournalJobView{record.client(), record.id(),       record.type,         record.payload,
+                          record.priority, record.timeout_ms, record.max_attempts, record.attempts};
 }
 
 } // namespace

@@ -1,13 +1,12 @@
 // The broker's producer endpoint: SUBMIT with backpressure, OUTCOMES delivery, STATUS.
 #include "ferry/broker/broker.hpp"
+#include "ferry/broker/status.hpp"
 
 #include <spdlog/spdlog.h>
 
-#include "ferry/broker/status.hpp"
-
 namespace ferry::broker {
 namespace {
-constexpr std::uint64_t queue_full_retry_ms = 100;  // suggested wait after QUEUE_FULL
+constexpr std::uint64_t queue_full_retry_ms = 100;   // suggested wait after QUEUE_FULL
 constexpr std::uint64_t unavailable_retry_ms = 1000; // suggested wait during shutdown
 } // namespace
 

@@ -5,8 +5,9 @@
 
 namespace ferry::broker {
 
-// Any message proves its sender alive (RESULTS go to on_results). A peer that never sent READY (typically one that outlived
-// a broker restart) still gets its results counted, then is told to register again.
+// Any message proves its sender alive (RESULTS go to on_results). A peer that never sent READY
+// (typically one that outlived a broker restart) still gets its results counted, then is told to
+// register again.
 void Broker::on_worker_message(const Incoming& incoming, wire::Message&& message) {
     WorkerRecord* worker = scheduler_.workers().by_routing_id(incoming.routing_view());
     if (worker != nullptr) {
@@ -20,7 +21,8 @@ void Broker::on_worker_message(const Incoming& incoming, wire::Message&& message
         }
     } else if (auto* disconnect = std::get_if<wire::Disconnect>(&message)) {
         if (worker != nullptr) {
-            spdlog::info("worker {} left: {}", worker->name, disconnect->reason.value_or("no reason"));
+            spdlog::info("worker {} left: {}", worker->name,
+                         disconnect->reason.value_or("no reason"));
             scheduler_.remove_worker(worker->id, WorkerExit::disconnected, "left", now_);
         }
     } else if (auto* exited = std::get_if<wire::Exited>(&message)) {

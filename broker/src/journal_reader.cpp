@@ -6,9 +6,8 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
-#include <unordered_map>
-
 #include <spdlog/spdlog.h>
+#include <unordered_map>
 
 namespace ferry::broker {
 namespace {
@@ -30,7 +29,7 @@ std::string read_file(const std::string& path) {
 // acceptance, so replay preserves FIFO order; a later accept (carried forward by compaction, or a
 // resubmission after the job finished) refreshes it.
 class ReplayFold {
-public:
+  public:
     void apply(JournalRecord&& record) {
         if (auto* accept = std::get_if<AcceptRecord>(&record)) {
             std::string key = accept->job.client + '\x1f' + accept->job.id;
@@ -47,7 +46,8 @@ public:
                 job.job.attempts = std::max(job.job.attempts, dispatch->attempts);
                 job.in_flight = true;
             }
-        } else if (const auto it = index_.find(std::get<DoneRecord>(record).key); it != index_.end()) {
+        } else if (const auto it = index_.find(std::get<DoneRecord>(record).key);
+                   it != index_.end()) {
             live_[it->second] = false;
             index_.erase(it);
         }
@@ -63,10 +63,10 @@ public:
         return result;
     }
 
-private:
-    std::vector<ReplayedJob> jobs_;                       // every accepted job, in order
-    std::vector<bool> live_;                              // not finished since
-    std::unordered_map<std::string, std::size_t> index_;  // live key -> position in jobs_
+  private:
+    std::vector<ReplayedJob> jobs_;                      // every accepted job, in order
+    std::vector<bool> live_;                             // not finished since
+    std::unordered_map<std::string, std::size_t> index_; // live key -> position in jobs_
 };
 
 // A segment too short for its header can only be the last one, created just before a crash.
@@ -75,7 +75,8 @@ bool drop_headerless_tail(const std::string& path, std::size_t size, bool last) 
         return false;
     }
     spdlog::warn("journal: removing {} ({} bytes, shorter than a header: created just before a "
-                 "crash)", path, size);
+                 "crash)",
+                 path, size);
     fs::remove(path);
     return true;
 }
@@ -88,7 +89,8 @@ void read_segment(const std::string& path, std::uint32_t number, bool last, Repl
         return;
     }
     if (decode_segment_header(bytes, path) != number) {
-        throw JournalError("journal segment " + path + " holds another segment's number in its "
+        throw JournalError("journal segment " + path +
+                           " holds another segment's number in its "
                            "header; move it out of the journal directory");
     }
     std::size_t at = segment_header_bytes;
@@ -106,11 +108,13 @@ void read_segment(const std::string& path, std::uint32_t number, bool last, Repl
     }
     if (!last) {
         throw JournalError("journal segment " + path + " has a damaged record at offset " +
-                           std::to_string(at) + " and later segments follow it; move the "
+                           std::to_string(at) +
+                           " and later segments follow it; move the "
                            "directory away to start empty, or remove the damaged segment");
     }
     spdlog::warn("journal: {} ends in a torn record at offset {} ({} bytes cut): a crash "
-                 "mid-append, nothing acknowledged was in it", path, at, bytes.size() - at);
+                 "mid-append, nothing acknowledged was in it",
+                 path, at, bytes.size() - at);
     contents.torn_bytes = bytes.size() - at;
     fs::resize_file(path, at);
 }
@@ -134,7 +138,8 @@ std::vector<std::uint32_t> list_segments(const std::string& dir) {
             continue;
         }
         const std::string digits = name.substr(segment_prefix.size(), 8);
-        if (std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+        if (std::all_of(digits.begin(), digits.end(),
+                        [](char c) { return c >= '0' && c <= '9'; })) {
             numbers.push_back(static_cast<std::uint32_t>(std::stoul(digits)));
         }
     }

@@ -1,16 +1,15 @@
 // The journal's append side: one write per commit, fsync by policy, segment roll and removal.
 #include "ferry/broker/journal_writer.hpp"
 
-#include <fcntl.h>
-#include <unistd.h>
+#include "ferry/broker/journal_reader.hpp"
 
 #include <cassert>
 #include <cerrno>
 #include <chrono>
+#include <fcntl.h>
 #include <filesystem>
 #include <system_error>
-
-#include "ferry/broker/journal_reader.hpp"
+#include <unistd.h>
 
 namespace ferry::broker {
 namespace {

@@ -1,10 +1,10 @@
 // Retry decisions and backoff delays.
 #include "ferry/broker/retry_policy.hpp"
 
+#include "ferry/wire/protocol.hpp"
+
 #include <algorithm>
 #include <cmath>
-
-#include "ferry/wire/protocol.hpp"
 
 namespace ferry::broker {
 

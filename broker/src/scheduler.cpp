@@ -30,10 +30,8 @@ std::size_t Scheduler::submit_all(std::string_view client,
     std::size_t duplicates = 0;
     for (std::size_t i = 0; i < jobs.size(); ++i) {
         build_key(client, jobs[i].id);
-        duplicates += submit_keyed(client, jobs[i], key_hashes_[i], now) ==
-                              SubmitOutcome::duplicate
-                          ? 1
-                          : 0;
+        duplicates +=
+            submit_keyed(client, jobs[i], key_hashes_[i], now) == SubmitOutcome::duplicate ? 1 : 0;
     }
     return duplicates;
 }
@@ -68,12 +66,11 @@ SubmitOutcome Scheduler::submit_keyed(std::string_view client, const wire::Submi
     record->journal = JournalPlace{};
     if (job.payload.size() > config_.max_payload_bytes) {
         record->payload.clear();
-        record->causes.push_back(wire::Error{
-            "PAYLOAD_TOO_LARGE",
-            "payload of " + std::to_string(job.payload.size()) +
-                " bytes is above max_payload_bytes (" + std::to_string(config_.max_payload_bytes) +
-                ")",
-            std::nullopt, std::nullopt, std::nullopt});
+        record->causes.push_back(wire::Error{"PAYLOAD_TOO_LARGE",
+                                             "payload of " + std::to_string(job.payload.size()) +
+                                                 " bytes is above max_payload_bytes (" +
+                                                 std::to_string(config_.max_payload_bytes) + ")",
+                                             std::nullopt, std::nullopt, std::nullopt});
         fail_for_good(ref, *record, now);
         return SubmitOutcome::too_large;
     }
@@ -194,7 +191,7 @@ void Scheduler::dispatch_type(const std::string& type, TypeQueue& queue, TimePoi
 // The job strings are lent to the JOBS message (moved in, moved back) so a dispatch copies a
 // payload once, into the encoder's buffer. Nothing is committed until the send succeeded.
 JobsSent Scheduler::send_batch(WorkerRecord& worker, const std::string& type, TypeQueue& queue,
-                           std::size_t count, TimePoint now) {
+                               std::size_t count, TimePoint now) {
     batch_entries_.clear();
     batch_records_.clear();
     jobs_scratch_.jobs.resize(count);

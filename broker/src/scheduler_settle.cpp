@@ -55,8 +55,8 @@ void Scheduler::settle_result(WorkerRecord* worker, const wire::ResultView& resu
         return;
     }
     JobRecord& record = *table_.get(*ref);
-    const bool current = worker != nullptr && record.state == JobState::in_flight &&
-                         record.worker == worker->id;
+    const bool current =
+        worker != nullptr && record.state == JobState::in_flight && record.worker == worker->id;
     if (!result.ok && !current) {
         ++stats_.stale_errors_dropped;
         return;

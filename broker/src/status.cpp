@@ -1,10 +1,10 @@
 // Encoding of the broker's status map for STATUS_REPLY.
 #include "ferry/broker/status.hpp"
 
-#include <msgpack.hpp>
-
 #include "ferry/broker/broker.hpp"
 #include "ferry/wire/msgpack_values.hpp"
+
+#include <msgpack.hpp>
 
 namespace ferry::broker {
 namespace {

@@ -1,16 +1,15 @@
 // `ferry status`: the STATUS round trip, and the table and JSON renderings of the status map.
 #include "ferry/broker/status_client.hpp"
 
+#include "ferry/wire/codec.hpp"
+
 #include <cstdio>
 #include <iomanip>
 #include <map>
 #include <sstream>
 #include <stdexcept>
-
 #include <zmq.hpp>
 #include <zmq_addon.hpp>
-
-#include "ferry/wire/codec.hpp"
 
 namespace ferry::broker {
 namespace {
@@ -61,8 +60,10 @@ std::string text_of(const msgpack::object& value) {
 void write_workers(std::ostream& out, const msgpack::object& workers) {
     out << "workers:\n  " << std::left << std::setw(24) << "WORKER" << std::setw(16) << "HOST"
         << std::setw(8) << "PID" << std::setw(24) << "TYPES" << std::setw(8) << "CREDIT"
-        << std::setw(11) << "IN FLIGHT" << "LAST HEARD\n";
-    for (std::uint32_t i = 0; workers.type == msgpack::type::ARRAY && i < workers.via.array.size; ++i) {
+        << std::setw(11) << "IN FLIGHT"
+        << "LAST HEARD\n";
+    for (std::uint32_t i = 0; workers.type == msgpack::type::ARRAY && i < workers.via.array.size;
+         ++i) {
         auto w = fields_of(workers.via.array.ptr[i]);
         std::string types;
         for (const auto& [type, batch] : fields_of(w["types"])) {
@@ -85,7 +86,8 @@ void write_dead_letters(std::ostream& out, const msgpack::object& letters) {
         out << "  " << text_of(letter["client"]) << "/" << text_of(letter["id"]) << " ("
             << text_of(letter["type"]) << ")\n";
         const auto& causes = letter["causes"];
-        for (std::uint32_t j = 0; causes.type == msgpack::type::ARRAY && j < causes.via.array.size; ++j) {
+        for (std::uint32_t j = 0; causes.type == msgpack::type::ARRAY && j < causes.via.array.size;
+             ++j) {
             auto cause = fields_of(causes.via.array.ptr[j]);
             out << "    attempt " << j + 1 << ": " << text_of(cause["code"]) << ": "
                 << text_of(cause["message"]) << "\n";
@@ -128,13 +130,25 @@ std::string fetch_status(const std::string& endpoint, std::chrono::milliseconds 
 
 void write_json(std::ostream& out, const msgpack::object& value) {
     switch (value.type) {
-    case msgpack::type::NIL: out << "null"; break;
-    case msgpack::type::BOOLEAN: out << (value.via.boolean ? "true" : "false"); break;
-    case msgpack::type::POSITIVE_INTEGER: out << value.via.u64; break;
-    case msgpack::type::NEGATIVE_INTEGER: out << value.via.i64; break;
+    case msgpack::type::NIL:
+        out << "null";
+        break;
+    case msgpack::type::BOOLEAN:
+        out << (value.via.boolean ? "true" : "false");
+        break;
+    case msgpack::type::POSITIVE_INTEGER:
+        out << value.via.u64;
+        break;
+    case msgpack::type::NEGATIVE_INTEGER:
+        out << value.via.i64;
+        break;
     case msgpack::type::FLOAT32:
-    case msgpack::type::FLOAT64: out << std::setprecision(15) << value.via.f64; break;
-    case msgpack::type::STR: write_json_string(out, {value.via.str.ptr, value.via.str.size}); break;
+    case msgpack::type::FLOAT64:
+        out << std::setprecision(15) << value.via.f64;
+        break;
+    case msgpack::type::STR:
+        write_json_string(out, {value.via.str.ptr, value.via.str.size});
+        break;
     case msgpack::type::ARRAY:
         out << '[';
         for (std::uint32_t i = 0; i < value.via.array.size; ++i) {
@@ -148,7 +162,8 @@ void write_json(std::ostream& out, const msgpack::object& value) {
         for (std::uint32_t i = 0; i < value.via.map.size; ++i) {
             out << (i == 0 ? "" : ",");
             const auto& key = value.via.map.ptr[i].key;
-            write_json_string(out, key.type == msgpack::type::STR ? key.as<std::string>() : text_of(key));
+            write_json_string(out, key.type == msgpack::type::STR ? key.as<std::string>()
+                                                                  : text_of(key));
             out << ':';
             write_json(out, value.via.map.ptr[i].val);
         }
@@ -170,9 +185,8 @@ void write_status_table(std::ostream& out, const msgpack::object& status) {
     auto rates = fields_of(s["rates"]);
     out << "broker " << text_of(s["broker"]) << "   up " << text_of(s["uptime_s"]) << " s\n"
         << "jobs: pending " << text_of(s["pending"]) << "   in flight " << text_of(s["in_flight"])
-        << "   done " << text_of(s["done"]) << "   failed " << text_of(s["failed"])
-        << "   retries " << text_of(s["retries"]) << "   rate " << text_of(rates["done_per_s"])
-        << "/s\n"
+        << "   done " << text_of(s["done"]) << "   failed " << text_of(s["failed"]) << "   retries "
+        << text_of(s["retries"]) << "   rate " << text_of(rates["done_per_s"]) << "/s\n"
         << "dropped: duplicate results " << text_of(s["duplicates_dropped"])
         << "   malformed messages " << text_of(s["malformed_messages"]) << "   dead letters "
         << text_of(s["dead_letters_total"]) << "\n";

@@ -184,8 +184,12 @@ template <class S> void restart(BasicResults<S>& m) {
     m.results.clear();
     m.credit.reset();
 }
-template <class S> void restart(BasicJobs<S>& m) { m.jobs.clear(); }
-template <class S> void restart(BasicOutcomes<S>& m) { m.outcomes.clear(); }
+template <class S> void restart(BasicJobs<S>& m) {
+    m.jobs.clear();
+}
+template <class S> void restart(BasicOutcomes<S>& m) {
+    m.outcomes.clear();
+}
 
 } // namespace
 

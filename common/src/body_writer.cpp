@@ -1,12 +1,12 @@
 // Encoder of message bodies; key names come from the fields.hpp tables.
-#include "ferry/wire/float64.hpp"
 #include "body_writer.hpp"
 
 #include "ferry/wire/fields.hpp"
+#include "ferry/wire/float64.hpp"
 
 #include <bit>
-#include <cstring>
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <span>
 #include <vector>

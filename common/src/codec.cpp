@@ -104,7 +104,8 @@ namespace {
 
 // One pass for a sound body: the typed read enforces the scan's limits itself. A body it refuses
 // is scanned and read again the usual way, so the error (kind and detail) is exactly decode()'s.
-template <class T> std::optional<DecodeError> decode_view_of(std::string_view body, T& out) noexcept {
+template <class T>
+std::optional<DecodeError> decode_view_of(std::string_view body, T& out) noexcept {
     try {
         if (!detail::read_into(body, out, true))
             return std::nullopt;

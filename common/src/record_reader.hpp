@@ -1,9 +1,9 @@
 // Reader of typed values and nested records straight from MessagePack bytes, with error paths.
 #pragma once
 
+#include "body_scan.hpp"
 #include "ferry/wire/codec.hpp"
 #include "ferry/wire/fields.hpp"
-#include "body_scan.hpp"
 #include "value_cursor.hpp"
 
 #include <cstdint>

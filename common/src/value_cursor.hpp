@@ -11,16 +11,28 @@ namespace ferry::wire::detail {
 // The type of a value as the typed reader sees it. Why signed encodings of non-negative
 // numbers count as `uint`: the reader accepts any encoding of a value, so an int8 holding 5 is
 // the same 5 as a positive fixint (what MessagePack calls "the same integer").
-enum class Kind : std::uint8_t { nil, boolean, uint, nint, float32, float64, str, bin, array, map,
-                                 ext, invalid };
+enum class Kind : std::uint8_t {
+    nil,
+    boolean,
+    uint,
+    nint,
+    float32,
+    float64,
+    str,
+    bin,
+    array,
+    map,
+    ext,
+    invalid
+};
 
 // One value's header: its kind and scalar, or where its bytes are, or its element count.
 struct Head {
     Kind kind = Kind::invalid;
-    std::uint64_t u = 0;         // uint value; bool as 0/1; element count of array/map
-    std::int64_t i = 0;          // nint value
-    double f = 0;                // float32/float64 value
-    std::string_view bytes;      // str/bin/ext data, pointing into the body
+    std::uint64_t u = 0;    // uint value; bool as 0/1; element count of array/map
+    std::int64_t i = 0;     // nint value
+    double f = 0;           // float32/float64 value
+    std::string_view bytes; // str/bin/ext data, pointing into the body
 };
 
 // Why a cursor and not msgpack-c's object tree: the decoder walks a body once, in order, so
@@ -29,7 +41,8 @@ struct Head {
 // ran out, which scan_body has normally refused before the cursor runs.
 class Cursor {
   public:
-    explicit Cursor(std::string_view bytes) : pos_(bytes.data()), end_(bytes.data() + bytes.size()) {}
+    explicit Cursor(std::string_view bytes)
+        : pos_(bytes.data()), end_(bytes.data() + bytes.size()) {}
 
     [[nodiscard]] const char* position() const noexcept { return pos_; }
     [[nodiscard]] const char* end() const noexcept { return end_; }

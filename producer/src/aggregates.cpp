@@ -1,13 +1,12 @@
 // Aggregates over outcomes: count_by, sum, mean, min, max, match_rate, char_accuracy.
 #include "ferry/producer/aggregates.hpp"
 
-#include <fmt/format.h>
+#include "ferry/producer/json_msgpack.hpp"
 
 #include <algorithm>
 #include <array>
+#include <fmt/format.h>
 #include <limits>
-
-#include "ferry/producer/json_msgpack.hpp"
 
 namespace ferry::producer {
 namespace {
@@ -23,9 +22,11 @@ constexpr std::array<std::pair<std::string_view, AggregateKind>, 7> kind_names{{
 }};
 
 FieldValue result_field(const JobOutcome& outcome, const std::vector<std::string>& path) {
-    if (!outcome.ok) return {};
+    if (!outcome.ok)
+        return {};
     try {
-        msgpack::object_handle handle = msgpack::unpack(outcome.result.data(), outcome.result.size());
+        msgpack::object_handle handle =
+            msgpack::unpack(outcome.result.data(), outcome.result.size());
         return field_from_msgpack(handle.get(), path);
     } catch (const std::exception&) {
         return {};
@@ -46,7 +47,8 @@ bool aggregate_kind_from_name(std::string_view name, AggregateKind& out) {
 
 std::string_view name_of(AggregateKind kind) {
     for (const auto& [text, value] : kind_names) {
-        if (value == kind) return text;
+        if (value == kind)
+            return text;
     }
     return "?";
 }
@@ -57,13 +59,15 @@ bool needs_input(AggregateKind kind) {
 
 std::size_t levenshtein(std::string_view a, std::string_view b) {
     std::vector<std::size_t> row(b.size() + 1);
-    for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+    for (std::size_t j = 0; j <= b.size(); ++j)
+        row[j] = j;
     for (std::size_t i = 1; i <= a.size(); ++i) {
         std::size_t diagonal = row[0];
         row[0] = i;
         for (std::size_t j = 1; j <= b.size(); ++j) {
             std::size_t above = row[j];
-            row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+            row[j] =
+                std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
             diagonal = above;
         }
     }
@@ -75,8 +79,8 @@ Aggregates::Aggregates(std::vector<AggregateSpec> specs)
 
 std::vector<std::vector<std::string>> Aggregates::input_paths() const {
     std::vector<std::vector<std::string>> paths;
-    for (const auto& spec : specs_) paths.push_back(needs_input(spec.kind) ? spec.input_path
-                                                                           : std::vector<std::string>{});
+    for (const auto& spec : specs_)
+        paths.push_back(needs_input(spec.kind) ? spec.input_path : std::vector<std::string>{});
     return paths;
 }
 
@@ -94,15 +98,19 @@ void Aggregates::fold(const AggregateSpec& spec, State& state, const FieldValue&
                       const FieldValue& expected, bool /*ok*/) {
     switch (spec.kind) {
     case AggregateKind::count_by:
-        if (value.present) ++state.counts[value.numeric ? fmt::format("{}", value.number) : value.text];
+        if (value.present)
+            ++state.counts[value.numeric ? fmt::format("{}", value.number) : value.text];
         return;
     case AggregateKind::match_rate:
-        if (!expected.present) return;
+        if (!expected.present)
+            return;
         ++state.count;
-        if (value.same_as(expected)) ++state.matched;
+        if (value.same_as(expected))
+            ++state.matched;
         return;
     case AggregateKind::char_accuracy: {
-        if (!expected.present) return;
+        if (!expected.present)
+            return;
         ++state.count;
         double length = double(expected.text.size());
         double edits = value.present ? double(levenshtein(value.text, expected.text)) : length;
@@ -111,7 +119,8 @@ void Aggregates::fold(const AggregateSpec& spec, State& state, const FieldValue&
         return;
     }
     default:
-        if (!value.numeric) return;
+        if (!value.numeric)
+            return;
         state.min = state.count == 0 ? value.number : std::min(state.min, value.number);
         state.max = state.count == 0 ? value.number : std::max(state.max, value.number);
         state.sum += value.number;
@@ -121,14 +130,20 @@ void Aggregates::fold(const AggregateSpec& spec, State& state, const FieldValue&
 
 double Aggregates::value_of(const AggregateSpec& spec, const State& state) const {
     switch (spec.kind) {
-    case AggregateKind::sum: return state.sum;
-    case AggregateKind::mean: return state.count > 0 ? state.sum / double(state.count) : 0;
-    case AggregateKind::min: return state.min;
-    case AggregateKind::max: return state.max;
+    case AggregateKind::sum:
+        return state.sum;
+    case AggregateKind::mean:
+        return state.count > 0 ? state.sum / double(state.count) : 0;
+    case AggregateKind::min:
+        return state.min;
+    case AggregateKind::max:
+        return state.max;
     case AggregateKind::match_rate:
         return state.count > 0 ? double(state.matched) / double(state.count) : 0;
-    case AggregateKind::char_accuracy: return state.chars > 0 ? 1.0 - state.sum / state.chars : 0;
-    case AggregateKind::count_by: return double(state.counts.size());
+    case AggregateKind::char_accuracy:
+        return state.chars > 0 ? 1.0 - state.sum / state.chars : 0;
+    case AggregateKind::count_by:
+        return double(state.counts.size());
     }
     return 0;
 }
@@ -138,14 +153,16 @@ std::string Aggregates::to_json() const {
     for (std::size_t i = 0; i < specs_.size(); ++i) {
         const auto& spec = specs_[i];
         const auto& state = states_[i];
-        if (i > 0) out += ",";
+        if (i > 0)
+            out += ",";
         append_json_string(spec.name, out);
         out += fmt::format(":{{\"kind\":\"{}\"", name_of(spec.kind));
         if (spec.kind == AggregateKind::count_by) {
             out += ",\"counts\":{";
             bool first = true;
             for (const auto& [key, count] : state.counts) {
-                if (!first) out += ",";
+                if (!first)
+                    out += ",";
                 first = false;
                 append_json_string(key, out);
                 out += fmt::format(":{}", count);
@@ -154,7 +171,8 @@ std::string Aggregates::to_json() const {
             continue;
         }
         out += fmt::format(",\"count\":{}", state.count);
-        if (spec.kind == AggregateKind::match_rate) out += fmt::format(",\"matched\":{}", state.matched);
+        if (spec.kind == AggregateKind::match_rate)
+            out += fmt::format(",\"matched\":{}", state.matched);
         out += fmt::format(",\"value\":{}}}", value_of(spec, state));
     }
     return out + "}";
@@ -167,11 +185,12 @@ std::string Aggregates::to_text() const {
         const auto& state = states_[i];
         if (spec.kind == AggregateKind::count_by) {
             out += fmt::format("{} (count by):", spec.name);
-            for (const auto& [key, count] : state.counts) out += fmt::format(" {}={}", key, count);
+            for (const auto& [key, count] : state.counts)
+                out += fmt::format(" {}={}", key, count);
             out += "\n";
         } else if (spec.kind == AggregateKind::match_rate) {
-            out += fmt::format("{} (match rate): {:.4f} ({}/{})\n", spec.name, value_of(spec, state),
-                               state.matched, state.count);
+            out += fmt::format("{} (match rate): {:.4f} ({}/{})\n", spec.name,
+                               value_of(spec, state), state.matched, state.count);
         } else {
             out += fmt::format("{} ({}): {:.4f} over {} values\n", spec.name, name_of(spec.kind),
                                value_of(spec, state), state.count);

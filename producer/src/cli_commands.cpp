@@ -1,12 +1,12 @@
 // `ferry run` and `ferry submit`: configuration, the embedded broker and pools, the producer.
 #include "ferry/producer/cli_commands.hpp"
 
-#include <fmt/format.h>
-#include <spdlog/spdlog.h>
-
 #include "ferry/broker/broker_config.hpp"
 #include "ferry/producer/embedded_broker.hpp"
 #include "ferry/producer/local_pools.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 namespace ferry::producer {
 namespace {
@@ -15,8 +15,9 @@ constexpr int pool_drain_grace_ms = 10000; // pools answer what they hold, then 
 
 void add_session_flags(CLI::App& command, PipelineArgs& args) {
     command.add_option("CONFIG", args.config, "pipeline YAML file")->required();
-    command.add_option("--input", args.session.input,
-                       "JSONL file, directory (one job per file) or - for stdin; overrides input.path");
+    command.add_option(
+        "--input", args.session.input,
+        "JSONL file, directory (one job per file) or - for stdin; overrides input.path");
     command.add_option("--output", args.session.output,
                        "output file (one record per job); overrides output.path");
     command.add_option("--summary-json", args.session.summary_json,
@@ -28,7 +29,9 @@ void add_session_flags(CLI::App& command, PipelineArgs& args) {
 
 } // namespace
 
-void add_run_flags(CLI::App& command, PipelineArgs& args) { add_session_flags(command, args); }
+void add_run_flags(CLI::App& command, PipelineArgs& args) {
+    add_session_flags(command, args);
+}
 
 void add_submit_flags(CLI::App& command, PipelineArgs& args) {
     add_session_flags(command, args);
@@ -56,7 +59,8 @@ int run_command(const PipelineArgs& args, const std::atomic<bool>& stop) {
     broker_config.shutdown_grace_s = 0;
     if (pipeline.workers.empty()) {
         spdlog::warn("{} has no `workers` pools: jobs wait for workers started elsewhere "
-                     "(python3 -m ferry_worker --broker ...)", args.config);
+                     "(python3 -m ferry_worker --broker ...)",
+                     args.config);
     }
     EmbeddedBroker broker(broker_config);
     spdlog::info("embedded broker: producers {} workers {}", broker.producers_endpoint(),

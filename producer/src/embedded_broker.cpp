@@ -1,11 +1,10 @@
 // The broker of `ferry run`, bound in the constructor and run on its own thread.
 #include "ferry/producer/embedded_broker.hpp"
 
-#include <spdlog/spdlog.h>
-
-#include <thread>
-
 #include "ferry/broker/broker.hpp"
+
+#include <spdlog/spdlog.h>
+#include <thread>
 
 namespace ferry::producer {
 
@@ -28,10 +27,13 @@ EmbeddedBroker::EmbeddedBroker(const broker::BrokerConfig& config)
     });
 }
 
-EmbeddedBroker::~EmbeddedBroker() { stop(); }
+EmbeddedBroker::~EmbeddedBroker() {
+    stop();
+}
 
 void EmbeddedBroker::stop() {
-    if (!state_ || !state_->loop.joinable()) return;
+    if (!state_ || !state_->loop.joinable())
+        return;
     state_->broker.request_stop();
     state_->loop.join();
 }

@@ -1,13 +1,12 @@
 // JSON Lines / directory input for the producer, parsed with simdjson.
 #include "ferry/producer/input_reader.hpp"
 
-#include <fmt/format.h>
+#include "ferry/producer/json_msgpack.hpp"
 
 #include <algorithm>
+#include <fmt/format.h>
 #include <iostream>
 #include <stdexcept>
-
-#include "ferry/producer/json_msgpack.hpp"
 
 namespace ferry::producer {
 
@@ -24,7 +23,8 @@ InputReader::InputReader(std::string path, std::vector<std::vector<std::string>>
     std::error_code error;
     if (std::filesystem::is_directory(path_, error)) {
         for (const auto& entry : std::filesystem::directory_iterator(path_)) {
-            if (entry.is_regular_file()) directory_.push_back(entry.path());
+            if (entry.is_regular_file())
+                directory_.push_back(entry.path());
         }
         std::sort(directory_.begin(), directory_.end());
         return;
@@ -44,11 +44,15 @@ std::optional<InputItem> InputReader::next() {
 
 std::optional<InputItem> InputReader::next_line() {
     for (;;) {
-        if (file_) line_offset_ = static_cast<std::uint64_t>(file_->tellg());
-        if (!std::getline(*stream_, line_text_)) break;
+        if (file_)
+            line_offset_ = static_cast<std::uint64_t>(file_->tellg());
+        if (!std::getline(*stream_, line_text_))
+            break;
         ++line_;
-        if (!line_text_.empty() && line_text_.back() == '\r') line_text_.pop_back();
-        if (line_text_.find_first_not_of(" \t") == std::string::npos) continue; // blank line
+        if (!line_text_.empty() && line_text_.back() == '\r')
+            line_text_.pop_back();
+        if (line_text_.find_first_not_of(" \t") == std::string::npos)
+            continue; // blank line
         return parse_line(line_text_);
     }
     return std::nullopt;
@@ -57,7 +61,8 @@ std::optional<InputItem> InputReader::next_line() {
 // A directory holds one job per file: the payload names the file, so the model reads it itself
 // (images can be large and need not cross the wire twice).
 std::optional<InputItem> InputReader::next_file() {
-    if (directory_next_ >= directory_.size()) return std::nullopt;
+    if (directory_next_ >= directory_.size())
+        return std::nullopt;
     const std::filesystem::path& file = directory_[directory_next_++];
     line_ = directory_next_;
     std::string absolute = std::filesystem::absolute(file).string();
@@ -74,9 +79,10 @@ InputItem InputReader::parse_line(std::string_view text) {
     std::string fallback_id = std::to_string(line_);
     simdjson::dom::element record;
     if (auto error = parser_.parse(text.data(), text.size(), true).get(record); error) {
-        return problem(fallback_id, fmt::format("not valid JSON ({}); each line must be one JSON "
-                                                "object like {{\"id\": \"1\", \"payload\": {{...}}}}",
-                                                simdjson::error_message(error)));
+        return problem(fallback_id,
+                       fmt::format("not valid JSON ({}); each line must be one JSON "
+                                   "object like {{\"id\": \"1\", \"payload\": {{...}}}}",
+                                   simdjson::error_message(error)));
     }
     if (!record.is_object()) {
         return problem(fallback_id, "a record must be a JSON object with a \"payload\" field");
@@ -90,7 +96,8 @@ InputItem InputReader::parse_line(std::string_view text) {
         } else {
             return problem(fallback_id, "\"id\" must be a string or an integer");
         }
-        if (id.empty()) return problem(fallback_id, "\"id\" must not be empty");
+        if (id.empty())
+            return problem(fallback_id, "\"id\" must not be empty");
     }
     auto payload = record["payload"];
     if (payload.error() != simdjson::SUCCESS) {
@@ -107,31 +114,39 @@ InputItem InputReader::parse_line(std::string_view text) {
 InputItem InputReader::accept(std::string id, std::string payload,
                               std::vector<FieldValue> captured) {
     if (stream_ != nullptr) { // a directory's file names are unique already
-        auto [it, inserted] = seen_ids_.emplace(std::hash<std::string>{}(id), IdSite{line_, line_offset_});
+        auto [it, inserted] =
+            seen_ids_.emplace(std::hash<std::string>{}(id), IdSite{line_, line_offset_});
         bool duplicate = !inserted && earlier_line_has_id(it->second, id);
-        if (!inserted && !duplicate) duplicate = !collided_ids_.insert(id).second;
+        if (!inserted && !duplicate)
+            duplicate = !collided_ids_.insert(id).second;
         if (duplicate) {
             return problem(id, fmt::format("duplicate id \"{}\": already used on line {}; ids must "
                                            "be unique within an input",
                                            id, it->second.line));
         }
     }
-    return InputRecord{std::move(id), std::move(payload), line_, next_index_++, std::move(captured)};
+    return InputRecord{std::move(id), std::move(payload), line_, next_index_++,
+                       std::move(captured)};
 }
 
 // Re-reads the line where an id with the same hash was first seen and compares the ids.
 bool InputReader::earlier_line_has_id(const IdSite& site, const std::string& id) {
-    if (!file_) return true;
+    if (!file_)
+        return true;
     std::ifstream again(path_, std::ios::binary);
     again.seekg(static_cast<std::streamoff>(site.offset));
     std::string text;
-    if (!std::getline(again, text)) return false;
+    if (!std::getline(again, text))
+        return false;
     simdjson::dom::parser parser;
     simdjson::dom::element record;
-    if (parser.parse(text.data(), text.size(), true).get(record)) return false;
+    if (parser.parse(text.data(), text.size(), true).get(record))
+        return false;
     auto earlier = record["id"];
-    if (earlier.error() != simdjson::SUCCESS) return id == std::to_string(site.line);
-    if (earlier.is_string()) return id == earlier.get_string().value_unsafe();
+    if (earlier.error() != simdjson::SUCCESS)
+        return id == std::to_string(site.line);
+    if (earlier.is_string())
+        return id == earlier.get_string().value_unsafe();
     return id == simdjson::to_string(earlier.value_unsafe());
 }
 
@@ -145,7 +160,8 @@ InputCheck check_input(const std::string& path, std::size_t problem_limit) {
     reader.skip_payload_encoding();
     while (auto item = reader.next()) {
         if (auto* found = std::get_if<InputProblem>(&*item)) {
-            if (check.problems.size() < problem_limit) check.problems.push_back(std::move(*found));
+            if (check.problems.size() < problem_limit)
+                check.problems.push_back(std::move(*found));
         } else {
             ++check.records;
         }

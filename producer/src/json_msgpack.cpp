@@ -1,13 +1,12 @@
 // JSON <-> MessagePack conversion used by the producer's input reader and output writer.
 #include "ferry/producer/json_msgpack.hpp"
 
-#include <fmt/format.h>
-#include <msgpack.hpp>
-
-#include <cmath>
-
 #include "ferry/wire/float64.hpp"
 #include "ferry/wire/msgpack_values.hpp"
+
+#include <cmath>
+#include <fmt/format.h>
+#include <msgpack.hpp>
 
 namespace ferry::producer {
 namespace {
@@ -19,7 +18,8 @@ void pack_json(simdjson::dom::element value, msgpack::sbuffer& buffer,
     case element_type::ARRAY: {
         simdjson::dom::array items = value.get_array().value_unsafe();
         packer.pack_array(static_cast<std::uint32_t>(items.size()));
-        for (simdjson::dom::element item : items) pack_json(item, buffer, packer);
+        for (simdjson::dom::element item : items)
+            pack_json(item, buffer, packer);
         return;
     }
     case element_type::OBJECT: {
@@ -31,8 +31,12 @@ void pack_json(simdjson::dom::element value, msgpack::sbuffer& buffer,
         }
         return;
     }
-    case element_type::INT64: packer.pack_int64(value.get_int64().value_unsafe()); return;
-    case element_type::UINT64: packer.pack_uint64(value.get_uint64().value_unsafe()); return;
+    case element_type::INT64:
+        packer.pack_int64(value.get_int64().value_unsafe());
+        return;
+    case element_type::UINT64:
+        packer.pack_uint64(value.get_uint64().value_unsafe());
+        return;
     case element_type::DOUBLE: {
         const auto bytes = wire::float64_bytes(value.get_double().value_unsafe());
         buffer.write(bytes.data(), bytes.size());
@@ -43,9 +47,14 @@ void pack_json(simdjson::dom::element value, msgpack::sbuffer& buffer,
         return;
     }
     case element_type::BOOL:
-        if (value.get_bool().value_unsafe()) packer.pack_true(); else packer.pack_false();
+        if (value.get_bool().value_unsafe())
+            packer.pack_true();
+        else
+            packer.pack_false();
         return;
-    case element_type::NULL_VALUE: packer.pack_nil(); return;
+    case element_type::NULL_VALUE:
+        packer.pack_nil();
+        return;
     }
 }
 
@@ -57,11 +66,13 @@ void append_base64(std::string_view bytes, std::string& out) {
     for (; i + 2 < bytes.size(); i += 3) {
         auto n = (std::uint32_t(std::uint8_t(bytes[i])) << 16) |
                  (std::uint32_t(std::uint8_t(bytes[i + 1])) << 8) | std::uint8_t(bytes[i + 2]);
-        for (int shift = 18; shift >= 0; shift -= 6) out.push_back(alphabet[(n >> shift) & 63]);
+        for (int shift = 18; shift >= 0; shift -= 6)
+            out.push_back(alphabet[(n >> shift) & 63]);
     }
     if (std::size_t rest = bytes.size() - i; rest > 0) {
         std::uint32_t n = std::uint32_t(std::uint8_t(bytes[i])) << 16;
-        if (rest == 2) n |= std::uint32_t(std::uint8_t(bytes[i + 1])) << 8;
+        if (rest == 2)
+            n |= std::uint32_t(std::uint8_t(bytes[i + 1])) << 8;
         out.push_back(alphabet[(n >> 18) & 63]);
         out.push_back(alphabet[(n >> 12) & 63]);
         out.push_back(rest == 2 ? alphabet[(n >> 6) & 63] : '=');
@@ -77,7 +88,8 @@ void append_double(double value, std::string& out) {
     }
     // Shortest text that reads back to the same double; keep "1.0" a float, not "1".
     std::string text = fmt::format("{}", value);
-    if (text.find_first_of(".eE") == std::string::npos) text += ".0";
+    if (text.find_first_of(".eE") == std::string::npos)
+        text += ".0";
     out += text;
 }
 
@@ -104,11 +116,21 @@ void append_json_string(std::string_view text, std::string& out) {
     out.push_back('"');
     for (char c : text) {
         switch (c) {
-        case '"': out += "\\\""; break;
-        case '\\': out += "\\\\"; break;
-        case '\n': out += "\\n"; break;
-        case '\r': out += "\\r"; break;
-        case '\t': out += "\\t"; break;
+        case '"':
+            out += "\\\"";
+            break;
+        case '\\':
+            out += "\\\\";
+            break;
+        case '\n':
+            out += "\\n";
+            break;
+        case '\r':
+            out += "\\r";
+            break;
+        case '\t':
+            out += "\\t";
+            break;
         default:
             if (static_cast<unsigned char>(c) < 0x20) {
                 fmt::format_to(std::back_inserter(out), "\\u{:04x}", static_cast<unsigned>(c));
@@ -122,19 +144,36 @@ void append_json_string(std::string_view text, std::string& out) {
 
 void append_json(const msgpack::object& value, std::string& out) {
     switch (value.type) {
-    case msgpack::type::NIL: out += "null"; return;
-    case msgpack::type::BOOLEAN: out += value.via.boolean ? "true" : "false"; return;
-    case msgpack::type::POSITIVE_INTEGER: fmt::format_to(std::back_inserter(out), "{}", value.via.u64); return;
-    case msgpack::type::NEGATIVE_INTEGER: fmt::format_to(std::back_inserter(out), "{}", value.via.i64); return;
+    case msgpack::type::NIL:
+        out += "null";
+        return;
+    case msgpack::type::BOOLEAN:
+        out += value.via.boolean ? "true" : "false";
+        return;
+    case msgpack::type::POSITIVE_INTEGER:
+        fmt::format_to(std::back_inserter(out), "{}", value.via.u64);
+        return;
+    case msgpack::type::NEGATIVE_INTEGER:
+        fmt::format_to(std::back_inserter(out), "{}", value.via.i64);
+        return;
     case msgpack::type::FLOAT32:
-    case msgpack::type::FLOAT64: append_double(value.via.f64, out); return;
-    case msgpack::type::STR: append_json_string({value.via.str.ptr, value.via.str.size}, out); return;
-    case msgpack::type::BIN: append_base64({value.via.bin.ptr, value.via.bin.size}, out); return;
-    case msgpack::type::EXT: append_base64({value.via.ext.data(), value.via.ext.size}, out); return;
+    case msgpack::type::FLOAT64:
+        append_double(value.via.f64, out);
+        return;
+    case msgpack::type::STR:
+        append_json_string({value.via.str.ptr, value.via.str.size}, out);
+        return;
+    case msgpack::type::BIN:
+        append_base64({value.via.bin.ptr, value.via.bin.size}, out);
+        return;
+    case msgpack::type::EXT:
+        append_base64({value.via.ext.data(), value.via.ext.size}, out);
+        return;
     case msgpack::type::ARRAY:
         out.push_back('[');
         for (std::uint32_t i = 0; i < value.via.array.size; ++i) {
-            if (i > 0) out.push_back(',');
+            if (i > 0)
+                out.push_back(',');
             append_json(value.via.array.ptr[i], out);
         }
         out.push_back(']');
@@ -142,7 +181,8 @@ void append_json(const msgpack::object& value, std::string& out) {
     case msgpack::type::MAP:
         out.push_back('{');
         for (std::uint32_t i = 0; i < value.via.map.size; ++i) {
-            if (i > 0) out.push_back(',');
+            if (i > 0)
+                out.push_back(',');
             append_map_key(value.via.map.ptr[i].key, out);
             out.push_back(':');
             append_json(value.via.map.ptr[i].val, out);

@@ -1,36 +1,46 @@
 // Spawning and stopping the local Python worker pools of `ferry run`.
 #include "ferry/producer/local_pools.hpp"
 
-#include <fmt/format.h>
-#include <spdlog/spdlog.h>
-#include <sys/prctl.h>
-#include <sys/wait.h>
-#include <unistd.h>
+#include "ferry/producer/python_finder.hpp"
 
 #include <cctype>
 #include <chrono>
 #include <csignal>
 #include <cstdlib>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
 #include <stdexcept>
+#include <sys/prctl.h>
+#include <sys/wait.h>
 #include <thread>
-
-#include "ferry/producer/python_finder.hpp"
+#include <unistd.h>
 
 namespace ferry::producer {
 namespace {
 
 std::string upper(std::string text) {
-    for (char& c : text) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    for (char& c : text)
+        c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
     return text;
 }
 
 std::vector<std::string> pool_argv(const std::string& python, const WorkerPoolConfig& pool,
                                    const std::string& endpoint) {
-    std::vector<std::string> argv = {python, "-m", "ferry_worker", "--broker", endpoint,
-                                     "--handlers", pool.handlers, "--processes",
-                                     std::to_string(pool.processes), "--prefetch",
-                                     std::to_string(pool.prefetch), "--heartbeat-ms",
-                                     std::to_string(pool.heartbeat_ms), "--log-level", upper(pool.log_level)};
+    std::vector<std::string> argv = {python,
+                                     "-m",
+                                     "ferry_worker",
+                                     "--broker",
+                                     endpoint,
+                                     "--handlers",
+                                     pool.handlers,
+                                     "--processes",
+                                     std::to_string(pool.processes),
+                                     "--prefetch",
+                                     std::to_string(pool.prefetch),
+                                     "--heartbeat-ms",
+                                     std::to_string(pool.heartbeat_ms),
+                                     "--log-level",
+                                     upper(pool.log_level)};
     if (pool.max_jobs > 0) {
         argv.insert(argv.end(), {"--max-jobs", std::to_string(pool.max_jobs)});
     }
@@ -47,13 +57,16 @@ std::string with_pythonpath(const std::string& package_dir) {
 
 } // namespace
 
-LocalPools::~LocalPools() { stop(2000); }
+LocalPools::~LocalPools() {
+    stop(2000);
+}
 
 void LocalPools::start(const std::vector<WorkerPoolConfig>& pools, const std::string& endpoint) {
     const std::string package_dir = find_worker_package_dir();
     for (const auto& pool : pools) {
         PythonChoice python = find_worker_python(pool.python);
-        if (python.interpreter.empty()) throw std::runtime_error(no_python_message(python));
+        if (python.interpreter.empty())
+            throw std::runtime_error(no_python_message(python));
         spdlog::info("starting worker pool '{}' ({} processes) with {}", pool.handlers,
                      pool.processes, python.interpreter);
         pids_.push_back(spawn(pool_argv(python.interpreter, pool, endpoint), package_dir));
@@ -67,14 +80,17 @@ pid_t LocalPools::spawn(const std::vector<std::string>& argv, const std::string&
     const std::string pythonpath = with_pythonpath(package_dir);
     const pid_t parent = ::getpid();
     pid_t pid = ::fork();
-    if (pid < 0) throw std::runtime_error("cannot fork a worker pool process");
+    if (pid < 0)
+        throw std::runtime_error("cannot fork a worker pool process");
     if (pid == 0) {
         ::setpgid(0, 0);
         ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-        if (::getppid() != parent) ::_exit(127); // ferry died between fork and prctl
+        if (::getppid() != parent)
+            ::_exit(127); // ferry died between fork and prctl
         ::setenv("PYTHONPATH", pythonpath.c_str(), 1);
         std::vector<char*> args;
-        for (const auto& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
+        for (const auto& arg : argv)
+            args.push_back(const_cast<char*>(arg.c_str()));
         args.push_back(nullptr);
         ::execv(args[0], args.data());
         ::execvp(args[0], args.data());
@@ -87,19 +103,23 @@ pid_t LocalPools::spawn(const std::vector<std::string>& argv, const std::string&
 void LocalPools::check_alive() {
     for (std::size_t i = 0; i < pids_.size(); ++i) {
         int status = 0;
-        if (pids_[i] <= 0 || ::waitpid(pids_[i], &status, WNOHANG) != pids_[i]) continue;
+        if (pids_[i] <= 0 || ::waitpid(pids_[i], &status, WNOHANG) != pids_[i])
+            continue;
         pids_[i] = -1;
-        std::string how = WIFEXITED(status) ? fmt::format("exited with code {}", WEXITSTATUS(status))
-                                            : fmt::format("was killed by signal {}", WTERMSIG(status));
+        std::string how = WIFEXITED(status)
+                              ? fmt::format("exited with code {}", WEXITSTATUS(status))
+                              : fmt::format("was killed by signal {}", WTERMSIG(status));
         throw std::runtime_error(fmt::format(
             "worker pool '{}' {}; its log above says why (a handler that fails in setup stops "
-            "its pool)", names_[i], how));
+            "its pool)",
+            names_[i], how));
     }
 }
 
 void LocalPools::stop(int grace_ms) {
     for (pid_t pid : pids_) {
-        if (pid > 0) ::kill(pid, SIGTERM);
+        if (pid > 0)
+            ::kill(pid, SIGTERM);
     }
     auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(grace_ms);
     for (pid_t& pid : pids_) {

@@ -1,14 +1,4 @@
 // `ferry`: the one executable — run, submit, broker, status.
-#include <CLI/CLI.hpp>
-#include <spdlog/sinks/stdout_color_sinks.h>
-#include <spdlog/spdlog.h>
-
-#include <atomic>
-#include <csignal>
-#include <cstdio>
-#include <cstdlib>
-#include <iostream>
-
 #include "ferry/broker/broker_command.hpp"
 #include "ferry/broker/broker_config.hpp"
 #include "ferry/broker/journal_record.hpp"
@@ -16,11 +6,22 @@
 #include "ferry/producer/cli_commands.hpp"
 #include "ferry/producer/input_reader.hpp"
 
+#include <CLI/CLI.hpp>
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
 namespace {
 
 std::atomic<bool> stop_requested{false};
 
-extern "C" void request_stop(int /*signal*/) { stop_requested.store(true); }
+extern "C" void request_stop(int /*signal*/) {
+    stop_requested.store(true);
+}
 
 void install_signal_handlers() {
     struct sigaction action {};
@@ -42,10 +43,12 @@ int main(int argc, char** argv) {
 
     ferry::producer::PipelineArgs run_args;
     ferry::producer::add_run_flags(*app.add_subcommand("run", "run a whole pipeline on this "
-                                                              "machine"), run_args);
+                                                              "machine"),
+                                   run_args);
     ferry::producer::PipelineArgs submit_args;
     ferry::producer::add_submit_flags(*app.add_subcommand("submit", "submit an input to a "
-                                                                    "running broker"), submit_args);
+                                                                    "running broker"),
+                                      submit_args);
     std::string broker_config;
     app.add_subcommand("broker", "run the broker alone (multi-host deployments)")
         ->add_option("CONFIG", broker_config, "pipeline YAML file")
@@ -55,7 +58,8 @@ int main(int argc, char** argv) {
         status_endpoint = env;
     }
     bool status_json = false;
-    auto* status = app.add_subcommand("status", "workers, queue depths, in flight, rates, dead letters");
+    auto* status =
+        app.add_subcommand("status", "workers, queue depths, in flight, rates, dead letters");
     status->add_option("--broker", status_endpoint, "the broker's producers endpoint")
         ->capture_default_str();
     status->add_flag("--json", status_json, "print the status map as JSON");
@@ -71,11 +75,13 @@ int main(int argc, char** argv) {
     install_signal_handlers();
 
     try {
-        if (app.got_subcommand("run")) return ferry::producer::run_command(run_args, stop_requested);
+        if (app.got_subcommand("run"))
+            return ferry::producer::run_command(run_args, stop_requested);
         if (app.got_subcommand("submit")) {
             return ferry::producer::submit_command(submit_args, stop_requested);
         }
-        if (app.got_subcommand("broker")) return ferry::broker::run_broker_command(broker_config);
+        if (app.got_subcommand("broker"))
+            return ferry::broker::run_broker_command(broker_config);
         if (app.got_subcommand("status")) {
             return ferry::broker::run_status_command(status_endpoint, status_json, std::cout);
         }

@@ -1,16 +1,15 @@
 // Output records (JSON Lines or MessagePack) in input or completion order.
 #include "ferry/producer/output_writer.hpp"
 
-#include <fmt/format.h>
-#include <msgpack.hpp>
-
-#include <cerrno>
-#include <cstring>
-#include <stdexcept>
-
 #include "ferry/producer/json_msgpack.hpp"
 #include "ferry/wire/float64.hpp"
 #include "ferry/wire/msgpack_values.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <fmt/format.h>
+#include <msgpack.hpp>
+#include <stdexcept>
 
 namespace ferry::producer {
 namespace {
@@ -48,7 +47,8 @@ std::string render_json(const JobOutcome& outcome) {
         if (!outcome.causes.empty()) {
             out += ",\"causes\":[";
             for (std::size_t i = 0; i < outcome.causes.size(); ++i) {
-                if (i > 0) out += ",";
+                if (i > 0)
+                    out += ",";
                 append_error_json(outcome.causes[i], out);
             }
             out += "]";
@@ -82,7 +82,8 @@ std::string render_msgpack(const JobOutcome& outcome) {
         if (!outcome.causes.empty()) {
             pack_str(packer, "causes");
             packer.pack_array(static_cast<std::uint32_t>(outcome.causes.size()));
-            for (const auto& cause : outcome.causes) pack_error(packer, cause);
+            for (const auto& cause : outcome.causes)
+                pack_error(packer, cause);
         }
     }
     pack_str(packer, "attempts");
@@ -102,18 +103,20 @@ OutputWriter::OutputWriter(const std::string& path, OutputOrder order, OutputFor
     }
     file_ = std::fopen(path.c_str(), append ? "ab" : "wb");
     if (file_ == nullptr) {
-        throw std::runtime_error(fmt::format("cannot open output '{}' for writing: {}", path,
-                                             std::strerror(errno)));
+        throw std::runtime_error(
+            fmt::format("cannot open output '{}' for writing: {}", path, std::strerror(errno)));
     }
     owns_file_ = true;
 }
 
 OutputWriter::~OutputWriter() {
-    if (owns_file_) std::fclose(file_);
+    if (owns_file_)
+        std::fclose(file_);
 }
 
 std::string OutputWriter::render(const JobOutcome& outcome) const {
-    if (format_ == OutputFormat::msgpack) return render_msgpack(outcome);
+    if (format_ == OutputFormat::msgpack)
+        return render_msgpack(outcome);
     std::string line = render_json(outcome);
     line.push_back('\n');
     return line;
@@ -129,7 +132,8 @@ void OutputWriter::write(const JobOutcome& outcome) {
 }
 
 void OutputWriter::skip(std::uint64_t index) {
-    if (order_ == OutputOrder::completion) return;
+    if (order_ == OutputOrder::completion)
+        return;
     skipped_.insert(index);
     drain_in_order();
 }
@@ -141,7 +145,8 @@ void OutputWriter::drain_in_order() {
             continue;
         }
         auto it = pending_.find(next_index_);
-        if (it == pending_.end()) return;
+        if (it == pending_.end())
+            return;
         emit(it->first, std::move(it->second));
         pending_.erase(it);
         ++next_index_;
@@ -150,18 +155,19 @@ void OutputWriter::drain_in_order() {
 
 void OutputWriter::emit(std::uint64_t /*index*/, std::string record) {
     if (std::fwrite(record.data(), 1, record.size(), file_) != record.size()) {
-        throw std::runtime_error(fmt::format("cannot write output '{}': {}", path_,
-                                             std::strerror(errno)));
+        throw std::runtime_error(
+            fmt::format("cannot write output '{}': {}", path_, std::strerror(errno)));
     }
     ++written_;
 }
 
 void OutputWriter::finish() {
-    for (auto& [index, record] : pending_) emit(index, std::move(record));
+    for (auto& [index, record] : pending_)
+        emit(index, std::move(record));
     pending_.clear();
     if (std::fflush(file_) != 0) {
-        throw std::runtime_error(fmt::format("cannot flush output '{}': {}", path_,
-                                             std::strerror(errno)));
+        throw std::runtime_error(
+            fmt::format("cannot flush output '{}': {}", path_, std::strerror(errno)));
     }
 }
 

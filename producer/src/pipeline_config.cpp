@@ -1,15 +1,14 @@
 // Loading and validation of the pipeline sections (input, output, producer, workers).
 #include "ferry/producer/pipeline_config.hpp"
 
-#include <fmt/format.h>
-#include <yaml-cpp/yaml.h>
-
-#include <filesystem>
-#include <fstream>
-#include <sstream>
-
 #include "ferry/broker/broker_config.hpp"
 #include "ferry/broker/config_keys.hpp"
+
+#include <filesystem>
+#include <fmt/format.h>
+#include <fstream>
+#include <sstream>
+#include <yaml-cpp/yaml.h>
 
 namespace ferry::producer {
 namespace {
@@ -18,18 +17,22 @@ using ferry::broker::ConfigError;
 
 // Reads one mapping section, refusing keys it does not know, with file:line:col in errors.
 class Section {
-public:
+  public:
     Section(const YAML::Node& node, std::string origin, std::string name,
             std::vector<std::string_view> allowed)
         : node_(node), origin_(std::move(origin)), name_(std::move(name)),
           allowed_(std::move(allowed)) {
-        if (node_ && !node_.IsNull() && !node_.IsMap()) fail(node_, "must be a mapping of keys");
-        if (!node_ || node_.IsNull()) return;
-        for (const auto& entry : node_) check_key(entry.first);
+        if (node_ && !node_.IsNull() && !node_.IsMap())
+            fail(node_, "must be a mapping of keys");
+        if (!node_ || node_.IsNull())
+            return;
+        for (const auto& entry : node_)
+            check_key(entry.first);
     }
 
     void read(std::string_view key, std::string& out) const {
-        if (auto value = find(key)) out = scalar(*value, key);
+        if (auto value = find(key))
+            out = scalar(*value, key);
     }
     void read(std::string_view key, std::uint64_t& out) const {
         if (auto value = find(key)) {
@@ -37,11 +40,12 @@ public:
             try {
                 std::size_t used = 0;
                 long long parsed = std::stoll(text, &used);
-                if (used != text.size() || parsed < 0) throw std::invalid_argument(text);
+                if (used != text.size() || parsed < 0)
+                    throw std::invalid_argument(text);
                 out = static_cast<std::uint64_t>(parsed);
             } catch (const std::exception&) {
-                fail(*value, fmt::format("'{}' must be a non-negative integer, got '{}'",
-                                         path(key), text));
+                fail(*value,
+                     fmt::format("'{}' must be a non-negative integer, got '{}'", path(key), text));
             }
         }
     }
@@ -49,10 +53,12 @@ public:
     std::size_t choose(std::string_view key, const std::vector<std::string_view>& choices,
                        std::size_t current) const {
         auto value = find(key);
-        if (!value) return current;
+        if (!value)
+            return current;
         std::string text = scalar(*value, key);
         for (std::size_t i = 0; i < choices.size(); ++i) {
-            if (choices[i] == text) return i;
+            if (choices[i] == text)
+                return i;
         }
         fail(*value, fmt::format("'{}' must be one of {}, got '{}'", path(key),
                                  fmt::join(choices, " | "), text));
@@ -60,33 +66,38 @@ public:
 
     [[noreturn]] void fail(const YAML::Node& at, const std::string& message) const {
         const YAML::Mark mark = at.Mark();
-        throw ConfigError(fmt::format("{}:{}:{}: {}", origin_, mark.line + 1, mark.column + 1,
-                                      message));
+        throw ConfigError(
+            fmt::format("{}:{}:{}: {}", origin_, mark.line + 1, mark.column + 1, message));
     }
 
-private:
+  private:
     [[nodiscard]] std::string path(std::string_view key) const {
         return fmt::format("{}.{}", name_, key);
     }
     [[nodiscard]] std::optional<YAML::Node> find(std::string_view key) const {
-        if (!node_ || !node_.IsMap()) return std::nullopt;
+        if (!node_ || !node_.IsMap())
+            return std::nullopt;
         YAML::Node value = node_[std::string(key)];
-        if (!value) return std::nullopt;
+        if (!value)
+            return std::nullopt;
         return value;
     }
     [[nodiscard]] std::string scalar(const YAML::Node& value, std::string_view key) const {
-        if (!value.IsScalar()) fail(value, fmt::format("'{}' must be a single value", path(key)));
+        if (!value.IsScalar())
+            fail(value, fmt::format("'{}' must be a single value", path(key)));
         return value.Scalar();
     }
     void check_key(const YAML::Node& key) const {
         std::string text = key.Scalar();
         for (auto allowed : allowed_) {
-            if (allowed == text) return;
+            if (allowed == text)
+                return;
         }
         std::string hint = ferry::broker::nearest_name(text, allowed_);
-        fail(key, fmt::format("unknown key '{}' in '{}'{}", text, name_,
-                              hint.empty() ? fmt::format("; valid keys: {}", fmt::join(allowed_, ", "))
-                                           : fmt::format("; did you mean '{}'?", hint)));
+        fail(key,
+             fmt::format("unknown key '{}' in '{}'{}", text, name_,
+                         hint.empty() ? fmt::format("; valid keys: {}", fmt::join(allowed_, ", "))
+                                      : fmt::format("; did you mean '{}'?", hint)));
     }
 
     YAML::Node node_;                       // the section (may be undefined)
@@ -107,9 +118,10 @@ OutputConfig read_output(const Section& section) {
     OutputConfig output;
     section.read("path", output.path);
     output.order = section.choose("order", {"input", "completion"}, 0) == 0
-                       ? OutputOrder::input : OutputOrder::completion;
-    output.format = section.choose("format", {"jsonl", "msgpack"}, 0) == 0
-                        ? OutputFormat::jsonl : OutputFormat::msgpack;
+                       ? OutputOrder::input
+                       : OutputOrder::completion;
+    output.format = section.choose("format", {"jsonl", "msgpack"}, 0) == 0 ? OutputFormat::jsonl
+                                                                           : OutputFormat::msgpack;
     return output;
 }
 
@@ -138,9 +150,12 @@ WorkerPoolConfig read_pool(const YAML::Node& node, const std::string& origin, st
     section.read("prefetch", pool.prefetch);
     section.read("heartbeat_ms", pool.heartbeat_ms);
     section.read("log_level", pool.log_level);
-    if (pool.handlers.empty()) section.fail(node, fmt::format("workers[{}] needs 'handlers': a "
-                                                              "module name or a .py path", index));
-    if (pool.processes == 0) section.fail(node, fmt::format("workers[{}].processes must be >= 1", index));
+    if (pool.handlers.empty())
+        section.fail(node, fmt::format("workers[{}] needs 'handlers': a "
+                                       "module name or a .py path",
+                                       index));
+    if (pool.processes == 0)
+        section.fail(node, fmt::format("workers[{}].processes must be >= 1", index));
     return pool;
 }
 
@@ -156,17 +171,21 @@ AggregateSpec read_aggregate(const YAML::Node& node, const std::string& origin, 
     section.read("input_field", input_field);
     if (!aggregate_kind_from_name(kind, spec.kind)) {
         section.fail(node, fmt::format("{}.kind '{}' is not one of count_by, sum, mean, min, max, "
-                                       "match_rate, char_accuracy", where, kind));
+                                       "match_rate, char_accuracy",
+                                       where, kind));
     }
-    if (spec.name.empty()) section.fail(node, fmt::format("{} needs a 'name'", where));
+    if (spec.name.empty())
+        section.fail(node, fmt::format("{} needs a 'name'", where));
     std::string path = result_field.empty() ? field : result_field;
     spec.result_path = split_path(path);
     spec.input_path = split_path(input_field);
     if (needs_input(spec.kind) && (spec.input_path.empty() || spec.result_path.empty())) {
-        section.fail(node, fmt::format("{} ({}) needs 'result_field' and 'input_field'", where, kind));
+        section.fail(node,
+                     fmt::format("{} ({}) needs 'result_field' and 'input_field'", where, kind));
     }
     if (!needs_input(spec.kind) && spec.result_path.empty()) {
-        section.fail(node, fmt::format("{} ({}) needs 'field': a dotted path into the result", where, kind));
+        section.fail(
+            node, fmt::format("{} ({}) needs 'field': a dotted path into the result", where, kind));
     }
     return spec;
 }
@@ -185,18 +204,23 @@ PipelineConfig parse_pipeline_config(const std::string& yaml_text, const std::st
                 {"broker", "job_types", "input", "output", "producer", "workers", "aggregates"});
     PipelineConfig config;
     config.source = origin;
-    config.input = read_input(Section(root["input"], origin, "input", {"path", "type", "on_invalid"}));
-    config.output = read_output(Section(root["output"], origin, "output", {"path", "order", "format"}));
-    config.producer = read_producer(Section(root["producer"], origin, "producer",
-                                            {"client", "window", "submit_batch", "progress_interval_s"}));
+    config.input =
+        read_input(Section(root["input"], origin, "input", {"path", "type", "on_invalid"}));
+    config.output =
+        read_output(Section(root["output"], origin, "output", {"path", "order", "format"}));
+    config.producer =
+        read_producer(Section(root["producer"], origin, "producer",
+                              {"client", "window", "submit_batch", "progress_interval_s"}));
     if (YAML::Node pools = root["workers"]; pools && !pools.IsNull()) {
-        if (!pools.IsSequence()) top.fail(pools, "'workers' must be a list of pools");
+        if (!pools.IsSequence())
+            top.fail(pools, "'workers' must be a list of pools");
         for (std::size_t i = 0; i < pools.size(); ++i) {
             config.workers.push_back(read_pool(pools[i], origin, i));
         }
     }
     if (YAML::Node list = root["aggregates"]; list && !list.IsNull()) {
-        if (!list.IsSequence()) top.fail(list, "'aggregates' must be a list");
+        if (!list.IsSequence())
+            top.fail(list, "'aggregates' must be a list");
         for (std::size_t i = 0; i < list.size(); ++i) {
             config.aggregates.push_back(read_aggregate(list[i], origin, i));
         }
@@ -208,7 +232,8 @@ namespace {
 
 // Paths in a config file are relative to that file, so a pipeline directory can move as a whole.
 void resolve_against(const std::filesystem::path& base, std::string& path) {
-    if (path.empty() || path == "-" || std::filesystem::path(path).is_absolute()) return;
+    if (path.empty() || path == "-" || std::filesystem::path(path).is_absolute())
+        return;
     path = (base / path).lexically_normal().string();
 }
 
@@ -222,7 +247,8 @@ bool looks_like_path(const std::string& handlers) {
 PipelineConfig load_pipeline_config(const std::string& path) {
     std::ifstream file(path);
     if (!file) {
-        throw ConfigError(fmt::format("cannot read config '{}': no such file or not readable", path));
+        throw ConfigError(
+            fmt::format("cannot read config '{}': no such file or not readable", path));
     }
     std::stringstream text;
     text << file.rdbuf();
@@ -231,7 +257,8 @@ PipelineConfig load_pipeline_config(const std::string& path) {
     resolve_against(base, config.input.path);
     resolve_against(base, config.output.path);
     for (auto& pool : config.workers) {
-        if (looks_like_path(pool.handlers)) resolve_against(base, pool.handlers);
+        if (looks_like_path(pool.handlers))
+            resolve_against(base, pool.handlers);
     }
     return config;
 }

@@ -1,17 +1,16 @@
 // The producer loop: bounded-window submission, outcome collection, de-duplication by id.
 #include "ferry/producer/producer.hpp"
 
-#include <fmt/format.h>
-#include <msgpack.hpp>
-#include <spdlog/spdlog.h>
-#include <unistd.h>
+#include "ferry/wire/codec.hpp"
 
 #include <cerrno>
+#include <fmt/format.h>
+#include <msgpack.hpp>
 #include <random>
+#include <spdlog/spdlog.h>
 #include <stdexcept>
+#include <unistd.h>
 #include <utility>
-
-#include "ferry/wire/codec.hpp"
 
 namespace ferry::producer {
 namespace {
@@ -32,7 +31,8 @@ Producer::Producer(zmq::context_t& context, ProducerOptions options, InputReader
                    OutputWriter& output, RunSummary& summary)
     : socket_(context, zmq::socket_type::dealer), options_(std::move(options)), input_(input),
       output_(output), summary_(summary) {
-    if (options_.client.empty()) options_.client = fresh_client_name();
+    if (options_.client.empty())
+        options_.client = fresh_client_name();
     socket_.set(zmq::sockopt::linger, 0);
     socket_.set(zmq::sockopt::sndhwm, 0); // the window bounds what we queue, not the HWM
     socket_.set(zmq::sockopt::rcvhwm, 0);
@@ -45,7 +45,8 @@ ProducerEnd Producer::run(const std::atomic<bool>& stop,
     auto next_status = started;
     last_heard_ = started;
     while (!finished()) {
-        if (stop.load()) return ProducerEnd::interrupted;
+        if (stop.load())
+            return ProducerEnd::interrupted;
         fill_window();
         resend_due_batches();
         if (Clock::now() >= next_status) {
@@ -55,7 +56,8 @@ ProducerEnd Producer::run(const std::atomic<bool>& stop,
             on_progress(ProgressSnapshot{done_, failed_, submitted_, workers_alive_, elapsed});
             warn_if_broker_silent();
         }
-        if (wait_readable(std::chrono::milliseconds(50))) receive_all();
+        if (wait_readable(std::chrono::milliseconds(50)))
+            receive_all();
     }
     double elapsed = std::chrono::duration<double>(Clock::now() - started).count();
     on_progress(ProgressSnapshot{done_, failed_, submitted_, workers_alive_, elapsed});
@@ -68,7 +70,8 @@ bool Producer::wait_readable(std::chrono::milliseconds timeout) {
     try {
         zmq::poll(&item, 1, timeout);
     } catch (const zmq::error_t& error) {
-        if (error.num() == EINTR) return false;
+        if (error.num() == EINTR)
+            return false;
         throw;
     }
     return (item.revents & ZMQ_POLLIN) != 0;
@@ -92,14 +95,16 @@ void Producer::fill_window() {
             break;
         }
         take_item(std::move(*item));
-        if (building_.size() >= options_.submit_batch) flush_batch();
+        if (building_.size() >= options_.submit_batch)
+            flush_batch();
     }
     flush_batch();
 }
 
 void Producer::take_item(InputItem item) {
     if (auto* problem = std::get_if<InputProblem>(&item)) {
-        if (!options_.skip_invalid) throw InputError(problem->describe());
+        if (!options_.skip_invalid)
+            throw InputError(problem->describe());
         spdlog::warn("skipping invalid record: {}", problem->describe());
         JobOutcome outcome;
         outcome.index = problem->index;
@@ -115,14 +120,15 @@ void Producer::take_item(InputItem item) {
         return;
     }
     building_.push_back(record.id);
-    wire::SubmitJob job{record.id, options_.job_type, std::move(record.payload),
+    wire::SubmitJob job{record.id,         options_.job_type,   std::move(record.payload),
                         options_.priority, options_.timeout_ms, options_.max_attempts};
     outstanding_.emplace(std::move(record.id),
                          Outstanding{record.index, std::move(record.captured), std::move(job)});
 }
 
 void Producer::flush_batch() {
-    if (building_.empty()) return;
+    if (building_.empty())
+        return;
     submitted_ += building_.size();
     send_batch(std::move(building_));
     building_.clear();
@@ -137,7 +143,8 @@ void Producer::send_batch(std::vector<std::string> ids) {
             submit.jobs.push_back(it->second.job);
         }
     }
-    if (submit.jobs.empty()) return;
+    if (submit.jobs.empty())
+        return;
     send(submit);
     unacknowledged_.emplace(submit.seq, Batch{std::move(ids), {}});
 }
@@ -153,9 +160,11 @@ void Producer::resubmit_outstanding(const std::string& new_broker) {
     std::vector<std::string> ids;
     for (const auto& [id, job] : outstanding_) {
         ids.push_back(id);
-        if (ids.size() >= options_.submit_batch) send_batch(std::exchange(ids, {}));
+        if (ids.size() >= options_.submit_batch)
+            send_batch(std::exchange(ids, {}));
     }
-    if (!ids.empty()) send_batch(std::move(ids));
+    if (!ids.empty())
+        send_batch(std::move(ids));
 }
 
 void Producer::warn_if_broker_silent() {
@@ -193,7 +202,8 @@ void Producer::receive_all() {
             continue;
         }
         (void)socket_.recv(body, zmq::recv_flags::none);
-        while (body.more()) (void)socket_.recv(body, zmq::recv_flags::none);
+        while (body.more())
+            (void)socket_.recv(body, zmq::recv_flags::none);
         last_heard_ = Clock::now();
         auto decoded = wire::decode(header.to_string_view(), body.to_string_view());
         if (auto* error = std::get_if<wire::DecodeError>(&decoded)) {
@@ -246,12 +256,14 @@ void Producer::record_outcome(const JobOutcome& outcome, const std::vector<Field
     output_.write(outcome);
     summary_.record(outcome, expected);
     ++done_;
-    if (!outcome.ok) ++failed_;
+    if (!outcome.ok)
+        ++failed_;
 }
 
 void Producer::handle_rejected(const wire::Rejected& rejected) {
     auto it = unacknowledged_.find(rejected.seq);
-    if (it == unacknowledged_.end()) return;
+    if (it == unacknowledged_.end())
+        return;
     spdlog::debug("broker rejected batch {} ({}: {}); resending in {} ms", rejected.seq,
                   rejected.code, rejected.message, rejected.retry_after_ms);
     Batch batch = std::move(it->second);
@@ -267,10 +279,12 @@ void Producer::handle_status(const wire::StatusReply& reply) {
     try {
         msgpack::object_handle handle = msgpack::unpack(reply.status.data(), reply.status.size());
         const msgpack::object& map = handle.get();
-        if (map.type != msgpack::type::MAP) return;
+        if (map.type != msgpack::type::MAP)
+            return;
         for (std::uint32_t i = 0; i < map.via.map.size; ++i) {
             const auto& [key, value] = map.via.map.ptr[i];
-            if (key.type != msgpack::type::STR) continue;
+            if (key.type != msgpack::type::STR)
+                continue;
             auto name = key.as<std::string_view>();
             if (name == "workers" && value.type == msgpack::type::ARRAY) {
                 workers_alive_ = value.via.array.size;
@@ -282,11 +296,15 @@ void Producer::handle_status(const wire::StatusReply& reply) {
         spdlog::debug("unreadable STATUS_REPLY: {}", error.what());
         return;
     }
-    if (!broker_id_.empty() && !broker.empty() && broker != broker_id_) resubmit_outstanding(broker);
-    if (!broker.empty()) broker_id_ = broker;
+    if (!broker_id_.empty() && !broker.empty() && broker != broker_id_)
+        resubmit_outstanding(broker);
+    if (!broker.empty())
+        broker_id_ = broker;
 }
 
-void Producer::request_status() { send(wire::Status{}); }
+void Producer::request_status() {
+    send(wire::Status{});
+}
 
 void Producer::send(const wire::Message& message) {
     wire::Frames frames = wire::encode(message);

@@ -1,14 +1,12 @@
 // Progress line (terminal) or periodic log line (pipes, CI) for long runs.
 #include "ferry/producer/progress_display.hpp"
 
+#include <cstdio>
 #include <fmt/format.h>
+#include <mutex>
+#include <spdlog/sinks/base_sink.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
-
-#include <spdlog/sinks/base_sink.h>
-
-#include <cstdio>
-#include <mutex>
 
 namespace ferry::producer {
 namespace {
@@ -16,23 +14,24 @@ namespace {
 // On a terminal a log line would land after the live progress line; this sink clears the
 // line first (the progress line is redrawn at the next tick), then writes the log line.
 class LineClearingSink : public spdlog::sinks::base_sink<std::mutex> {
-public:
+  public:
     explicit LineClearingSink(spdlog::sink_ptr inner) : inner_(std::move(inner)) {}
 
-protected:
+  protected:
     void sink_it_(const spdlog::details::log_msg& message) override {
         std::fputs("\r\033[K", stderr);
         inner_->log(message);
     }
     void flush_() override { inner_->flush(); }
 
-private:
+  private:
     spdlog::sink_ptr inner_; // the logger's original sink
 };
 
 void clear_line_before_logs() {
     auto logger = spdlog::default_logger();
-    for (auto& sink : logger->sinks()) sink = std::make_shared<LineClearingSink>(sink);
+    for (auto& sink : logger->sinks())
+        sink = std::make_shared<LineClearingSink>(sink);
 }
 
 } // namespace
@@ -40,22 +39,27 @@ void clear_line_before_logs() {
 ProgressDisplay::ProgressDisplay(std::optional<std::uint64_t> total, bool terminal,
                                  std::chrono::seconds log_interval)
     : total_(total), terminal_(terminal), log_interval_(log_interval) {
-    if (terminal_) clear_line_before_logs();
+    if (terminal_)
+        clear_line_before_logs();
 }
 
-bool ProgressDisplay::stderr_is_terminal() { return ::isatty(STDERR_FILENO) == 1; }
+bool ProgressDisplay::stderr_is_terminal() {
+    return ::isatty(STDERR_FILENO) == 1;
+}
 
 std::string ProgressDisplay::line(const ProgressSnapshot& s) const {
     double rate = s.elapsed_s > 0 ? double(s.done) / s.elapsed_s : 0;
-    std::string text = total_ ? fmt::format("{}/{} ({:.1f}%)", s.done, *total_,
-                                            *total_ > 0 ? 100.0 * double(s.done) / double(*total_) : 100.0)
-                              : fmt::format("{} done", s.done);
+    std::string text =
+        total_ ? fmt::format("{}/{} ({:.1f}%)", s.done, *total_,
+                             *total_ > 0 ? 100.0 * double(s.done) / double(*total_) : 100.0)
+               : fmt::format("{} done", s.done);
     text += fmt::format("  {:.0f} jobs/s", rate);
     if (total_ && rate > 0 && *total_ >= s.done) {
         text += fmt::format("  ETA {:.0f} s", double(*total_ - s.done) / rate);
     }
     text += fmt::format("  failed {}", s.failed);
-    if (s.workers_alive) text += fmt::format("  workers {}", *s.workers_alive);
+    if (s.workers_alive)
+        text += fmt::format("  workers {}", *s.workers_alive);
     return text;
 }
 
@@ -67,13 +71,15 @@ void ProgressDisplay::show(const ProgressSnapshot& snapshot) {
         return;
     }
     auto now = std::chrono::steady_clock::now();
-    if (now < next_log_) return;
+    if (now < next_log_)
+        return;
     next_log_ = now + log_interval_;
     spdlog::info("progress: {}", line(snapshot));
 }
 
 void ProgressDisplay::finish() {
-    if (drew_) std::fputc('\n', stderr);
+    if (drew_)
+        std::fputc('\n', stderr);
     drew_ = false;
 }
 

@@ -1,13 +1,12 @@
 // Reading back an output file for --resume, cutting off a torn final record.
 #include "ferry/producer/resume_scan.hpp"
 
+#include <filesystem>
 #include <fmt/format.h>
+#include <fstream>
 #include <msgpack.hpp>
 #include <simdjson.h>
 #include <spdlog/spdlog.h>
-
-#include <filesystem>
-#include <fstream>
 #include <sstream>
 #include <stdexcept>
 
@@ -28,7 +27,8 @@ std::size_t scan_jsonl(const std::string& text, std::unordered_set<std::string>&
     std::size_t good_end = 0;
     while (start < text.size()) {
         std::size_t end = text.find('\n', start);
-        if (end == std::string::npos) break; // torn: no newline after the last record
+        if (end == std::string::npos)
+            break; // torn: no newline after the last record
         simdjson::dom::element record;
         std::string_view id;
         if (parser.parse(text.data() + start, end - start, true).get(record) ||
@@ -49,10 +49,12 @@ std::size_t scan_msgpack(const std::string& text, std::unordered_set<std::string
         while (offset < text.size()) {
             msgpack::object_handle handle = msgpack::unpack(text.data(), text.size(), offset);
             const msgpack::object& record = handle.get();
-            if (record.type != msgpack::type::MAP) break;
+            if (record.type != msgpack::type::MAP)
+                break;
             for (std::uint32_t i = 0; i < record.via.map.size; ++i) {
                 const auto& entry = record.via.map.ptr[i];
-                if (entry.key.type == msgpack::type::STR && entry.key.as<std::string_view>() == "id" &&
+                if (entry.key.type == msgpack::type::STR &&
+                    entry.key.as<std::string_view>() == "id" &&
                     entry.val.type == msgpack::type::STR) {
                     ids.emplace(entry.val.as<std::string>());
                 }
@@ -69,10 +71,11 @@ std::size_t scan_msgpack(const std::string& text, std::unordered_set<std::string
 
 std::unordered_set<std::string> scan_finished_ids(const std::string& path, OutputFormat format) {
     std::unordered_set<std::string> ids;
-    if (path == "-" || !std::filesystem::exists(path)) return ids;
+    if (path == "-" || !std::filesystem::exists(path))
+        return ids;
     std::string text = read_file(path);
-    std::size_t good_end = format == OutputFormat::jsonl ? scan_jsonl(text, ids)
-                                                         : scan_msgpack(text, ids);
+    std::size_t good_end =
+        format == OutputFormat::jsonl ? scan_jsonl(text, ids) : scan_msgpack(text, ids);
     if (good_end < text.size()) {
         spdlog::warn("resume: cutting {} bytes of an unfinished record off the end of {}",
                      text.size() - good_end, path);

@@ -1,18 +1,18 @@
 // The run summary: counts, throughput, latency percentiles, per-worker tallies.
 #include "ferry/producer/run_summary.hpp"
 
-#include <fmt/format.h>
+#include "ferry/producer/json_msgpack.hpp"
 
 #include <algorithm>
 #include <cmath>
-
-#include "ferry/producer/json_msgpack.hpp"
+#include <fmt/format.h>
 
 namespace ferry::producer {
 namespace {
 
 double percentile(const std::vector<float>& sorted, double fraction) {
-    if (sorted.empty()) return 0;
+    if (sorted.empty())
+        return 0;
     auto rank = static_cast<std::size_t>(std::ceil(fraction * double(sorted.size())));
     return sorted[std::min(sorted.size() - 1, rank == 0 ? 0 : rank - 1)];
 }
@@ -21,7 +21,8 @@ void append_counts(const std::map<std::string, std::uint64_t>& counts, std::stri
     out += "{";
     bool first = true;
     for (const auto& [key, count] : counts) {
-        if (!first) out += ",";
+        if (!first)
+            out += ",";
         first = false;
         append_json_string(key, out);
         fmt::format_to(std::back_inserter(out), ":{}", count);
@@ -39,15 +40,18 @@ void RunSummary::record(const JobOutcome& outcome, const std::vector<FieldValue>
         ++failed_;
         ++failures_by_code_[outcome.error.code];
     }
-    if (outcome.attempts > 1) retries_ += outcome.attempts - 1;
+    if (outcome.attempts > 1)
+        retries_ += outcome.attempts - 1;
     latencies_ms_.push_back(static_cast<float>(outcome.ms));
-    if (!outcome.worker.empty()) ++per_worker_[outcome.worker];
+    if (!outcome.worker.empty())
+        ++per_worker_[outcome.worker];
 }
 
 Percentiles RunSummary::latency() const {
     std::vector<float> sorted = latencies_ms_;
     std::sort(sorted.begin(), sorted.end());
-    if (sorted.empty()) return {};
+    if (sorted.empty())
+        return {};
     return {percentile(sorted, 0.50), percentile(sorted, 0.95), percentile(sorted, 0.99),
             sorted.back()};
 }
@@ -72,13 +76,14 @@ std::string RunSummary::to_json() const {
 std::string RunSummary::to_text() const {
     Percentiles lat = latency();
     double rate = wall_s_ > 0 ? double(jobs()) / wall_s_ : 0;
-    std::string out = fmt::format(
-        "jobs {}  succeeded {}  failed {}  retries {}  duplicates dropped {}\n"
-        "wall {:.2f} s  throughput {:.0f} jobs/s\n"
-        "latency ms  p50 {:.2f}  p95 {:.2f}  p99 {:.2f}  max {:.2f}\n",
-        jobs(), succeeded_, failed_, retries_, duplicates_dropped_, wall_s_, rate, lat.p50,
-        lat.p95, lat.p99, lat.max);
-    if (resumed_ > 0) out += fmt::format("resumed: {} jobs were already in the output\n", resumed_);
+    std::string out =
+        fmt::format("jobs {}  succeeded {}  failed {}  retries {}  duplicates dropped {}\n"
+                    "wall {:.2f} s  throughput {:.0f} jobs/s\n"
+                    "latency ms  p50 {:.2f}  p95 {:.2f}  p99 {:.2f}  max {:.2f}\n",
+                    jobs(), succeeded_, failed_, retries_, duplicates_dropped_, wall_s_, rate,
+                    lat.p50, lat.p95, lat.p99, lat.max);
+    if (resumed_ > 0)
+        out += fmt::format("resumed: {} jobs were already in the output\n", resumed_);
     for (const auto& [code, count] : failures_by_code_) {
         out += fmt::format("failed with {}: {}\n", code, count);
     }

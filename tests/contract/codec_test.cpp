@@ -5,9 +5,9 @@
 
 #include <catch2/catch.hpp>
 #include <msgpack.hpp>
-#include <vector>
 #include <string>
 #include <variant>
+#include <vector>
 
 namespace wire = ferry::wire;
 
@@ -150,18 +150,42 @@ std::string reference_submit_body(const wire::SubmitJob& job) {
 // The encoder writes MessagePack itself; msgpack-c's packer, which also picks the smallest form,
 // is the reference at every width boundary of ints, strs and bins.
 TEST_CASE("The encoder's ints, strs and bins match msgpack-c's packer at every width boundary") {
-    const std::vector<std::int64_t> ints = {
-        0, 1, 31, 32, 127, 128, 255, 256, 65535, 65536, 4294967295LL, 4294967296LL,
-        INT64_MAX, -1, -31, -32, -33, -127, -128, -129, -32767, -32768, -32769,
-        -2147483647LL, -2147483648LL, -2147483649LL, INT64_MIN};
-    const std::vector<std::uint64_t> uints = {0, 127, 128, 255, 256, 65535, 65536,
-                                              4294967295ULL, 4294967296ULL, UINT64_MAX};
+    const std::vector<std::int64_t> ints = {0,
+                                            1,
+                                            31,
+                                            32,
+                                            127,
+                                            128,
+                                            255,
+                                            256,
+                                            65535,
+                                            65536,
+                                            4294967295LL,
+                                            4294967296LL,
+                                            INT64_MAX,
+                                            -1,
+                                            -31,
+                                            -32,
+                                            -33,
+                                            -127,
+                                            -128,
+                                            -129,
+                                            -32767,
+                                            -32768,
+                                            -32769,
+                                            -2147483647LL,
+                                            -2147483648LL,
+                                            -2147483649LL,
+                                            INT64_MIN};
+    const std::vector<std::uint64_t> uints = {
+        0, 127, 128, 255, 256, 65535, 65536, 4294967295ULL, 4294967296ULL, UINT64_MAX};
     const std::vector<std::size_t> sizes = {0, 1, 31, 32, 255, 256, 65535, 65536, 70000};
     for (std::size_t i = 0; i < std::max({ints.size(), uints.size(), sizes.size()}); ++i) {
         const std::size_t size = sizes[i % sizes.size()];
-        wire::SubmitJob job{std::string(size, 'i'), std::string(sizes[(i + 3) % sizes.size()], 't'),
-                            std::string(size, 'p'), ints[i % ints.size()],
-                            uints[i % uints.size()], std::nullopt};
+        wire::SubmitJob job{
+            std::string(size, 'i'),  std::string(sizes[(i + 3) % sizes.size()], 't'),
+            std::string(size, 'p'),  ints[i % ints.size()],
+            uints[i % uints.size()], std::nullopt};
         INFO("int " << *job.priority << ", uint " << *job.timeout_ms << ", size " << size);
         const auto frames = wire::encode(wire::Submit{"c", 7, {job}});
         CHECK(frames.body == reference_submit_body(job));

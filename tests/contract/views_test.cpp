@@ -78,7 +78,8 @@ TEST_CASE("decode_view agrees with decode on every vector of SUBMIT, RESULTS, JO
 }
 
 TEST_CASE("decode_view strings point into the body, not into copies") {
-    const wire::Message message = wire::Results{{wire::Result{"job-1", true, "\xa2ok", std::nullopt, 1.5}}, 3};
+    const wire::Message message =
+        wire::Results{{wire::Result{"job-1", true, "\xa2ok", std::nullopt, 1.5}}, 3};
     const auto frames = wire::encode(message);
     wire::ResultsView view;
     REQUIRE_FALSE(wire::decode_view(frames.body, view).has_value());
@@ -96,13 +97,18 @@ TEST_CASE("Outcomes appended one by one frame the same bytes as an OUTCOMES mess
     wire::Outcomes owned;
     owned.outcomes.push_back(wire::Outcome{"a", true, "\xc0", std::nullopt, 1, {}, 0.25, "w1"});
     owned.outcomes.push_back(wire::Outcome{
-        "b", false, std::nullopt, wire::Error{"TIMEOUT", "late", std::nullopt, std::nullopt, "w2"},
-        2, {wire::Error{"WORKER_LOST", "gone", std::nullopt, std::nullopt, std::nullopt}},
-        std::nullopt, std::nullopt});
+        "b",
+        false,
+        std::nullopt,
+        wire::Error{"TIMEOUT", "late", std::nullopt, std::nullopt, "w2"},
+        2,
+        {wire::Error{"WORKER_LOST", "gone", std::nullopt, std::nullopt, std::nullopt}},
+        std::nullopt,
+        std::nullopt});
     std::string records;
     for (const auto& outcome : owned.outcomes) {
-        wire::OutcomeView view{outcome.id, outcome.ok, std::nullopt, outcome.error,
-                               outcome.attempts, outcome.causes, outcome.ms, std::nullopt};
+        wire::OutcomeView view{outcome.id,       outcome.ok,     std::nullopt, outcome.error,
+                               outcome.attempts, outcome.causes, outcome.ms,   std::nullopt};
         if (outcome.result) {
             view.result = std::string_view(*outcome.result);
         }
@@ -154,7 +160,8 @@ TEST_CASE("decode_view refuses exactly what decode refuses in values it skips") 
         {"field in a result one level too deep", results_body(str_bytes("x") + nested(30), true)},
         {"unknown field with a str above the limit", results_body(str_bytes("x") + big_str, false)},
         {"unknown field holding 0xc1", results_body(str_bytes("x") + "\xc1", false)},
-        {"unknown field with a lying array count", results_body(str_bytes("x") + lying_array, false)},
+        {"unknown field with a lying array count",
+         results_body(str_bytes("x") + lying_array, false)},
         {"a key that is a deep array", results_body(nested(32) + "\xc0", false)},
         {"a key that is a shallow array", results_body(nested(2) + "\xc0", false)},
         {"a trailing byte", results_body("", false).substr(0) + "\xc0"},

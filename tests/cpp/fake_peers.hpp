@@ -1,20 +1,19 @@
 // Native fake producers and workers over real ZeroMQ sockets, and a broker running in a thread.
 #pragma once
 
+#include "ferry/broker/broker.hpp"
+#include "ferry/wire/codec.hpp"
+
 #include <chrono>
 #include <functional>
 #include <map>
 #include <optional>
+#include <spdlog/spdlog.h>
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <spdlog/spdlog.h>
 #include <zmq.hpp>
 #include <zmq_addon.hpp>
-
-#include "ferry/broker/broker.hpp"
-#include "ferry/wire/codec.hpp"
 
 namespace ferry::broker::testing {
 
@@ -37,7 +36,7 @@ inline BrokerConfig test_config() {
 
 // A broker on its own thread, stopped and joined on destruction.
 class RunningBroker {
-public:
+  public:
     explicit RunningBroker(BrokerConfig config = test_config()) : broker_(std::move(config)) {
         thread_ = std::thread([this] { broker_.run(); });
     }
@@ -51,14 +50,14 @@ public:
     [[nodiscard]] const BoundEndpoints& endpoints() const { return broker_.endpoints(); }
     [[nodiscard]] Broker& broker() { return broker_; }
 
-private:
+  private:
     Broker broker_;      // the unit under test
     std::thread thread_; // runs its loop
 };
 
 // One DEALER connection speaking FJP/1.
 class Peer {
-public:
+  public:
     Peer(zmq::context_t& context, const std::string& endpoint)
         : socket_(context, zmq::socket_type::dealer) {
         socket_.set(zmq::sockopt::linger, 0);
@@ -70,7 +69,8 @@ public:
     }
     void send_frames(const std::vector<std::string>& frames) {
         for (std::size_t i = 0; i < frames.size(); ++i) {
-            const auto flags = i + 1 < frames.size() ? zmq::send_flags::sndmore : zmq::send_flags::none;
+            const auto flags =
+                i + 1 < frames.size() ? zmq::send_flags::sndmore : zmq::send_flags::none;
             (void)socket_.send(zmq::buffer(frames[i]), flags);
         }
     }
@@ -95,7 +95,8 @@ public:
     template <typename T> std::optional<T> expect(milliseconds timeout = milliseconds(3000)) {
         const auto deadline = std::chrono::steady_clock::now() + timeout;
         while (std::chrono::steady_clock::now() < deadline) {
-            auto left = std::chrono::duration_cast<milliseconds>(deadline - std::chrono::steady_clock::now());
+            auto left = std::chrono::duration_cast<milliseconds>(deadline -
+                                                                 std::chrono::steady_clock::now());
             auto message = receive(std::max(left, milliseconds(1)));
             if (message && std::holds_alternative<T>(*message)) {
                 return std::get<T>(std::move(*message));
@@ -105,13 +106,13 @@ public:
     }
     zmq::socket_t& socket() { return socket_; }
 
-private:
+  private:
     zmq::socket_t socket_; // DEALER
 };
 
 // A worker that answers jobs by rule, heartbeating while it waits.
 class FakeWorker {
-public:
+  public:
     // Decides a job's result; empty means "do not answer it".
     using Rule = std::function<std::optional<wire::Result>(const wire::Job&)>;
 
@@ -125,8 +126,9 @@ public:
         return wire::Result{job.id, true, job.payload, std::nullopt, std::nullopt};
     }
     // Serves for `duration` (or until `done` holds), answering by `rule`.
-    void serve(milliseconds duration, const Rule& rule = echo,
-               const std::function<bool()>& done = [] { return false; }) {
+    void serve(
+        milliseconds duration, const Rule& rule = echo,
+        const std::function<bool()>& done = [] { return false; }) {
         const auto deadline = std::chrono::steady_clock::now() + duration;
         while (std::chrono::steady_clock::now() < deadline && !done()) {
             pump(rule);
@@ -154,14 +156,14 @@ public:
     void send(const wire::Message& message) { peer_.send(message); }
     [[nodiscard]] bool welcomed() const { return welcomed_; }
 
-    std::vector<wire::Job> received;        // every job received
-    std::vector<std::size_t> batch_sizes;   // size of each JOBS message
-    std::vector<wire::Cancel> cancels;      // CANCELs received
-    std::size_t max_unanswered = 0;         // most jobs held unanswered at once
-    std::size_t unanswered = 0;             // jobs held now
-    bool disconnected = false;              // got DISCONNECT
+    std::vector<wire::Job> received;      // every job received
+    std::vector<std::size_t> batch_sizes; // size of each JOBS message
+    std::vector<wire::Cancel> cancels;    // CANCELs received
+    std::size_t max_unanswered = 0;       // most jobs held unanswered at once
+    std::size_t unanswered = 0;           // jobs held now
+    bool disconnected = false;            // got DISCONNECT
 
-private:
+  private:
     void on_jobs(const wire::Jobs& jobs, const Rule& rule) {
         batch_sizes.push_back(jobs.jobs.size());
         unanswered += jobs.jobs.size();
@@ -179,15 +181,15 @@ private:
         }
     }
 
-    Peer peer_;                           // its connection
-    std::string name_;                    // READY name
-    bool welcomed_ = false;               // WELCOME arrived
-    SteadyTime last_beat_{};              // last heartbeat sent
+    Peer peer_;              // its connection
+    std::string name_;       // READY name
+    bool welcomed_ = false;  // WELCOME arrived
+    SteadyTime last_beat_{}; // last heartbeat sent
 };
 
 // A producer that submits jobs and collects outcomes by id.
 class FakeProducer {
-public:
+  public:
     FakeProducer(zmq::context_t& context, const std::string& endpoint, std::string client = "p1")
         : peer_(context, endpoint), client_(std::move(client)) {}
 
@@ -219,7 +221,7 @@ public:
     std::map<std::string, wire::Outcome> outcomes; // by job id
     std::size_t outcome_messages = 0;              // outcomes received, duplicates included
 
-private:
+  private:
     std::optional<wire::Message> wait_answer() {
         const auto deadline = std::chrono::steady_clock::now() + milliseconds(3000);
         while (std::chrono::steady_clock::now() < deadline) {
@@ -241,9 +243,9 @@ private:
         }
     }
 
-    Peer peer_;                // its connection
-    std::string client_;       // stable client name
-    std::uint64_t seq_ = 0;    // last batch number
+    Peer peer_;             // its connection
+    std::string client_;    // stable client name
+    std::uint64_t seq_ = 0; // last batch number
 };
 
 } // namespace ferry::broker::testing

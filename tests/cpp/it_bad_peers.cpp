@@ -1,11 +1,10 @@
-// Integration over real sockets: garbage, truncated frames and wrong versions never stop the broker.
-#include <catch2/catch.hpp>
-
-#include <random>
-
-#include <msgpack.hpp>
-
+// Integration over real sockets: garbage, truncated frames and wrong versions never stop the
+// broker.
 #include "fake_peers.hpp"
+
+#include <catch2/catch.hpp>
+#include <msgpack.hpp>
+#include <random>
 
 using namespace ferry::broker;
 using namespace ferry::broker::testing;
@@ -23,11 +22,21 @@ std::string random_bytes(std::mt19937& engine, std::size_t size) {
 void send_garbage(Peer& peer, std::mt19937& engine, const wire::Message& valid) {
     const auto frames = wire::encode(valid);
     switch (engine() % 5) {
-    case 0: peer.send_frames({random_bytes(engine, engine() % 64)}); break;
-    case 1: peer.send_frames({frames.header, frames.body.substr(0, frames.body.size() / 2)}); break;
-    case 2: peer.send_frames({frames.header.substr(0, 4), frames.body}); break;
-    case 3: peer.send_frames({frames.header, frames.body, "extra"}); break;
-    default: peer.send_frames({frames.header, random_bytes(engine, 1 + engine() % 32)}); break;
+    case 0:
+        peer.send_frames({random_bytes(engine, engine() % 64)});
+        break;
+    case 1:
+        peer.send_frames({frames.header, frames.body.substr(0, frames.body.size() / 2)});
+        break;
+    case 2:
+        peer.send_frames({frames.header.substr(0, 4), frames.body});
+        break;
+    case 3:
+        peer.send_frames({frames.header, frames.body, "extra"});
+        break;
+    default:
+        peer.send_frames({frames.header, random_bytes(engine, 1 + engine() % 32)});
+        break;
     }
 }
 } // namespace
@@ -40,7 +49,8 @@ TEST_CASE("Random garbage and truncated frames on both ports do not stop jobs co
     Peer bad_producer(context, broker.endpoints().producers);
     Peer bad_worker(context, broker.endpoints().workers);
     std::mt19937 engine(1234);
-    const wire::Submit sample{"evil", 1, {{"x", "echo", "\xc0", std::nullopt, std::nullopt, std::nullopt}}};
+    const wire::Submit sample{
+        "evil", 1, {{"x", "echo", "\xc0", std::nullopt, std::nullopt, std::nullopt}}};
     const wire::Ready ready{"evil", "h", 1, {{"echo", 1}}, 1, 50};
     for (int round = 0; round < 10; ++round) {
         for (int i = 0; i < 20; ++i) {
@@ -50,7 +60,8 @@ TEST_CASE("Random garbage and truncated frames on both ports do not stop jobs co
         REQUIRE(producer.submit("r" + std::to_string(round) + "-", 20));
         worker.serve(milliseconds(100));
     }
-    worker.serve(milliseconds(5000), FakeWorker::echo, [&] { return worker.received.size() >= 200; });
+    worker.serve(milliseconds(5000), FakeWorker::echo,
+                 [&] { return worker.received.size() >= 200; });
     producer.collect(200);
     CHECK(producer.outcomes.size() == 200);
     CHECK(producer.outcome_messages == 200);

@@ -1,7 +1,7 @@
 // Integration over real sockets: jobs flow, credit holds, batches flush by size and by delay.
-#include <catch2/catch.hpp>
-
 #include "fake_peers.hpp"
+
+#include <catch2/catch.hpp>
 
 using namespace ferry::broker;
 using namespace ferry::broker::testing;
@@ -16,7 +16,8 @@ TEST_CASE("Jobs submitted over real sockets each come back exactly once") {
     REQUIRE(answer);
     REQUIRE(std::holds_alternative<wire::Accepted>(*answer));
     CHECK(std::get<wire::Accepted>(*answer).accepted == 100);
-    worker.serve(milliseconds(5000), FakeWorker::echo, [&] { return worker.received.size() >= 100; });
+    worker.serve(milliseconds(5000), FakeWorker::echo,
+                 [&] { return worker.received.size() >= 100; });
     producer.collect(100);
     CHECK(producer.outcomes.size() == 100);
     CHECK(producer.outcome_messages == 100);

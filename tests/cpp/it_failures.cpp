@@ -1,7 +1,8 @@
-// Integration over real sockets: workers dying or going silent, retries, dead letters, late results.
-#include <catch2/catch.hpp>
-
+// Integration over real sockets: workers dying or going silent, retries, dead letters, late
+// results.
 #include "fake_peers.hpp"
+
+#include <catch2/catch.hpp>
 
 using namespace ferry::broker;
 using namespace ferry::broker::testing;
@@ -21,12 +22,14 @@ TEST_CASE("A worker killed mid-batch has its jobs completed elsewhere, each resu
     std::optional<FakeWorker> doomed;
     doomed.emplace(context, broker.endpoints().workers, "doomed", 8);
     REQUIRE(producer.submit("job", 8));
-    doomed->serve(milliseconds(2000), hold_everything, [&] { return doomed->received.size() >= 8; });
+    doomed->serve(milliseconds(2000), hold_everything,
+                  [&] { return doomed->received.size() >= 8; });
     REQUIRE(doomed->received.size() == 8);
     FakeWorker survivor(context, broker.endpoints().workers, "survivor", 8);
     doomed->send(wire::Exited{"doomed", std::nullopt, std::uint64_t{9}, std::nullopt, "killed"});
     doomed.reset(); // its socket closes: the process is gone
-    survivor.serve(milliseconds(3000), FakeWorker::echo, [&] { return survivor.received.size() >= 8; });
+    survivor.serve(milliseconds(3000), FakeWorker::echo,
+                   [&] { return survivor.received.size() >= 8; });
     producer.collect(8);
     REQUIRE(producer.outcomes.size() == 8);
     CHECK(producer.outcome_messages == 8);
@@ -49,7 +52,8 @@ TEST_CASE("A worker that goes silent is purged and its jobs run on another worke
     REQUIRE(producer.submit("job", 3));
     REQUIRE(silent.expect<wire::Jobs>());
     FakeWorker survivor(context, broker.endpoints().workers, "survivor", 8);
-    survivor.serve(milliseconds(3000), FakeWorker::echo, [&] { return survivor.received.size() >= 3; });
+    survivor.serve(milliseconds(3000), FakeWorker::echo,
+                   [&] { return survivor.received.size() >= 3; });
     producer.collect(3);
     REQUIRE(producer.outcomes.size() == 3);
     CHECK(producer.outcomes.at("job0").causes.at(0).code == "WORKER_LOST");
@@ -91,7 +95,9 @@ TEST_CASE("A late duplicate result is dropped and the producer sees one outcome"
     RunningBroker broker(config);
     zmq::context_t context;
     FakeProducer producer(context, broker.endpoints().producers);
-    wire::Submit submit{producer.client(), 1, {{"slow", "echo", "\xc0", std::nullopt, std::uint64_t{100}, std::nullopt}}};
+    wire::Submit submit{producer.client(),
+                        1,
+                        {{"slow", "echo", "\xc0", std::nullopt, std::uint64_t{100}, std::nullopt}}};
     REQUIRE(producer.send_submit(submit));
     FakeWorker first(context, broker.endpoints().workers, "first", 1);
     first.serve(milliseconds(3000), hold_everything, [&] { return !first.cancels.empty(); });
@@ -115,7 +121,8 @@ TEST_CASE("A worker unknown to the broker gets its results counted and is told t
     RunningBroker broker;
     zmq::context_t context;
     Peer stranger(context, broker.endpoints().workers);
-    stranger.send(wire::Results{{{"x\x1fy", true, std::string("\xc0"), std::nullopt, std::nullopt}}, std::nullopt});
+    stranger.send(wire::Results{{{"x\x1fy", true, std::string("\xc0"), std::nullopt, std::nullopt}},
+                                std::nullopt});
     CHECK(stranger.expect<wire::Disconnect>().has_value());
     stranger.send(wire::Heartbeat{});
     CHECK(stranger.expect<wire::Disconnect>().has_value());

@@ -1,14 +1,13 @@
 // Integration over real sockets: a broker restarted on the same journal keeps every accepted job,
 // compaction keeps the journal small, and an unreadable journal stops the broker from starting.
-#include <catch2/catch.hpp>
+#include "fake_peers.hpp"
+#include "ferry/broker/journal_reader.hpp"
+#include "temp_dir.hpp"
 
+#include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
 #include <set>
-
-#include "fake_peers.hpp"
-#include "temp_dir.hpp"
-#include "ferry/broker/journal_reader.hpp"
 
 using namespace ferry::broker;
 using namespace ferry::broker::testing;
@@ -38,7 +37,8 @@ wire::Submit resubmission(const std::string& client, std::uint64_t seq,
 
 } // namespace
 
-TEST_CASE("A broker restarted on its journal loses no accepted job and counts interrupted attempts") {
+TEST_CASE(
+    "A broker restarted on its journal loses no accepted job and counts interrupted attempts") {
     JournaledConfig setup;
     std::map<std::string, wire::Outcome> first_life;
     std::set<std::string> held_by_worker;
@@ -79,7 +79,8 @@ TEST_CASE("A broker restarted on its journal loses no accepted job and counts in
     CHECK(accepted.duplicates == 14); // every one is still held: absorbed, not run twice
     CHECK(accepted.accepted == 0);
     FakeWorker worker(context, broker.endpoints().workers, "w2", 16);
-    worker.serve(milliseconds(3000), FakeWorker::echo, [&] { return worker.received.size() >= 14; });
+    worker.serve(milliseconds(3000), FakeWorker::echo,
+                 [&] { return worker.received.size() >= 14; });
     producer.collect(14);
     REQUIRE(producer.outcomes.size() == 14);
     CHECK(producer.outcome_messages == 14);

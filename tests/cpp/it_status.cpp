@@ -1,9 +1,8 @@
 // Integration over real sockets: STATUS on both endpoints reports workers, queues and counters.
-#include <catch2/catch.hpp>
-
-#include <msgpack.hpp>
-
 #include "fake_peers.hpp"
+
+#include <catch2/catch.hpp>
+#include <msgpack.hpp>
 
 using namespace ferry::broker;
 using namespace ferry::broker::testing;
@@ -29,9 +28,10 @@ TEST_CASE("STATUS reports workers, queue depths, counters and dead letters") {
     REQUIRE(producer.submit("queued", 3, "ocr"));
     const auto fail_first = [](const wire::Job& job) -> std::optional<wire::Result> {
         if (job.id.find("job0") != std::string::npos) {
-            return wire::Result{job.id, false, std::nullopt,
-                                wire::Error{"INVALID_ARGUMENT", "bad", std::nullopt, std::nullopt, std::nullopt},
-                                std::nullopt};
+            return wire::Result{
+                job.id, false, std::nullopt,
+                wire::Error{"INVALID_ARGUMENT", "bad", std::nullopt, std::nullopt, std::nullopt},
+                std::nullopt};
         }
         return FakeWorker::echo(job);
     };

@@ -1,9 +1,9 @@
 // A scheduler wired to a recording sink, with a hand-driven clock, for the logic tests.
 #pragma once
 
-#include <map>
-
 #include "ferry/broker/scheduler.hpp"
+
+#include <map>
 
 namespace ferry::broker::testing {
 
@@ -11,7 +11,7 @@ namespace wire = ferry::wire;
 
 // Records every message the scheduler emits; can pretend a worker is unreachable.
 class RecordingSink : public SchedulerSink {
-public:
+  public:
     JobsSent send_jobs(WorkerRecord& worker, wire::Jobs& jobs) override {
         if (unreachable == worker.name) {
             return JobsSent::gone;
@@ -25,21 +25,24 @@ public:
     void deliver(std::string_view client, const wire::OutcomeView& outcome) override {
         outcomes[std::string(client)].push_back(wire::to_owned(outcome));
     }
-    std::map<std::string, std::vector<wire::Jobs>> sent;       // worker -> JOBS sent
-    std::map<std::string, std::vector<wire::Cancel>> cancels;  // worker -> CANCELs sent
+    std::map<std::string, std::vector<wire::Jobs>> sent;        // worker -> JOBS sent
+    std::map<std::string, std::vector<wire::Cancel>> cancels;   // worker -> CANCELs sent
     std::map<std::string, std::vector<wire::Outcome>> outcomes; // client -> outcomes
-    std::string unreachable;                                  // worker whose sends fail
+    std::string unreachable;                                    // worker whose sends fail
 };
 
 // A scheduler, its sink, its config and a clock that moves only when told.
 struct SchedulerFixture {
-    explicit SchedulerFixture(BrokerConfig cfg = {}) : config(std::move(cfg)), scheduler(config, sink, 42) {}
+    explicit SchedulerFixture(BrokerConfig cfg = {})
+        : config(std::move(cfg)), scheduler(config, sink, 42) {}
 
-    void submit(const std::string& id, std::int64_t priority = 0, const std::string& type = "echo") {
+    void submit(const std::string& id, std::int64_t priority = 0,
+                const std::string& type = "echo") {
         wire::SubmitJob job{id, type, "\xa1x", priority, std::nullopt, std::nullopt};
         scheduler.submit("client", std::move(job), now);
     }
-    WorkerRecord& ready(const std::string& name, std::uint64_t credit, std::uint64_t max_batch = 64) {
+    WorkerRecord& ready(const std::string& name, std::uint64_t credit,
+                        std::uint64_t max_batch = 64) {
         wire::Ready message{name, "host", 1, {{"echo", max_batch}}, credit, 100};
         return scheduler.worker_ready(message, "route-" + name, now);
     }
@@ -49,8 +52,8 @@ struct SchedulerFixture {
         if (ok) {
             result.result.emplace(1, '\xc0');
         } else {
-            result.error = wire::Error{code, std::string(4, 'b'), std::string(9, 't'),
-                                       std::nullopt, std::nullopt};
+            result.error = wire::Error{code, std::string(4, 'b'), std::string(9, 't'), std::nullopt,
+                                       std::nullopt};
         }
         scheduler.worker_results(scheduler.workers().by_name(worker),
                                  wire::Results{{std::move(result)}, std::nullopt}, now);
@@ -71,10 +74,10 @@ struct SchedulerFixture {
         scheduler.dispatch(now);
     }
 
-    BrokerConfig config;      // settings under test
-    RecordingSink sink;       // what went out
-    Scheduler scheduler;      // the unit under test
-    TimePoint now{};          // the fake clock
+    BrokerConfig config; // settings under test
+    RecordingSink sink;  // what went out
+    Scheduler scheduler; // the unit under test
+    TimePoint now{};     // the fake clock
 };
 
 inline std::string key(const std::string& id) {

@@ -10,7 +10,8 @@ namespace ferry::test {
 
 TempDir::TempDir() {
     std::string pattern = (std::filesystem::temp_directory_path() / "ferry-test-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+    if (::mkdtemp(pattern.data()) == nullptr)
+        throw std::runtime_error("mkdtemp failed");
     root_ = pattern;
 }
 
@@ -19,7 +20,9 @@ TempDir::~TempDir() {
     std::filesystem::remove_all(root_, ignored);
 }
 
-std::string TempDir::path(const std::string& name) const { return (root_ / name).string(); }
+std::string TempDir::path(const std::string& name) const {
+    return (root_ / name).string();
+}
 
 std::string TempDir::write(const std::string& name, const std::string& text) const {
     std::ofstream(path(name), std::ios::binary) << text;

@@ -7,7 +7,7 @@
 namespace ferry::test {
 
 class TempDir {
-public:
+  public:
     TempDir();
     ~TempDir();
     TempDir(const TempDir&) = delete;
@@ -22,7 +22,7 @@ public:
     // Reads `name` whole.
     [[nodiscard]] std::string read(const std::string& name) const;
 
-private:
+  private:
     std::filesystem::path root_; // the directory
 };
 

@@ -1,7 +1,7 @@
 // Dynamic batching rules on a fake clock: flush by size, by delay, and batch sizing.
-#include <catch2/catch.hpp>
-
 #include "ferry/broker/batcher.hpp"
+
+#include <catch2/catch.hpp>
 
 using namespace ferry::broker;
 

@@ -1,10 +1,9 @@
 // Loading the broker's YAML sections: defaults, overrides, unknown keys, environment.
-#include <catch2/catch.hpp>
-
-#include <cstdlib>
-
 #include "ferry/broker/broker_config.hpp"
 #include "ferry/broker/config_keys.hpp"
+
+#include <catch2/catch.hpp>
+#include <cstdlib>
 
 using namespace ferry::broker;
 

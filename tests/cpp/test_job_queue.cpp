@@ -1,7 +1,7 @@
 // Per-type queues: priority order, FIFO within a level, oldest entry.
-#include <catch2/catch.hpp>
-
 #include "ferry/broker/job_queue.hpp"
+
+#include <catch2/catch.hpp>
 
 using namespace ferry::broker;
 
@@ -57,8 +57,8 @@ TEST_CASE("Drained levels refill in priority order and never count as the oldest
             order.push_back(job->ref.slot);
         }
         // Priority 3 beats `round` below 3 and ties with it at 3 (FIFO: slot 1 came first).
-        const auto expected = round < 3 ? std::vector<std::uint32_t>{3, 1, 2}
-                                        : std::vector<std::uint32_t>{1, 3, 2};
+        const auto expected =
+            round < 3 ? std::vector<std::uint32_t>{3, 1, 2} : std::vector<std::uint32_t>{1, 3, 2};
         CHECK(order == expected);
         CHECK(queue.empty());
         CHECK_FALSE(queue.oldest().has_value());

@@ -1,7 +1,8 @@
 // The job table: keys per client, stale handles, memory of finished keys, dead letters.
-#include <catch2/catch.hpp>
+#include "ferry/broker/job_table.hpp"
 
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -12,8 +13,6 @@
 #include <string_view>
 #include <unordered_map>
 #include <vector>
-
-#include "ferry/broker/job_table.hpp"
 
 using namespace ferry::broker;
 
@@ -46,7 +45,7 @@ JobRef emplace_job(JobTable& table, const std::string& key, std::string_view pay
 std::vector<std::string> keys_with_one_home(std::size_t wanted) {
     std::vector<std::string> keys;
     const auto home = [](const std::string& key) {
-        return std::hash<std::string_view>{}(key) & 0xFFFU;
+        return std::hash<std::string_view>{}(key)&0xFFFU;
     };
     const std::uint64_t target = home(key_of(0));
     for (std::size_t i = 0; keys.size() < wanted; ++i) {
@@ -100,8 +99,7 @@ TEST_CASE("Dead letters are capped but counted", "[job_table]") {
     CHECK(table.dead_letters_total() == 3);
 }
 
-TEST_CASE("Many keys are found, finished, remembered, then forgotten oldest first",
-          "[job_table]") {
+TEST_CASE("Many keys are found, finished, remembered, then forgotten oldest first", "[job_table]") {
     constexpr std::size_t count = 200'000;
     constexpr std::size_t remembered = 50'000;
     JobTable table(remembered, 10);
@@ -215,7 +213,8 @@ TEST_CASE("Keys that probe from the same position are still told apart", "[job_t
     }
     for (std::size_t i = 0; i < keys.size(); ++i) {
         CHECK(table.known(keys[i]) == (i < stored.size()));
-        CHECK(table.find(keys[i]) == (i < stored.size() ? std::optional(held[keys[i]]) : std::nullopt));
+        CHECK(table.find(keys[i]) ==
+              (i < stored.size() ? std::optional(held[keys[i]]) : std::nullopt));
     }
     // Finishing every other key evicts most of them again (5 remembered) from the middle of the
     // cluster, so backward shifts move the rest.
@@ -269,8 +268,7 @@ TEST_CASE("Keys with equal hash tags and the same probe start are still told apa
     }
 }
 
-TEST_CASE("Emplace refuses held and remembered keys, and reuses a finished slot",
-          "[job_table]") {
+TEST_CASE("Emplace refuses held and remembered keys, and reuses a finished slot", "[job_table]") {
     JobTable table(10, 10);
     const std::string payload(200, 'x');
     const JobRef ref = emplace_job(table, key_of(1), payload);
@@ -317,9 +315,13 @@ TEST_CASE("With remember_done 0 a finished key is forgotten at once", "[job_tabl
 TEST_CASE("A record's client and id are the two parts of its key, separators in the id kept",
           "[job_table]") {
     JobTable table(10, 10);
-    const auto ref = table.insert(record_for("producer-1", std::string("a\x1f" "b", 3)));
+    const auto ref = table.insert(record_for("producer-1", std::string("a\x1f"
+                                                                       "b",
+                                                                       3)));
     CHECK(table.get(ref)->client() == "producer-1");
-    CHECK(table.get(ref)->id() == std::string("a\x1f" "b", 3));
+    CHECK(table.get(ref)->id() == std::string("a\x1f"
+                                              "b",
+                                              3));
     const auto empty = table.insert(record_for("p", ""));
     CHECK(table.get(empty)->client() == "p");
     CHECK(table.get(empty)->id().empty());

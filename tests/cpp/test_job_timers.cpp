@@ -1,7 +1,7 @@
 // Attempt deadlines and retry delays on a fake clock.
-#include <catch2/catch.hpp>
-
 #include "ferry/broker/job_timers.hpp"
+
+#include <catch2/catch.hpp>
 
 using namespace ferry::broker;
 

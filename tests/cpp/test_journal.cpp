@@ -1,14 +1,13 @@
 // The journal on its own: records round-trip, torn tails are cut, bad headers refuse to start,
 // segments are removed once done, and replay restores pending jobs with attempts counted.
-#include <catch2/catch.hpp>
-
-#include <filesystem>
-#include <fstream>
-
 #include "ferry/broker/journal_reader.hpp"
 #include "ferry/broker/journal_writer.hpp"
 #include "scheduler_fixture.hpp"
 #include "temp_dir.hpp"
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
 
 using namespace ferry::broker;
 using namespace ferry::broker::testing;
@@ -18,7 +17,7 @@ namespace {
 
 // A fresh journal directory, removed afterwards.
 struct TempJournal {
-    ferry::test::TempDir scratch; // owns the directory
+    ferry::test::TempDir scratch;     // owns the directory
     std::string dir = scratch.root(); // the journal directory
     [[nodiscard]] JournalConfig config(FsyncPolicy fsync = FsyncPolicy::off,
                                        std::uint64_t segment_bytes = 1 << 20) const {
@@ -31,11 +30,13 @@ JournalJob make_job(const std::string& id, std::uint32_t attempts = 0) {
 }
 
 JournalJobView view(const JournalJob& job) {
-    return {job.client, job.id, job.type, job.payload, job.priority, job.timeout_ms,
-            job.max_attempts, job.attempts};
+    return {job.client,   job.id,         job.type,         job.payload,
+            job.priority, job.timeout_ms, job.max_attempts, job.attempts};
 }
 
-std::string key_of(const std::string& id) { return make_job_key("c1", id); }
+std::string key_of(const std::string& id) {
+    return make_job_key("c1", id);
+}
 
 } // namespace
 
@@ -67,7 +68,8 @@ TEST_CASE("Journal records written and committed are read back as the unfinished
     CHECK_FALSE(contents.jobs[1].in_flight);
 }
 
-TEST_CASE("A journal cut mid-record loses only the torn record and is truncated to the last whole one") {
+TEST_CASE(
+    "A journal cut mid-record loses only the torn record and is truncated to the last whole one") {
     TempJournal temp;
     {
         JournalWriter writer(temp.config(), 1);
@@ -114,9 +116,15 @@ TEST_CASE("A journal with a corrupted header or another version is refused, nami
         file.seekp(at);
         file.put(byte);
     };
-    SECTION("bad magic") { damage(0, 'X'); }
-    SECTION("another version") { damage(8, '\x07'); }
-    SECTION("a flipped header byte") { damage(13, '\x01'); }
+    SECTION("bad magic") {
+        damage(0, 'X');
+    }
+    SECTION("another version") {
+        damage(8, '\x07');
+    }
+    SECTION("a flipped header byte") {
+        damage(13, '\x01');
+    }
     try {
         (void)read_journal(temp.dir);
         FAIL("read_journal accepted a damaged header");
@@ -147,7 +155,8 @@ TEST_CASE("Sealed segments are removed once their jobs are done, so the journal 
     CHECK(read_journal(temp.dir).jobs.empty());
 }
 
-TEST_CASE("Replay restores pending jobs, counts interrupted attempts, and dead-letters spent ones") {
+TEST_CASE(
+    "Replay restores pending jobs, counts interrupted attempts, and dead-letters spent ones") {
     SchedulerFixture f;
     ReplayedJob queued{make_job("queued", 1), false};
     ReplayedJob running{make_job("running", 1), true};

@@ -1,8 +1,8 @@
 // The encoded outbox: OUTCOMES-sized chunks, in order, that decode to what was added.
-#include <catch2/catch.hpp>
-
 #include "ferry/broker/outbox.hpp"
 #include "ferry/wire/codec.hpp"
+
+#include <catch2/catch.hpp>
 
 using namespace ferry::broker;
 namespace wire = ferry::wire;
@@ -17,7 +17,8 @@ std::vector<std::string> front_ids(const Outbox& outbox) {
     const auto decoded = wire::decode(frames.header, frames.body);
     REQUIRE(std::holds_alternative<wire::Message>(decoded));
     std::vector<std::string> ids;
-    for (const auto& outcome : std::get<wire::Outcomes>(std::get<wire::Message>(decoded)).outcomes) {
+    for (const auto& outcome :
+         std::get<wire::Outcomes>(std::get<wire::Message>(decoded)).outcomes) {
         ids.push_back(outcome.id);
     }
     CHECK(ids.size() == chunk.count);
@@ -27,8 +28,8 @@ std::vector<std::string> front_ids(const Outbox& outbox) {
 void add(Outbox& outbox, std::size_t id) {
     const std::string name = "job-" + std::to_string(id);
     const std::string result = "\xa2ok";
-    outbox.add(wire::OutcomeView{name, true, std::string_view(result), std::nullopt, 1, {}, 0.5,
-                                 std::string_view("w1")});
+    outbox.add(wire::OutcomeView{
+        name, true, std::string_view(result), std::nullopt, 1, {}, 0.5, std::string_view("w1")});
 }
 
 } // namespace

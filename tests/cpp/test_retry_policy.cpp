@@ -1,7 +1,7 @@
 // Retry decisions: retryable codes, per-type exceptions, attempts, backoff with jitter.
-#include <catch2/catch.hpp>
-
 #include "ferry/broker/retry_policy.hpp"
+
+#include <catch2/catch.hpp>
 
 using namespace ferry::broker;
 

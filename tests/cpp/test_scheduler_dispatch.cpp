@@ -1,7 +1,7 @@
 // Scheduler dispatch on a fake clock: credit, least loaded, priorities, batching, duplicates.
-#include <catch2/catch.hpp>
-
 #include "scheduler_fixture.hpp"
+
+#include <catch2/catch.hpp>
 
 using namespace ferry::broker;
 using namespace ferry::broker::testing;
@@ -121,8 +121,8 @@ TEST_CASE("An oversized payload is accepted and failed at once with PAYLOAD_TOO_
     BrokerConfig config;
     config.max_payload_bytes = 4;
     SchedulerFixture f(config);
-    wire::SubmitJob job{"big", "echo", std::string(5, 'x'), std::nullopt, std::nullopt,
-                        std::nullopt};
+    wire::SubmitJob job{"big",        "echo",       std::string(5, 'x'),
+                        std::nullopt, std::nullopt, std::nullopt};
     CHECK(f.scheduler.submit("client", std::move(job), f.now) == SubmitOutcome::too_large);
     REQUIRE(f.sink.outcomes["client"].size() == 1);
     const auto& outcome = f.sink.outcomes["client"][0];

@@ -1,7 +1,7 @@
 // Scheduler failure paths on a fake clock: retries, dead letters, timeouts, lost workers.
-#include <catch2/catch.hpp>
-
 #include "scheduler_fixture.hpp"
+
+#include <catch2/catch.hpp>
 
 using namespace ferry::broker;
 using namespace ferry::broker::testing;

@@ -1,7 +1,7 @@
 // The worker registry: registration, least-loaded choice, heartbeats and expiry on a fake clock.
-#include <catch2/catch.hpp>
-
 #include "ferry/broker/worker_registry.hpp"
+
+#include <catch2/catch.hpp>
 
 using namespace ferry::broker;
 

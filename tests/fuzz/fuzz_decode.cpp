@@ -46,7 +46,8 @@ void check_round_trip(const wire::Message& message, std::uint8_t command_byte) {
 // agrees with decode (pre-scan, then read) on every body: the same error kind and detail, or a
 // view that encodes to the same bytes.
 template <class View>
-void check_view(const std::variant<wire::Message, wire::DecodeError>& decoded, std::string_view body) {
+void check_view(const std::variant<wire::Message, wire::DecodeError>& decoded,
+                std::string_view body) {
     View view;
     const auto problem = wire::decode_view(body, view);
     if (const auto* error = std::get_if<wire::DecodeError>(&decoded)) {

@@ -1,9 +1,8 @@
 // Aggregates: match rate, character accuracy, numeric reductions, counts by value.
-#include <catch2/catch.hpp>
-
-#include <msgpack.hpp>
-
 #include "ferry/producer/aggregates.hpp"
+
+#include <catch2/catch.hpp>
+#include <msgpack.hpp>
 
 using namespace ferry::producer;
 
@@ -18,8 +17,12 @@ JobOutcome result_with(const std::map<std::string, msgpack::type::variant>& fiel
     return outcome;
 }
 
-FieldValue number(double value) { return FieldValue{true, true, value, {}}; }
-FieldValue text(std::string value) { return FieldValue{true, false, 0, std::move(value)}; }
+FieldValue number(double value) {
+    return FieldValue{true, true, value, {}};
+}
+FieldValue text(std::string value) {
+    return FieldValue{true, false, 0, std::move(value)};
+}
 
 } // namespace
 

@@ -1,10 +1,9 @@
 // The input reader: records, ids, malformed lines with file and line, duplicates, directories.
-#include <catch2/catch.hpp>
-
-#include <filesystem>
-
 #include "ferry/producer/input_reader.hpp"
 #include "temp_dir.hpp"
+
+#include <catch2/catch.hpp>
+#include <filesystem>
 
 using namespace ferry::producer;
 
@@ -13,7 +12,8 @@ namespace {
 std::vector<InputItem> read_all(const std::string& path) {
     InputReader reader(path);
     std::vector<InputItem> items;
-    while (auto item = reader.next()) items.push_back(std::move(*item));
+    while (auto item = reader.next())
+        items.push_back(std::move(*item));
     return items;
 }
 
@@ -32,7 +32,8 @@ TEST_CASE("a record without an id takes its line number as id") {
 
 TEST_CASE("a malformed line is reported with file, line and what is wrong") {
     ferry::test::TempDir dir;
-    auto path = dir.write("in.jsonl", "{\"id\": \"a\", \"payload\": 1}\n{\"id\": \"b\", \"payload\": \n");
+    auto path =
+        dir.write("in.jsonl", "{\"id\": \"a\", \"payload\": 1}\n{\"id\": \"b\", \"payload\": \n");
     auto items = read_all(path);
     REQUIRE(items.size() == 2);
     const auto& problem = std::get<InputProblem>(items[1]);
@@ -52,7 +53,8 @@ TEST_CASE("a record without a payload or with a bad id is refused") {
 
 TEST_CASE("a duplicate id names both lines") {
     ferry::test::TempDir dir;
-    auto path = dir.write("in.jsonl", "{\"id\": \"x\", \"payload\": 1}\n{\"id\": \"x\", \"payload\": 2}\n");
+    auto path =
+        dir.write("in.jsonl", "{\"id\": \"x\", \"payload\": 1}\n{\"id\": \"x\", \"payload\": 2}\n");
     auto check = check_input(path, 10);
     CHECK(check.records == 1);
     REQUIRE(check.problems.size() == 1);
@@ -65,7 +67,9 @@ TEST_CASE("the payload is carried as MessagePack") {
     auto path = dir.write("in.jsonl", "{\"payload\": {\"a\": 1}}\n");
     auto items = read_all(path);
     // fixmap(1) "a" 1
-    CHECK(std::get<InputRecord>(items.at(0)).payload == std::string("\x81\xa1" "a\x01", 4));
+    CHECK(std::get<InputRecord>(items.at(0)).payload == std::string("\x81\xa1"
+                                                                    "a\x01",
+                                                                    4));
 }
 
 TEST_CASE("a directory gives one job per file, named by the file") {

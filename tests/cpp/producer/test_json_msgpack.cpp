@@ -1,7 +1,7 @@
 // JSON <-> MessagePack: types survive the round trip, strings are escaped, bins become base64.
-#include <catch2/catch.hpp>
-
 #include "ferry/producer/json_msgpack.hpp"
+
+#include <catch2/catch.hpp>
 
 using namespace ferry::producer;
 
@@ -30,7 +30,10 @@ TEST_CASE("control characters and quotes are escaped") {
 
 TEST_CASE("a bin value is written as base64") {
     std::string out;
-    append_json_from_msgpack(std::string("\xc4\x03" "abc", 5), out);
+    append_json_from_msgpack(std::string("\xc4\x03"
+                                         "abc",
+                                         5),
+                             out);
     CHECK(out == "\"YWJj\"");
 }
 

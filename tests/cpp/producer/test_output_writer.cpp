@@ -1,8 +1,8 @@
 // The output writer: input order through the reorder buffer, completion order, resume skips.
-#include <catch2/catch.hpp>
-
 #include "ferry/producer/output_writer.hpp"
 #include "temp_dir.hpp"
+
+#include <catch2/catch.hpp>
 
 using namespace ferry::producer;
 
@@ -39,7 +39,8 @@ TEST_CASE("outcomes that arrive out of order are written in input order") {
 TEST_CASE("completion order writes each outcome as it comes") {
     ferry::test::TempDir dir;
     {
-        OutputWriter writer(dir.path("out.jsonl"), OutputOrder::completion, OutputFormat::jsonl, false);
+        OutputWriter writer(dir.path("out.jsonl"), OutputOrder::completion, OutputFormat::jsonl,
+                            false);
         writer.write(ok_outcome(1, "b"));
         writer.write(ok_outcome(0, "a"));
         writer.finish();

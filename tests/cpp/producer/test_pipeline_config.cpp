@@ -1,9 +1,9 @@
 // Pipeline config: defaults, each section's keys, and errors with file:line:col and a hint.
-#include <catch2/catch.hpp>
-
 #include "ferry/broker/broker_config.hpp"
 #include "ferry/producer/pipeline_config.hpp"
 #include "temp_dir.hpp"
+
+#include <catch2/catch.hpp>
 
 using namespace ferry::producer;
 using ferry::broker::ConfigError;
@@ -36,9 +36,10 @@ TEST_CASE("a worker pool needs handlers") {
 }
 
 TEST_CASE("a match-rate aggregate needs both fields") {
-    CHECK_THROWS_WITH(parse_pipeline_config(
-                          "aggregates:\n  - {name: a, kind: match_rate, result_field: x}\n", "p.yaml"),
-                      Catch::Contains("needs 'result_field' and 'input_field'"));
+    CHECK_THROWS_WITH(
+        parse_pipeline_config("aggregates:\n  - {name: a, kind: match_rate, result_field: x}\n",
+                              "p.yaml"),
+        Catch::Contains("needs 'result_field' and 'input_field'"));
 }
 
 TEST_CASE("paths in a config file are relative to that file") {

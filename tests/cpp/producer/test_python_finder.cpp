@@ -1,7 +1,7 @@
 // Interpreter discovery: the configured candidate first, and an error that says what to install.
-#include <catch2/catch.hpp>
-
 #include "ferry/producer/python_finder.hpp"
+
+#include <catch2/catch.hpp>
 
 using namespace ferry::producer;
 

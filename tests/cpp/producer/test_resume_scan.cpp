@@ -1,9 +1,9 @@
 // Resume: ids of complete records, and a torn final record cut off the file.
-#include <catch2/catch.hpp>
-
 #include "ferry/producer/output_writer.hpp"
 #include "ferry/producer/resume_scan.hpp"
 #include "temp_dir.hpp"
+
+#include <catch2/catch.hpp>
 
 using namespace ferry::producer;
 

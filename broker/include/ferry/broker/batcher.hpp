@@ -1,12 +1,12 @@
 // Dynamic batching rules: when a type's queue is due, and how many jobs one JOBS message takes.
 #pragma once
 
+#include "ferry/broker/broker_config.hpp"
+#include "ferry/broker/clock.hpp"
+
 #include <cstddef>
 #include <cstdint>
 #include <optional>
-
-#include "ferry/broker/broker_config.hpp"
-#include "ferry/broker/clock.hpp"
 
 namespace ferry::broker {
 

@@ -1,6 +1,13 @@
 // The broker: two ROUTER sockets and one poll loop that owns every job until its outcome.
 #pragma once
 
+#include "ferry/broker/broker_config.hpp"
+#include "ferry/broker/journal_writer.hpp"
+#include "ferry/broker/outbox.hpp"
+#include "ferry/broker/peer_socket.hpp"
+#include "ferry/broker/scheduler.hpp"
+#include "ferry/wire/codec.hpp"
+
 #include <atomic>
 #include <cstdint>
 #include <deque>
@@ -9,15 +16,7 @@
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
-
 #include <zmq.hpp>
-
-#include "ferry/broker/broker_config.hpp"
-#include "ferry/broker/journal_writer.hpp"
-#include "ferry/broker/outbox.hpp"
-#include "ferry/broker/peer_socket.hpp"
-#include "ferry/broker/scheduler.hpp"
-#include "ferry/wire/codec.hpp"
 
 namespace ferry::broker {
 
@@ -36,13 +35,13 @@ struct BrokerCounters {
 
 // A producer, by its stable client name.
 struct ClientState {
-    std::string routing_id;             // its most recent connection
-    bool reachable = true;              // false after EHOSTUNREACH, until it speaks again
-    Outbox outbox;                      // outcomes not yet handed to ZeroMQ
+    std::string routing_id; // its most recent connection
+    bool reachable = true;  // false after EHOSTUNREACH, until it speaks again
+    Outbox outbox;          // outcomes not yet handed to ZeroMQ
 };
 
 class Broker : private SchedulerSink {
-public:
+  public:
     // Binds both endpoints; throws std::runtime_error naming the endpoint when one cannot bind.
     explicit Broker(BrokerConfig config);
     ~Broker() override;
@@ -62,7 +61,7 @@ public:
     // The journal writer, null when the journal is off (tests read its sizes).
     [[nodiscard]] const JournalWriter* journal() const noexcept { return journal_.get(); }
 
-private:
+  private:
     // SchedulerSink
     JobsSent send_jobs(WorkerRecord& worker, wire::Jobs& jobs) override;
     void send_cancel(WorkerRecord& worker, wire::Cancel&& cancel) override;
@@ -115,14 +114,14 @@ private:
     bool flush_client(ClientState& client);
     [[nodiscard]] std::size_t pending() const noexcept;
 
-    BrokerConfig config_;             // settings
-    std::string id_;                  // this broker life's id (changes on restart)
-    zmq::context_t context_;          // ZeroMQ context (one I/O thread)
-    RouterSocket producers_;          // producer ROUTER
-    RouterSocket workers_;            // worker ROUTER
-    BoundEndpoints endpoints_;        // resolved endpoints
-    Scheduler scheduler_;             // job state machine
-    BrokerCounters counters_;         // broker-level counters
+    BrokerConfig config_;      // settings
+    std::string id_;           // this broker life's id (changes on restart)
+    zmq::context_t context_;   // ZeroMQ context (one I/O thread)
+    RouterSocket producers_;   // producer ROUTER
+    RouterSocket workers_;     // worker ROUTER
+    BoundEndpoints endpoints_; // resolved endpoints
+    Scheduler scheduler_;      // job state machine
+    BrokerCounters counters_;  // broker-level counters
     // Producers by client name (looked up by view: no string is built per SUBMIT).
     struct NameHash {
         using is_transparent = void;
@@ -131,27 +130,28 @@ private:
         }
     };
     std::unordered_map<std::string, ClientState, NameHash, std::equal_to<>> clients_;
-    std::unordered_set<std::string> dirty_clients_;       // clients with outcomes to send
+    std::unordered_set<std::string> dirty_clients_; // clients with outcomes to send
     ClientState* delivery_client_ = nullptr; // last client delivered to, marked dirty (see deliver)
     std::string delivery_name_;              // its name
-    std::size_t outbox_total_ = 0;    // outcomes held in all outboxes
-    bool outbox_blocked_ = false;     // some outbox met a full pipe: retry soon
+    std::size_t outbox_total_ = 0;           // outcomes held in all outboxes
+    bool outbox_blocked_ = false;            // some outbox met a full pipe: retry soon
     std::vector<std::uint32_t> unreachable_workers_; // found unreachable while sending
     std::atomic<bool> stop_requested_{false};        // set by request_stop()
-    bool shutting_down_ = false;      // shutdown begun
-    TimePoint shutdown_deadline_;     // end of the grace period
-    TimePoint started_at_;            // for uptime
-    TimePoint now_;                   // time of the current loop pass
+    bool shutting_down_ = false;                     // shutdown begun
+    TimePoint shutdown_deadline_;                    // end of the grace period
+    TimePoint started_at_;                           // for uptime
+    TimePoint now_;                                  // time of the current loop pass
     std::unique_ptr<JournalWriter> journal_; // accepted jobs and outcomes on disk; null: off
-    std::vector<std::pair<std::string, wire::Accepted>> accepted_replies_; // (routing id, reply)
-                                      // held until the pass's journal commit
-    wire::Message message_scratch_;   // reused message being encoded
-    wire::SubmitView submit_view_;    // reused: the SUBMIT being read (views into its frame)
-    wire::ResultsView results_view_;  // reused: the RESULTS being read (views into its frame)
-    wire::Frames frames_scratch_;     // reused encoded frames
+    std::vector<std::pair<std::string, wire::Accepted>>
+        accepted_replies_;           // (routing id, reply)
+                                     // held until the pass's journal commit
+    wire::Message message_scratch_;  // reused message being encoded
+    wire::SubmitView submit_view_;   // reused: the SUBMIT being read (views into its frame)
+    wire::ResultsView results_view_; // reused: the RESULTS being read (views into its frame)
+    wire::Frames frames_scratch_;    // reused encoded frames
     std::deque<std::pair<TimePoint, std::uint64_t>> done_samples_; // (time, done) for rates
-    TimePoint last_bad_log_;          // start of the current bad-message log window
-    std::uint64_t bad_logged_ = 0;    // bad messages logged in that window
+    TimePoint last_bad_log_;       // start of the current bad-message log window
+    std::uint64_t bad_logged_ = 0; // bad messages logged in that window
 };
 
 } // namespace ferry::broker

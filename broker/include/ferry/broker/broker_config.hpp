@@ -11,7 +11,7 @@ namespace ferry::broker {
 
 // A configuration the user must fix: the message names file:line:col and the key.
 class ConfigError : public std::runtime_error {
-public:
+  public:
     using std::runtime_error::runtime_error;
 };
 
@@ -48,19 +48,19 @@ enum class FsyncPolicy : std::uint8_t {
 
 // The journal: accepted jobs and outcomes on disk, replayed at start. Empty path: off.
 struct JournalConfig {
-    std::string path;                          // directory of segment files; empty: no journal
+    std::string path;                             // directory of segment files; empty: no journal
     FsyncPolicy fsync = FsyncPolicy::interval_ms; // when writes are forced to the disk
-    std::uint64_t interval_ms = 10;            // period of the fsync under `interval_ms`
-    std::uint64_t segment_bytes = 64ull << 20; // size at which a new segment file is started
+    std::uint64_t interval_ms = 10;               // period of the fsync under `interval_ms`
+    std::uint64_t segment_bytes = 64ull << 20;    // size at which a new segment file is started
 };
 
 // Everything the broker needs to run.
 struct BrokerConfig {
     std::string producers_endpoint = "tcp://127.0.0.1:5555"; // ROUTER for producers
     std::string workers_endpoint = "tcp://127.0.0.1:5556";   // ROUTER for workers
-    std::uint64_t heartbeat_ms = 1000;          // broker's default interval (workers negotiate theirs)
-    std::uint32_t liveness = 3;                 // silent intervals before a worker is dead
-    std::uint64_t max_pending = 1000000;        // jobs held at once (queued, running, undelivered)
+    std::uint64_t heartbeat_ms = 1000;   // broker's default interval (workers negotiate theirs)
+    std::uint32_t liveness = 3;          // silent intervals before a worker is dead
+    std::uint64_t max_pending = 1000000; // jobs held at once (queued, running, undelivered)
     std::uint64_t max_payload_bytes = 16777216; // larger payloads fail with PAYLOAD_TOO_LARGE
     std::uint64_t shutdown_grace_s = 10;        // time in-flight jobs get to finish on SIGTERM
     std::uint64_t remember_done = 1000000;      // finished job keys kept to refuse resubmission

@@ -5,7 +5,6 @@
 #include <string_view>
 #include <vector>
 
-
 namespace ferry::broker {
 
 // Edit distance between two names (insertions, deletions, substitutions).

@@ -1,6 +1,9 @@
 // Per-job-type queues: higher priority first, FIFO within a priority level.
 #pragma once
 
+#include "ferry/broker/clock.hpp"
+#include "ferry/broker/job_table.hpp"
+
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -8,9 +11,6 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
-
-#include "ferry/broker/clock.hpp"
-#include "ferry/broker/job_table.hpp"
 
 namespace ferry::broker {
 
@@ -22,7 +22,7 @@ struct QueuedJob {
 
 // The queue of one job type.
 class TypeQueue {
-public:
+  public:
     // Appends a job at its priority level.
     void push(std::int64_t priority, QueuedJob job);
     // Takes the next job: the oldest of the highest level.
@@ -32,7 +32,7 @@ public:
     [[nodiscard]] std::size_t size() const noexcept { return size_; }
     [[nodiscard]] bool empty() const noexcept { return size_ == 0; }
 
-private:
+  private:
     static constexpr std::size_t kept_levels = 4; // drained levels kept while there are this few
     std::map<std::int64_t, std::deque<QueuedJob>, std::greater<>> levels_; // priority -> FIFO
     std::size_t size_ = 0;                                                 // entries, all levels
@@ -40,7 +40,7 @@ private:
 
 // All queues, by job type name; a queue appears with its first job.
 class JobQueues {
-public:
+  public:
     // The queue of a type, created empty on first use.
     TypeQueue& of(const std::string& type);
     // Total entries over all types.
@@ -50,7 +50,7 @@ public:
     }
     [[nodiscard]] std::unordered_map<std::string, TypeQueue>& all() noexcept { return queues_; }
 
-private:
+  private:
     std::unordered_map<std::string, TypeQueue> queues_; // type -> queue
 };
 

@@ -1,16 +1,16 @@
 // Every job the broker holds until its outcome is delivered, plus finished keys and dead letters.
 #pragma once
 
+#include "ferry/broker/clock.hpp"
+#include "ferry/broker/journal_record.hpp"
+#include "ferry/wire/messages.hpp"
+
 #include <cstdint>
 #include <deque>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include "ferry/broker/clock.hpp"
-#include "ferry/broker/journal_record.hpp"
-#include "ferry/wire/messages.hpp"
 
 namespace ferry::broker {
 
@@ -48,14 +48,14 @@ struct alignas(64) JobRecord {
     std::uint32_t attempts = 0;        // attempts started so far
     std::uint32_t max_attempts = 1;    // attempts before dead-lettering
     std::uint64_t timeout_ms = 0;      // hard limit of one attempt (0: none)
-    std::string key;                 // client + '\x1f' + id: identity, and the id workers see
-    std::int64_t priority = 0;       // higher first
-    std::uint32_t client_size = 0;   // bytes of the client name at the start of the key
-    std::string type;                // job type
-    std::string payload;             // opaque MessagePack value
-    std::vector<wire::Error> causes; // every failed attempt, oldest first
-    TimePoint accepted_at;           // when SUBMIT accepted it
-    JournalPlace journal;            // where its accept record is (segment 0: not journaled)
+    std::string key;                   // client + '\x1f' + id: identity, and the id workers see
+    std::int64_t priority = 0;         // higher first
+    std::uint32_t client_size = 0;     // bytes of the client name at the start of the key
+    std::string type;                  // job type
+    std::string payload;               // opaque MessagePack value
+    std::vector<wire::Error> causes;   // every failed attempt, oldest first
+    TimePoint accepted_at;             // when SUBMIT accepted it
+    JournalPlace journal;              // where its accept record is (segment 0: not journaled)
 
     // The producer that submitted it and its own id, both parts of the key (kept once: a held
     // job's memory is mostly its record).
@@ -88,7 +88,7 @@ inline constexpr char key_separator = '\x1f';
 // keys live in a ring whose strings are overwritten in place, so a steady-state broker allocates
 // neither for held jobs (slots are recycled with their strings' capacity) nor for done keys.
 class JobTable {
-public:
+  public:
     // `remember_done` finished keys are kept to refuse resubmission; `dead_letters_kept` likewise.
     JobTable(std::size_t remember_done, std::size_t dead_letters_kept);
 
@@ -148,11 +148,11 @@ public:
         }
     }
 
-private:
+  private:
     // One index position: the key's hash tag and where the key is.
     struct IndexEntry {
-        std::uint32_t tag = 0;           // low 32 bits of the key's hash: home position, and a
-                                         // filter before key compares
+        std::uint32_t tag = 0;             // low 32 bits of the key's hash: home position, and a
+                                           // filter before key compares
         std::uint32_t value = empty_value; // held slot, done_bit | ring position, or empty_value
     };
     // A finished key remembered to refuse resubmission.
@@ -178,7 +178,8 @@ private:
     // The key behind an index value.
     [[nodiscard]] const std::string& key_of(std::uint32_t value) const noexcept;
     // The position for a new key whose probe ended at `empty`, growing the index if due.
-    [[nodiscard]] std::size_t make_room(std::string_view key, std::uint64_t hash, std::size_t empty);
+    [[nodiscard]] std::size_t make_room(std::string_view key, std::uint64_t hash,
+                                        std::size_t empty);
     // Doubles the index and places every entry again.
     void grow_index();
     // Empties an index position, shifting the rest of its cluster back.
@@ -188,19 +189,19 @@ private:
     // Turns a held slot's index entry into a done entry, evicting the oldest when the ring is full.
     void remember_finished_key(std::string_view key, std::uint64_t hash, std::uint32_t slot);
 
-    std::vector<JobRecord> slots_;        // slab; a slot holds a job when its record is live
-    std::vector<std::uint64_t> hashes_;   // hash of each slot's key, so no finish rehashes
-    std::vector<std::uint32_t> free_;     // free slot indices, most recently freed last
-    std::vector<IndexEntry> index_;       // open-addressing index of held and done keys
-    std::size_t index_mask_ = 0;          // index_.size() - 1 (the size is a power of two)
-    std::size_t index_used_ = 0;          // non-empty index positions
-    std::vector<DoneKey> done_;           // ring of finished keys, grown lazily to the cap
-    std::size_t done_oldest_ = 0;         // ring position of the oldest key once the ring is full
-    std::size_t held_ = 0;                // live slots
-    std::size_t remember_done_;           // cap of done_
-    std::deque<DeadLetter> dead_;         // most recent dead letters
-    std::size_t dead_letters_kept_;       // cap of dead_
-    std::uint64_t dead_total_ = 0;        // dead letters ever added
+    std::vector<JobRecord> slots_;      // slab; a slot holds a job when its record is live
+    std::vector<std::uint64_t> hashes_; // hash of each slot's key, so no finish rehashes
+    std::vector<std::uint32_t> free_;   // free slot indices, most recently freed last
+    std::vector<IndexEntry> index_;     // open-addressing index of held and done keys
+    std::size_t index_mask_ = 0;        // index_.size() - 1 (the size is a power of two)
+    std::size_t index_used_ = 0;        // non-empty index positions
+    std::vector<DoneKey> done_;         // ring of finished keys, grown lazily to the cap
+    std::size_t done_oldest_ = 0;       // ring position of the oldest key once the ring is full
+    std::size_t held_ = 0;              // live slots
+    std::size_t remember_done_;         // cap of done_
+    std::deque<DeadLetter> dead_;       // most recent dead letters
+    std::size_t dead_letters_kept_;     // cap of dead_
+    std::uint64_t dead_total_ = 0;      // dead letters ever added
 };
 
 } // namespace ferry::broker

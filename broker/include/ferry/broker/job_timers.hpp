@@ -1,15 +1,15 @@
 // Deadlines of running attempts (timeouts) and of retry backoffs, checked against `now`.
 #pragma once
 
+#include "ferry/broker/clock.hpp"
+#include "ferry/broker/job_table.hpp"
+
 #include <cstdint>
 #include <deque>
 #include <map>
 #include <optional>
 #include <queue>
 #include <vector>
-
-#include "ferry/broker/clock.hpp"
-#include "ferry/broker/job_table.hpp"
 
 namespace ferry::broker {
 
@@ -25,19 +25,18 @@ struct AttemptDeadline {
 // answered attempts are left in place and skipped, and compacted away when they pile up, so a
 // million jobs per second with a 300 s timeout does not hold 300 million entries.
 class AttemptDeadlines {
-public:
+  public:
     // Records an attempt started now with `timeout_ms` (0: no limit, nothing recorded).
     void add(JobRef ref, std::uint32_t attempt, std::uint64_t timeout_ms, TimePoint now);
     // Pops every deadline at or before `now` for which `live(entry)` holds.
-    template <typename Live>
-    std::vector<AttemptDeadline> expired(TimePoint now, Live&& live);
+    template <typename Live> std::vector<AttemptDeadline> expired(TimePoint now, Live&& live);
     // Drops entries for which `live` fails once they outnumber `live_count` twice over.
     template <typename Live> void compact(std::size_t live_count, Live&& live);
     // The earliest recorded deadline (possibly stale).
     [[nodiscard]] std::optional<TimePoint> next() const;
     [[nodiscard]] std::size_t size() const noexcept { return size_; }
 
-private:
+  private:
     std::map<std::uint64_t, std::deque<AttemptDeadline>> by_timeout_; // timeout_ms -> FIFO
     std::size_t size_ = 0;                                            // entries, all groups
 };
@@ -51,14 +50,14 @@ struct RetryDue {
 
 // Jobs in backoff, earliest first.
 class RetryDelays {
-public:
+  public:
     void add(JobRef ref, TimePoint at) { heap_.push(RetryDue{at, ref}); }
     // Pops every job whose backoff ended at or before `now`.
     std::vector<JobRef> due(TimePoint now);
     [[nodiscard]] std::optional<TimePoint> next() const;
     [[nodiscard]] std::size_t size() const noexcept { return heap_.size(); }
 
-private:
+  private:
     std::priority_queue<RetryDue, std::vector<RetryDue>, std::greater<>> heap_; // min-heap by time
 };
 

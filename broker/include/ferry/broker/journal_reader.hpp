@@ -1,11 +1,11 @@
 // Reading a journal directory back at start: what was held when the previous broker life ended.
 #pragma once
 
+#include "ferry/broker/journal_record.hpp"
+
 #include <cstdint>
 #include <string>
 #include <vector>
-
-#include "ferry/broker/journal_record.hpp"
 
 namespace ferry::broker {
 

@@ -17,13 +17,13 @@ namespace ferry::broker {
 
 // A journal that cannot be read (bad magic, version or header): the broker must not start.
 class JournalError : public std::runtime_error {
-public:
+  public:
     using std::runtime_error::runtime_error;
 };
 
-inline constexpr std::uint32_t journal_version = 1;        // format written by this build
-inline constexpr std::size_t segment_header_bytes = 20;    // magic, version, number, crc
-inline constexpr std::size_t record_prefix_bytes = 9;      // length, crc, type
+inline constexpr std::uint32_t journal_version = 1;         // format written by this build
+inline constexpr std::size_t segment_header_bytes = 20;     // magic, version, number, crc
+inline constexpr std::size_t record_prefix_bytes = 9;       // length, crc, type
 inline constexpr std::uint32_t max_record_bytes = 1u << 30; // longer lengths are torn bytes
 
 // Where an accept record landed, kept with the job so its segment knows when it is all done.

@@ -1,14 +1,14 @@
 // Appending to the journal: buffered records, group commit, the fsync policy, segment files.
 #pragma once
 
+#include "ferry/broker/broker_config.hpp"
+#include "ferry/broker/clock.hpp"
+#include "ferry/broker/journal_record.hpp"
+
 #include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
-
-#include "ferry/broker/broker_config.hpp"
-#include "ferry/broker/clock.hpp"
-#include "ferry/broker/journal_record.hpp"
 
 namespace ferry::broker {
 
@@ -19,7 +19,7 @@ struct SegmentLive {
 };
 
 class JournalWriter {
-public:
+  public:
     // Starts segment `first_segment` in `config.path` (which must exist).
     // System failures (open, write, fsync) throw std::system_error naming the file.
     JournalWriter(const JournalConfig& config, std::uint32_t first_segment);
@@ -57,7 +57,7 @@ public:
     [[nodiscard]] std::uint64_t live_bytes() const noexcept { return live_bytes_; }
     [[nodiscard]] std::uint64_t fsyncs() const noexcept { return fsyncs_; }
 
-private:
+  private:
     struct SegmentState {
         SegmentLive live;        // unfinished jobs accepted here
         std::uint64_t bytes = 0; // file size
@@ -66,16 +66,16 @@ private:
     void roll();
     void write_all(std::string_view bytes);
 
-    JournalConfig config_;                     // path, policy, sizes
-    std::string buffer_;                       // records not yet written
-    int fd_ = -1;                              // active segment file
-    std::uint32_t active_ = 0;                 // active segment number
+    JournalConfig config_;                           // path, policy, sizes
+    std::string buffer_;                             // records not yet written
+    int fd_ = -1;                                    // active segment file
+    std::uint32_t active_ = 0;                       // active segment number
     std::map<std::uint32_t, SegmentState> segments_; // every segment on disk, by number
-    std::uint64_t total_bytes_ = 0;            // bytes of all segments
-    std::uint64_t live_bytes_ = 0;             // bytes of unfinished jobs' accept records
-    std::uint64_t fsyncs_ = 0;                 // fsyncs done
-    bool unsynced_ = false;                    // written since the last fsync
-    TimePoint last_sync_ = Clock::now();       // time of the last fsync
+    std::uint64_t total_bytes_ = 0;                  // bytes of all segments
+    std::uint64_t live_bytes_ = 0;                   // bytes of unfinished jobs' accept records
+    std::uint64_t fsyncs_ = 0;                       // fsyncs done
+    bool unsynced_ = false;                          // written since the last fsync
+    TimePoint last_sync_ = Clock::now();             // time of the last fsync
 };
 
 } // namespace ferry::broker

@@ -1,12 +1,12 @@
 // Outcomes waiting for their producer, kept encoded in OUTCOMES-sized chunks.
 #pragma once
 
+#include "ferry/wire/messages.hpp"
+
 #include <cstddef>
 #include <deque>
 #include <string>
 #include <string_view>
-
-#include "ferry/wire/messages.hpp"
 
 namespace ferry::broker {
 
@@ -14,7 +14,7 @@ namespace ferry::broker {
 // views into the record and the RESULTS frame, so holding it costs its wire bytes and no
 // allocation of its own; sending a chunk is one frame around bytes already there.
 class Outbox {
-public:
+  public:
     // Outcomes in one OUTCOMES message, at most.
     static constexpr std::size_t per_message = 1024;
 
@@ -34,15 +34,15 @@ public:
     // Bytes kept, the sent prefix included (it stays within twice the unsent bytes).
     [[nodiscard]] std::size_t buffer_bytes() const noexcept { return bytes_.size(); }
 
-private:
+  private:
     struct Bounds {
         std::size_t end = 0;   // offset past its last record in bytes_
         std::size_t count = 0; // records in it
     };
-    std::string bytes_;          // encoded records; bytes before head_ were sent
-    std::size_t head_ = 0;       // start of the oldest unsent chunk
-    std::deque<Bounds> chunks_;  // unsent chunks, oldest first; the last may still grow
-    std::size_t size_ = 0;       // unsent records
+    std::string bytes_;         // encoded records; bytes before head_ were sent
+    std::size_t head_ = 0;      // start of the oldest unsent chunk
+    std::deque<Bounds> chunks_; // unsent chunks, oldest first; the last may still grow
+    std::size_t size_ = 0;      // unsent records
 };
 
 } // namespace ferry::broker

@@ -1,23 +1,22 @@
 // A broker ROUTER socket: bind, receive whole messages without blocking, send without dropping.
 #pragma once
 
+#include "ferry/wire/codec.hpp"
+
 #include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
-
 #include <zmq.hpp>
-
-#include "ferry/wire/codec.hpp"
 
 namespace ferry::broker {
 
 // One message as received: routing id plus up to two frames (more are counted, not kept).
 struct Incoming {
-    zmq::message_t routing;    // ROUTER identity of the sender
-    zmq::message_t header;     // first frame after the routing id
-    zmq::message_t body;       // second frame
-    std::size_t frames = 0;    // frames after the routing id
+    zmq::message_t routing; // ROUTER identity of the sender
+    zmq::message_t header;  // first frame after the routing id
+    zmq::message_t body;    // second frame
+    std::size_t frames = 0; // frames after the routing id
     [[nodiscard]] std::string_view routing_view() const noexcept {
         return {routing.data<char>(), routing.size()};
     }
@@ -31,7 +30,7 @@ enum class SendStatus : std::uint8_t {
 };
 
 class RouterSocket {
-public:
+  public:
     // Binds a ROUTER with ROUTER_MANDATORY; throws zmq::error_t naming nothing, so the caller
     // wraps it with the endpoint.
     RouterSocket(zmq::context_t& context, const std::string& endpoint);
@@ -47,7 +46,7 @@ public:
     // Sets how long queued messages may still go out when the socket closes.
     void set_linger(int ms) { socket_.set(zmq::sockopt::linger, ms); }
 
-private:
+  private:
     zmq::socket_t socket_; // the ROUTER
     std::string endpoint_; // bound endpoint
 };

@@ -1,14 +1,14 @@
 // Whether a failed attempt runs again, and after how long (exponential backoff with jitter).
 #pragma once
 
+#include "ferry/broker/broker_config.hpp"
+#include "ferry/broker/clock.hpp"
+#include "ferry/wire/messages.hpp"
+
 #include <cstdint>
 #include <random>
 #include <string>
 #include <vector>
-
-#include "ferry/broker/broker_config.hpp"
-#include "ferry/broker/clock.hpp"
-#include "ferry/wire/messages.hpp"
 
 namespace ferry::broker {
 
@@ -34,12 +34,12 @@ struct RetryDecision {
 
 // The jitter source: a seeded engine, so tests can fix it.
 class Jitter {
-public:
+  public:
     explicit Jitter(std::uint64_t seed) : engine_(seed) {}
     // A uniform number in [0, 1).
     double next() { return std::uniform_real_distribution<double>(0.0, 1.0)(engine_); }
 
-private:
+  private:
     std::mt19937_64 engine_; // pseudo-random source
 };
 

@@ -2,13 +2,6 @@
 // worker loss and dead letters. Time comes in as `now`; messages go out through a SchedulerSink.
 #pragma once
 
-#include <cstdint>
-#include <optional>
-#include <span>
-#include <string>
-#include <string_view>
-#include <vector>
-
 #include "ferry/broker/broker_config.hpp"
 #include "ferry/broker/clock.hpp"
 #include "ferry/broker/job_queue.hpp"
@@ -19,6 +12,13 @@
 #include "ferry/broker/worker_registry.hpp"
 #include "ferry/wire/messages.hpp"
 #include "ferry/wire/views.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
 
 namespace ferry::broker {
 
@@ -31,7 +31,7 @@ enum class JobsSent : std::uint8_t {
 
 // Where the scheduler's decisions go: the broker turns them into messages.
 class SchedulerSink {
-public:
+  public:
     virtual ~SchedulerSink() = default;
     // Sends one JOBS message.
     // `jobs` may be moved from during the call but must be handed back intact.
@@ -51,17 +51,17 @@ public:
 
 // Counters shown by `ferry status`.
 struct SchedulerStats {
-    std::uint64_t accepted = 0;            // jobs accepted at submit
-    std::uint64_t duplicate_submits = 0;   // submitted ids already pending or done
-    std::uint64_t dispatched = 0;          // attempts sent to workers
-    std::uint64_t done = 0;                // jobs answered ok
-    std::uint64_t failed = 0;              // jobs failed for good (dead-lettered)
-    std::uint64_t retries = 0;             // attempts scheduled again
-    std::uint64_t timeouts = 0;            // attempts that ran past their limit
-    std::uint64_t workers_lost = 0;        // workers purged (silence, EXITED, unroutable)
-    std::uint64_t duplicates_dropped = 0;  // results for jobs already answered
+    std::uint64_t accepted = 0;             // jobs accepted at submit
+    std::uint64_t duplicate_submits = 0;    // submitted ids already pending or done
+    std::uint64_t dispatched = 0;           // attempts sent to workers
+    std::uint64_t done = 0;                 // jobs answered ok
+    std::uint64_t failed = 0;               // jobs failed for good (dead-lettered)
+    std::uint64_t retries = 0;              // attempts scheduled again
+    std::uint64_t timeouts = 0;             // attempts that ran past their limit
+    std::uint64_t workers_lost = 0;         // workers purged (silence, EXITED, unroutable)
+    std::uint64_t duplicates_dropped = 0;   // results for jobs already answered
     std::uint64_t stale_errors_dropped = 0; // errors for attempts already settled
-    std::uint64_t replayed = 0;            // jobs restored from the journal at start
+    std::uint64_t replayed = 0;             // jobs restored from the journal at start
 };
 
 // What became of a submitted job.
@@ -81,7 +81,7 @@ enum class WorkerExit : std::uint8_t {
 };
 
 class Scheduler {
-public:
+  public:
     Scheduler(const BrokerConfig& config, SchedulerSink& sink, std::uint64_t jitter_seed);
 
     // Accepts one job of a SUBMIT batch (capacity is the caller's check); what is kept is copied.
@@ -130,7 +130,7 @@ public:
     [[nodiscard]] WorkerRegistry& workers() noexcept { return workers_; }
     [[nodiscard]] const WorkerRegistry& workers() const noexcept { return workers_; }
 
-private:
+  private:
     void enqueue(JobRef ref, JobRecord& record, TimePoint now);
     // The settings and queue of a job type. The last type asked for is remembered: a SUBMIT's
     // jobs are nearly always of one type, so this saves two hash lookups per job (queues and
@@ -145,7 +145,7 @@ private:
     TypeEntry& type_entry(const std::string& type);
     void dispatch_type(const std::string& type, TypeQueue& queue, TimePoint now);
     JobsSent send_batch(WorkerRecord& worker, const std::string& type, TypeQueue& queue,
-                    std::size_t count, TimePoint now);
+                        std::size_t count, TimePoint now);
     void commit_batch(WorkerRecord& worker, TimePoint now);
     void settle_result(WorkerRecord* worker, const wire::ResultView& result, std::uint64_t hash,
                        TimePoint now);
@@ -165,25 +165,25 @@ private:
     [[nodiscard]] bool attempt_live(const AttemptDeadline& deadline);
     [[nodiscard]] std::optional<std::string> worker_name(std::uint32_t id);
 
-    const BrokerConfig& config_;  // settings, per type
-    SchedulerSink& sink_;         // where messages go
-    JobTable table_;              // every held job
-    JobQueues queues_;            // queued jobs per type
-    WorkerRegistry workers_;      // live workers
-    AttemptDeadlines deadlines_;  // running attempts' limits
-    RetryDelays delays_;          // jobs in backoff
-    Jitter jitter_;               // backoff randomness
-    SchedulerStats stats_;        // counters
-    std::size_t in_flight_ = 0;   // jobs whose current attempt runs at a worker
-    bool draining_ = false;       // shutting down: flush partial batches
-    std::vector<QueuedJob> batch_entries_;  // reused: queue entries of the batch being sent
-    std::vector<JobRecord*> batch_records_; // reused: their records
-    wire::Jobs jobs_scratch_;               // reused JOBS message
-    std::string key_scratch_;               // reused: the key of the job being submitted
-    std::string last_type_;                 // type_entry(): the type asked for last
-    TypeEntry last_type_entry_;             // ... and its entry
-    std::vector<std::uint64_t> key_hashes_; // reused: key hashes of the batch being settled
-    wire::OutcomeView outcome_scratch_;     // reused: the outcome being delivered
+    const BrokerConfig& config_;             // settings, per type
+    SchedulerSink& sink_;                    // where messages go
+    JobTable table_;                         // every held job
+    JobQueues queues_;                       // queued jobs per type
+    WorkerRegistry workers_;                 // live workers
+    AttemptDeadlines deadlines_;             // running attempts' limits
+    RetryDelays delays_;                     // jobs in backoff
+    Jitter jitter_;                          // backoff randomness
+    SchedulerStats stats_;                   // counters
+    std::size_t in_flight_ = 0;              // jobs whose current attempt runs at a worker
+    bool draining_ = false;                  // shutting down: flush partial batches
+    std::vector<QueuedJob> batch_entries_;   // reused: queue entries of the batch being sent
+    std::vector<JobRecord*> batch_records_;  // reused: their records
+    wire::Jobs jobs_scratch_;                // reused JOBS message
+    std::string key_scratch_;                // reused: the key of the job being submitted
+    std::string last_type_;                  // type_entry(): the type asked for last
+    TypeEntry last_type_entry_;              // ... and its entry
+    std::vector<std::uint64_t> key_hashes_;  // reused: key hashes of the batch being settled
+    wire::OutcomeView outcome_scratch_;      // reused: the outcome being delivered
     std::vector<std::uint32_t> unreachable_; // workers a dispatch pass could not reach
 };
 

@@ -1,11 +1,11 @@
 // The STATUS_REPLY map: what `ferry status` shows, encoded as MessagePack.
 #pragma once
 
-#include <cstdint>
-#include <string>
-
 #include "ferry/broker/clock.hpp"
 #include "ferry/broker/scheduler.hpp"
+
+#include <cstdint>
+#include <string>
 
 namespace ferry::broker {
 
@@ -13,13 +13,13 @@ struct BrokerCounters;
 
 // Everything a status reply is built from, borrowed from the running broker.
 struct StatusView {
-    const std::string& broker_id;    // this broker life's id
-    Clock::duration uptime;          // since the broker started
-    const Scheduler& scheduler;      // jobs, queues, workers, counters
-    const BrokerCounters& counters;  // malformed messages, rejections
-    std::size_t pending;             // jobs held, undelivered outcomes included
-    double done_per_s;               // recent completion rate
-    TimePoint now;                   // for heartbeat ages
+    const std::string& broker_id;   // this broker life's id
+    Clock::duration uptime;         // since the broker started
+    const Scheduler& scheduler;     // jobs, queues, workers, counters
+    const BrokerCounters& counters; // malformed messages, rejections
+    std::size_t pending;            // jobs held, undelivered outcomes included
+    double done_per_s;              // recent completion rate
+    TimePoint now;                  // for heartbeat ages
 };
 
 // Dead letters listed in a reply, most recent last (the total is reported separately).

@@ -2,10 +2,9 @@
 #pragma once
 
 #include <chrono>
+#include <msgpack.hpp>
 #include <ostream>
 #include <string>
-
-#include <msgpack.hpp>
 
 namespace ferry::broker {
 

@@ -1,6 +1,9 @@
 // Live workers: what they serve, their credit, the jobs they hold, and when we last heard them.
 #pragma once
 
+#include "ferry/broker/clock.hpp"
+#include "ferry/wire/messages.hpp"
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -9,38 +12,34 @@
 #include <unordered_set>
 #include <vector>
 
-#include "ferry/broker/clock.hpp"
-#include "ferry/wire/messages.hpp"
-
 namespace ferry::broker {
 
 // One registered worker.
 struct WorkerRecord {
-    std::uint32_t id = 0;          // registry id, never reused in one broker life
-    std::string name;              // READY name, unique among live workers
-    std::string routing_id;        // ROUTER identity of its connection
-    std::string host;              // host it runs on
-    std::uint64_t pid = 0;         // its process id
+    std::uint32_t id = 0;   // registry id, never reused in one broker life
+    std::string name;       // READY name, unique among live workers
+    std::string routing_id; // ROUTER identity of its connection
+    std::string host;       // host it runs on
+    std::uint64_t pid = 0;  // its process id
     std::unordered_map<std::string, std::uint64_t> types; // job type -> largest batch
-    std::uint64_t credit = 0;      // free slots it granted and we have not used
-    std::uint64_t in_flight = 0;   // jobs sent and unanswered (cancelled ones included)
+    std::uint64_t credit = 0;    // free slots it granted and we have not used
+    std::uint64_t in_flight = 0; // jobs sent and unanswered (cancelled ones included)
     // Packed JobRefs sent here, in dispatch order. Why a list and not a set: erasing each answered
     // job from a hash set cost a node allocation and free per job; instead entries go stale
     // (the job table says whether an attempt still runs here) and are dropped in bulk.
     std::vector<std::uint64_t> held;
-    std::uint64_t heartbeat_ms = 0;         // interval negotiated in READY
-    TimePoint last_heard;                   // last message from it
-    TimePoint last_sent;                    // last message to it
+    std::uint64_t heartbeat_ms = 0; // interval negotiated in READY
+    TimePoint last_heard;           // last message from it
+    TimePoint last_sent;            // last message to it
 };
 
 // The registry; the broker's poll loop is its only user.
 class WorkerRegistry {
-public:
+  public:
     // Registers a worker from its READY. A registration under the same name is removed first
     // and returned, so the caller can re-queue what it held.
-    std::pair<WorkerRecord*, std::optional<WorkerRecord>> add(const wire::Ready& ready,
-                                                              std::string routing_id,
-                                                              TimePoint now);
+    std::pair<WorkerRecord*, std::optional<WorkerRecord>>
+    add(const wire::Ready& ready, std::string routing_id, TimePoint now);
     // Removes a worker and hands its record back (its held jobs are the caller's to settle).
     [[nodiscard]] std::optional<WorkerRecord> remove(std::uint32_t id);
 
@@ -65,7 +64,7 @@ public:
         return workers_;
     }
 
-private:
+  private:
     std::unordered_map<std::uint32_t, WorkerRecord> workers_; // id -> worker
     std::unordered_map<std::string, std::uint32_t> by_name_;  // READY name -> id
     std::unordered_map<std::string, std::uint32_t> by_route_; // routing id -> id

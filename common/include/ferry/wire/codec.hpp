@@ -49,10 +49,13 @@ void encode_into(const Message& message, Frames& out);
 // The hot path's borrowed forms. decode_view checks a body exactly as decode() does (same
 // errors) but fills a reused message whose strings point into `body`: nothing is copied, and
 // once the vectors have grown nothing is allocated. The views are valid while `body` is.
-[[nodiscard]] std::optional<DecodeError> decode_view(std::string_view body, SubmitView& out) noexcept;
-[[nodiscard]] std::optional<DecodeError> decode_view(std::string_view body, ResultsView& out) noexcept;
+[[nodiscard]] std::optional<DecodeError> decode_view(std::string_view body,
+                                                     SubmitView& out) noexcept;
+[[nodiscard]] std::optional<DecodeError> decode_view(std::string_view body,
+                                                     ResultsView& out) noexcept;
 [[nodiscard]] std::optional<DecodeError> decode_view(std::string_view body, JobsView& out) noexcept;
-[[nodiscard]] std::optional<DecodeError> decode_view(std::string_view body, OutcomesView& out) noexcept;
+[[nodiscard]] std::optional<DecodeError> decode_view(std::string_view body,
+                                                     OutcomesView& out) noexcept;
 // Encodes a borrowed form into existing frames; the bytes equal encode() of the owned form.
 void encode_into(const SubmitView& message, Frames& out);
 void encode_into(const ResultsView& message, Frames& out);

@@ -11,7 +11,8 @@ namespace ferry::wire {
 [[nodiscard]] inline std::array<char, 9> float64_bytes(double value) noexcept {
     const auto bits = std::bit_cast<std::uint64_t>(value);
     std::array<char, 9> bytes{static_cast<char>(0xcb)};
-    for (int i = 0; i < 8; ++i) bytes[1 + i] = static_cast<char>(bits >> (56 - 8 * i));
+    for (int i = 0; i < 8; ++i)
+        bytes[1 + i] = static_cast<char>(bits >> (56 - 8 * i));
     return bytes;
 }
 

@@ -1,6 +1,8 @@
 // Message structs of the Ferry wire protocol (schemas/protocol.yaml), one per command.
 #pragma once
 
+#include "ferry/wire/protocol.hpp"
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -8,17 +10,15 @@
 #include <variant>
 #include <vector>
 
-#include "ferry/wire/protocol.hpp"
-
 namespace ferry::wire {
 
 // A job error as it travels: code name, text, and where it came from.
 struct Error {
-    std::string code;                            // a name from error_codes (kept verbatim if unknown)
-    std::string message;                         // what went wrong, for humans
-    std::optional<std::string> traceback;        // handler traceback, when there is one
-    std::optional<std::uint64_t> retry_after_ms; // with RETRY: earliest rerun
-    std::optional<std::string> worker;           // which worker reported it
+    std::string code;                     // a name from error_codes (kept verbatim if unknown)
+    std::string message;                  // what went wrong, for humans
+    std::optional<std::string> traceback; // handler traceback, when there is one
+    std::optional<std::uint64_t> retry_after_ms;   // with RETRY: earliest rerun
+    std::optional<std::string> worker;             // which worker reported it
     bool operator==(const Error&) const = default; // field-wise, for tests
 };
 
@@ -46,35 +46,35 @@ template <class S> struct BasicJob {
 
 // A job as a producer submits it.
 template <class S> struct BasicSubmitJob {
-    S id;                                      // unique per client
-    S type;                                    // job type
-    S payload;                                 // one encoded MessagePack value
-    std::optional<std::int64_t> priority;      // higher runs first; default 0
-    std::optional<std::uint64_t> timeout_ms;   // overrides the type's timeout
-    std::optional<std::uint64_t> max_attempts; // overrides the type's max_attempts
+    S id;                                                   // unique per client
+    S type;                                                 // job type
+    S payload;                                              // one encoded MessagePack value
+    std::optional<std::int64_t> priority;                   // higher runs first; default 0
+    std::optional<std::uint64_t> timeout_ms;                // overrides the type's timeout
+    std::optional<std::uint64_t> max_attempts;              // overrides the type's max_attempts
     bool operator==(const BasicSubmitJob&) const = default; // field-wise, for tests
 };
 
 // One job's answer from a worker: a result or an error.
 template <class S> struct BasicResult {
-    S id;                              // job id
-    bool ok = false;                   // true: `result` holds the value
-    std::optional<S> result;           // one encoded MessagePack value
-    std::optional<Error> error;        // when !ok
-    std::optional<double> ms;          // handler time for this job
+    S id;                                                // job id
+    bool ok = false;                                     // true: `result` holds the value
+    std::optional<S> result;                             // one encoded MessagePack value
+    std::optional<Error> error;                          // when !ok
+    std::optional<double> ms;                            // handler time for this job
     bool operator==(const BasicResult&) const = default; // field-wise, for tests
 };
 
 // A job's final word to the producer, after retries.
 template <class S> struct BasicOutcome {
-    S id;                              // job id
-    bool ok = false;                   // succeeded
-    std::optional<S> result;           // one encoded MessagePack value
-    std::optional<Error> error;        // the last attempt's error
-    std::uint64_t attempts = 0;        // attempts made
-    std::vector<Error> causes;         // every failed attempt, oldest first (omitted when empty)
-    std::optional<double> ms;          // accept -> final outcome
-    std::optional<S> worker;           // worker that produced it
+    S id;                       // job id
+    bool ok = false;            // succeeded
+    std::optional<S> result;    // one encoded MessagePack value
+    std::optional<Error> error; // the last attempt's error
+    std::uint64_t attempts = 0; // attempts made
+    std::vector<Error> causes;  // every failed attempt, oldest first (omitted when empty)
+    std::optional<double> ms;   // accept -> final outcome
+    std::optional<S> worker;    // worker that produced it
     bool operator==(const BasicOutcome&) const = default; // field-wise, for tests
 };
 
@@ -88,12 +88,12 @@ using Outcome = BasicOutcome<std::string>;
 using OutcomeView = BasicOutcome<std::string_view>;
 
 struct Ready {
-    std::string worker;                 // unique worker name
-    std::string host;                   // host name
-    std::uint64_t pid = 0;              // process id
-    std::vector<JobTypeCapacity> types; // job types served
-    std::uint64_t credit = 0;           // free job slots now
-    std::uint64_t heartbeat_ms = 0;     // interval the worker keeps
+    std::string worker;                            // unique worker name
+    std::string host;                              // host name
+    std::uint64_t pid = 0;                         // process id
+    std::vector<JobTypeCapacity> types;            // job types served
+    std::uint64_t credit = 0;                      // free job slots now
+    std::uint64_t heartbeat_ms = 0;                // interval the worker keeps
     bool operator==(const Ready&) const = default; // field-wise, for tests
 };
 template <class S> struct BasicJobs {
@@ -109,29 +109,30 @@ using Jobs = BasicJobs<std::string>;
 using JobsView = BasicJobs<std::string_view>;
 using Results = BasicResults<std::string>;
 using ResultsView = BasicResults<std::string_view>;
-struct Heartbeat {    bool operator==(const Heartbeat&) const = default; // field-wise, for tests
+struct Heartbeat {
+    bool operator==(const Heartbeat&) const = default; // field-wise, for tests
 };
 struct Disconnect {
     std::optional<std::string> reason;
     bool operator==(const Disconnect&) const = default; // field-wise, for tests
 };
 struct Cancel {
-    std::vector<std::string> ids; // jobs to stop
-    std::string code;             // TIMEOUT or CANCELLED
+    std::vector<std::string> ids;                   // jobs to stop
+    std::string code;                               // TIMEOUT or CANCELLED
     bool operator==(const Cancel&) const = default; // field-wise, for tests
 };
 struct Exited {
-    std::string worker;                   // READY name of the dead process
+    std::string worker; // READY name of the dead process
     std::optional<std::int64_t> exit_code;
     std::optional<std::uint64_t> signal;
     std::optional<std::uint64_t> rss_mb;
-    std::string reason;                   // human-readable cause
+    std::string reason;                             // human-readable cause
     bool operator==(const Exited&) const = default; // field-wise, for tests
 };
 struct Welcome {
-    std::string broker;             // broker instance id
-    std::uint64_t heartbeat_ms = 0; // interval the broker keeps to this peer
-    std::uint64_t liveness = 0;     // missed intervals before a peer is dead
+    std::string broker;                              // broker instance id
+    std::uint64_t heartbeat_ms = 0;                  // interval the broker keeps to this peer
+    std::uint64_t liveness = 0;                      // missed intervals before a peer is dead
     bool operator==(const Welcome&) const = default; // field-wise, for tests
 };
 struct ErrorReply {
@@ -140,9 +141,9 @@ struct ErrorReply {
     bool operator==(const ErrorReply&) const = default; // field-wise, for tests
 };
 template <class S> struct BasicSubmit {
-    S client;                              // stable producer name
-    std::uint64_t seq = 0;                 // batch number
-    std::vector<BasicSubmitJob<S>> jobs;   // the batch
+    S client;                                            // stable producer name
+    std::uint64_t seq = 0;                               // batch number
+    std::vector<BasicSubmitJob<S>> jobs;                 // the batch
     bool operator==(const BasicSubmit&) const = default; // field-wise, for tests
 };
 using Submit = BasicSubmit<std::string>;
@@ -167,7 +168,8 @@ template <class S> struct BasicOutcomes {
 };
 using Outcomes = BasicOutcomes<std::string>;
 using OutcomesView = BasicOutcomes<std::string_view>;
-struct Status {    bool operator==(const Status&) const = default; // field-wise, for tests
+struct Status {
+    bool operator==(const Status&) const = default; // field-wise, for tests
 };
 struct StatusReply {
     std::string status; // the status map, encoded MessagePack (a map with str keys)

@@ -2,11 +2,10 @@
 // errors (the status map, the producer's MessagePack output).
 #pragma once
 
-#include <msgpack.hpp>
-
-#include <string_view>
-
 #include "ferry/wire/messages.hpp"
+
+#include <msgpack.hpp>
+#include <string_view>
 
 namespace ferry::wire {
 

@@ -1,17 +1,17 @@
 // Conversions between the owned and the borrowed forms of the hot messages (messages.hpp).
 #pragma once
 
+#include "ferry/wire/messages.hpp"
+
 #include <string>
 #include <string_view>
-
-#include "ferry/wire/messages.hpp"
 
 namespace ferry::wire {
 
 // A view of an owned submitted job; valid while `job` is.
 [[nodiscard]] inline SubmitJobView view_of(const SubmitJob& job) {
-    return SubmitJobView{job.id, job.type, job.payload, job.priority, job.timeout_ms,
-                         job.max_attempts};
+    return SubmitJobView{job.id,       job.type,       job.payload,
+                         job.priority, job.timeout_ms, job.max_attempts};
 }
 
 // A view of an owned result; valid while `result` is.
@@ -35,8 +35,8 @@ namespace ferry::wire {
 
 // An owned copy of a borrowed outcome.
 [[nodiscard]] inline Outcome to_owned(const OutcomeView& view) {
-    Outcome outcome{std::string(view.id), view.ok, std::nullopt, view.error, view.attempts,
-                    view.causes, view.ms, std::nullopt};
+    Outcome outcome{std::string(view.id), view.ok,     std::nullopt, view.error,
+                    view.attempts,        view.causes, view.ms,      std::nullopt};
     if (view.result) {
         outcome.result.emplace(*view.result);
     }

@@ -2,13 +2,13 @@
 // the match rate of a result field against the input, and character accuracy of text.
 #pragma once
 
+#include "ferry/producer/field_value.hpp"
+#include "ferry/producer/job_outcome.hpp"
+
 #include <cstdint>
 #include <map>
 #include <string>
 #include <vector>
-
-#include "ferry/producer/field_value.hpp"
-#include "ferry/producer/job_outcome.hpp"
 
 namespace ferry::producer {
 
@@ -16,7 +16,7 @@ enum class AggregateKind { count_by, sum, mean, min, max, match_rate, char_accur
 
 // One entry of the `aggregates` list.
 struct AggregateSpec {
-    std::string name;                    // key in the summary
+    std::string name; // key in the summary
     AggregateKind kind = AggregateKind::count_by;
     std::vector<std::string> result_path; // dotted path into the result
     std::vector<std::string> input_path;  // dotted path into the input record (match kinds)
@@ -30,7 +30,7 @@ struct AggregateSpec {
 
 // The running state of every configured aggregate.
 class Aggregates {
-public:
+  public:
     explicit Aggregates(std::vector<AggregateSpec> specs);
 
     // Input paths the reader must capture for each record, one list per aggregate
@@ -44,14 +44,14 @@ public:
     [[nodiscard]] std::string to_json() const; // {"name": {...}, ...}
     [[nodiscard]] std::string to_text() const; // one line per aggregate
 
-private:
+  private:
     struct State {
-        std::uint64_t count = 0;                       // values seen (or jobs compared)
-        std::uint64_t matched = 0;                     // match_rate: equal values
-        double sum = 0;                                // sum of values / of char scores
-        double chars = 0;                              // char_accuracy: expected chars
-        double min = 0, max = 0;                       // extremes
-        std::map<std::string, std::uint64_t> counts;   // count_by
+        std::uint64_t count = 0;                     // values seen (or jobs compared)
+        std::uint64_t matched = 0;                   // match_rate: equal values
+        double sum = 0;                              // sum of values / of char scores
+        double chars = 0;                            // char_accuracy: expected chars
+        double min = 0, max = 0;                     // extremes
+        std::map<std::string, std::uint64_t> counts; // count_by
     };
     void fold(const AggregateSpec& spec, State& state, const FieldValue& value,
               const FieldValue& expected, bool ok);

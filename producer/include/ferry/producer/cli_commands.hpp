@@ -1,21 +1,20 @@
 // The `ferry run` and `ferry submit` subcommands: flag registration and execution.
 #pragma once
 
-#include <CLI/CLI.hpp>
+#include "ferry/producer/producer_session.hpp"
 
+#include <CLI/CLI.hpp>
 #include <atomic>
 #include <functional>
 #include <string>
-
-#include "ferry/producer/producer_session.hpp"
 
 namespace ferry::producer {
 
 // Flags of `run` and `submit`, filled by CLI11.
 struct PipelineArgs {
-    std::string config;       // CONFIG
-    std::string broker;       // --broker (submit only): the broker's producer endpoint
-    SessionArgs session;      // --input, --output, --summary-json, --resume, --json
+    std::string config;  // CONFIG
+    std::string broker;  // --broker (submit only): the broker's producer endpoint
+    SessionArgs session; // --input, --output, --summary-json, --resume, --json
 };
 
 // Registers a subcommand's flags on `command`.

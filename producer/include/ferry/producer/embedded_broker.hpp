@@ -1,17 +1,17 @@
 // The broker of `ferry run`: the same code as `ferry broker`, on a thread of this process.
 #pragma once
 
+#include "ferry/broker/broker_config.hpp"
+
 #include <memory>
 #include <string>
-
-#include "ferry/broker/broker_config.hpp"
 
 namespace ferry::producer {
 
 // Binds the broker's sockets in the constructor (so the endpoints are known, with OS-picked
 // ports resolved) and runs its poll loop on a thread until stop() or destruction.
 class EmbeddedBroker {
-public:
+  public:
     explicit EmbeddedBroker(const broker::BrokerConfig& config);
     ~EmbeddedBroker();
     EmbeddedBroker(const EmbeddedBroker&) = delete;
@@ -23,7 +23,7 @@ public:
     // Asks the loop to shut down (DISCONNECT to workers) and joins the thread.
     void stop();
 
-private:
+  private:
     struct State;
     std::unique_ptr<State> state_;   // broker, context, thread
     std::string producers_endpoint_; // bound producer endpoint

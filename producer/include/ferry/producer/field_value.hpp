@@ -1,10 +1,8 @@
 // A value picked out of an input record or a result by a dotted path, for aggregates.
 #pragma once
 
-#include <simdjson.h>
-
 #include <msgpack.hpp>
-
+#include <simdjson.h>
 #include <string>
 #include <string_view>
 #include <vector>

@@ -1,13 +1,14 @@
 // Streams jobs from the input: a JSON Lines file, standard input ("-"), or a directory.
 #pragma once
 
-#include <simdjson.h>
+#include "ferry/producer/field_value.hpp"
 
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <memory>
 #include <optional>
+#include <simdjson.h>
 #include <stdexcept>
 #include <string>
 #include <unordered_map>
@@ -15,32 +16,30 @@
 #include <variant>
 #include <vector>
 
-#include "ferry/producer/field_value.hpp"
-
 namespace ferry::producer {
 
 // The input cannot be used at all (unreadable path, or a bad record with on_invalid: fail on a
 // stream that could not be checked beforehand): a usage error, exit code 2.
 class InputError : public std::runtime_error {
-public:
+  public:
     using std::runtime_error::runtime_error;
 };
 
 // One job read from the input.
 struct InputRecord {
-    std::string id;          // the record's "id", or its line number when it has none
-    std::string payload;     // the "payload" value, encoded as MessagePack
-    std::uint64_t line = 0;  // 1-based line (or file number, for a directory)
-    std::uint64_t index = 0; // 0-based position in the input: the output order
+    std::string id;                   // the record's "id", or its line number when it has none
+    std::string payload;              // the "payload" value, encoded as MessagePack
+    std::uint64_t line = 0;           // 1-based line (or file number, for a directory)
+    std::uint64_t index = 0;          // 0-based position in the input: the output order
     std::vector<FieldValue> captured; // input values the aggregates compare against
 };
 
 // A record that cannot become a job: where it is and what is wrong.
 struct InputProblem {
-    std::string file;       // input path
-    std::uint64_t line = 0; // 1-based line
-    std::string id;         // the id it would have had, for the failure record
-    std::string message;    // what is wrong and what to do
+    std::string file;        // input path
+    std::uint64_t line = 0;  // 1-based line
+    std::string id;          // the id it would have had, for the failure record
+    std::string message;     // what is wrong and what to do
     std::uint64_t index = 0; // output position, like InputRecord::index
     [[nodiscard]] std::string describe() const;
 };
@@ -51,7 +50,7 @@ using InputItem = std::variant<InputRecord, InputProblem>;
 // duplicate ids). Each line is parsed with simdjson; a bad line becomes an InputProblem and the
 // reader goes on, so the caller chooses between failing and skipping.
 class InputReader {
-public:
+  public:
     // Opens `path`; throws InputError naming the path when it cannot be read.
     // `capture` lists dotted paths whose values each record carries along (aggregates).
     explicit InputReader(std::string path, std::vector<std::vector<std::string>> capture = {});
@@ -65,7 +64,7 @@ public:
 
     [[nodiscard]] const std::string& path() const { return path_; }
 
-private:
+  private:
     [[nodiscard]] std::optional<InputItem> next_line();
     [[nodiscard]] std::optional<InputItem> next_file();
     [[nodiscard]] InputItem parse_line(std::string_view text);
@@ -73,16 +72,16 @@ private:
                                    std::vector<FieldValue> captured = {});
     [[nodiscard]] InputProblem problem(std::string id, std::string message);
 
-    std::string path_;                                  // as given ("-" is stdin)
-    std::vector<std::vector<std::string>> capture_;     // paths to capture per record
-    std::unique_ptr<std::ifstream> file_;               // open JSONL file, if any
-    std::istream* stream_ = nullptr;                    // file_ or std::cin
-    std::vector<std::filesystem::path> directory_;      // files of a directory input, sorted
-    std::size_t directory_next_ = 0;                    // next file in directory_
-    simdjson::dom::parser parser_;                      // reused across lines
-    std::string line_text_;                             // current line buffer
-    std::uint64_t line_ = 0;                            // current 1-based line
-    std::uint64_t next_index_ = 0;                      // output index of the next item
+    std::string path_;                              // as given ("-" is stdin)
+    std::vector<std::vector<std::string>> capture_; // paths to capture per record
+    std::unique_ptr<std::ifstream> file_;           // open JSONL file, if any
+    std::istream* stream_ = nullptr;                // file_ or std::cin
+    std::vector<std::filesystem::path> directory_;  // files of a directory input, sorted
+    std::size_t directory_next_ = 0;                // next file in directory_
+    simdjson::dom::parser parser_;                  // reused across lines
+    std::string line_text_;                         // current line buffer
+    std::uint64_t line_ = 0;                        // current 1-based line
+    std::uint64_t next_index_ = 0;                  // output index of the next item
     // Duplicate detection keeps 16 bytes of payload per id, not the id: its hash, and where it
     // was seen. A hash hit is confirmed by re-reading the earlier line, so a collision is never
     // reported as a duplicate (stdin cannot be re-read: there a hit is trusted).

@@ -1,25 +1,25 @@
 // A job's final outcome as the producer records it: one output record.
 #pragma once
 
+#include "ferry/wire/messages.hpp"
+
 #include <cstdint>
 #include <string>
 #include <vector>
-
-#include "ferry/wire/messages.hpp"
 
 namespace ferry::producer {
 
 // What the output file gets for one job.
 struct JobOutcome {
-    std::uint64_t index = 0;          // input position (output order)
-    std::string id;                   // job id
-    bool ok = false;                  // succeeded
-    std::string result;               // encoded MessagePack result, when ok
-    wire::Error error;                // last error, when failed
-    std::vector<wire::Error> causes;  // every failed attempt's error, oldest first
-    std::uint64_t attempts = 0;       // attempts the broker made (0: never submitted)
-    double ms = 0;                    // submit -> outcome, as the broker measured it
-    std::string worker;               // worker that produced the outcome
+    std::uint64_t index = 0;         // input position (output order)
+    std::string id;                  // job id
+    bool ok = false;                 // succeeded
+    std::string result;              // encoded MessagePack result, when ok
+    wire::Error error;               // last error, when failed
+    std::vector<wire::Error> causes; // every failed attempt's error, oldest first
+    std::uint64_t attempts = 0;      // attempts the broker made (0: never submitted)
+    double ms = 0;                   // submit -> outcome, as the broker measured it
+    std::string worker;              // worker that produced the outcome
 };
 
 } // namespace ferry::producer

@@ -3,7 +3,6 @@
 
 #include <msgpack.hpp>
 #include <simdjson.h>
-
 #include <string>
 #include <string_view>
 

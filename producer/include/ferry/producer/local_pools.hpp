@@ -1,12 +1,11 @@
 // The Python worker pools that `ferry run` starts on this machine, and their supervision.
 #pragma once
 
-#include <sys/types.h>
+#include "ferry/producer/pipeline_config.hpp"
 
 #include <string>
+#include <sys/types.h>
 #include <vector>
-
-#include "ferry/producer/pipeline_config.hpp"
 
 namespace ferry::producer {
 
@@ -14,7 +13,7 @@ namespace ferry::producer {
 // process group (a terminal's Ctrl-C reaches only `ferry`, which then stops the pools in order)
 // and dies with `ferry` even on SIGKILL (PR_SET_PDEATHSIG), taking its workers with it.
 class LocalPools {
-public:
+  public:
     LocalPools() = default;
     ~LocalPools();
     LocalPools(const LocalPools&) = delete;
@@ -31,11 +30,11 @@ public:
 
     [[nodiscard]] std::size_t size() const { return pids_.size(); }
 
-private:
+  private:
     pid_t spawn(const std::vector<std::string>& argv, const std::string& package_dir);
 
-    std::vector<pid_t> pids_;            // live pool supervisors
-    std::vector<std::string> names_;     // their handler modules, for messages
+    std::vector<pid_t> pids_;        // live pool supervisors
+    std::vector<std::string> names_; // their handler modules, for messages
 };
 
 } // namespace ferry::producer

@@ -1,13 +1,13 @@
 // Writes one record per job to the output, in input order or in completion order.
 #pragma once
 
+#include "ferry/producer/job_outcome.hpp"
+
 #include <cstdint>
 #include <cstdio>
 #include <map>
 #include <string>
 #include <unordered_set>
-
-#include "ferry/producer/job_outcome.hpp"
 
 namespace ferry::producer {
 
@@ -18,7 +18,7 @@ enum class OutputFormat { jsonl, msgpack };
 // The buffer never holds more than the producer's in-flight window, because a job enters the
 // window only after every earlier job has been submitted: its size is bounded by `window`.
 class OutputWriter {
-public:
+  public:
     // Opens `path` ("-" is stdout) for writing, or for appending when `append` (resume).
     OutputWriter(const std::string& path, OutputOrder order, OutputFormat format, bool append);
     ~OutputWriter();
@@ -35,7 +35,7 @@ public:
     [[nodiscard]] std::size_t buffered() const { return pending_.size(); }
     [[nodiscard]] std::uint64_t written() const { return written_; }
 
-private:
+  private:
     void emit(std::uint64_t index, std::string record);
     void drain_in_order();
     [[nodiscard]] std::string render(const JobOutcome& outcome) const;

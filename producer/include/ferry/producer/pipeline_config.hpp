@@ -1,34 +1,34 @@
 // The pipeline sections of a Ferry YAML file: input, output, producer, and local worker pools.
 #pragma once
 
+#include "ferry/producer/aggregates.hpp"
+#include "ferry/producer/output_writer.hpp"
+
 #include <cstdint>
 #include <string>
 #include <vector>
-
-#include "ferry/producer/aggregates.hpp"
-#include "ferry/producer/output_writer.hpp"
 
 namespace ferry::producer {
 
 // Where jobs come from.
 struct InputConfig {
-    std::string path;              // JSONL file, directory (one job per file), or "-"
-    std::string type = "echo";     // job type given to every record
-    bool skip_invalid = false;     // on_invalid: skip (true) or fail (false)
+    std::string path;          // JSONL file, directory (one job per file), or "-"
+    std::string type = "echo"; // job type given to every record
+    bool skip_invalid = false; // on_invalid: skip (true) or fail (false)
 };
 
 // Where outcomes go.
 struct OutputConfig {
-    std::string path = "results.jsonl";         // output file, or "-" for stdout
-    OutputOrder order = OutputOrder::input;     // input (default) or completion
-    OutputFormat format = OutputFormat::jsonl;  // jsonl or msgpack
+    std::string path = "results.jsonl";        // output file, or "-" for stdout
+    OutputOrder order = OutputOrder::input;    // input (default) or completion
+    OutputFormat format = OutputFormat::jsonl; // jsonl or msgpack
 };
 
 // How the producer submits.
 struct ProducerConfig {
-    std::string client;                // stable client name; empty: host:pid
-    std::uint64_t window = 10000;      // jobs submitted but not yet written out
-    std::uint64_t submit_batch = 256;  // jobs per SUBMIT message
+    std::string client;                    // stable client name; empty: host:pid
+    std::uint64_t window = 10000;          // jobs submitted but not yet written out
+    std::uint64_t submit_batch = 256;      // jobs per SUBMIT message
     std::uint64_t progress_interval_s = 5; // log-line interval when not on a terminal
 };
 
@@ -45,10 +45,10 @@ struct WorkerPoolConfig {
 };
 
 struct PipelineConfig {
-    std::string source;                // the file it was read from
-    InputConfig input;                 // `input`
-    OutputConfig output;               // `output`
-    ProducerConfig producer;           // `producer`
+    std::string source;                    // the file it was read from
+    InputConfig input;                     // `input`
+    OutputConfig output;                   // `output`
+    ProducerConfig producer;               // `producer`
     std::vector<WorkerPoolConfig> workers; // `workers`
     std::vector<AggregateSpec> aggregates; // `aggregates`
 };

@@ -1,23 +1,22 @@
 // One producer run from start to summary: check input, resume, submit, write, report.
 #pragma once
 
-#include <zmq.hpp>
+#include "ferry/producer/pipeline_config.hpp"
 
 #include <atomic>
 #include <functional>
 #include <optional>
 #include <string>
-
-#include "ferry/producer/pipeline_config.hpp"
+#include <zmq.hpp>
 
 namespace ferry::producer {
 
 // Exit codes shared by `ferry run` and `ferry submit` (DESIGN.md §4).
 enum ExitCode : int {
-    exit_ok = 0,          // every job succeeded
-    exit_internal = 1,    // internal error
-    exit_usage = 2,       // usage, configuration or input error: nothing was run
-    exit_failures = 3,    // finished, some jobs failed
+    exit_ok = 0,            // every job succeeded
+    exit_internal = 1,      // internal error
+    exit_usage = 2,         // usage, configuration or input error: nothing was run
+    exit_failures = 3,      // finished, some jobs failed
     exit_interrupted = 130, // stopped by SIGINT/SIGTERM; what finished is in the output
 };
 

@@ -8,8 +8,8 @@ namespace ferry::producer {
 
 // Where the search looked and what it found.
 struct PythonChoice {
-    std::string interpreter;             // the chosen interpreter; empty when none works
-    std::vector<std::string> tried;      // every candidate, with why it was refused
+    std::string interpreter;        // the chosen interpreter; empty when none works
+    std::vector<std::string> tried; // every candidate, with why it was refused
 };
 
 // Tries, in order: `configured` (workers[].python), $FERRY_PYTHON, python3 on PATH,

@@ -1,10 +1,10 @@
 // Finds the jobs an interrupted run already wrote, so `--resume` can skip them.
 #pragma once
 
+#include "ferry/producer/output_writer.hpp"
+
 #include <string>
 #include <unordered_set>
-
-#include "ferry/producer/output_writer.hpp"
 
 namespace ferry::producer {
 

@@ -1,13 +1,13 @@
 // Counts, latencies and per-worker tallies of a run, printed and written as JSON.
 #pragma once
 
+#include "ferry/producer/aggregates.hpp"
+#include "ferry/producer/job_outcome.hpp"
+
 #include <cstdint>
 #include <map>
 #include <string>
 #include <vector>
-
-#include "ferry/producer/aggregates.hpp"
-#include "ferry/producer/job_outcome.hpp"
 
 namespace ferry::producer {
 
@@ -21,7 +21,7 @@ struct Percentiles {
 
 // Everything the summary reports. Latency samples are kept as floats: 4 bytes a job.
 class RunSummary {
-public:
+  public:
     explicit RunSummary(std::vector<AggregateSpec> aggregates = {})
         : aggregates_(std::move(aggregates)) {}
 
@@ -46,17 +46,17 @@ public:
     // The summary for people: a few aligned lines.
     [[nodiscard]] std::string to_text() const;
 
-private:
-    std::uint64_t succeeded_ = 0;                       // outcomes ok
-    std::uint64_t failed_ = 0;                          // outcomes failed
-    std::uint64_t duplicates_dropped_ = 0;              // outcomes seen twice, second dropped
-    std::uint64_t retries_ = 0;                         // attempts beyond the first
-    std::uint64_t resumed_ = 0;                         // jobs already in the output (--resume)
-    double wall_s_ = 0;                                 // run wall time
-    std::vector<float> latencies_ms_;                   // one per outcome
-    std::map<std::string, std::uint64_t> per_worker_;   // outcomes by worker
+  private:
+    std::uint64_t succeeded_ = 0;                           // outcomes ok
+    std::uint64_t failed_ = 0;                              // outcomes failed
+    std::uint64_t duplicates_dropped_ = 0;                  // outcomes seen twice, second dropped
+    std::uint64_t retries_ = 0;                             // attempts beyond the first
+    std::uint64_t resumed_ = 0;                             // jobs already in the output (--resume)
+    double wall_s_ = 0;                                     // run wall time
+    std::vector<float> latencies_ms_;                       // one per outcome
+    std::map<std::string, std::uint64_t> per_worker_;       // outcomes by worker
     std::map<std::string, std::uint64_t> failures_by_code_; // failed outcomes by error code
-    Aggregates aggregates_;                             // configured reductions
+    Aggregates aggregates_;                                 // configured reductions
 };
 
 } // namespace ferry::producer
