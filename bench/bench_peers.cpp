@@ -43,6 +43,7 @@ struct SubmitBuilder {
     void build(std::size_t count, const std::string& payload, std::uint64_t seq) {
         auto& submit = std::get<wire::Submit>(message);
         submit.client = "bench";
+        submit.session = "bench-session";
         submit.seq = seq;
         submit.jobs.resize(count);
         for (auto& job : submit.jobs) {
@@ -70,6 +71,8 @@ ProducerReport run_producer(zmq::context_t& context, const std::string& endpoint
     SubmitBuilder builder;
     Received received;
     wire::OutcomesView outcomes;
+    wire::AckView ack{"bench", "bench-session", {}};
+    wire::Frames ack_frames;
     ProducerReport report;
     std::uint64_t submitted = 0;
     std::uint64_t seq = 0;
@@ -87,10 +90,15 @@ ProducerReport run_producer(zmq::context_t& context, const std::string& endpoint
         }
         if (received.command == wire::Command::outcomes &&
             !wire::decode_view(received.body.to_string_view(), outcomes)) {
+            ack.ids.clear();
             for (const auto& outcome : outcomes.outcomes) {
                 report.failed += outcome.ok ? 0 : 1;
+                ack.ids.push_back(outcome.id);
             }
             report.outcomes += outcomes.outcomes.size();
+            // As a producer would once the outcomes are written: the broker then forgets them.
+            wire::encode_into(ack, ack_frames);
+            send_frames(socket, ack_frames);
         } else if (received.command == wire::Command::rejected) {
             ++report.rejected; // the benchmark sizes max_pending so this does not happen
         }

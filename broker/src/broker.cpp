@@ -108,18 +108,7 @@ void Broker::on_incoming(RouterSocket& socket, const Incoming& incoming, bool fr
         on_bad_message(socket, incoming, error->kind, error->detail);
         return;
     }
-    const bool results = from_workers && std::get<wire::Command>(command) == wire::Command::results;
-    const bool submit = !from_workers && std::get<wire::Command>(command) == wire::Command::submit;
-    if (results || submit) {
-        auto problem = results ? wire::decode_view(body, results_view_)
-                               : wire::decode_view(body, submit_view_);
-        if (problem) {
-            on_bad_message(socket, incoming, problem->kind, problem->detail);
-        } else if (results) {
-            on_results(incoming, results_view_);
-        } else {
-            on_submit(incoming, submit_view_);
-        }
+    if (on_hot_message(socket, incoming, std::get<wire::Command>(command), body, from_workers)) {
         return;
     }
     auto decoded = wire::decode(header, body);
@@ -135,6 +124,32 @@ void Broker::on_incoming(RouterSocket& socket, const Incoming& incoming, bool fr
     }
 }
 
+// RESULTS from workers, SUBMIT and ACK from producers: read as views into the frame. Returns
+// false for any other command.
+bool Broker::on_hot_message(RouterSocket& socket, const Incoming& incoming, wire::Command command,
+                            std::string_view body, bool from_workers) {
+    std::optional<wire::DecodeError> problem;
+    if (from_workers && command == wire::Command::results) {
+        if (!(problem = wire::decode_view(body, results_view_))) {
+            on_results(incoming, results_view_);
+        }
+    } else if (!from_workers && command == wire::Command::submit) {
+        if (!(problem = wire::decode_view(body, submit_view_))) {
+            on_submit(incoming, submit_view_);
+        }
+    } else if (!from_workers && command == wire::Command::ack) {
+        if (!(problem = wire::decode_view(body, ack_view_))) {
+            on_ack(incoming, ack_view_);
+        }
+    } else {
+        return false;
+    }
+    if (problem) {
+        on_bad_message(socket, incoming, problem->kind, problem->detail);
+    }
+    return true;
+}
+
 void Broker::timers_and_dispatch() {
     for (const auto& name : scheduler_.tick(now_)) {
         spdlog::warn("worker {} went silent: purged, its jobs re-dispatched", name);
@@ -143,6 +158,7 @@ void Broker::timers_and_dispatch() {
     remove_unreachable_workers();
     send_heartbeats();
     remove_unreachable_workers();
+    expire_clients();
 }
 
 void Broker::send_heartbeats() {
@@ -177,8 +193,10 @@ void Broker::begin_shutdown() {
                  config_.shutdown_grace_s);
 }
 
+// Answered jobs need not wait: their outcomes are sent, and with the journal on they are kept on
+// disk for their producers' ACK.
 bool Broker::shutdown_finished() const {
-    return (scheduler_.held() == 0 && outbox_total_ == 0) || Clock::now() >= shutdown_deadline_;
+    return (scheduler_.active() == 0 && outbox_total_ == 0) || Clock::now() >= shutdown_deadline_;
 }
 
 // Jobs still held after the grace period get a failed outcome (UNAVAILABLE), so no producer is
@@ -186,12 +204,13 @@ bool Broker::shutdown_finished() const {
 void Broker::finish_shutdown() {
     now_ = Clock::now();
     if (journal_ && scheduler_.held() > 0) {
-        spdlog::info("shutdown grace over: {} unfinished jobs stay in the journal for the next "
-                     "start",
-                     scheduler_.held());
-    } else if (scheduler_.held() > 0) {
-        spdlog::warn("shutdown grace over: failing {} unfinished jobs", scheduler_.held());
-        scheduler_.fail_all("UNAVAILABLE", "the broker shut down before the job finished", now_);
+        spdlog::info("shutdown: {} unfinished jobs and {} unacknowledged outcomes stay in the "
+                     "journal for the next start",
+                     scheduler_.active(), scheduler_.kept());
+    } else if (scheduler_.active() > 0) {
+        spdlog::warn("shutdown grace over: failing {} unfinished jobs", scheduler_.active());
+        scheduler_.fail_all(std::string(wire::name_of(wire::ErrorCode::unavailable)),
+                            "the broker shut down before the job finished", now_);
     }
     commit_journal();
     if (journal_) {
@@ -204,7 +223,7 @@ void Broker::finish_shutdown() {
         ids.push_back(id);
     }
     for (const auto id : ids) {
-        message_scratch_ = wire::Disconnect{std::string("broker shutting down")};
+        message_scratch_ = wire::Disconnect{std::string("broker shutting down"), std::nullopt};
         (void)send_to_worker(*scheduler_.workers().by_id(id), message_scratch_);
     }
     producers_.set_linger(1000);

@@ -171,7 +171,7 @@ void read_broker_section(const std::string& origin, const YAML::Node& node, Brok
     check_keys(origin, node, "broker",
                {"producers_endpoint", "workers_endpoint", "heartbeat_ms", "liveness", "max_pending",
                 "max_payload_bytes", "shutdown_grace_s", "remember_done", "dead_letters_kept",
-                "journal"});
+                "outcome_retention_s", "journal"});
     read_string(origin, node, "producers_endpoint", out.producers_endpoint);
     read_string(origin, node, "workers_endpoint", out.workers_endpoint);
     read_unsigned(origin, node, "heartbeat_ms", out.heartbeat_ms);
@@ -181,6 +181,7 @@ void read_broker_section(const std::string& origin, const YAML::Node& node, Brok
     read_unsigned(origin, node, "shutdown_grace_s", out.shutdown_grace_s);
     read_unsigned(origin, node, "remember_done", out.remember_done);
     read_unsigned(origin, node, "dead_letters_kept", out.dead_letters_kept);
+    read_unsigned(origin, node, "outcome_retention_s", out.outcome_retention_s);
     if (node["journal"]) {
         read_journal(origin, node["journal"], out.journal);
     }

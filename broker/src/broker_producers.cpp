@@ -1,4 +1,5 @@
-// The broker's producer endpoint: SUBMIT with backpressure, OUTCOMES delivery, STATUS.
+// The broker's producer endpoint: SUBMIT with backpressure, ACK, HELLO, OUTCOMES delivery,
+// STATUS.
 #include "ferry/broker/broker.hpp"
 #include "ferry/broker/status.hpp"
 
@@ -6,14 +7,19 @@
 
 namespace ferry::broker {
 namespace {
-constexpr std::uint64_t queue_full_retry_ms = 100;   // suggested wait after QUEUE_FULL
-constexpr std::uint64_t unavailable_retry_ms = 1000; // suggested wait during shutdown
+constexpr std::uint64_t queue_full_retry_ms = 100;    // suggested wait after QUEUE_FULL
+constexpr std::uint64_t unavailable_retry_ms = 1000;  // suggested wait during shutdown
+constexpr std::uint64_t journal_full_retry_ms = 1000; // suggested wait while the disk is full
 } // namespace
 
-// SUBMIT comes to on_submit from the loop directly (read as a view).
+// SUBMIT and ACK come to on_submit / on_ack from the loop directly (read as views).
 void Broker::on_producer_message(const Incoming& incoming, wire::Message&& message) {
     if (std::holds_alternative<wire::Status>(message)) {
         on_status(producers_, incoming);
+    } else if (const auto* hello = std::get_if<wire::Hello>(&message)) {
+        on_hello(incoming, *hello);
+    } else if (const auto* disconnect = std::get_if<wire::Disconnect>(&message)) {
+        on_producer_left(incoming, *disconnect);
     } else {
         on_bad_message(producers_, incoming, wire::DecodeErrorKind::unknown_command,
                        std::string(wire::name_of(wire::command_of(message))) +
@@ -21,76 +27,146 @@ void Broker::on_producer_message(const Incoming& incoming, wire::Message&& messa
     }
 }
 
-// Outcomes, undelivered included, count as held: they are memory the broker owns.
+// Every job held counts, answered ones too: an outcome stays until its producer acknowledges it.
 std::size_t Broker::pending() const noexcept {
-    return scheduler_.held() + outbox_total_;
+    return scheduler_.held();
 }
 
 // A batch is taken whole or refused whole. The bound is checked before the batch, so memory stays
 // within max_pending plus one batch (a lone batch larger than max_pending is still accepted, or
-// it could never run).
+// it could never run). With the journal's disk full nothing new is taken: an accepted job must
+// be on disk before it is acknowledged.
 void Broker::on_submit(const Incoming& incoming, const wire::SubmitView& submit) {
-    ClientState& client = client_named(submit.client);
-    client.routing_id.assign(incoming.routing_view());
-    client.reachable = true;
-    if (!client.outbox.empty()) {
-        dirty_clients_.emplace(submit.client);
+    ClientState* client = claim(incoming, submit.client, submit.session, submit.seq);
+    if (client == nullptr) {
+        return;
     }
     if (shutting_down_) {
-        reject(incoming, submit.seq, "UNAVAILABLE", "the broker is shutting down",
+        reject(incoming, submit.seq, wire::ErrorCode::unavailable, "the broker is shutting down",
                unavailable_retry_ms);
+        return;
+    }
+    if (journal_ && journal_->blocked()) {
+        ++counters_.journal_full_rejects;
+        reject(incoming, submit.seq, wire::ErrorCode::journal_full,
+               "the broker's journal disk is full (" + config_.journal.path + ", " +
+                   std::to_string(journal_->free_bytes().value_or(0)) +
+                   " bytes free); jobs it holds are still served; resubmit later",
+               journal_full_retry_ms);
         return;
     }
     const std::size_t held = pending();
     if (held > 0 && held + submit.jobs.size() > config_.max_pending) {
-        reject(incoming, submit.seq, "QUEUE_FULL",
+        reject(incoming, submit.seq, wire::ErrorCode::queue_full,
                "the broker holds " + std::to_string(held) + " of max_pending " +
                    std::to_string(config_.max_pending) + " jobs",
                queue_full_retry_ms);
         return;
     }
     wire::Accepted accepted{submit.seq, 0, 0, 0};
-    accepted.duplicates = scheduler_.submit_all(submit.client, submit.jobs, now_);
+    accepted.duplicates = scheduler_.submit_all(submit.client, client->serial, submit.jobs, now_);
     accepted.accepted = submit.jobs.size() - accepted.duplicates;
     const std::size_t after = pending();
     accepted.credit = after >= config_.max_pending ? 0 : config_.max_pending - after;
-    accepted_replies_.emplace_back(std::string(incoming.routing_view()), accepted);
+    const std::uint64_t journal_end = journal_ ? journal_->appended_bytes() : 0;
+    accepted_replies_.push_back(
+        HeldReply{std::string(incoming.routing_view()), accepted, journal_end});
 }
 
-// ACCEPTED leaves only after the pass's journal commit wrote the jobs it acknowledges: one write
-// (and under `always` one fsync) covers every SUBMIT of the pass.
-void Broker::send_accepted_replies() {
-    for (auto& [routing_id, accepted] : accepted_replies_) {
-        message_scratch_ = accepted;
-        (void)send(producers_, routing_id, message_scratch_);
+// The producer wrote these outcomes: the broker forgets them. Only the name's owner may say so.
+void Broker::on_ack(const Incoming& incoming, const wire::AckView& ack) {
+    if (claim(incoming, ack.client, ack.session, 0) != nullptr) {
+        (void)scheduler_.acknowledge(ack.client, ack.ids);
     }
-    accepted_replies_.clear();
 }
 
-void Broker::reject(const Incoming& incoming, std::uint64_t seq, const char* code,
+// HELLO claims the name (or keeps the claim alive: it is the producer's heartbeat); WELCOME tells
+// the producer this broker's life, so it notices a restart and resubmits what it still waits for.
+void Broker::on_hello(const Incoming& incoming, const wire::Hello& hello) {
+    ClientState* client = claim(incoming, hello.client, hello.session, 0);
+    if (client == nullptr) {
+        return;
+    }
+    client->heartbeat_ms = std::clamp<std::uint64_t>(hello.heartbeat_ms, 10, 3'600'000);
+    message_scratch_ = wire::Welcome{id_, client->heartbeat_ms, config_.liveness};
+    (void)send(producers_, incoming.routing_view(), message_scratch_);
+}
+
+// A producer leaving frees its name at once. One whose run finished wrote every outcome it
+// needed: what is still kept for it (an ACK lost in a crash it resumed from) is forgotten.
+void Broker::on_producer_left(const Incoming& incoming, const wire::Disconnect& disconnect) {
+    for (auto& [name, client] : clients_) {
+        if (client.routing_id != incoming.routing_view() || client.left) {
+            continue;
+        }
+        client.left = true;
+        outbox_total_ -= client.outbox.size();
+        client.outbox = Outbox{};
+        const bool finished = disconnect.finished.value_or(false);
+        const std::size_t forgotten = finished ? scheduler_.forget_kept(name) : 0;
+        spdlog::debug("producer {} (session {}) left: {}{}", name, client.session,
+                      disconnect.reason.value_or("no reason"),
+                      forgotten > 0 ? ", " + std::to_string(forgotten) + " kept outcomes dropped"
+                                    : std::string());
+        return;
+    }
+}
+
+// ACCEPTED leaves only after the journal wrote the jobs it acknowledges: one write (and under
+// `always` one fsync) covers every SUBMIT of the pass. While the journal's disk is full the
+// replies of the pass that met it wait for space.
+void Broker::send_accepted_replies() {
+    const std::uint64_t written = journal_ ? journal_->written_bytes() : 0;
+    while (!accepted_replies_.empty() && accepted_replies_.front().journal_end <= written) {
+        HeldReply& reply = accepted_replies_.front();
+        message_scratch_ = reply.accepted;
+        (void)send(producers_, reply.routing_id, message_scratch_);
+        accepted_replies_.pop_front();
+    }
+}
+
+void Broker::reject(const Incoming& incoming, std::uint64_t seq, wire::ErrorCode code,
                     const std::string& message, std::uint64_t retry_after_ms) {
     ++counters_.rejected_batches;
-    message_scratch_ = wire::Rejected{seq, code, message, retry_after_ms};
+    message_scratch_ =
+        wire::Rejected{seq, std::string(wire::name_of(code)), message, retry_after_ms};
     (void)send(producers_, incoming.routing_view(), message_scratch_);
 }
 
 // The outcomes of one RESULTS nearly always go to one producer, so the last client delivered to
 // is remembered until the next flush: an outcome then costs a name compare, not two hash lookups
-// (ClientState addresses are stable: clients_ is node-based and never erased from).
-void Broker::deliver(std::string_view client, const wire::OutcomeView& outcome) {
-    if (delivery_client_ == nullptr || delivery_name_ != client) {
-        delivery_client_ = &client_named(client);
-        delivery_name_ = client;
-        dirty_clients_.emplace(client);
+// (ClientState addresses are stable: clients_ is node-based and entries are erased only by the
+// client sweep, which resets this cache).
+ClientState& Broker::delivery_client(std::string_view name) {
+    if (delivery_client_ == nullptr || delivery_name_ != name) {
+        delivery_client_ = &client_named(name);
+        delivery_name_ = name;
+        dirty_clients_.emplace(name);
     }
-    delivery_client_->outbox.add(outcome);
+    return *delivery_client_;
+}
+
+// Only the session that submitted the job, and still owns the name, gets the outcome; any other
+// waits (kept) until a session submits the id again.
+void Broker::deliver(std::string_view client, std::uint32_t session, std::string_view outcome) {
+    ClientState& state = delivery_client(client);
+    if (session == 0 || session != state.serial) {
+        return;
+    }
+    state.outbox.add_encoded(outcome);
     ++outbox_total_;
+}
+
+void Broker::kept_changed(std::string_view client, int delta) {
+    ClientState& state = delivery_client(client);
+    state.kept = static_cast<std::uint64_t>(static_cast<std::int64_t>(state.kept) + delta);
 }
 
 ClientState& Broker::client_named(std::string_view name) {
     auto found = clients_.find(name);
     if (found == clients_.end()) {
         found = clients_.emplace(std::string(name), ClientState{}).first;
+        found->second.last_heard = now_;
     }
     return found->second;
 }
@@ -135,7 +211,8 @@ bool Broker::flush_client(ClientState& client) {
 }
 
 void Broker::on_status(RouterSocket& socket, const Incoming& incoming) {
-    StatusView view{id_, now_ - started_at_, scheduler_, counters_, pending(), done_per_s(), now_};
+    StatusView view{id_,       now_ - started_at_, scheduler_, counters_,
+                    pending(), done_per_s(),       now_,       journal_ && journal_->blocked()};
     message_scratch_ = wire::StatusReply{encode_status(view)};
     (void)send(socket, incoming.routing_view(), message_scratch_);
 }

@@ -84,7 +84,7 @@ void Broker::on_exited(wire::Exited&& exited) {
 
 void Broker::disconnect_unknown(const Incoming& incoming) {
     ++counters_.unknown_peers;
-    message_scratch_ = wire::Disconnect{std::string("unknown worker: send READY")};
+    message_scratch_ = wire::Disconnect{std::string("unknown worker: send READY"), std::nullopt};
     (void)send(workers_, incoming.routing_view(), message_scratch_);
 }
 

@@ -25,27 +25,22 @@ std::string read_file(const std::string& path) {
     return std::string(std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>());
 }
 
-// Folds records into the set of unfinished jobs. A job keeps the position of its first
-// acceptance, so replay preserves FIFO order; a later accept (carried forward by compaction, or a
-// resubmission after the job finished) refreshes it.
+// Folds records into the set of held jobs. A job keeps the position of its first acceptance, so
+// replay preserves FIFO order; a later accept (carried forward by compaction) refreshes it. Each
+// job remembers where its live record is (the latest accept or answered record), so the writer
+// knows which segments still hold something live.
 class ReplayFold {
   public:
-    void apply(JournalRecord&& record) {
+    void apply(JournalRecord&& record, JournalPlace place) {
         if (auto* accept = std::get_if<AcceptRecord>(&record)) {
-            std::string key = accept->job.client + '\x1f' + accept->job.id;
-            auto [it, fresh] = index_.try_emplace(std::move(key), jobs_.size());
-            if (fresh) {
-                jobs_.push_back({std::move(accept->job), false});
-                live_.push_back(true);
-            } else {
-                jobs_[it->second] = {std::move(accept->job), false};
-            }
+            on_accept(std::move(accept->job), place);
         } else if (auto* dispatch = std::get_if<DispatchRecord>(&record)) {
-            if (const auto it = index_.find(dispatch->key); it != index_.end()) {
-                auto& job = jobs_[it->second];
-                job.job.attempts = std::max(job.job.attempts, dispatch->attempts);
-                job.in_flight = true;
+            if (ReplayedJob* job = held(dispatch->key)) {
+                job->job.attempts = std::max(job->job.attempts, dispatch->attempts);
+                job->in_flight = true;
             }
+        } else if (auto* answered = std::get_if<AnsweredRecord>(&record)) {
+            on_answered(std::move(*answered), place);
         } else if (const auto it = index_.find(std::get<DoneRecord>(record).key);
                    it != index_.end()) {
             live_[it->second] = false;
@@ -64,6 +59,37 @@ class ReplayFold {
     }
 
   private:
+    void on_accept(JournalJob&& job, JournalPlace place) {
+        std::string key = job.client + '\x1f' + job.id;
+        auto [it, fresh] = index_.try_emplace(std::move(key), jobs_.size());
+        if (fresh) {
+            jobs_.push_back({std::move(job), false, std::nullopt, place});
+            live_.push_back(true);
+        } else {
+            jobs_[it->second] = {std::move(job), false, std::nullopt, place};
+        }
+    }
+    // An answered record stands on its own: the accept it follows may be gone (compacted).
+    void on_answered(AnsweredRecord&& answered, JournalPlace place) {
+        std::string key = answered.client + '\x1f' + answered.id;
+        auto [it, fresh] = index_.try_emplace(std::move(key), jobs_.size());
+        if (fresh) {
+            jobs_.push_back({});
+            live_.push_back(true);
+        }
+        ReplayedJob& job = jobs_[it->second];
+        job.job.client = std::move(answered.client);
+        job.job.id = std::move(answered.id);
+        job.job.payload.clear();
+        job.in_flight = false;
+        job.outcome = std::move(answered.outcome);
+        job.place = place;
+    }
+    ReplayedJob* held(const std::string& key) {
+        const auto it = index_.find(key);
+        return it == index_.end() ? nullptr : &jobs_[it->second];
+    }
+
     std::vector<ReplayedJob> jobs_;                      // every accepted job, in order
     std::vector<bool> live_;                             // not finished since
     std::unordered_map<std::string, std::size_t> index_; // live key -> position in jobs_
@@ -82,11 +108,12 @@ bool drop_headerless_tail(const std::string& path, std::size_t size, bool last) 
 }
 
 // Reads one segment's records; a torn tail is cut from the last segment and is an error before.
-void read_segment(const std::string& path, std::uint32_t number, bool last, ReplayFold& fold,
-                  JournalContents& contents) {
+// Returns the segment's size once read (0 when it was removed as a headerless tail).
+std::uint64_t read_segment(const std::string& path, std::uint32_t number, bool last,
+                           ReplayFold& fold, JournalContents& contents) {
     const std::string bytes = read_file(path);
     if (drop_headerless_tail(path, bytes.size(), last)) {
-        return;
+        return 0;
     }
     if (decode_segment_header(bytes, path) != number) {
         throw JournalError("journal segment " + path +
@@ -99,12 +126,13 @@ void read_segment(const std::string& path, std::uint32_t number, bool last, Repl
         if (!decoded) {
             break;
         }
-        fold.apply(std::move(decoded->record));
+        fold.apply(std::move(decoded->record),
+                   JournalPlace{number, static_cast<std::uint32_t>(decoded->size)});
         at += decoded->size;
         ++contents.records;
     }
     if (at == bytes.size()) {
-        return;
+        return at;
     }
     if (!last) {
         throw JournalError("journal segment " + path + " has a damaged record at offset " +
@@ -117,6 +145,7 @@ void read_segment(const std::string& path, std::uint32_t number, bool last, Repl
                  path, at, bytes.size() - at);
     contents.torn_bytes = bytes.size() - at;
     fs::resize_file(path, at);
+    return at;
 }
 
 } // namespace
@@ -149,12 +178,14 @@ std::vector<std::uint32_t> list_segments(const std::string& dir) {
 
 JournalContents read_journal(const std::string& dir) {
     JournalContents contents;
-    contents.segments = list_segments(dir);
+    const std::vector<std::uint32_t> numbers = list_segments(dir);
     ReplayFold fold;
-    for (std::size_t i = 0; i < contents.segments.size(); ++i) {
-        const std::uint32_t number = contents.segments[i];
-        read_segment(segment_path(dir, number), number, i + 1 == contents.segments.size(), fold,
-                     contents);
+    for (std::size_t i = 0; i < numbers.size(); ++i) {
+        const std::uint64_t bytes = read_segment(segment_path(dir, numbers[i]), numbers[i],
+                                                 i + 1 == numbers.size(), fold, contents);
+        if (bytes > 0) {
+            contents.segments.push_back(SegmentFile{numbers[i], bytes});
+        }
     }
     contents.jobs = fold.take();
     return contents;

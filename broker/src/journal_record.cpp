@@ -11,6 +11,7 @@ constexpr std::string_view segment_magic = "FERRYJNL";
 constexpr std::uint8_t accept_type = 1;
 constexpr std::uint8_t dispatch_type = 2;
 constexpr std::uint8_t done_type = 3;
+constexpr std::uint8_t answered_type = 4;
 
 // The byte-at-a-time table of the reflected Castagnoli polynomial, built at compile time.
 constexpr std::array<std::uint32_t, 256> make_crc_table() {
@@ -120,6 +121,10 @@ std::optional<JournalRecord> parse_body(std::uint8_t type, std::string_view body
     } else if (type == dispatch_type) {
         std::string key = reader.str();
         record = DispatchRecord{std::move(key), reader.u32()};
+    } else if (type == answered_type) {
+        std::string client = reader.str();
+        std::string id = reader.str();
+        record = AnsweredRecord{std::move(client), std::move(id), reader.str()};
     } else if (type == done_type) {
         record = DoneRecord{reader.str()};
     } else {
@@ -185,6 +190,15 @@ std::size_t append_dispatch_record(std::string& out, std::string_view key, std::
     const std::size_t start = open_record(out, dispatch_type);
     put_str(out, key);
     put_u32(out, attempts);
+    return close_record(out, start);
+}
+
+std::size_t append_answered_record(std::string& out, std::string_view client, std::string_view id,
+                                   std::string_view outcome) {
+    const std::size_t start = open_record(out, answered_type);
+    put_str(out, client);
+    put_str(out, id);
+    put_str(out, outcome);
     return close_record(out, start);
 }
 

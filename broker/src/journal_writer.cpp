@@ -1,47 +1,82 @@
-// The journal's append side: one write per commit, fsync by policy, segment roll and removal.
+// The journal's append side: one write per commit, fsync by policy, segment roll and removal,
+// and the disk-full state.
 #include "ferry/broker/journal_writer.hpp"
-
-#include "ferry/broker/journal_reader.hpp"
 
 #include <cassert>
 #include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <fcntl.h>
 #include <filesystem>
+#include <spdlog/spdlog.h>
+#include <sys/statvfs.h>
 #include <system_error>
 #include <unistd.h>
 
 namespace ferry::broker {
 namespace {
 
-[[noreturn]] void fail_io(const std::string& what, const std::string& path) {
-    throw std::system_error(errno, std::generic_category(), "journal: " + what + " " + path);
+constexpr auto blocked_retry = std::chrono::milliseconds(250); // write attempts on a full disk
+
+// Out of space (or quota): the one failure the broker rides out instead of stopping.
+bool is_full(int error) {
+    return error == ENOSPC || error == EDQUOT;
 }
 
-void sync_fd(int fd, const std::string& path) {
-    if (::fdatasync(fd) != 0) {
-        fail_io("cannot fsync", path);
-    }
+[[noreturn]] void fail_io(int error, const std::string& what, const std::string& path) {
+    throw std::system_error(error, std::generic_category(), "journal: " + what + " " + path);
 }
 
 // A new file's directory entry is durable only once the directory itself is synced.
-void sync_directory(const std::string& dir) {
+int sync_directory(const std::string& dir) {
     const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0) {
-        fail_io("cannot open directory", dir);
+        return errno;
     }
-    const int result = ::fsync(fd);
+    const int result = ::fsync(fd) == 0 ? 0 : errno;
     ::close(fd);
-    if (result != 0) {
-        fail_io("cannot fsync directory", dir);
+    return result;
+}
+
+// Writes all of `bytes` unless the disk fills; returns how many were written and the error that
+// stopped it (0: none).
+std::pair<std::size_t, int> write_some(int fd, std::string_view bytes) {
+    std::size_t done = 0;
+    while (done < bytes.size()) {
+        const ssize_t written = ::write(fd, bytes.data() + done, bytes.size() - done);
+        if (written < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            return {done, errno};
+        }
+        done += static_cast<std::size_t>(written);
     }
+    return {done, 0};
 }
 
 } // namespace
 
-JournalWriter::JournalWriter(const JournalConfig& config, std::uint32_t first_segment)
+JournalWriter::JournalWriter(const JournalConfig& config, const std::vector<SegmentFile>& existing)
     : config_(config) {
-    open_segment(first_segment);
+    for (const auto& segment : existing) {
+        segments_[segment.number].bytes = segment.bytes;
+        total_bytes_ += segment.bytes;
+    }
+    if (!existing.empty() && existing.back().bytes < config_.segment_bytes) {
+        continue_segment(existing.back().number);
+        return;
+    }
+    const std::uint32_t next = existing.empty() ? 1 : existing.back().number + 1;
+    if (open_segment(next)) {
+        return;
+    }
+    if (!existing.empty()) {
+        continue_segment(existing.back().number); // no room for a new file: keep the last one
+        return;
+    }
+    active_ = next; // records wait in the buffer until the segment can be created
+    enter_blocked(ENOSPC, "create a segment in");
 }
 
 JournalWriter::~JournalWriter() {
@@ -53,54 +88,82 @@ JournalWriter::~JournalWriter() {
     }
 }
 
+// Replay left the last segment whole (a torn tail was cut), so appending continues it.
+void JournalWriter::continue_segment(std::uint32_t number) {
+    const std::string path = segment_path(config_.path, number);
+    const int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
+    if (fd < 0) {
+        fail_io(errno, "cannot open", path);
+    }
+    fd_ = fd;
+    active_ = number;
+}
+
 // The header is written and (unless fsync is off) forced before any record, so a segment that
-// exists after a crash either has a whole header or is recognisably a torn creation.
-void JournalWriter::open_segment(std::uint32_t number) {
+// exists after a crash either has a whole header or is recognisably a torn creation. Returns
+// false, leaving nothing behind, when the disk is full.
+bool JournalWriter::open_segment(std::uint32_t number) {
     const std::string path = segment_path(config_.path, number);
     const int fd = ::open(path.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_APPEND | O_CLOEXEC, 0644);
     if (fd < 0) {
-        fail_io("cannot create", path);
+        if (is_full(errno)) {
+            return false;
+        }
+        fail_io(errno, "cannot create", path);
     }
     const std::string header = encode_segment_header(number);
+    auto [written, error] = write_some(fd, header);
+    if (error == 0 && config_.fsync != FsyncPolicy::off) {
+        error = ::fdatasync(fd) == 0 ? sync_directory(config_.path) : errno;
+    }
+    if (error != 0) {
+        ::close(fd);
+        ::unlink(path.c_str());
+        if (is_full(error)) {
+            return false;
+        }
+        fail_io(error, "cannot write the header of", path);
+    }
+    if (fd_ >= 0) {
+        ::close(fd_);
+    }
     fd_ = fd;
     active_ = number;
-    write_all(header);
-    segments_[number].bytes = header.size();
-    total_bytes_ += header.size();
-    if (config_.fsync != FsyncPolicy::off) {
-        sync_fd(fd, path);
-        sync_directory(config_.path);
-    }
+    segments_[number].bytes += written;
+    total_bytes_ += written;
+    return true;
 }
 
-void JournalWriter::write_all(std::string_view bytes) {
-    while (!bytes.empty()) {
-        const ssize_t written = ::write(fd_, bytes.data(), bytes.size());
-        if (written < 0) {
-            if (errno == EINTR) {
-                continue;
-            }
-            fail_io("cannot write", segment_path(config_.path, active_));
-        }
-        bytes.remove_prefix(static_cast<std::size_t>(written));
-    }
+void JournalWriter::note_live(std::uint32_t segment, std::uint32_t bytes) {
+    SegmentLive& live = segments_[segment].live;
+    ++live.jobs;
+    live.bytes += bytes;
+    live_bytes_ += bytes;
 }
 
 JournalPlace JournalWriter::append_accept(const JournalJobView& job) {
     const auto bytes = static_cast<std::uint32_t>(append_accept_record(buffer_, job));
-    SegmentLive& live = segments_[active_].live;
-    ++live.jobs;
-    live.bytes += bytes;
-    live_bytes_ += bytes;
+    appended_ += bytes;
+    note_live(active_, bytes);
     return JournalPlace{active_, bytes};
 }
 
 void JournalWriter::append_dispatch(std::string_view key, std::uint32_t attempts) {
-    (void)append_dispatch_record(buffer_, key, attempts);
+    appended_ += append_dispatch_record(buffer_, key, attempts);
+}
+
+JournalPlace JournalWriter::append_answered(std::string_view client, std::string_view id,
+                                            std::string_view outcome, JournalPlace place) {
+    const auto bytes =
+        static_cast<std::uint32_t>(append_answered_record(buffer_, client, id, outcome));
+    appended_ += bytes;
+    forget(place);
+    note_live(active_, bytes);
+    return JournalPlace{active_, bytes};
 }
 
 void JournalWriter::append_done(std::string_view key, JournalPlace place) {
-    (void)append_done_record(buffer_, key);
+    appended_ += append_done_record(buffer_, key);
     forget(place);
 }
 
@@ -116,33 +179,84 @@ void JournalWriter::forget(JournalPlace place) {
     live_bytes_ -= place.bytes;
 }
 
+void JournalWriter::adopt(JournalPlace place) {
+    if (place.segment != 0) {
+        note_live(place.segment, place.bytes);
+    }
+}
+
 bool JournalWriter::commit() {
-    if (buffer_.empty()) {
+    if (buffer_.empty() || (blocked_ && Clock::now() < retry_at_)) {
         return false;
     }
-    write_all(buffer_);
-    segments_[active_].bytes += buffer_.size();
-    total_bytes_ += buffer_.size();
-    buffer_.clear();
-    unsynced_ = true;
+    if (fd_ < 0 && !open_segment(active_)) {
+        enter_blocked(ENOSPC, "create a segment in");
+        return false;
+    }
+    const std::uint64_t before = written_;
+    if (!write_buffer()) {
+        return written_ > before;
+    }
     if (config_.fsync == FsyncPolicy::always) {
         sync();
     } else {
         sync_if_due(Clock::now());
     }
-    if (segments_[active_].bytes >= config_.segment_bytes) {
+    if (!blocked_ && segments_[active_].bytes >= config_.segment_bytes) {
         roll();
     }
     return true;
 }
 
-void JournalWriter::sync() {
-    if (config_.fsync != FsyncPolicy::off && unsynced_) {
-        sync_fd(fd_, segment_path(config_.path, active_));
-        ++fsyncs_;
-        unsynced_ = false;
-        last_sync_ = Clock::now();
+// Writes as much of the buffer as fits; returns whether all of it went.
+bool JournalWriter::write_buffer() {
+    const std::string path = segment_path(config_.path, active_);
+    const auto [written, error] = write_some(fd_, buffer_);
+    buffer_.erase(0, written);
+    written_ += written;
+    segments_[active_].bytes += written;
+    total_bytes_ += written;
+    unsynced_ = unsynced_ || written > 0;
+    if (error == 0) {
+        if (blocked_) {
+            spdlog::info("journal {}: the disk has room again; every buffered record is written",
+                         config_.path);
+        }
+        blocked_ = false;
+        return true;
     }
+    if (!is_full(error)) {
+        fail_io(error, "cannot write", path);
+    }
+    enter_blocked(error, "write to");
+    return false;
+}
+
+void JournalWriter::enter_blocked(int error, const char* what) {
+    if (!blocked_) {
+        const auto free = free_bytes();
+        spdlog::error("journal {}: cannot {} it: {} ({} bytes free); new jobs are refused with "
+                      "JOURNAL_FULL until space returns, held jobs are still served",
+                      config_.path, what, std::strerror(error), free.value_or(0));
+    }
+    blocked_ = true;
+    retry_at_ = Clock::now() + blocked_retry;
+}
+
+void JournalWriter::sync() {
+    if (config_.fsync == FsyncPolicy::off || !unsynced_ || fd_ < 0) {
+        return;
+    }
+    if (::fdatasync(fd_) != 0) {
+        if (!is_full(errno)) {
+            fail_io(errno, "cannot fsync", segment_path(config_.path, active_));
+        }
+        enter_blocked(errno, "fsync");
+        return;
+    }
+    ++fsyncs_;
+    unsynced_ = false;
+    last_sync_ = Clock::now();
 }
 
 // Under `interval_ms` the fsync runs on the loop thread, at most once per interval: while the
@@ -156,20 +270,32 @@ void JournalWriter::sync_if_due(TimePoint now) {
 }
 
 std::optional<TimePoint> JournalWriter::next_sync() const {
+    if (blocked_) {
+        return retry_at_;
+    }
     if (config_.fsync != FsyncPolicy::interval_ms || !unsynced_) {
         return std::nullopt;
     }
     return last_sync_ + std::chrono::milliseconds(config_.interval_ms);
 }
 
+std::optional<std::uint64_t> JournalWriter::free_bytes() const {
+    struct statvfs stats {};
+    if (::statvfs(config_.path.c_str(), &stats) != 0) {
+        return std::nullopt;
+    }
+    return std::uint64_t{stats.f_bavail} * stats.f_frsize;
+}
+
 // The sealed segment is forced to disk before the next one starts, so only the last segment can
-// ever end in a torn record.
+// ever end in a torn record. With no room for a new segment the active one grows past its size.
 void JournalWriter::roll() {
     unsynced_ = true;
     sync();
-    const int old = fd_;
-    open_segment(active_ + 1);
-    ::close(old);
+    if (blocked_) {
+        return;
+    }
+    (void)open_segment(active_ + 1);
 }
 
 std::optional<std::uint32_t> JournalWriter::oldest_sealed() const {

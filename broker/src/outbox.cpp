@@ -15,6 +15,16 @@ void Outbox::add(const wire::OutcomeView& outcome) {
     ++size_;
 }
 
+void Outbox::add_encoded(std::string_view record) {
+    if (chunks_.empty() || chunks_.back().count == per_message) {
+        chunks_.push_back(Bounds{bytes_.size(), 0});
+    }
+    bytes_.append(record);
+    chunks_.back().end = bytes_.size();
+    ++chunks_.back().count;
+    ++size_;
+}
+
 Outbox::Chunk Outbox::front() const noexcept {
     if (chunks_.empty()) {
         return {};

@@ -2,6 +2,7 @@
 #include "ferry/broker/scheduler.hpp"
 
 #include "ferry/broker/batcher.hpp"
+#include "ferry/wire/codec.hpp"
 
 namespace ferry::broker {
 
@@ -13,13 +14,13 @@ Scheduler::Scheduler(const BrokerConfig& config, SchedulerSink& sink, std::uint6
 // is accepted and failed at once, so the producer gets one outcome per job id either way. The
 // record is a recycled slot: assigning into its strings reuses their capacity, so steady-state
 // submission allocates nothing.
-SubmitOutcome Scheduler::submit(std::string_view client, const wire::SubmitJobView& job,
-                                TimePoint now) {
+SubmitOutcome Scheduler::submit(std::string_view client, std::uint32_t session,
+                                const wire::SubmitJobView& job, TimePoint now) {
     build_key(client, job.id);
-    return submit_keyed(client, job, JobTable::hash_key(key_scratch_), now);
+    return submit_keyed(client, session, job, JobTable::hash_key(key_scratch_), now);
 }
 
-std::size_t Scheduler::submit_all(std::string_view client,
+std::size_t Scheduler::submit_all(std::string_view client, std::uint32_t session,
                                   std::span<const wire::SubmitJobView> jobs, TimePoint now) {
     key_hashes_.resize(jobs.size());
     for (std::size_t i = 0; i < jobs.size(); ++i) {
@@ -30,8 +31,9 @@ std::size_t Scheduler::submit_all(std::string_view client,
     std::size_t duplicates = 0;
     for (std::size_t i = 0; i < jobs.size(); ++i) {
         build_key(client, jobs[i].id);
+        const SubmitOutcome outcome = submit_keyed(client, session, jobs[i], key_hashes_[i], now);
         duplicates +=
-            submit_keyed(client, jobs[i], key_hashes_[i], now) == SubmitOutcome::duplicate ? 1 : 0;
+            outcome == SubmitOutcome::duplicate || outcome == SubmitOutcome::already_done ? 1 : 0;
     }
     return duplicates;
 }
@@ -42,15 +44,16 @@ void Scheduler::build_key(std::string_view client, std::string_view id) {
 }
 
 // The key is in key_scratch_ and `hash` is its hash.
-SubmitOutcome Scheduler::submit_keyed(std::string_view client, const wire::SubmitJobView& job,
-                                      std::uint64_t hash, TimePoint now) {
+SubmitOutcome Scheduler::submit_keyed(std::string_view client, std::uint32_t session,
+                                      const wire::SubmitJobView& job, std::uint64_t hash,
+                                      TimePoint now) {
     JobRef ref;
     JobRecord* record = table_.emplace(key_scratch_, hash, ref);
     if (record == nullptr) {
-        ++stats_.duplicate_submits;
-        return SubmitOutcome::duplicate;
+        return resubmitted(client, session, job.id, hash);
     }
     ++stats_.accepted;
+    record->session = session;
     record->client_size = static_cast<std::uint32_t>(client.size());
     record->type.assign(job.type);
     const JobTypeConfig& type = type_config(record->type);
@@ -80,6 +83,36 @@ SubmitOutcome Scheduler::submit_keyed(std::string_view client, const wire::Submi
     return SubmitOutcome::accepted;
 }
 
+// An id the broker knows. Held: it is now the submitting session's (a resumed producer takes
+// over its jobs), and a kept outcome is sent to it again. Finished and acknowledged earlier: the
+// outcome is gone, so the producer is told so at once instead of waiting for nothing.
+SubmitOutcome Scheduler::resubmitted(std::string_view client, std::uint32_t session,
+                                     std::string_view id, std::uint64_t hash) {
+    ++stats_.duplicate_submits;
+    if (const auto ref = table_.find(key_scratch_, hash)) {
+        JobRecord& record = *table_.get(*ref);
+        record.session = session;
+        if (record.state == JobState::answered) {
+            ++stats_.redelivered;
+            sink_.deliver(client, session, record.payload);
+        }
+        return SubmitOutcome::duplicate;
+    }
+    ++stats_.already_done;
+    wire::OutcomeView& outcome = outcome_scratch_;
+    outcome = wire::OutcomeView{};
+    outcome.id = id;
+    outcome.error = wire::Error{
+        std::string(wire::name_of(wire::ErrorCode::already_done)),
+        "this id finished and its outcome was acknowledged earlier; the broker keeps no copy, so "
+        "it is not run again (submit it under a new id or client name to run it again)",
+        std::nullopt, std::nullopt, std::nullopt};
+    encoded_scratch_.clear();
+    wire::append_outcome(outcome, encoded_scratch_);
+    sink_.deliver(client, session, encoded_scratch_);
+    return SubmitOutcome::already_done;
+}
+
 // The job's settings come from its journal record, not from today's config, so a restart with
 // an edited config does not change jobs already accepted. The interrupted attempt already counts
 // (attempts were recorded at dispatch); it gets its cause here, and a job that has used its last
@@ -95,12 +128,13 @@ RestoreOutcome Scheduler::restore(ReplayedJob&& replayed, TimePoint now) {
     record.key = std::move(key);
     record.client_size = static_cast<std::uint32_t>(job.client.size());
     record.type = std::move(job.type);
-    record.payload = std::move(job.payload);
+    record.payload = replayed.outcome ? std::move(*replayed.outcome) : std::move(job.payload);
     record.priority = job.priority;
     record.timeout_ms = job.timeout_ms;
     record.max_attempts = std::max<std::uint32_t>(job.max_attempts, 1);
     record.attempts = job.attempts;
     record.accepted_at = now;
+    record.journal = replayed.place;
     if (replayed.in_flight) {
         record.causes.push_back(wire::Error{
             "WORKER_LOST", "broker restarted during attempt " + std::to_string(job.attempts),
@@ -108,7 +142,13 @@ RestoreOutcome Scheduler::restore(ReplayedJob&& replayed, TimePoint now) {
     }
     const JobRef ref = table_.insert(std::move(record));
     JobRecord& stored = *table_.get(ref);
-    sink_.journal_accepted(stored);
+    sink_.journal_restored(stored);
+    if (replayed.outcome) {
+        stored.state = JobState::answered; // kept for its producer, who resubmits the id
+        ++kept_;
+        sink_.kept_changed(stored.client(), 1);
+        return RestoreOutcome::answered;
+    }
     if (replayed.in_flight && stored.attempts >= stored.max_attempts) {
         fail_for_good(ref, stored, now);
         return RestoreOutcome::dead_lettered;

@@ -1,5 +1,6 @@
 // The scheduler's settlement paths: results, failed attempts, timeouts, lost workers, outcomes.
 #include "ferry/broker/scheduler.hpp"
+#include "ferry/wire/codec.hpp"
 
 #include <unordered_map>
 
@@ -55,6 +56,10 @@ void Scheduler::settle_result(WorkerRecord* worker, const wire::ResultView& resu
         return;
     }
     JobRecord& record = *table_.get(*ref);
+    if (record.state == JobState::answered) {
+        ++stats_.duplicates_dropped; // answered already; its outcome waits for the producer
+        return;
+    }
     const bool current =
         worker != nullptr && record.state == JobState::in_flight && record.worker == worker->id;
     if (!result.ok && !current) {
@@ -72,7 +77,7 @@ void Scheduler::settle_result(WorkerRecord* worker, const wire::ResultView& resu
     }
     if (result.ok) {
         ++stats_.done;
-        finish(*ref, true, result.result,
+        answer(record, true, result.result,
                worker == nullptr ? std::nullopt : std::optional<std::string_view>(worker->name),
                now);
         return;
@@ -123,7 +128,7 @@ void Scheduler::fail_attempt(JobRef ref, JobRecord& record, wire::Error&& cause,
     delays_.add(ref, now + decision.delay);
 }
 
-void Scheduler::fail_for_good(JobRef ref, JobRecord& record, TimePoint now) {
+void Scheduler::fail_for_good(JobRef /*ref*/, JobRecord& record, TimePoint now) {
     ++stats_.failed;
     table_.add_dead_letter(DeadLetter{std::string(record.id()), std::string(record.client()),
                                       record.type, record.causes});
@@ -131,16 +136,16 @@ void Scheduler::fail_for_good(JobRef ref, JobRecord& record, TimePoint now) {
     if (!record.causes.empty() && record.causes.back().worker) {
         worker = *record.causes.back().worker;
     }
-    finish(ref, false, std::nullopt, worker, now);
+    answer(record, false, std::nullopt, worker, now);
 }
 
 // The outcome carries every cause, so a producer sees why each attempt failed even when the
-// last one succeeded. It borrows from the record (which stays readable until the next submit)
-// and from the RESULTS being settled; the causes are lent and taken back with their capacity.
-void Scheduler::finish(JobRef ref, bool ok, std::optional<std::string_view> result,
+// last one succeeded. It is encoded once, into the record (the payload is no longer needed):
+// kept there until the producer acknowledges it, sent from there again if the producer submits
+// the id again (a resumed run), and journaled, so a restart keeps it too. It borrows from the
+// record and from the RESULTS being settled; the causes are lent and taken back.
+void Scheduler::answer(JobRecord& record, bool ok, std::optional<std::string_view> result,
                        std::optional<std::string_view> worker_name, TimePoint now) {
-    JobRecord& record = table_.finish(ref);
-    sink_.journal_finished(record);
     wire::OutcomeView& outcome = outcome_scratch_;
     outcome.id = record.id();
     outcome.ok = ok;
@@ -153,8 +158,72 @@ void Scheduler::finish(JobRef ref, bool ok, std::optional<std::string_view> resu
     outcome.causes.swap(record.causes);
     outcome.ms = std::chrono::duration<double, std::milli>(now - record.accepted_at).count();
     outcome.worker = worker_name;
-    sink_.deliver(record.client(), outcome);
+    encoded_scratch_.clear();
+    wire::append_outcome(outcome, encoded_scratch_);
     outcome.causes.swap(record.causes);
+    record.causes.clear();
+    record.payload.swap(encoded_scratch_);
+    record.state = JobState::answered;
+    record.worker = no_worker;
+    ++kept_;
+    sink_.journal_answered(record);
+    sink_.kept_changed(record.client(), 1);
+    sink_.deliver(record.client(), record.session, record.payload);
+}
+
+// Answered keys of one ACK are hashed and their index entries, records and the done-ring slots
+// they will overwrite prefetched first, as for RESULTS.
+std::size_t Scheduler::acknowledge(std::string_view client, std::span<const std::string_view> ids) {
+    key_hashes_.resize(ids.size());
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+        build_key(client, ids[i]);
+        key_hashes_[i] = JobTable::hash_key(key_scratch_);
+        table_.prefetch(key_hashes_[i]);
+    }
+    table_.prefetch_forgotten(ids.size());
+    for (const auto hash : key_hashes_) {
+        table_.prefetch_record(hash);
+    }
+    std::size_t forgotten = 0;
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+        build_key(client, ids[i]);
+        const auto ref = table_.find(key_scratch_, key_hashes_[i]);
+        JobRecord* record = ref ? table_.get(*ref) : nullptr;
+        if (record != nullptr && record->state == JobState::answered) {
+            forget(*ref, *record);
+            ++forgotten;
+        }
+    }
+    stats_.acknowledged += forgotten;
+    if (forgotten > 0) {
+        sink_.kept_changed(client, -static_cast<int>(forgotten));
+    }
+    return forgotten;
+}
+
+std::size_t Scheduler::forget_kept(std::string_view client) {
+    std::vector<JobRef> refs;
+    table_.for_each([&refs, client](JobRef ref, const JobRecord& record) {
+        if (record.state == JobState::answered && record.client() == client) {
+            refs.push_back(ref);
+        }
+    });
+    for (const JobRef ref : refs) {
+        forget(ref, *table_.get(ref));
+    }
+    stats_.outcomes_given_up += refs.size();
+    if (!refs.empty()) {
+        sink_.kept_changed(client, -static_cast<int>(refs.size()));
+    }
+    return refs.size();
+}
+
+// The job leaves the broker: its key is remembered as done, so a late resubmission is told
+// ALREADY_DONE instead of running again.
+void Scheduler::forget(JobRef ref, JobRecord& record) {
+    sink_.journal_done(record);
+    --kept_;
+    (void)table_.finish(ref);
 }
 
 void Scheduler::remove_worker(std::uint32_t id, WorkerExit exit, const std::string& reason,
@@ -221,7 +290,11 @@ void Scheduler::expire_attempts(TimePoint now) {
 
 void Scheduler::fail_all(const std::string& code, const std::string& message, TimePoint now) {
     std::vector<JobRef> refs;
-    table_.for_each([&refs](JobRef ref, const JobRecord&) { refs.push_back(ref); });
+    table_.for_each([&refs](JobRef ref, const JobRecord& record) {
+        if (record.state != JobState::answered) {
+            refs.push_back(ref);
+        }
+    });
     for (const JobRef ref : refs) {
         JobRecord& record = *table_.get(ref);
         if (record.state == JobState::in_flight) {

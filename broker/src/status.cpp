@@ -71,7 +71,7 @@ std::string encode_status(const StatusView& view) {
     Packer packer(buffer);
     const auto& stats = view.scheduler.stats();
     const auto& table = view.scheduler.table();
-    packer.pack_map(21); // keep in step with the fields below
+    packer.pack_map(29); // keep in step with the fields below
     pack_str(packer, "broker");
     pack_str(packer, view.broker_id);
     pack_str(packer, "uptime_s");
@@ -108,6 +108,15 @@ std::string encode_status(const StatusView& view) {
     pack_counter(packer, "workers_lost", stats.workers_lost);
     pack_counter(packer, "stale_errors_dropped", stats.stale_errors_dropped);
     pack_counter(packer, "rejected_batches", view.counters.rejected_batches);
+    pack_counter(packer, "outcomes_kept", view.scheduler.kept());
+    pack_counter(packer, "acknowledged", stats.acknowledged);
+    pack_counter(packer, "redelivered", stats.redelivered);
+    pack_counter(packer, "already_done", stats.already_done);
+    pack_counter(packer, "outcomes_given_up", stats.outcomes_given_up);
+    pack_counter(packer, "claims_refused", view.counters.claims_refused);
+    pack_counter(packer, "journal_full_rejects", view.counters.journal_full_rejects);
+    pack_str(packer, "journal_full");
+    packer.pack(view.journal_full);
     return std::string(buffer.data(), buffer.size());
 }
 

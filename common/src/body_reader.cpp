@@ -45,8 +45,9 @@ class BodyReader : public Reader {
     bool read(Cursor& c, const Path& p, Status&) { return empty(c, p); }
 
     bool read(Cursor& c, const Path& p, Disconnect& m) {
-        return fields(c, p, fields_of(Command::disconnect),
-                      [&](int, auto& v, auto& fp) { return read(v, fp, m.reason); });
+        return fields(c, p, fields_of(Command::disconnect), [&](int i, auto& v, auto& fp) {
+            return i == 0 ? read(v, fp, m.reason) : read(v, fp, m.finished);
+        });
     }
 
     bool read(Cursor& c, const Path& p, Cancel& m) {
@@ -97,9 +98,37 @@ class BodyReader : public Reader {
             case 0:
                 return read(v, fp, m.client);
             case 1:
+                return read(v, fp, m.session);
+            case 2:
                 return read(v, fp, m.seq);
             default:
                 return read(v, fp, m.jobs);
+            }
+        });
+    }
+
+    bool read(Cursor& c, const Path& p, Hello& m) {
+        return fields(c, p, fields_of(Command::hello), [&](int i, auto& v, auto& fp) {
+            switch (i) {
+            case 0:
+                return read(v, fp, m.client);
+            case 1:
+                return read(v, fp, m.session);
+            default:
+                return read(v, fp, m.heartbeat_ms);
+            }
+        });
+    }
+
+    template <class S> bool read(Cursor& c, const Path& p, BasicAck<S>& m) {
+        return fields(c, p, fields_of(Command::ack), [&](int i, auto& v, auto& fp) {
+            switch (i) {
+            case 0:
+                return read(v, fp, m.client);
+            case 1:
+                return read(v, fp, m.session);
+            default:
+                return read(v, fp, m.ids);
             }
         });
     }
@@ -177,6 +206,7 @@ namespace {
 // A reused message starts over but keeps its vectors' capacity.
 template <class S> void restart(BasicSubmit<S>& m) {
     m.client = S{};
+    m.session = S{};
     m.seq = 0;
     m.jobs.clear();
 }
@@ -189,6 +219,11 @@ template <class S> void restart(BasicJobs<S>& m) {
 }
 template <class S> void restart(BasicOutcomes<S>& m) {
     m.outcomes.clear();
+}
+template <class S> void restart(BasicAck<S>& m) {
+    m.client = S{};
+    m.session = S{};
+    m.ids.clear();
 }
 
 } // namespace
@@ -211,6 +246,7 @@ template std::optional<DecodeError> read_into(std::string_view, SubmitView&, boo
 template std::optional<DecodeError> read_into(std::string_view, ResultsView&, bool);
 template std::optional<DecodeError> read_into(std::string_view, JobsView&, bool);
 template std::optional<DecodeError> read_into(std::string_view, OutcomesView&, bool);
+template std::optional<DecodeError> read_into(std::string_view, AckView&, bool);
 
 std::variant<Message, DecodeError> read_body(Command command, std::string_view body) {
     switch (command) {
@@ -240,6 +276,10 @@ std::variant<Message, DecodeError> read_body(Command command, std::string_view b
         return read_as<Rejected>(body);
     case Command::outcomes:
         return read_as<Outcomes>(body);
+    case Command::hello:
+        return read_as<Hello>(body);
+    case Command::ack:
+        return read_as<Ack>(body);
     case Command::status:
         return read_as<Status>(body);
     case Command::status_reply:

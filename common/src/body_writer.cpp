@@ -302,8 +302,10 @@ void write(Writer& w, const Status&) {
 }
 
 void write(Writer& w, const Disconnect& m) {
-    w.map(present(m.reason));
-    w.field(fields_of(Command::disconnect)[0], m.reason);
+    const auto f = fields_of(Command::disconnect);
+    w.map(present(m.reason) + present(m.finished));
+    w.field(f[0], m.reason);
+    w.field(f[1], m.finished);
 }
 
 void write(Writer& w, const Cancel& m) {
@@ -340,10 +342,27 @@ void write(Writer& w, const ErrorReply& m) {
 
 template <class S> void write(Writer& w, const BasicSubmit<S>& m) {
     const auto f = fields_of(Command::submit);
+    w.map(4);
+    w.field(f[0], m.client);
+    w.field(f[1], m.session);
+    w.field(f[2], m.seq);
+    w.field(f[3], m.jobs);
+}
+
+void write(Writer& w, const Hello& m) {
+    const auto f = fields_of(Command::hello);
     w.map(3);
     w.field(f[0], m.client);
-    w.field(f[1], m.seq);
-    w.field(f[2], m.jobs);
+    w.field(f[1], m.session);
+    w.field(f[2], m.heartbeat_ms);
+}
+
+template <class S> void write(Writer& w, const BasicAck<S>& m) {
+    const auto f = fields_of(Command::ack);
+    w.map(3);
+    w.field(f[0], m.client);
+    w.field(f[1], m.session);
+    w.field(f[2], m.ids);
 }
 
 void write(Writer& w, const Accepted& m) {
@@ -390,6 +409,7 @@ template void write_body_of(const SubmitView&, std::string&);
 template void write_body_of(const ResultsView&, std::string&);
 template void write_body_of(const JobsView&, std::string&);
 template void write_body_of(const OutcomesView&, std::string&);
+template void write_body_of(const AckView&, std::string&);
 
 void append_outcome(const OutcomeView& outcome, std::string& out) {
     Writer writer(out);

@@ -139,6 +139,9 @@ std::optional<DecodeError> decode_view(std::string_view body, JobsView& out) noe
 std::optional<DecodeError> decode_view(std::string_view body, OutcomesView& out) noexcept {
     return decode_view_of(body, out);
 }
+std::optional<DecodeError> decode_view(std::string_view body, AckView& out) noexcept {
+    return decode_view_of(body, out);
+}
 
 void encode_into(const SubmitView& message, Frames& out) {
     encode_view_into(Command::submit, message, out);
@@ -151,6 +154,9 @@ void encode_into(const JobsView& message, Frames& out) {
 }
 void encode_into(const OutcomesView& message, Frames& out) {
     encode_view_into(Command::outcomes, message, out);
+}
+void encode_into(const AckView& message, Frames& out) {
+    encode_view_into(Command::ack, message, out);
 }
 
 void append_outcome(const OutcomeView& outcome, std::string& records) {

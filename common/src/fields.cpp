@@ -42,7 +42,10 @@ constexpr FieldSpec results_fields[] = {
     {"results", "list<result>", true},
     {"credit", "uint", false},
 };
-constexpr FieldSpec disconnect_fields[] = {{"reason", "str", false}};
+constexpr FieldSpec disconnect_fields[] = {
+    {"reason", "str", false},
+    {"finished", "bool", false},
+};
 constexpr FieldSpec cancel_fields[] = {
     {"ids", "list<str>", true},
     {"code", "str", true},
@@ -62,6 +65,7 @@ constexpr FieldSpec error_reply_fields[] = {
 };
 constexpr FieldSpec submit_fields[] = {
     {"client", "str", true},
+    {"session", "str", true},
     {"seq", "uint", true},
     {"jobs", "list<submit_job>", true},
 };
@@ -78,6 +82,16 @@ constexpr FieldSpec rejected_fields[] = {
     {"retry_after_ms", "uint", true},
 };
 constexpr FieldSpec outcomes_fields[] = {{"outcomes", "list<outcome>", true}};
+constexpr FieldSpec hello_fields[] = {
+    {"client", "str", true},
+    {"session", "str", true},
+    {"heartbeat_ms", "uint", true},
+};
+constexpr FieldSpec ack_fields[] = {
+    {"client", "str", true},
+    {"session", "str", true},
+    {"ids", "list<str>", true},
+};
 constexpr FieldSpec status_reply_fields[] = {{"status", "map", true}};
 
 constexpr std::array<Record, 6> all_records_table{
@@ -115,6 +129,10 @@ std::span<const FieldSpec> fields_of(Command command) noexcept {
         return rejected_fields;
     case Command::outcomes:
         return outcomes_fields;
+    case Command::hello:
+        return hello_fields;
+    case Command::ack:
+        return ack_fields;
     case Command::status:
         return {};
     case Command::status_reply:

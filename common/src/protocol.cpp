@@ -25,7 +25,7 @@ struct DecodeErrorRow {
 };
 
 // Order of protocol.yaml `commands`; the alternative index of Message follows the same order.
-constexpr std::array<CommandRow, 15> command_rows{{
+constexpr std::array<CommandRow, 17> command_rows{{
     {Command::ready, "READY"},
     {Command::jobs, "JOBS"},
     {Command::results, "RESULTS"},
@@ -39,12 +39,14 @@ constexpr std::array<CommandRow, 15> command_rows{{
     {Command::accepted, "ACCEPTED"},
     {Command::rejected, "REJECTED"},
     {Command::outcomes, "OUTCOMES"},
+    {Command::hello, "HELLO"},
+    {Command::ack, "ACK"},
     {Command::status, "STATUS"},
     {Command::status_reply, "STATUS_REPLY"},
 }};
 
 // Order of protocol.yaml `error_codes`, which is also the order of enum ErrorCode.
-constexpr std::array<ErrorCodeRow, 12> error_code_rows{{
+constexpr std::array<ErrorCodeRow, 15> error_code_rows{{
     {ErrorCode::invalid_argument, "INVALID_ARGUMENT", false},
     {ErrorCode::payload_too_large, "PAYLOAD_TOO_LARGE", false},
     {ErrorCode::timeout, "TIMEOUT", true},
@@ -57,6 +59,9 @@ constexpr std::array<ErrorCodeRow, 12> error_code_rows{{
     {ErrorCode::queue_full, "QUEUE_FULL", true},
     {ErrorCode::malformed_message, "MALFORMED_MESSAGE", false},
     {ErrorCode::version_mismatch, "VERSION_MISMATCH", false},
+    {ErrorCode::client_in_use, "CLIENT_IN_USE", true},
+    {ErrorCode::journal_full, "JOURNAL_FULL", true},
+    {ErrorCode::already_done, "ALREADY_DONE", false},
 }};
 
 // Order of protocol.yaml `decode_errors`, which is also the order of enum DecodeErrorKind.
@@ -82,16 +87,16 @@ constexpr std::array<std::int8_t, 256> make_command_index() {
 }
 constexpr auto command_index = make_command_index();
 
-constexpr std::array<Command, 15> make_all_commands() {
-    std::array<Command, 15> out{};
+constexpr std::array<Command, command_rows.size()> make_all_commands() {
+    std::array<Command, command_rows.size()> out{};
     for (std::size_t i = 0; i < out.size(); ++i)
         out[i] = command_rows[i].command;
     return out;
 }
 constexpr auto all_commands_table = make_all_commands();
 
-constexpr std::array<ErrorCode, 12> make_all_error_codes() {
-    std::array<ErrorCode, 12> out{};
+constexpr std::array<ErrorCode, error_code_rows.size()> make_all_error_codes() {
+    std::array<ErrorCode, error_code_rows.size()> out{};
     for (std::size_t i = 0; i < out.size(); ++i)
         out[i] = error_code_rows[i].code;
     return out;

@@ -5,6 +5,7 @@
 #include "ferry/broker/status_client.hpp"
 #include "ferry/producer/cli_commands.hpp"
 #include "ferry/producer/input_reader.hpp"
+#include "ferry/producer/producer.hpp"
 
 #include <CLI/CLI.hpp>
 #include <atomic>
@@ -85,6 +86,9 @@ int main(int argc, char** argv) {
         if (app.got_subcommand("status")) {
             return ferry::broker::run_status_command(status_endpoint, status_json, std::cout);
         }
+    } catch (const ferry::producer::ClientInUseError& error) {
+        std::fprintf(stderr, "ferry: %s\n", error.what());
+        return 2;
     } catch (const ferry::producer::InputError& error) {
         std::fprintf(stderr, "ferry: %s\n", error.what());
         return 2;

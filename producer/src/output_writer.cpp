@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fmt/format.h>
+#include <iterator>
 #include <msgpack.hpp>
 #include <stdexcept>
 
@@ -123,11 +124,12 @@ std::string OutputWriter::render(const JobOutcome& outcome) const {
 }
 
 void OutputWriter::write(const JobOutcome& outcome) {
+    std::string id = outcome.from_broker ? outcome.id : std::string();
     if (order_ == OutputOrder::completion) {
-        emit(outcome.index, render(outcome));
+        emit(render(outcome), std::move(id));
         return;
     }
-    pending_.emplace(outcome.index, render(outcome));
+    pending_.emplace(outcome.index, Pending{render(outcome), std::move(id)});
     drain_in_order();
 }
 
@@ -147,28 +149,39 @@ void OutputWriter::drain_in_order() {
         auto it = pending_.find(next_index_);
         if (it == pending_.end())
             return;
-        emit(it->first, std::move(it->second));
+        emit(std::move(it->second.record), std::move(it->second.id));
         pending_.erase(it);
         ++next_index_;
     }
 }
 
-void OutputWriter::emit(std::uint64_t /*index*/, std::string record) {
+void OutputWriter::emit(std::string record, std::string id) {
     if (std::fwrite(record.data(), 1, record.size(), file_) != record.size()) {
         throw std::runtime_error(
             fmt::format("cannot write output '{}': {}", path_, std::strerror(errno)));
     }
     ++written_;
+    if (!id.empty())
+        written_ids_.push_back(std::move(id));
 }
 
-void OutputWriter::finish() {
-    for (auto& [index, record] : pending_)
-        emit(index, std::move(record));
-    pending_.clear();
+void OutputWriter::flush() {
     if (std::fflush(file_) != 0) {
         throw std::runtime_error(
             fmt::format("cannot flush output '{}': {}", path_, std::strerror(errno)));
     }
+    flushed_ids_.insert(flushed_ids_.end(), std::make_move_iterator(written_ids_.begin()),
+                        std::make_move_iterator(written_ids_.end()));
+    written_ids_.clear();
+}
+
+// Records still waiting for a predecessor (an interrupted run) are written out of order, so
+// what finished is kept; --resume reads ids, not positions.
+void OutputWriter::finish() {
+    for (auto& [index, pending] : pending_)
+        emit(std::move(pending.record), std::move(pending.id));
+    pending_.clear();
+    flush();
 }
 
 } // namespace ferry::producer

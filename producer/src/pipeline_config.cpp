@@ -131,6 +131,7 @@ ProducerConfig read_producer(const Section& section) {
     section.read("window", producer.window);
     section.read("submit_batch", producer.submit_batch);
     section.read("progress_interval_s", producer.progress_interval_s);
+    section.read("heartbeat_ms", producer.heartbeat_ms);
     if (producer.window == 0 || producer.submit_batch == 0) {
         throw ConfigError("producer.window and producer.submit_batch must be at least 1");
     }
@@ -208,9 +209,9 @@ PipelineConfig parse_pipeline_config(const std::string& yaml_text, const std::st
         read_input(Section(root["input"], origin, "input", {"path", "type", "on_invalid"}));
     config.output =
         read_output(Section(root["output"], origin, "output", {"path", "order", "format"}));
-    config.producer =
-        read_producer(Section(root["producer"], origin, "producer",
-                              {"client", "window", "submit_batch", "progress_interval_s"}));
+    config.producer = read_producer(
+        Section(root["producer"], origin, "producer",
+                {"client", "window", "submit_batch", "progress_interval_s", "heartbeat_ms"}));
     if (YAML::Node pools = root["workers"]; pools && !pools.IsNull()) {
         if (!pools.IsSequence())
             top.fail(pools, "'workers' must be a list of pools");

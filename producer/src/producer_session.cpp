@@ -78,6 +78,7 @@ ProducerOptions producer_options(const PipelineConfig& config, const std::string
     options.job_type = config.input.type;
     options.window = config.producer.window;
     options.submit_batch = config.producer.submit_batch;
+    options.heartbeat_ms = config.producer.heartbeat_ms;
     options.skip_invalid = config.input.skip_invalid;
     return options;
 }

@@ -60,6 +60,8 @@ std::string ProgressDisplay::line(const ProgressSnapshot& s) const {
     text += fmt::format("  failed {}", s.failed);
     if (s.workers_alive)
         text += fmt::format("  workers {}", *s.workers_alive);
+    if (!s.waiting.empty())
+        text += fmt::format("  waiting: {}", s.waiting);
     return text;
 }
 

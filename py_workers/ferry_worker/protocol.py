@@ -31,6 +31,8 @@ class Command(enum.IntEnum):
     ACCEPTED = 0x11
     REJECTED = 0x12
     OUTCOMES = 0x13
+    HELLO = 0x14
+    ACK = 0x15
     STATUS = 0x20
     STATUS_REPLY = 0x21
 
@@ -104,7 +106,7 @@ COMMAND_FIELDS: dict[Command, tuple[Field, ...]] = {
     Command.JOBS: (_f("jobs", "list<job>"),),
     Command.RESULTS: (_f("results", "list<result>"), _f("credit", "uint", False)),
     Command.HEARTBEAT: (),
-    Command.DISCONNECT: (_f("reason", "str", False),),
+    Command.DISCONNECT: (_f("reason", "str", False), _f("finished", "bool", False)),
     Command.CANCEL: (_f("ids", "list<str>"), _f("code", "str")),
     Command.EXITED: (
         _f("worker", "str"),
@@ -115,7 +117,12 @@ COMMAND_FIELDS: dict[Command, tuple[Field, ...]] = {
     ),
     Command.WELCOME: (_f("broker", "str"), _f("heartbeat_ms", "uint"), _f("liveness", "uint")),
     Command.ERROR: (_f("code", "str"), _f("message", "str")),
-    Command.SUBMIT: (_f("client", "str"), _f("seq", "uint"), _f("jobs", "list<submit_job>")),
+    Command.SUBMIT: (
+        _f("client", "str"),
+        _f("session", "str"),
+        _f("seq", "uint"),
+        _f("jobs", "list<submit_job>"),
+    ),
     Command.ACCEPTED: (
         _f("seq", "uint"),
         _f("accepted", "uint"),
@@ -129,6 +136,8 @@ COMMAND_FIELDS: dict[Command, tuple[Field, ...]] = {
         _f("retry_after_ms", "uint"),
     ),
     Command.OUTCOMES: (_f("outcomes", "list<outcome>"),),
+    Command.HELLO: (_f("client", "str"), _f("session", "str"), _f("heartbeat_ms", "uint")),
+    Command.ACK: (_f("client", "str"), _f("session", "str"), _f("ids", "list<str>")),
     Command.STATUS: (),
     Command.STATUS_REPLY: (_f("status", "map"),),
 }
@@ -149,10 +158,22 @@ class ErrorCode(str, enum.Enum):
     QUEUE_FULL = "QUEUE_FULL"
     MALFORMED_MESSAGE = "MALFORMED_MESSAGE"
     VERSION_MISMATCH = "VERSION_MISMATCH"
+    CLIENT_IN_USE = "CLIENT_IN_USE"
+    JOURNAL_FULL = "JOURNAL_FULL"
+    ALREADY_DONE = "ALREADY_DONE"
 
 
 RETRYABLE: frozenset[str] = frozenset(
-    {"TIMEOUT", "WORKER_LOST", "HANDLER_ERROR", "UNAVAILABLE", "RETRY", "QUEUE_FULL"}
+    {
+        "TIMEOUT",
+        "WORKER_LOST",
+        "HANDLER_ERROR",
+        "UNAVAILABLE",
+        "RETRY",
+        "QUEUE_FULL",
+        "CLIENT_IN_USE",
+        "JOURNAL_FULL",
+    }
 )
 
 

@@ -110,13 +110,14 @@ CANONICAL = [
     valid("heartbeat", "HEARTBEAT", {}),
     valid("disconnect", "DISCONNECT", {"reason": "shutting down"}),
     valid("disconnect_no_reason", "DISCONNECT", {}),
+    valid("disconnect_finished", "DISCONNECT", {"reason": "run finished", "finished": True}),
     valid("cancel", "CANCEL", {"ids": ["job-1", "job-2", "j" * 40], "code": "TIMEOUT"}),
     valid("exited", "EXITED", {"worker": "host-a:4242", "exit_code": -9, "signal": 9,
                                "rss_mb": 2048, "reason": "killed by SIGKILL (OOM?)"}),
     valid("exited_minimal", "EXITED", {"worker": "host-a:4243", "reason": "exited"}),
     valid("welcome", "WELCOME", {"broker": "b-7f3a", "heartbeat_ms": 1000, "liveness": 3}),
     valid("error", "ERROR", {"code": "VERSION_MISMATCH", "message": "peer speaks version 2"}),
-    valid("submit", "SUBMIT", {"client": "producer-1", "seq": 2**40, "jobs": [
+    valid("submit", "SUBMIT", {"client": "producer-1", "session": "5f0c2a9e13b7d4e8", "seq": 2**40, "jobs": [
         {"id": "1", "type": "echo", "payload": mp(None), "priority": -(2**63),
          "timeout_ms": 1000, "max_attempts": 5},
         {"id": "2", "type": "echo", "payload": mp("héllo"), "priority": 300},
@@ -133,6 +134,14 @@ CANONICAL = [
          "causes": [MIN_ERROR, FULL_ERROR], "ms": 0.1}]}),
     valid("outcomes_minimal", "OUTCOMES", {"outcomes": [{"id": "x", "ok": False, "ms": -0.0,
                                                          "attempts": 0}]}),
+    valid("hello", "HELLO", {"client": "host-a:77:0badf00d", "session": "5f0c2a9e13b7d4e8",
+                             "heartbeat_ms": 1000}),
+    valid("ack", "ACK", {"client": "host-a:77:0badf00d", "session": "5f0c2a9e13b7d4e8",
+                         "ids": ["job-1", "job-2", "é" * 40]}),
+    valid("ack_empty", "ACK", {"client": "c", "session": "s", "ids": []}),
+    valid("rejected_client_in_use", "REJECTED", {"seq": 0, "code": "CLIENT_IN_USE",
+                                                 "message": "another producer owns client c",
+                                                 "retry_after_ms": 2400}),
     valid("status", "STATUS", {}),
     valid("status_reply", "STATUS_REPLY", {"status": STATUS}),
     valid("status_reply_empty_map", "STATUS_REPLY", {"status": mp({})}),
@@ -152,9 +161,10 @@ def noncanonical():
     accepted = {"seq": 1, "accepted": 2, "duplicates": 0, "credit": 300}
     wide = raw_map([("seq", b"\xcf" + struct.pack(">Q", 1)), ("accepted", b"\xcd\x00\x02"),
                     ("duplicates", b"\xd0\x00"), ("credit", b"\xce" + struct.pack(">I", 300))])
-    submit = {"client": "c", "seq": 5, "jobs": [{"id": "1", "type": "t", "payload": mp(1),
-                                                 "priority": 5}]}
-    submit_body = raw_map([("client", b"\xdb\x00\x00\x00\x01c"), ("seq", b"\xd3" + struct.pack(">q", 5)),
+    submit = {"client": "c", "session": "s", "seq": 5,
+              "jobs": [{"id": "1", "type": "t", "payload": mp(1), "priority": 5}]}
+    submit_body = raw_map([("client", b"\xdb\x00\x00\x00\x01c"), ("session", b"\xd9\x01s"),
+                           ("seq", b"\xd3" + struct.pack(">q", 5)),
                            ("jobs", b"\xdc\x00\x01" + raw_map([
                                ("id", pack("1")), ("type", pack("t")),
                                ("payload", b"\xc6\x00\x00\x00\x01\x01"),
@@ -220,6 +230,14 @@ def invalid_cases():
         invalid("str_above_max_string_bytes_declared_only",
                 [header("DISCONNECT"), raw_map([("reason", b"\xdb" + struct.pack(">I", max_str + 1))])],
                 "TOO_LARGE"),
+        invalid("ack_id_not_str", [header("ACK"), raw_map([("client", pack("c")),
+                                                           ("session", pack("s")),
+                                                           ("ids", pack([1]))])], "WRONG_TYPE"),
+        invalid("hello_missing_session", [header("HELLO"), raw_map([("client", pack("c")),
+                                                                    ("heartbeat_ms", pack(1000))])],
+                "MISSING_FIELD"),
+        invalid("submit_missing_session", [header("SUBMIT"), raw_map([
+            ("client", pack("c")), ("seq", pack(1)), ("jobs", pack([]))])], "MISSING_FIELD"),
         invalid("nesting_above_max_depth",
                 [header("HEARTBEAT"), raw_map([("x", nested(LIMITS["max_depth"] + 8))])],
                 "TOO_LARGE"),

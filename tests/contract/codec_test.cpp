@@ -123,9 +123,11 @@ std::string reference_submit_body(const wire::SubmitJob& job) {
         packer.pack_str(static_cast<std::uint32_t>(s.size()));
         packer.pack_str_body(s.data(), static_cast<std::uint32_t>(s.size()));
     };
-    packer.pack_map(3);
+    packer.pack_map(4);
     str("client");
     str("c");
+    str("session");
+    str("s");
     str("seq");
     packer.pack_uint64(7);
     str("jobs");
@@ -187,7 +189,7 @@ TEST_CASE("The encoder's ints, strs and bins match msgpack-c's packer at every w
             std::string(size, 'p'),  ints[i % ints.size()],
             uints[i % uints.size()], std::nullopt};
         INFO("int " << *job.priority << ", uint " << *job.timeout_ms << ", size " << size);
-        const auto frames = wire::encode(wire::Submit{"c", 7, {job}});
+        const auto frames = wire::encode(wire::Submit{"c", "s", 7, {job}});
         CHECK(frames.body == reference_submit_body(job));
     }
 }

@@ -140,6 +140,7 @@ wire::Message command_from_json(wire::Command command, const YAML::Node& n) {
     case wire::Command::disconnect: {
         wire::Disconnect m;
         field(n, "reason", m.reason);
+        field(n, "finished", m.finished);
         return m;
     }
     case wire::Command::cancel: {
@@ -181,6 +182,7 @@ wire::Message producer_command_from_json(wire::Command command, const YAML::Node
     case wire::Command::submit: {
         wire::Submit m;
         field(n, "client", m.client);
+        field(n, "session", m.session);
         field(n, "seq", m.seq);
         field(n, "jobs", m.jobs);
         return m;
@@ -204,6 +206,20 @@ wire::Message producer_command_from_json(wire::Command command, const YAML::Node
     case wire::Command::outcomes: {
         wire::Outcomes m;
         field(n, "outcomes", m.outcomes);
+        return m;
+    }
+    case wire::Command::hello: {
+        wire::Hello m;
+        field(n, "client", m.client);
+        field(n, "session", m.session);
+        field(n, "heartbeat_ms", m.heartbeat_ms);
+        return m;
+    }
+    case wire::Command::ack: {
+        wire::Ack m;
+        field(n, "client", m.client);
+        field(n, "session", m.session);
+        field(n, "ids", m.ids);
         return m;
     }
     case wire::Command::status:

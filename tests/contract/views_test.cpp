@@ -51,8 +51,10 @@ template <class View> void check_against_owned(const Vector& v, View& view) {
 
 // One view object per command serves every vector in file order, so a field left over from the
 // previous message (an optional that the next one lacks) would show as a byte difference.
-TEST_CASE("decode_view agrees with decode on every vector of SUBMIT, RESULTS, JOBS, OUTCOMES") {
+TEST_CASE(
+    "decode_view agrees with decode on every vector of SUBMIT, RESULTS, JOBS, OUTCOMES, ACK") {
     wire::SubmitView submit;
+    wire::AckView ack;
     wire::ResultsView results;
     wire::JobsView jobs;
     wire::OutcomesView outcomes;
@@ -68,13 +70,15 @@ TEST_CASE("decode_view agrees with decode on every vector of SUBMIT, RESULTS, JO
                 check_against_owned(v, jobs);
             } else if (command == wire::Command::outcomes) {
                 check_against_owned(v, outcomes);
+            } else if (command == wire::Command::ack) {
+                check_against_owned(v, ack);
             } else {
                 continue;
             }
             ++checked;
         }
     }
-    CHECK(checked >= 16); // each command has valid and invalid cases
+    CHECK(checked >= 20); // each command has valid and invalid cases
 }
 
 TEST_CASE("decode_view strings point into the body, not into copies") {

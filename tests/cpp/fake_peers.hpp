@@ -7,6 +7,7 @@
 #include <chrono>
 #include <functional>
 #include <map>
+#include <msgpack.hpp>
 #include <optional>
 #include <spdlog/spdlog.h>
 #include <string>
@@ -187,16 +188,18 @@ class FakeWorker {
     SteadyTime last_beat_{}; // last heartbeat sent
 };
 
-// A producer that submits jobs and collects outcomes by id.
+// A producer that submits jobs and collects outcomes by id, acknowledging each outcome as it
+// arrives (as if it had written it) unless told not to.
 class FakeProducer {
   public:
-    FakeProducer(zmq::context_t& context, const std::string& endpoint, std::string client = "p1")
-        : peer_(context, endpoint), client_(std::move(client)) {}
+    FakeProducer(zmq::context_t& context, const std::string& endpoint, std::string client = "p1",
+                 std::string session = "session-1")
+        : peer_(context, endpoint), client_(std::move(client)), session_(std::move(session)) {}
 
     // Submits jobs `prefix0..prefixN-1` of a type; returns the broker's answer.
     std::optional<wire::Message> submit(const std::string& prefix, std::size_t count,
                                         const std::string& type = "echo") {
-        wire::Submit submit{client_, ++seq_, {}};
+        wire::Submit submit{client_, session_, ++seq_, {}};
         for (std::size_t i = 0; i < count; ++i) {
             submit.jobs.push_back({prefix + std::to_string(i), type, "\xa2hi", std::nullopt,
                                    std::nullopt, std::nullopt});
@@ -215,11 +218,28 @@ class FakeProducer {
             take(peer_.receive(milliseconds(10)));
         }
     }
+    // HELLO: claims the client name; returns the broker's answer (WELCOME or REJECTED).
+    std::optional<wire::Message> hello(std::uint64_t heartbeat_ms = 1000) {
+        peer_.send(wire::Hello{client_, session_, heartbeat_ms});
+        const auto deadline = std::chrono::steady_clock::now() + milliseconds(3000);
+        while (std::chrono::steady_clock::now() < deadline) {
+            auto message = peer_.receive(milliseconds(10));
+            if (message && (std::holds_alternative<wire::Welcome>(*message) ||
+                            std::holds_alternative<wire::Rejected>(*message))) {
+                return message;
+            }
+            take(std::move(message));
+        }
+        return std::nullopt;
+    }
+    void ack(const std::vector<std::string>& ids) { peer_.send(wire::Ack{client_, session_, ids}); }
     Peer& peer() { return peer_; }
     [[nodiscard]] const std::string& client() const { return client_; }
+    [[nodiscard]] const std::string& session() const { return session_; }
 
     std::map<std::string, wire::Outcome> outcomes; // by job id
     std::size_t outcome_messages = 0;              // outcomes received, duplicates included
+    bool auto_ack = true;                          // ACK each outcome on arrival
 
   private:
     std::optional<wire::Message> wait_answer() {
@@ -236,16 +256,55 @@ class FakeProducer {
     }
     void take(std::optional<wire::Message> message) {
         if (message && std::holds_alternative<wire::Outcomes>(*message)) {
+            std::vector<std::string> ids;
             for (auto& outcome : std::get<wire::Outcomes>(*message).outcomes) {
                 ++outcome_messages;
+                ids.push_back(outcome.id);
                 outcomes.emplace(outcome.id, std::move(outcome));
+            }
+            if (auto_ack) {
+                ack(ids);
             }
         }
     }
 
     Peer peer_;             // its connection
     std::string client_;    // stable client name
+    std::string session_;   // its session (one producer process)
     std::uint64_t seq_ = 0; // last batch number
 };
+
+// One unsigned counter of the broker's STATUS map (asked on `endpoint`); empty when no reply.
+inline std::optional<std::uint64_t>
+status_counter(zmq::context_t& context, const std::string& endpoint, std::string_view name) {
+    Peer admin(context, endpoint);
+    admin.send(wire::Status{});
+    auto reply = admin.expect<wire::StatusReply>();
+    if (!reply) {
+        return std::nullopt;
+    }
+    const auto handle = msgpack::unpack(reply->status.data(), reply->status.size());
+    const msgpack::object& map = handle.get();
+    for (std::uint32_t i = 0; i < map.via.map.size; ++i) {
+        if (map.via.map.ptr[i].key.as<std::string_view>() == name) {
+            return map.via.map.ptr[i].val.as<std::uint64_t>();
+        }
+    }
+    return std::nullopt;
+}
+
+// Waits until a STATUS counter reaches `value` (an event the broker reports), or the deadline.
+inline bool wait_for_counter(zmq::context_t& context, const std::string& endpoint,
+                             std::string_view name, std::uint64_t value,
+                             milliseconds timeout = milliseconds(5000)) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+        if (status_counter(context, endpoint, name) == value) {
+            return true;
+        }
+        std::this_thread::sleep_for(milliseconds(5));
+    }
+    return false;
+}
 
 } // namespace ferry::broker::testing

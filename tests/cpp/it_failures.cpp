@@ -96,6 +96,7 @@ TEST_CASE("A late duplicate result is dropped and the producer sees one outcome"
     zmq::context_t context;
     FakeProducer producer(context, broker.endpoints().producers);
     wire::Submit submit{producer.client(),
+                        producer.session(),
                         1,
                         {{"slow", "echo", "\xc0", std::nullopt, std::uint64_t{100}, std::nullopt}}};
     REQUIRE(producer.send_submit(submit));

@@ -28,7 +28,7 @@ struct JournaledConfig {
 
 wire::Submit resubmission(const std::string& client, std::uint64_t seq,
                           const std::vector<std::string>& ids) {
-    wire::Submit submit{client, seq, {}};
+    wire::Submit submit{client, "session-1", seq, {}};
     for (const auto& id : ids) {
         submit.jobs.push_back({id, "echo", "\xa2hi", std::nullopt, std::nullopt, std::nullopt});
     }
@@ -114,6 +114,7 @@ TEST_CASE("Compaction keeps the journal within a few segments while thousands of
     }
     producer.collect(2000);
     REQUIRE(producer.outcomes.size() == 2000);
+    REQUIRE(wait_for_counter(context, broker.endpoints().producers, "outcomes_kept", 0));
     broker.stop();
     const JournalWriter* journal = broker.broker().journal();
     REQUIRE(journal != nullptr);

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "ferry/broker/scheduler.hpp"
+#include "ferry/wire/codec.hpp"
 
 #include <map>
 
@@ -22,12 +23,24 @@ class RecordingSink : public SchedulerSink {
     void send_cancel(WorkerRecord& worker, wire::Cancel&& cancel) override {
         cancels[worker.name].push_back(std::move(cancel));
     }
-    void deliver(std::string_view client, const wire::OutcomeView& outcome) override {
-        outcomes[std::string(client)].push_back(wire::to_owned(outcome));
+    // Decodes the kept outcome record the way a producer would, inside an OUTCOMES message.
+    void deliver(std::string_view client, std::uint32_t session,
+                 std::string_view outcome) override {
+        wire::Frames frames;
+        wire::encode_outcomes(outcome, 1, frames);
+        auto decoded = wire::decode(frames.header, frames.body);
+        auto& message = std::get<wire::Outcomes>(std::get<wire::Message>(decoded));
+        outcomes[std::string(client)].push_back(std::move(message.outcomes.at(0)));
+        sessions[std::string(client)].push_back(session);
+    }
+    void kept_changed(std::string_view client, int delta) override {
+        kept[std::string(client)] += delta;
     }
     std::map<std::string, std::vector<wire::Jobs>> sent;        // worker -> JOBS sent
     std::map<std::string, std::vector<wire::Cancel>> cancels;   // worker -> CANCELs sent
     std::map<std::string, std::vector<wire::Outcome>> outcomes; // client -> outcomes
+    std::map<std::string, std::vector<std::uint32_t>> sessions; // client -> session of each
+    std::map<std::string, int> kept;                            // client -> outcomes kept
     std::string unreachable;                                    // worker whose sends fail
 };
 

@@ -43,7 +43,7 @@ std::string key_of(const std::string& id) {
 TEST_CASE("Journal records written and committed are read back as the unfinished jobs") {
     TempJournal temp;
     {
-        JournalWriter writer(temp.config(FsyncPolicy::always), 1);
+        JournalWriter writer(temp.config(FsyncPolicy::always), {});
         const auto a = writer.append_accept(view(make_job("a")));
         (void)writer.append_accept(view(make_job("b")));
         (void)writer.append_accept(view(make_job("c")));
@@ -72,7 +72,7 @@ TEST_CASE(
     "A journal cut mid-record loses only the torn record and is truncated to the last whole one") {
     TempJournal temp;
     {
-        JournalWriter writer(temp.config(), 1);
+        JournalWriter writer(temp.config(), {});
         (void)writer.append_accept(view(make_job("kept")));
         (void)writer.commit();
         (void)writer.append_accept(view(make_job("torn")));
@@ -92,7 +92,7 @@ TEST_CASE(
 TEST_CASE("A record whose bytes were damaged is treated as the torn end of the journal") {
     TempJournal temp;
     {
-        JournalWriter writer(temp.config(), 1);
+        JournalWriter writer(temp.config(), {});
         (void)writer.append_accept(view(make_job("a")));
         (void)writer.append_accept(view(make_job("b")));
         (void)writer.commit();
@@ -109,7 +109,7 @@ TEST_CASE("A record whose bytes were damaged is treated as the torn end of the j
 
 TEST_CASE("A journal with a corrupted header or another version is refused, naming the file") {
     TempJournal temp;
-    { JournalWriter writer(temp.config(), 1); }
+    { JournalWriter writer(temp.config(), {}); }
     const std::string path = segment_path(temp.dir, 1);
     const auto damage = [&path](std::streamoff at, char byte) {
         std::fstream file(path, std::ios::in | std::ios::out | std::ios::binary);
@@ -137,7 +137,7 @@ TEST_CASE("A journal with a corrupted header or another version is refused, nami
 
 TEST_CASE("Sealed segments are removed once their jobs are done, so the journal stays small") {
     TempJournal temp;
-    JournalWriter writer(temp.config(FsyncPolicy::off, 4096), 1);
+    JournalWriter writer(temp.config(FsyncPolicy::off, 4096), {});
     for (int round = 0; round < 200; ++round) {
         const auto id = "job" + std::to_string(round);
         const auto place = writer.append_accept(view(make_job(id)));
@@ -158,13 +158,14 @@ TEST_CASE("Sealed segments are removed once their jobs are done, so the journal 
 TEST_CASE(
     "Replay restores pending jobs, counts interrupted attempts, and dead-letters spent ones") {
     SchedulerFixture f;
-    ReplayedJob queued{make_job("queued", 1), false};
-    ReplayedJob running{make_job("running", 1), true};
-    ReplayedJob spent{make_job("spent", 3), true};
+    ReplayedJob queued{make_job("queued", 1), false, std::nullopt, {}};
+    ReplayedJob running{make_job("running", 1), true, std::nullopt, {}};
+    ReplayedJob spent{make_job("spent", 3), true, std::nullopt, {}};
     CHECK(f.scheduler.restore(std::move(queued), f.now) == RestoreOutcome::queued);
     CHECK(f.scheduler.restore(std::move(running), f.now) == RestoreOutcome::queued);
     CHECK(f.scheduler.restore(std::move(spent), f.now) == RestoreOutcome::dead_lettered);
-    CHECK(f.scheduler.held() == 2);
+    CHECK(f.scheduler.active() == 2);
+    CHECK(f.scheduler.kept() == 1); // the dead letter's outcome waits for its producer's ACK
     CHECK(f.scheduler.stats().replayed == 3);
     const auto& dead = f.sink.outcomes.at("c1").at(0);
     CHECK(dead.id == "spent");
@@ -187,7 +188,7 @@ TEST_CASE(
 
 TEST_CASE("After replay a resubmitted pending id is a duplicate, a forgotten finished id runs") {
     SchedulerFixture f;
-    CHECK(f.scheduler.restore(ReplayedJob{make_job("pending"), false}, f.now) ==
+    CHECK(f.scheduler.restore(ReplayedJob{make_job("pending"), false, std::nullopt, {}}, f.now) ==
           RestoreOutcome::queued);
     wire::SubmitJob again{"pending", "echo", "\xa1x", std::nullopt, std::nullopt, std::nullopt};
     CHECK(f.scheduler.submit("c1", std::move(again), f.now) == SubmitOutcome::duplicate);

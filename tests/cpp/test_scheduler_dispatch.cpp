@@ -91,19 +91,31 @@ TEST_CASE("A batch never exceeds the worker's max batch for the type") {
     CHECK(f.sink.sent["w"][2].jobs.size() == 2);
 }
 
-TEST_CASE("A job id still pending or already done is not run twice") {
+TEST_CASE("A job id still pending, answered or acknowledged is not run twice") {
     SchedulerFixture f;
     f.ready("w", 10);
     f.submit("1");
     f.scheduler.dispatch(f.now);
-    wire::SubmitJob again{"1", "echo", "\xc0", std::nullopt, std::nullopt, std::nullopt};
-    CHECK(f.scheduler.submit("client", std::move(again), f.now) == SubmitOutcome::duplicate);
+    const wire::SubmitJob again{"1", "echo", "\xc0", std::nullopt, std::nullopt, std::nullopt};
+    CHECK(f.scheduler.submit("client", again, f.now) == SubmitOutcome::duplicate);
     f.answer("w", key("1"), true);
-    wire::SubmitJob later{"1", "echo", "\xc0", std::nullopt, std::nullopt, std::nullopt};
-    CHECK(f.scheduler.submit("client", std::move(later), f.now) == SubmitOutcome::duplicate);
+    REQUIRE(f.sink.outcomes["client"].size() == 1);
+    // Answered, not acknowledged: the kept outcome goes again to whoever submits the id.
+    CHECK(f.scheduler.submit("client", again, f.now, 2) == SubmitOutcome::duplicate);
+    REQUIRE(f.sink.outcomes["client"].size() == 2);
+    CHECK(f.sink.outcomes["client"][1] == f.sink.outcomes["client"][0]);
+    CHECK(f.sink.sessions["client"] == std::vector<std::uint32_t>{1, 2});
+    // Acknowledged: forgotten, so the producer is told at once that no outcome is kept.
+    const std::vector<std::string_view> ids{"1"};
+    CHECK(f.scheduler.acknowledge("client", ids) == 1);
+    CHECK(f.scheduler.held() == 0);
+    CHECK(f.scheduler.submit("client", again, f.now) == SubmitOutcome::already_done);
+    REQUIRE(f.sink.outcomes["client"].size() == 3);
+    CHECK(f.sink.outcomes["client"][2].error->code == "ALREADY_DONE");
     CHECK(f.sent_keys("w").size() == 1);
-    CHECK(f.sink.outcomes["client"].size() == 1);
-    CHECK(f.scheduler.stats().duplicate_submits == 2);
+    CHECK(f.scheduler.stats().duplicate_submits == 3);
+    CHECK(f.scheduler.stats().redelivered == 1);
+    CHECK(f.scheduler.stats().already_done == 1);
 }
 
 TEST_CASE("A late second result for a job is dropped and counted") {
@@ -128,7 +140,8 @@ TEST_CASE("An oversized payload is accepted and failed at once with PAYLOAD_TOO_
     const auto& outcome = f.sink.outcomes["client"][0];
     CHECK_FALSE(outcome.ok);
     CHECK(outcome.error->code == "PAYLOAD_TOO_LARGE");
-    CHECK(f.scheduler.held() == 0);
+    CHECK(f.scheduler.active() == 0);
+    CHECK(f.scheduler.kept() == 1); // its outcome waits for the producer's ACK
     CHECK(f.scheduler.queues().all().count("echo") == 0); // never queued: no queue shown
 }
 

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "ferry/broker/broker_config.hpp"
+#include "ferry/broker/journal_lock.hpp"
 #include "ferry/broker/journal_writer.hpp"
 #include "ferry/broker/outbox.hpp"
 #include "ferry/broker/peer_socket.hpp"
@@ -28,16 +29,33 @@ struct BoundEndpoints {
 
 // Broker-level counters (the scheduler keeps the job counters).
 struct BrokerCounters {
-    std::uint64_t malformed_messages = 0; // messages that failed to decode or were misplaced
-    std::uint64_t rejected_batches = 0;   // SUBMITs refused (QUEUE_FULL, UNAVAILABLE)
-    std::uint64_t unknown_peers = 0;      // DISCONNECTs sent to peers without READY
+    std::uint64_t malformed_messages = 0;   // messages that failed to decode or were misplaced
+    std::uint64_t rejected_batches = 0;     // SUBMITs refused (QUEUE_FULL, UNAVAILABLE)
+    std::uint64_t unknown_peers = 0;        // DISCONNECTs sent to peers without READY
+    std::uint64_t claims_refused = 0;       // producer messages refused with CLIENT_IN_USE
+    std::uint64_t journal_full_rejects = 0; // SUBMITs refused with JOURNAL_FULL
 };
 
-// A producer, by its stable client name.
+// A producer client name, and the session (one producer process) that owns it now. Only the
+// owner may submit, acknowledge or receive outcomes under the name; another session may take it
+// once the owner is gone: it left (DISCONNECT) or was silent for heartbeat x liveness.
 struct ClientState {
-    std::string routing_id; // its most recent connection
-    bool reachable = true;  // false after EHOSTUNREACH, until it speaks again
-    Outbox outbox;          // outcomes not yet handed to ZeroMQ
+    std::string routing_id;         // the owner's most recent connection
+    std::string session;            // the owning session; empty: never claimed
+    std::uint32_t serial = 0;       // number of this claim; jobs submitted under it carry it
+    std::uint64_t heartbeat_ms = 0; // the owner's interval from HELLO (0: the broker's own)
+    TimePoint last_heard{};         // last message from the owner (or creation)
+    bool left = false;              // the owner sent DISCONNECT: the name is free
+    bool reachable = true;          // false after EHOSTUNREACH, until it speaks again
+    std::uint64_t kept = 0;         // outcomes kept for it: answered, not acknowledged
+    Outbox outbox;                  // outcomes not yet handed to ZeroMQ
+};
+
+// An ACCEPTED reply held until the journal has the jobs it acknowledges.
+struct HeldReply {
+    std::string routing_id;        // where it goes
+    wire::Accepted accepted;       // the reply
+    std::uint64_t journal_end = 0; // journal bytes that must be written first
 };
 
 class Broker : private SchedulerSink {
@@ -65,10 +83,13 @@ class Broker : private SchedulerSink {
     // SchedulerSink
     JobsSent send_jobs(WorkerRecord& worker, wire::Jobs& jobs) override;
     void send_cancel(WorkerRecord& worker, wire::Cancel&& cancel) override;
-    void deliver(std::string_view client, const wire::OutcomeView& outcome) override;
+    void deliver(std::string_view client, std::uint32_t session, std::string_view outcome) override;
+    void kept_changed(std::string_view client, int delta) override;
     void journal_accepted(JobRecord& record) override;
+    void journal_restored(const JobRecord& record) override;
     void journal_dispatched(const JobRecord& record) override;
-    void journal_finished(const JobRecord& record) override;
+    void journal_answered(JobRecord& record) override;
+    void journal_done(const JobRecord& record) override;
 
     // Journal (broker_journal.cpp)
     void open_journal();
@@ -81,6 +102,8 @@ class Broker : private SchedulerSink {
     void poll_once();
     void drain(RouterSocket& socket, bool workers);
     void on_incoming(RouterSocket& socket, const Incoming& incoming, bool from_workers);
+    bool on_hot_message(RouterSocket& socket, const Incoming& incoming, wire::Command command,
+                        std::string_view body, bool from_workers);
     void timers_and_dispatch();
     void send_heartbeats();
     [[nodiscard]] int poll_timeout_ms() const;
@@ -105,8 +128,20 @@ class Broker : private SchedulerSink {
     // Producer endpoint (broker_producers.cpp)
     void on_producer_message(const Incoming& incoming, wire::Message&& message);
     void on_submit(const Incoming& incoming, const wire::SubmitView& submit);
+    void on_ack(const Incoming& incoming, const wire::AckView& ack);
+    void on_hello(const Incoming& incoming, const wire::Hello& hello);
+    void on_producer_left(const Incoming& incoming, const wire::Disconnect& disconnect);
     ClientState& client_named(std::string_view name);
-    void reject(const Incoming& incoming, std::uint64_t seq, const char* code,
+    ClientState& delivery_client(std::string_view name);
+
+    // Client names (broker_clients.cpp)
+    ClientState* claim(const Incoming& incoming, std::string_view name, std::string_view session,
+                       std::uint64_t seq);
+    void take_over(ClientState& client, std::string_view name, std::string_view session);
+    [[nodiscard]] bool owner_alive(const ClientState& client) const;
+    [[nodiscard]] Millis liveness_span(const ClientState& client) const;
+    void expire_clients();
+    void reject(const Incoming& incoming, std::uint64_t seq, wire::ErrorCode code,
                 const std::string& message, std::uint64_t retry_after_ms);
     void on_status(RouterSocket& socket, const Incoming& incoming);
     void send_accepted_replies();
@@ -130,6 +165,8 @@ class Broker : private SchedulerSink {
         }
     };
     std::unordered_map<std::string, ClientState, NameHash, std::equal_to<>> clients_;
+    std::uint32_t last_serial_ = 0;                 // number of the latest client-name claim
+    TimePoint next_client_sweep_{};                 // when expire_clients() runs next
     std::unordered_set<std::string> dirty_clients_; // clients with outcomes to send
     ClientState* delivery_client_ = nullptr; // last client delivered to, marked dirty (see deliver)
     std::string delivery_name_;              // its name
@@ -141,12 +178,12 @@ class Broker : private SchedulerSink {
     TimePoint shutdown_deadline_;                    // end of the grace period
     TimePoint started_at_;                           // for uptime
     TimePoint now_;                                  // time of the current loop pass
+    std::unique_ptr<JournalLock> journal_lock_;      // the journal directory, owned; null: off
     std::unique_ptr<JournalWriter> journal_; // accepted jobs and outcomes on disk; null: off
-    std::vector<std::pair<std::string, wire::Accepted>>
-        accepted_replies_;           // (routing id, reply)
-                                     // held until the pass's journal commit
-    wire::Message message_scratch_;  // reused message being encoded
-    wire::SubmitView submit_view_;   // reused: the SUBMIT being read (views into its frame)
+    std::deque<HeldReply> accepted_replies_; // held until the journal wrote their jobs
+    wire::Message message_scratch_;          // reused message being encoded
+    wire::SubmitView submit_view_;           // reused: the SUBMIT being read (views into its frame)
+    wire::AckView ack_view_;                 // reused: the ACK being read (views into its frame)
     wire::ResultsView results_view_; // reused: the RESULTS being read (views into its frame)
     wire::Frames frames_scratch_;    // reused encoded frames
     std::deque<std::pair<TimePoint, std::uint64_t>> done_samples_; // (time, done) for rates

@@ -65,8 +65,9 @@ struct BrokerConfig {
     std::uint64_t shutdown_grace_s = 10;        // time in-flight jobs get to finish on SIGTERM
     std::uint64_t remember_done = 1000000;      // finished job keys kept to refuse resubmission
     std::uint64_t dead_letters_kept = 10000;    // dead letters kept for `ferry status`
-    JournalConfig journal;                      // durability across broker restarts
-    JobTypeConfig default_type;                 // the `default` job type
+    std::uint64_t outcome_retention_s = 86400; // how long outcomes wait for a producer that is gone
+    JournalConfig journal;                     // durability across broker restarts
+    JobTypeConfig default_type;                // the `default` job type
     std::unordered_map<std::string, JobTypeConfig> types; // named job types, defaults merged in
 
     // The settings of a job type: its own entry, else `default`.

@@ -32,6 +32,7 @@ enum class JobState : std::uint8_t {
     queued,    // waiting in its type's queue
     delayed,   // waiting out a retry backoff
     in_flight, // its current attempt runs at a worker
+    answered,  // finished: its outcome (in `payload`) waits for the producer's ACK
 };
 
 // No worker: the value of JobRecord::worker when the job runs nowhere.
@@ -48,14 +49,17 @@ struct alignas(64) JobRecord {
     std::uint32_t attempts = 0;        // attempts started so far
     std::uint32_t max_attempts = 1;    // attempts before dead-lettering
     std::uint64_t timeout_ms = 0;      // hard limit of one attempt (0: none)
+    std::uint32_t session = 0;         // the producer session that last submitted it: the only
+                                       // one its outcome goes to (0: none, e.g. after a restart)
     std::string key;                   // client + '\x1f' + id: identity, and the id workers see
     std::int64_t priority = 0;         // higher first
     std::uint32_t client_size = 0;     // bytes of the client name at the start of the key
     std::string type;                  // job type
-    std::string payload;               // opaque MessagePack value
+    std::string payload;               // opaque MessagePack value; once answered, the outcome
+                                       // encoded as one OUTCOMES record
     std::vector<wire::Error> causes;   // every failed attempt, oldest first
     TimePoint accepted_at;             // when SUBMIT accepted it
-    JournalPlace journal;              // where its accept record is (segment 0: not journaled)
+    JournalPlace journal;              // where its live journal record is (segment 0: none)
 
     // The producer that submitted it and its own id, both parts of the key (kept once: a held
     // job's memory is mostly its record).

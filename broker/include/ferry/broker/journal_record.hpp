@@ -1,4 +1,5 @@
-// The journal's on-disk format: segment headers and checksummed records (accept, dispatch, done).
+// The journal's on-disk format: segment headers and checksummed records (accept, dispatch,
+// answered, done).
 //
 // A segment file is a 20-byte header (magic "FERRYJNL", version, segment number, CRC-32C of the
 // first 16 bytes) followed by records. A record is its body length (u32), the CRC-32C of type and
@@ -26,10 +27,11 @@ inline constexpr std::size_t segment_header_bytes = 20;     // magic, version, n
 inline constexpr std::size_t record_prefix_bytes = 9;       // length, crc, type
 inline constexpr std::uint32_t max_record_bytes = 1u << 30; // longer lengths are torn bytes
 
-// Where an accept record landed, kept with the job so its segment knows when it is all done.
+// Where a job's live record (its accept, or its answered record once it has an outcome) landed,
+// kept with the job so its segment knows when it holds nothing live.
 struct JournalPlace {
     std::uint32_t segment = 0; // segment number (0: not journaled)
-    std::uint32_t bytes = 0;   // size of the accept record
+    std::uint32_t bytes = 0;   // size of that record
 };
 
 // A job as the journal keeps it: enough to run it again after a restart. S is std::string for a
@@ -59,12 +61,20 @@ struct DispatchRecord {
     std::uint32_t attempts = 0; // attempts started, this one included
 };
 
-// The job's final outcome was produced: it is no longer the journal's concern.
+// The job's final outcome was produced and is kept until its producer acknowledges it.
+struct AnsweredRecord {
+    std::string client;  // producer that submitted it
+    std::string id;      // the producer's job id
+    std::string outcome; // the outcome, encoded as one OUTCOMES record
+};
+
+// The producer acknowledged the outcome (or it was given up): the job is no longer the journal's
+// concern.
 struct DoneRecord {
     std::string key; // client + 0x1F + id
 };
 
-using JournalRecord = std::variant<AcceptRecord, DispatchRecord, DoneRecord>;
+using JournalRecord = std::variant<AcceptRecord, DispatchRecord, AnsweredRecord, DoneRecord>;
 
 // CRC-32C (Castagnoli) of `bytes`, continuing from `crc` (0 to start).
 [[nodiscard]] std::uint32_t crc32c(std::string_view bytes, std::uint32_t crc = 0) noexcept;
@@ -77,6 +87,8 @@ using JournalRecord = std::variant<AcceptRecord, DispatchRecord, DoneRecord>;
 // Appends one record to `out`; returns the bytes it took.
 std::size_t append_accept_record(std::string& out, const JournalJobView& job);
 std::size_t append_dispatch_record(std::string& out, std::string_view key, std::uint32_t attempts);
+std::size_t append_answered_record(std::string& out, std::string_view client, std::string_view id,
+                                   std::string_view outcome);
 std::size_t append_done_record(std::string& out, std::string_view key);
 
 // One record read from the front of `bytes`, and its size.

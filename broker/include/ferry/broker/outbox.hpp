@@ -20,6 +20,8 @@ class Outbox {
 
     // Encodes an outcome at the back.
     void add(const wire::OutcomeView& outcome);
+    // Adds an outcome already encoded as one OUTCOMES record (wire::append_outcome).
+    void add_encoded(std::string_view record);
     // The oldest chunk: its records encoded back to back, and how many there are.
     struct Chunk {
         std::string_view records; // encoded outcome records

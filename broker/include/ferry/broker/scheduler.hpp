@@ -38,15 +38,25 @@ class SchedulerSink {
     virtual JobsSent send_jobs(WorkerRecord& worker, wire::Jobs& jobs) = 0;
     // Tells a worker to stop jobs whose attempts were settled without it.
     virtual void send_cancel(WorkerRecord& worker, wire::Cancel&& cancel) = 0;
-    // A job's final word, for its producer. The outcome's views are valid during the call only.
-    virtual void deliver(std::string_view client, const wire::OutcomeView& outcome) = 0;
+    // A job's final word (one encoded OUTCOMES record), for the producer session `session` of
+    // `client`: sent only if that session owns the client name now. The bytes are valid during
+    // the call only. Called when a job is answered, and again whenever its id is resubmitted
+    // while its outcome is kept.
+    virtual void deliver(std::string_view client, std::uint32_t session,
+                         std::string_view outcome) = 0;
+    // The number of outcomes kept for `client` (answered, not acknowledged) changed by `delta`.
+    virtual void kept_changed(std::string_view /*client*/, int /*delta*/) {}
 
-    // Journal hooks, no-ops unless the broker keeps a journal. A job was accepted or restored
-    // (the hook may set record.journal); an attempt was sent; the job's outcome is about to be
-    // delivered (called before deliver()).
+    // Journal hooks, no-ops unless the broker keeps a journal. A job was accepted (the hook sets
+    // record.journal); a job was restored at start (its live record is where replay found it);
+    // an attempt was sent; the job was answered (its outcome is in record.payload: the hook
+    // moves record.journal to the answered record; called before deliver()); the job's outcome
+    // was acknowledged or given up (the job leaves the journal).
     virtual void journal_accepted(JobRecord& /*record*/) {}
+    virtual void journal_restored(const JobRecord& /*record*/) {}
     virtual void journal_dispatched(const JobRecord& /*record*/) {}
-    virtual void journal_finished(const JobRecord& /*record*/) {}
+    virtual void journal_answered(JobRecord& /*record*/) {}
+    virtual void journal_done(const JobRecord& /*record*/) {}
 };
 
 // Counters shown by `ferry status`.
@@ -62,14 +72,24 @@ struct SchedulerStats {
     std::uint64_t duplicates_dropped = 0;   // results for jobs already answered
     std::uint64_t stale_errors_dropped = 0; // errors for attempts already settled
     std::uint64_t replayed = 0;             // jobs restored from the journal at start
+    std::uint64_t acknowledged = 0;         // outcomes the producers acknowledged (forgotten)
+    std::uint64_t outcomes_given_up = 0;    // kept outcomes forgotten without an ACK (released)
+    std::uint64_t redelivered = 0;          // kept outcomes sent again for a resubmitted id
+    std::uint64_t already_done = 0;         // resubmitted ids finished and acknowledged earlier
 };
 
 // What became of a submitted job.
-enum class SubmitOutcome : std::uint8_t { accepted, duplicate, too_large };
+enum class SubmitOutcome : std::uint8_t {
+    accepted,     // queued
+    duplicate,    // held already (queued, running, or answered: then its outcome is sent again)
+    already_done, // finished and acknowledged earlier: answered at once with ALREADY_DONE
+    too_large,    // answered at once with PAYLOAD_TOO_LARGE
+};
 
 // What became of a job restored from the journal.
 enum class RestoreOutcome : std::uint8_t {
     queued,        // waiting for a worker again
+    answered,      // its outcome is kept again, waiting for its producer
     dead_lettered, // its interrupted attempt was its last: failed with WORKER_LOST
     duplicate,     // its key is already held (not expected from one journal)
 };
@@ -85,15 +105,25 @@ class Scheduler {
     Scheduler(const BrokerConfig& config, SchedulerSink& sink, std::uint64_t jitter_seed);
 
     // Accepts one job of a SUBMIT batch (capacity is the caller's check); what is kept is copied.
-    SubmitOutcome submit(std::string_view client, const wire::SubmitJobView& job, TimePoint now);
-    // Accepts the jobs of one SUBMIT in order, as submit() each; returns how many were
-    // duplicates. Their keys are hashed and prefetched first, so the index misses overlap.
-    std::size_t submit_all(std::string_view client, std::span<const wire::SubmitJobView> jobs,
-                           TimePoint now);
-    // The same for an owned job (tests, tools).
-    SubmitOutcome submit(const std::string& client, const wire::SubmitJob& job, TimePoint now) {
-        return submit(std::string_view(client), wire::view_of(job), now);
+    // `session` is the submitting producer session's serial: the job's outcome goes to it.
+    SubmitOutcome submit(std::string_view client, std::uint32_t session,
+                         const wire::SubmitJobView& job, TimePoint now);
+    // Accepts the jobs of one SUBMIT in order, as submit() each; returns how many were not
+    // queued anew (held already, or finished earlier). Their keys are hashed and prefetched
+    // first, so the index misses overlap.
+    std::size_t submit_all(std::string_view client, std::uint32_t session,
+                           std::span<const wire::SubmitJobView> jobs, TimePoint now);
+    // The same for an owned job (tests, tools), from session 1.
+    SubmitOutcome submit(const std::string& client, const wire::SubmitJob& job, TimePoint now,
+                         std::uint32_t session = 1) {
+        return submit(std::string_view(client), session, wire::view_of(job), now);
     }
+    // The producer wrote these outcomes: their jobs are forgotten (their keys remembered as
+    // done). Ids not answered (or unknown) are ignored. Returns how many were forgotten.
+    std::size_t acknowledge(std::string_view client, std::span<const std::string_view> ids);
+    // Forgets every outcome kept for `client` without an ACK (its producer finished, or is gone
+    // for longer than the retention). Returns how many.
+    std::size_t forget_kept(std::string_view client);
     // Restores a job of the previous broker life (journal replay). An attempt that was running
     // when that life ended counts, with cause WORKER_LOST "broker restarted".
     RestoreOutcome restore(ReplayedJob&& replayed, TimePoint now);
@@ -112,7 +142,7 @@ class Scheduler {
     std::vector<std::string> tick(TimePoint now);
     // Sends every batch that is due to workers with credit.
     void dispatch(TimePoint now);
-    // Fails every held job with `code` (shutdown): each gets its outcome now.
+    // Fails every job not answered yet with `code` (shutdown): each gets its outcome now.
     void fail_all(const std::string& code, const std::string& message, TimePoint now);
     // When tick or dispatch next has work, if nothing arrives before.
     [[nodiscard]] std::optional<TimePoint> next_wakeup(TimePoint now) const;
@@ -122,7 +152,12 @@ class Scheduler {
     // Calls fn(ref, record) for every held job (journal compaction).
     template <typename Fn> void for_each_held(Fn&& fn) { table_.for_each(std::forward<Fn>(fn)); }
 
+    // Jobs held: queued, delayed, running, or answered and waiting for their ACK.
     [[nodiscard]] std::size_t held() const noexcept { return table_.size(); }
+    // Of which answered, outcome kept until the producer acknowledges it.
+    [[nodiscard]] std::size_t kept() const noexcept { return kept_; }
+    // Held jobs not answered yet (queued, delayed or running).
+    [[nodiscard]] std::size_t active() const noexcept { return table_.size() - kept_; }
     [[nodiscard]] std::size_t in_flight() const noexcept { return in_flight_; }
     [[nodiscard]] const SchedulerStats& stats() const noexcept { return stats_; }
     [[nodiscard]] const JobTable& table() const noexcept { return table_; }
@@ -150,8 +185,11 @@ class Scheduler {
     void settle_result(WorkerRecord* worker, const wire::ResultView& result, std::uint64_t hash,
                        TimePoint now);
     void build_key(std::string_view client, std::string_view id);
-    SubmitOutcome submit_keyed(std::string_view client, const wire::SubmitJobView& job,
-                               std::uint64_t hash, TimePoint now);
+    SubmitOutcome submit_keyed(std::string_view client, std::uint32_t session,
+                               const wire::SubmitJobView& job, std::uint64_t hash, TimePoint now);
+    SubmitOutcome resubmitted(std::string_view client, std::uint32_t session, std::string_view id,
+                              std::uint64_t hash);
+    void forget(JobRef ref, JobRecord& record);
     void settle_removed(WorkerRecord&& worker, WorkerExit exit, const std::string& reason,
                         TimePoint now);
     void fail_attempt(JobRef ref, JobRecord& record, wire::Error&& cause, TimePoint now);
@@ -159,7 +197,7 @@ class Scheduler {
     void release_from_worker(JobRecord& record);
     [[nodiscard]] bool runs_at(std::uint64_t packed, std::uint32_t worker_id);
     void compact_held(WorkerRecord& worker);
-    void finish(JobRef ref, bool ok, std::optional<std::string_view> result,
+    void answer(JobRecord& record, bool ok, std::optional<std::string_view> result,
                 std::optional<std::string_view> worker_name, TimePoint now);
     void expire_attempts(TimePoint now);
     [[nodiscard]] bool attempt_live(const AttemptDeadline& deadline);
@@ -175,6 +213,7 @@ class Scheduler {
     Jitter jitter_;                          // backoff randomness
     SchedulerStats stats_;                   // counters
     std::size_t in_flight_ = 0;              // jobs whose current attempt runs at a worker
+    std::size_t kept_ = 0;                   // answered jobs waiting for their ACK
     bool draining_ = false;                  // shutting down: flush partial batches
     std::vector<QueuedJob> batch_entries_;   // reused: queue entries of the batch being sent
     std::vector<JobRecord*> batch_records_;  // reused: their records
@@ -183,7 +222,8 @@ class Scheduler {
     std::string last_type_;                  // type_entry(): the type asked for last
     TypeEntry last_type_entry_;              // ... and its entry
     std::vector<std::uint64_t> key_hashes_;  // reused: key hashes of the batch being settled
-    wire::OutcomeView outcome_scratch_;      // reused: the outcome being delivered
+    wire::OutcomeView outcome_scratch_;      // reused: the outcome being encoded
+    std::string encoded_scratch_;            // reused: its encoded record
     std::vector<std::uint32_t> unreachable_; // workers a dispatch pass could not reach
 };
 

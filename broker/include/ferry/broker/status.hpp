@@ -17,9 +17,10 @@ struct StatusView {
     Clock::duration uptime;         // since the broker started
     const Scheduler& scheduler;     // jobs, queues, workers, counters
     const BrokerCounters& counters; // malformed messages, rejections
-    std::size_t pending;            // jobs held, undelivered outcomes included
+    std::size_t pending;            // jobs held, unacknowledged outcomes included
     double done_per_s;              // recent completion rate
     TimePoint now;                  // for heartbeat ages
+    bool journal_full = false;      // the journal's disk is full: SUBMITs are refused
 };
 
 // Dead letters listed in a reply, most recent last (the total is reported separately).

@@ -56,11 +56,13 @@ void encode_into(const Message& message, Frames& out);
 [[nodiscard]] std::optional<DecodeError> decode_view(std::string_view body, JobsView& out) noexcept;
 [[nodiscard]] std::optional<DecodeError> decode_view(std::string_view body,
                                                      OutcomesView& out) noexcept;
+[[nodiscard]] std::optional<DecodeError> decode_view(std::string_view body, AckView& out) noexcept;
 // Encodes a borrowed form into existing frames; the bytes equal encode() of the owned form.
 void encode_into(const SubmitView& message, Frames& out);
 void encode_into(const ResultsView& message, Frames& out);
 void encode_into(const JobsView& message, Frames& out);
 void encode_into(const OutcomesView& message, Frames& out);
+void encode_into(const AckView& message, Frames& out);
 
 // OUTCOMES built incrementally (the broker's outboxes): append_outcome encodes one outcome record
 // onto `records`; encode_outcomes frames `count` such records as one OUTCOMES message.

@@ -114,6 +114,7 @@ struct Heartbeat {
 };
 struct Disconnect {
     std::optional<std::string> reason;
+    std::optional<bool> finished; // from a producer: its run ended with every outcome written
     bool operator==(const Disconnect&) const = default; // field-wise, for tests
 };
 struct Cancel {
@@ -142,6 +143,7 @@ struct ErrorReply {
 };
 template <class S> struct BasicSubmit {
     S client;                                            // stable producer name
+    S session;                                           // the producer process that owns the name
     std::uint64_t seq = 0;                               // batch number
     std::vector<BasicSubmitJob<S>> jobs;                 // the batch
     bool operator==(const BasicSubmit&) const = default; // field-wise, for tests
@@ -168,6 +170,22 @@ template <class S> struct BasicOutcomes {
 };
 using Outcomes = BasicOutcomes<std::string>;
 using OutcomesView = BasicOutcomes<std::string_view>;
+// A producer claims its client name and keeps the claim alive (its heartbeat).
+struct Hello {
+    std::string client;                            // the name claimed
+    std::string session;                           // unique per producer process
+    std::uint64_t heartbeat_ms = 0;                // interval the producer keeps
+    bool operator==(const Hello&) const = default; // field-wise, for tests
+};
+// Outcomes a producer has written: the broker may forget them.
+template <class S> struct BasicAck {
+    S client;                                         // the producer's name
+    S session;                                        // its session
+    std::vector<S> ids;                               // the producer's job ids
+    bool operator==(const BasicAck&) const = default; // field-wise, for tests
+};
+using Ack = BasicAck<std::string>;
+using AckView = BasicAck<std::string_view>;
 struct Status {
     bool operator==(const Status&) const = default; // field-wise, for tests
 };
@@ -177,8 +195,9 @@ struct StatusReply {
 };
 
 // Any decoded message; the alternative tells the command.
-using Message = std::variant<Ready, Jobs, Results, Heartbeat, Disconnect, Cancel, Exited, Welcome,
-                             ErrorReply, Submit, Accepted, Rejected, Outcomes, Status, StatusReply>;
+using Message =
+    std::variant<Ready, Jobs, Results, Heartbeat, Disconnect, Cancel, Exited, Welcome, ErrorReply,
+                 Submit, Accepted, Rejected, Outcomes, Hello, Ack, Status, StatusReply>;
 
 // The command of a message value.
 [[nodiscard]] Command command_of(const Message& message) noexcept;

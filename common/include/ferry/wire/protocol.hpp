@@ -31,6 +31,8 @@ enum class Command : std::uint8_t {
     accepted = 0x11,
     rejected = 0x12,
     outcomes = 0x13,
+    hello = 0x14,
+    ack = 0x15,
     status = 0x20,
     status_reply = 0x21,
 };
@@ -48,6 +50,9 @@ enum class ErrorCode : std::uint8_t {
     queue_full,
     malformed_message,
     version_mismatch,
+    client_in_use,
+    journal_full,
+    already_done,
 };
 
 enum class DecodeErrorKind : std::uint8_t {

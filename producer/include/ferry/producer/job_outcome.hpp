@@ -20,6 +20,7 @@ struct JobOutcome {
     std::uint64_t attempts = 0;      // attempts the broker made (0: never submitted)
     double ms = 0;                   // submit -> outcome, as the broker measured it
     std::string worker;              // worker that produced the outcome
+    bool from_broker = false;        // the broker keeps it until told it was written (ACK)
 };
 
 } // namespace ferry::producer

@@ -8,6 +8,7 @@
 #include <map>
 #include <string>
 #include <unordered_set>
+#include <vector>
 
 namespace ferry::producer {
 
@@ -29,26 +30,40 @@ class OutputWriter {
     void write(const JobOutcome& outcome);
     // Marks an index as already present in the output (resume), so order moves past it.
     void skip(std::uint64_t index);
+    // Hands what was written to the file (the kernel): after this returns, a crash of this
+    // process loses none of it. Throws if the file cannot be written.
+    void flush();
     // Writes out what is buffered and flushes; throws if the file cannot be written.
     void finish();
+
+    // Ids of broker outcomes written since the last call, once flush() has run: the broker may
+    // forget them now. The vector is reused: take what you need before the next write.
+    [[nodiscard]] std::vector<std::string>& flushed_ids() { return flushed_ids_; }
 
     [[nodiscard]] std::size_t buffered() const { return pending_.size(); }
     [[nodiscard]] std::uint64_t written() const { return written_; }
 
   private:
-    void emit(std::uint64_t index, std::string record);
+    // A rendered record waiting for its predecessors (input order).
+    struct Pending {
+        std::string record; // the rendered record
+        std::string id;     // its job id, when the broker waits for its ACK (else empty)
+    };
+    void emit(std::string record, std::string id);
     void drain_in_order();
     [[nodiscard]] std::string render(const JobOutcome& outcome) const;
 
-    std::FILE* file_ = nullptr;                    // output stream
-    bool owns_file_ = false;                       // false for stdout
-    std::string path_;                             // for error messages
-    OutputOrder order_;                            // input or completion
-    OutputFormat format_;                          // jsonl or msgpack
-    std::uint64_t next_index_ = 0;                 // next index to write in input order
-    std::map<std::uint64_t, std::string> pending_; // rendered records waiting for predecessors
-    std::unordered_set<std::uint64_t> skipped_;    // indexes already in the file (resume)
-    std::uint64_t written_ = 0;                    // records written
+    std::FILE* file_ = nullptr;                 // output stream
+    bool owns_file_ = false;                    // false for stdout
+    std::string path_;                          // for error messages
+    OutputOrder order_;                         // input or completion
+    OutputFormat format_;                       // jsonl or msgpack
+    std::uint64_t next_index_ = 0;              // next index to write in input order
+    std::map<std::uint64_t, Pending> pending_;  // records waiting for their predecessors
+    std::unordered_set<std::uint64_t> skipped_; // indexes already in the file (resume)
+    std::uint64_t written_ = 0;                 // records written
+    std::vector<std::string> written_ids_;      // broker outcomes written, not yet flushed
+    std::vector<std::string> flushed_ids_;      // ... and flushed: ready to acknowledge
 };
 
 // Renders an outcome as one JSON object (no newline).

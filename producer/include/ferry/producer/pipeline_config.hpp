@@ -30,6 +30,7 @@ struct ProducerConfig {
     std::uint64_t window = 10000;          // jobs submitted but not yet written out
     std::uint64_t submit_batch = 256;      // jobs per SUBMIT message
     std::uint64_t progress_interval_s = 5; // log-line interval when not on a terminal
+    std::uint64_t heartbeat_ms = 1000;     // HELLO interval: how fast the broker sees it gone
 };
 
 // One local worker pool started by `ferry run`.

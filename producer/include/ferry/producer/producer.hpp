@@ -12,6 +12,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
@@ -27,6 +28,7 @@ struct ProducerOptions {
     std::string job_type;                      // type given to every input record
     std::size_t window = 10000;                // jobs submitted but not yet written out
     std::size_t submit_batch = 256;            // jobs per SUBMIT message
+    std::uint64_t heartbeat_ms = 1000;         // HELLO interval (keeps the client name claimed)
     bool skip_invalid = false;                 // on_invalid: skip (else a bad record stops the run)
     std::optional<std::int64_t> priority;      // per-job priority, if set
     std::optional<std::uint64_t> timeout_ms;   // per-job timeout override
@@ -41,28 +43,40 @@ struct ProgressSnapshot {
     std::uint64_t submitted = 0;                // jobs sent to the broker
     std::optional<std::uint64_t> workers_alive; // from the broker's STATUS, when known
     double elapsed_s = 0;                       // since the start
+    std::string waiting; // why no progress is being made, when the broker said
 };
 
 // Why run() returned.
 enum class ProducerEnd { finished, interrupted };
 
-// Drives one run: read, submit, receive, write. Single-threaded; `stop` may be set from a
-// signal handler to end the run early (outstanding jobs are abandoned, what finished is kept).
+// The client name belongs to another live producer session and did not come free: two runs
+// share an output (or a configured producer.client). Nothing of this run was submitted.
+class ClientInUseError : public std::runtime_error {
+  public:
+    using std::runtime_error::runtime_error;
+};
+
+// Drives one run: read, submit, receive, write, acknowledge. Single-threaded; `stop` may be set
+// from a signal handler to end the run early (outstanding jobs are abandoned, what finished is
+// kept). The broker keeps each outcome until the producer acknowledges (ACK) that it is in the
+// output, so a run killed at any moment loses nothing that a resumed run cannot get back.
 class Producer {
   public:
     Producer(zmq::context_t& context, ProducerOptions options, InputReader& input,
              OutputWriter& output, RunSummary& summary);
 
     // Runs until every input record has its outcome, or `stop` becomes true.
-    // Throws std::runtime_error on a broker ERROR or an input problem when not skipping.
+    // Throws std::runtime_error on a broker ERROR or an input problem when not skipping, and
+    // ClientInUseError when another live producer holds the client name.
     ProducerEnd run(const std::atomic<bool>& stop,
                     const std::function<void(const ProgressSnapshot&)>& on_progress);
 
   private:
+    using Clock = std::chrono::steady_clock;
     // A sent SUBMIT's job ids; the jobs themselves stay in `outstanding_` until their outcome.
     struct Batch {
-        std::vector<std::string> ids;                     // jobs of the batch
-        std::chrono::steady_clock::time_point not_before; // resend time after REJECTED
+        std::vector<std::string> ids; // jobs of the batch
+        Clock::time_point not_before; // resend time after REJECTED
     };
     // A job submitted (or about to be) whose outcome has not arrived. The job is kept whole so
     // it can be resubmitted to a restarted broker; the window bounds how many are kept.
@@ -72,27 +86,37 @@ class Producer {
         wire::SubmitJob job;              // what was submitted
     };
 
+    // Submitting (producer.cpp)
     void fill_window();
     void take_item(InputItem item);
     void flush_batch();
     void send_batch(std::vector<std::string> ids);
-    void resubmit_outstanding(const std::string& new_broker);
-    void warn_if_broker_silent();
+    void resubmit_outstanding(const std::string& why);
     void resend_due_batches();
+    [[nodiscard]] bool window_full() const;
+    [[nodiscard]] bool finished() const;
+    void record_outcome(const JobOutcome& outcome, const std::vector<FieldValue>& expected);
+    [[nodiscard]] ProgressSnapshot snapshot(Clock::time_point started) const;
+
+    // The broker link (producer_link.cpp)
+    void keep_claim();
+    void acknowledge_written();
+    void say_goodbye(bool finished);
+    void warn_if_broker_silent();
     void receive_all();
     void handle(wire::Message message);
+    void handle_welcome(const wire::Welcome& welcome);
     void handle_outcomes(wire::Outcomes& outcomes);
-    void record_outcome(const JobOutcome& outcome, const std::vector<FieldValue>& expected);
     void handle_rejected(const wire::Rejected& rejected);
+    void handle_claim_refused(const wire::Rejected& rejected);
     void handle_status(const wire::StatusReply& reply);
     void request_status();
     void send(const wire::Message& message);
-    [[nodiscard]] bool window_full() const;
     [[nodiscard]] bool wait_readable(std::chrono::milliseconds timeout);
-    [[nodiscard]] bool finished() const;
 
     zmq::socket_t socket_;                                     // DEALER to the broker
     ProducerOptions options_;                                  // settings
+    std::string session_;                                      // this process's claim on the name
     InputReader& input_;                                       // where jobs come from
     OutputWriter& output_;                                     // where outcomes go
     RunSummary& summary_;                                      // tallies
@@ -102,13 +126,18 @@ class Producer {
     std::map<std::uint64_t, Batch> unacknowledged_;            // seq -> batch awaiting ACCEPTED
     std::vector<Batch> rejected_;                              // batches waiting to be resent
     std::unordered_map<std::string, Outstanding> outstanding_; // id -> job awaiting its outcome
-    std::string broker_id_;                            // from STATUS_REPLY; changes on restart
-    std::chrono::steady_clock::time_point last_heard_; // last message from the broker
-    std::chrono::steady_clock::time_point next_silence_warning_{}; // rate limit of the warning
-    std::uint64_t submitted_ = 0;                                  // jobs sent
-    std::uint64_t done_ = 0;                                       // outcomes written this run
-    std::uint64_t failed_ = 0;                                     // of which failed
-    std::optional<std::uint64_t> workers_alive_;                   // from STATUS_REPLY
+    bool welcomed_ = false;                                    // the broker accepted our claim
+    Clock::time_point next_hello_{};                           // when HELLO goes next
+    std::optional<Clock::time_point> refused_since_;           // first CLIENT_IN_USE of a streak
+    std::uint64_t longest_wait_ms_ = 0;                        // largest retry hint in the streak
+    std::string waiting_;                                      // why we wait, for the progress line
+    std::string broker_id_;                                    // from WELCOME; changes on restart
+    Clock::time_point last_heard_;                             // last message from the broker
+    Clock::time_point next_silence_warning_{};                 // rate limit of the warning
+    std::uint64_t submitted_ = 0;                              // jobs sent
+    std::uint64_t done_ = 0;                                   // outcomes written this run
+    std::uint64_t failed_ = 0;                                 // of which failed
+    std::optional<std::uint64_t> workers_alive_;               // from STATUS_REPLY
 };
 
 // A fresh client name for a run: host, pid and a random part, so a new run never collides with
