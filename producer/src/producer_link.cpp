@@ -133,11 +133,11 @@ void Producer::handle(wire::Message message) {
 // A new broker life knows only what its journal kept: every job without an outcome is sent
 // again (jobs it still holds are absorbed, kept outcomes come back).
 void Producer::handle_welcome(const wire::Welcome& welcome) {
-    if (!welcomed_ && refused_since_) {
+    if (!welcomed_ && owner_free_at_) {
         spdlog::info("client name {} is free again: continuing", options_.client);
     }
     welcomed_ = true;
-    refused_since_.reset();
+    owner_free_at_.reset();
     if (!broker_id_.empty() && welcome.broker != broker_id_) {
         resubmit_outstanding(
             fmt::format("the broker restarted ({} -> {})", broker_id_, welcome.broker));
@@ -189,9 +189,11 @@ void Producer::handle_rejected(const wire::Rejected& rejected) {
 }
 
 // Before our claim is accepted, a refusal means the previous owner (a crashed run this one
-// resumes) has not been silent long enough yet: wait as told, and give up only if the owner
-// keeps proving alive. After it, someone took the name over while we were silent: our outcomes
-// now go to them, so this run cannot finish.
+// resumes) has not been silent long enough yet: wait as told. If by then the owner has spoken
+// again (the name would come free later than the broker said before), it is alive: another run
+// uses this name, and waiting would never end. After our claim was accepted, a refusal means
+// someone took the name over while we were silent: our outcomes now go to them, so this run
+// cannot finish.
 void Producer::handle_claim_refused(const wire::Rejected& rejected) {
     const auto now = Clock::now();
     if (welcomed_) {
@@ -199,19 +201,18 @@ void Producer::handle_claim_refused(const wire::Rejected& rejected) {
             "another producer took over client name '{}' at {} while this one was silent: {}",
             options_.client, options_.endpoint, rejected.message));
     }
-    if (!refused_since_)
-        refused_since_ = now;
-    longest_wait_ms_ = std::max(longest_wait_ms_, rejected.retry_after_ms);
-    const auto patience = std::chrono::milliseconds(2 * longest_wait_ms_ + 10000);
-    if (now - *refused_since_ > patience) {
+    const auto free_at = now + std::chrono::milliseconds(rejected.retry_after_ms);
+    const auto slack = std::chrono::milliseconds(options_.heartbeat_ms / 2 + 100);
+    if (owner_free_at_ && free_at > *owner_free_at_ + slack) {
         throw ClientInUseError(fmt::format(
-            "client name '{}' stays in use at {}: {}; stop the other run, or give this one its "
-            "own --output (or producer.client)",
+            "client name '{}' is in use by another live producer at {}: {}; stop the other run, "
+            "or give this one its own --output (or producer.client)",
             options_.client, options_.endpoint, rejected.message));
     }
+    owner_free_at_ = free_at;
     waiting_ = fmt::format("client name {} is held by another producer; retrying in {} ms",
                            options_.client, rejected.retry_after_ms);
-    next_hello_ = now + std::chrono::milliseconds(rejected.retry_after_ms);
+    next_hello_ = free_at;
 }
 
 // Reads the live worker count out of the STATUS_REPLY map, for the progress line.

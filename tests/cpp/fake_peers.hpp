@@ -274,7 +274,7 @@ class FakeProducer {
     std::uint64_t seq_ = 0; // last batch number
 };
 
-// One unsigned counter of the broker's STATUS map (asked on `endpoint`); empty when no reply.
+// One unsigned counter (or flag, as 0/1) of the broker's STATUS map (asked on `endpoint`); empty when no reply.
 inline std::optional<std::uint64_t>
 status_counter(zmq::context_t& context, const std::string& endpoint, std::string_view name) {
     Peer admin(context, endpoint);
@@ -286,8 +286,10 @@ status_counter(zmq::context_t& context, const std::string& endpoint, std::string
     const auto handle = msgpack::unpack(reply->status.data(), reply->status.size());
     const msgpack::object& map = handle.get();
     for (std::uint32_t i = 0; i < map.via.map.size; ++i) {
+        const msgpack::object& value = map.via.map.ptr[i].val;
         if (map.via.map.ptr[i].key.as<std::string_view>() == name) {
-            return map.via.map.ptr[i].val.as<std::uint64_t>();
+            return value.type == msgpack::type::BOOLEAN ? std::uint64_t{value.via.boolean}
+                                                        : value.as<std::uint64_t>();
         }
     }
     return std::nullopt;

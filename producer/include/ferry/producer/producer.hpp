@@ -128,16 +128,16 @@ class Producer {
     std::unordered_map<std::string, Outstanding> outstanding_; // id -> job awaiting its outcome
     bool welcomed_ = false;                                    // the broker accepted our claim
     Clock::time_point next_hello_{};                           // when HELLO goes next
-    std::optional<Clock::time_point> refused_since_;           // first CLIENT_IN_USE of a streak
-    std::uint64_t longest_wait_ms_ = 0;                        // largest retry hint in the streak
-    std::string waiting_;                                      // why we wait, for the progress line
-    std::string broker_id_;                                    // from WELCOME; changes on restart
-    Clock::time_point last_heard_;                             // last message from the broker
-    Clock::time_point next_silence_warning_{};                 // rate limit of the warning
-    std::uint64_t submitted_ = 0;                              // jobs sent
-    std::uint64_t done_ = 0;                                   // outcomes written this run
-    std::uint64_t failed_ = 0;                                 // of which failed
-    std::optional<std::uint64_t> workers_alive_;               // from STATUS_REPLY
+    std::optional<Clock::time_point> owner_free_at_; // when the refusing owner's claim lapses,
+                                                     // if it stays silent
+    std::string waiting_;                            // why we wait, for the progress line
+    std::string broker_id_;                          // from WELCOME; changes on restart
+    Clock::time_point last_heard_;                   // last message from the broker
+    Clock::time_point next_silence_warning_{};       // rate limit of the warning
+    std::uint64_t submitted_ = 0;                    // jobs sent
+    std::uint64_t done_ = 0;                         // outcomes written this run
+    std::uint64_t failed_ = 0;                       // of which failed
+    std::optional<std::uint64_t> workers_alive_;     // from STATUS_REPLY
 };
 
 // A fresh client name for a run: host, pid and a random part, so a new run never collides with
