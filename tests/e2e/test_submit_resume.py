@@ -8,6 +8,7 @@ ids again. A client name belongs to one live producer at a time.
 from __future__ import annotations
 
 import pathlib
+import random
 import signal
 import subprocess
 
@@ -41,6 +42,25 @@ def test_a_submit_killed_mid_run_resumes_with_every_id_exactly_once(
     status = svc.status()
     assert status["outcomes_kept"] == 0  # every outcome acknowledged, or dropped at the finish
     assert status["accepted"] == JOBS    # nothing ran twice
+
+
+def test_a_submit_killed_four_times_at_random_moments_still_writes_every_id_once(
+        service, tmp_path: pathlib.Path) -> None:
+    svc = service("  journal: {path: journal, fsync: interval_ms, interval_ms: 10}")
+    svc.config.write_text(svc.config.read_text() + "producer: {heartbeat_ms: 200, window: 300}\n")
+    svc.start_broker()
+    svc.start_pool()
+    ids = write_slow_jobs(tmp_path / "jobs.jsonl", 1500, ms=3)
+    out = tmp_path / "out.jsonl"
+    rng = random.Random(12)
+    for kill in range(4):
+        proc = svc.submit(*(["--resume"] if kill else []), wait=False)
+        kill_when_written(proc, out, line_count(out) + rng.randint(50, 300))
+    resumed = svc.submit("--resume")
+    assert resumed.returncode == 0, resumed.stderr
+    assert_each_id_once(out, ids)
+    status = svc.status()
+    assert status["outcomes_kept"] == 0 and status["accepted"] == 1500
 
 
 def test_a_submit_and_the_journaled_broker_both_killed_resume_with_every_id_once(
