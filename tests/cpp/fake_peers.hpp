@@ -221,16 +221,7 @@ class FakeProducer {
     // HELLO: claims the client name; returns the broker's answer (WELCOME or REJECTED).
     std::optional<wire::Message> hello(std::uint64_t heartbeat_ms = 1000) {
         peer_.send(wire::Hello{client_, session_, heartbeat_ms});
-        const auto deadline = std::chrono::steady_clock::now() + milliseconds(3000);
-        while (std::chrono::steady_clock::now() < deadline) {
-            auto message = peer_.receive(milliseconds(10));
-            if (message && (std::holds_alternative<wire::Welcome>(*message) ||
-                            std::holds_alternative<wire::Rejected>(*message))) {
-                return message;
-            }
-            take(std::move(message));
-        }
-        return std::nullopt;
+        return wait_for<wire::Welcome>();
     }
     void ack(const std::vector<std::string>& ids) { peer_.send(wire::Ack{client_, session_, ids}); }
     Peer& peer() { return peer_; }
@@ -242,11 +233,13 @@ class FakeProducer {
     bool auto_ack = true;                          // ACK each outcome on arrival
 
   private:
-    std::optional<wire::Message> wait_answer() {
+    std::optional<wire::Message> wait_answer() { return wait_for<wire::Accepted>(); }
+    // The next `Answer` or REJECTED within 3 s, taking outcomes that arrive meanwhile.
+    template <class Answer> std::optional<wire::Message> wait_for() {
         const auto deadline = std::chrono::steady_clock::now() + milliseconds(3000);
         while (std::chrono::steady_clock::now() < deadline) {
             auto message = peer_.receive(milliseconds(10));
-            if (message && (std::holds_alternative<wire::Accepted>(*message) ||
+            if (message && (std::holds_alternative<Answer>(*message) ||
                             std::holds_alternative<wire::Rejected>(*message))) {
                 return message;
             }
@@ -274,7 +267,8 @@ class FakeProducer {
     std::uint64_t seq_ = 0; // last batch number
 };
 
-// One unsigned counter (or flag, as 0/1) of the broker's STATUS map (asked on `endpoint`); empty when no reply.
+// One unsigned counter (or flag, as 0/1) of the broker's STATUS map (asked on `endpoint`); empty
+// when no reply.
 inline std::optional<std::uint64_t>
 status_counter(zmq::context_t& context, const std::string& endpoint, std::string_view name) {
     Peer admin(context, endpoint);

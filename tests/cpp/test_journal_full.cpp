@@ -36,6 +36,17 @@ JournalJobView view(const JournalJob& job) {
             job.priority, job.timeout_ms, job.max_attempts, job.attempts};
 }
 
+// A fresh journal directory on `disk`; false (with a warning) when no tmpfs could be mounted.
+bool journal_dir_on(const ferry::test::TmpfsMount& disk, std::string& dir) {
+    if (!disk.mounted()) {
+        WARN(disk.why() << ": not run (needs root)");
+        return false;
+    }
+    dir = disk.path("journal");
+    fs::create_directories(dir);
+    return true;
+}
+
 // Commits until the writer has written everything, or a deadline passes (retries on a full disk
 // are spaced by the writer itself).
 bool commit_until_written(JournalWriter& writer) {
@@ -55,12 +66,10 @@ bool commit_until_written(JournalWriter& writer) {
 TEST_CASE(
     "A journal on a full disk keeps its records in order and writes them when space returns") {
     ferry::test::TmpfsMount disk(512 * 1024);
-    if (!disk.mounted()) {
-        WARN(disk.why() << ": not run (needs root)");
+    std::string dir;
+    if (!journal_dir_on(disk, dir)) {
         return;
     }
-    const std::string dir = disk.path("journal");
-    fs::create_directories(dir);
     JournalWriter writer(JournalConfig{dir, FsyncPolicy::always, 10, 1 << 20}, {});
     fill_disk(disk.path("filler"), 2048);
     for (int i = 0; i < 100; ++i) { // about 16 KB of records for 2 KB of room
@@ -82,12 +91,10 @@ TEST_CASE(
 
 TEST_CASE("A journal that cannot start a new segment on a full disk keeps writing its last one") {
     ferry::test::TmpfsMount disk(512 * 1024);
-    if (!disk.mounted()) {
-        WARN(disk.why() << ": not run (needs root)");
+    std::string dir;
+    if (!journal_dir_on(disk, dir)) {
         return;
     }
-    const std::string dir = disk.path("journal");
-    fs::create_directories(dir);
     JournalWriter writer(JournalConfig{dir, FsyncPolicy::off, 10, 4096}, {});
     fill_disk(disk.path("filler"), 0);
     // The first segment is full; the roll finds no room and the records stay appended to it.
@@ -103,12 +110,10 @@ TEST_CASE("A journal that cannot start a new segment on a full disk keeps writin
 
 TEST_CASE("A journal restarted on a completely full disk starts and replays without writing") {
     ferry::test::TmpfsMount disk(512 * 1024);
-    if (!disk.mounted()) {
-        WARN(disk.why() << ": not run (needs root)");
+    std::string dir;
+    if (!journal_dir_on(disk, dir)) {
         return;
     }
-    const std::string dir = disk.path("journal");
-    fs::create_directories(dir);
     JournalConfig config{dir, FsyncPolicy::always, 10, 4096};
     {
         JournalWriter first(config, {});
