@@ -32,7 +32,9 @@ class OutputWriter {
     // Writes out what is buffered and flushes; throws if the file cannot be written.
     void finish();
 
-    [[nodiscard]] std::size_t buffered() const { return pending_.size(); }
+    // Records held back in input order: rendered ones, and resumed indexes past the next one
+    // (both count against the producer's window, so neither grows with the input).
+    [[nodiscard]] std::size_t buffered() const { return pending_.size() + skipped_.size(); }
     [[nodiscard]] std::uint64_t written() const { return written_; }
 
   private:
