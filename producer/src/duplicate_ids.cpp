@@ -85,9 +85,8 @@ std::vector<DuplicateFinder::Spilled> DuplicateFinder::flagged_records() {
 }
 
 // Records sharing a hash are compared by their real ids: the first line of each id is kept,
-// and every later line with that id is a duplicate of it.
-DuplicateLines DuplicateFinder::finish(
-    const std::function<std::string(std::uint64_t offset, std::uint64_t line)>& id_at) {
+// and every later line with that id is a duplicate of it. One group at a time is in memory.
+DuplicateLines DuplicateFinder::finish(const IdAt& id_at) {
     std::vector<Duplicate> found;
     if (!flagged_.empty()) {
         const std::vector<Spilled> records = flagged_records();
@@ -95,15 +94,8 @@ DuplicateLines DuplicateFinder::finish(
             end = begin + 1;
             while (end < records.size() && records[end].hash == records[begin].hash)
                 ++end;
-            if (end - begin < 2)
-                continue; // a false positive of the filter
-            std::unordered_map<std::string, std::uint64_t> first_lines;
-            for (std::size_t i = begin; i < end; ++i) {
-                auto [it, first] =
-                    first_lines.emplace(id_at(records[i].offset, records[i].line), records[i].line);
-                if (!first)
-                    found.push_back({records[i].line, it->second, records[i].offset});
-            }
+            if (end - begin > 1)
+                confirm_group(records.data() + begin, end - begin, id_at, found);
         }
     }
     std::sort(found.begin(), found.end(),
@@ -112,6 +104,16 @@ DuplicateLines DuplicateFinder::finish(
     for (const Duplicate& duplicate : found)
         duplicates.add(duplicate);
     return duplicates;
+}
+
+void DuplicateFinder::confirm_group(const Spilled* group, std::size_t size, const IdAt& id_at,
+                                    std::vector<Duplicate>& found) {
+    std::unordered_map<std::string, std::uint64_t> first_lines;
+    for (const Spilled* record = group; record != group + size; ++record) {
+        auto [it, first] = first_lines.emplace(id_at(record->offset, record->line), record->line);
+        if (!first)
+            found.push_back({record->line, it->second, record->offset});
+    }
 }
 
 } // namespace ferry::producer

@@ -60,10 +60,12 @@ class DuplicateFinder {
     // `max_records` bounds the records to come (the file's line count) and sizes the filter.
     explicit DuplicateFinder(std::uint64_t max_records, IdHash hash = hash_id);
 
+    // Re-reads the id of the record whose line starts at `offset`.
+    using IdAt = std::function<std::string(std::uint64_t offset, std::uint64_t line)>;
+
     void add(std::string_view id, std::uint64_t line, std::uint64_t offset);
-    // The duplicates; id_at(offset, line) re-reads the id of the record at that place.
-    [[nodiscard]] DuplicateLines
-    finish(const std::function<std::string(std::uint64_t offset, std::uint64_t line)>& id_at);
+    // The duplicates, in line order.
+    [[nodiscard]] DuplicateLines finish(const IdAt& id_at);
 
   private:
     // What the scratch file keeps of each record.
@@ -73,6 +75,9 @@ class DuplicateFinder {
         std::uint64_t offset; // byte offset of the line
     };
     [[nodiscard]] std::vector<Spilled> flagged_records();
+    // Compares the ids of records sharing one hash (in line order) and adds the repeats.
+    static void confirm_group(const Spilled* group, std::size_t size, const IdAt& id_at,
+                              std::vector<Duplicate>& found);
 
     IdHash hash_;                        // hash of an id
     BloomFilter filter_;                 // hashes seen so far
