@@ -157,7 +157,7 @@ def report(results: dict[str, dict[int, list[Run]]], sizes: list[int]) -> str:
     return "\n".join(lines + [""] + ratios) + "\n"
 
 
-def main(argv: list[str]) -> int:
+def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="200000,2000000")
     parser.add_argument("--runs", type=int, default=3)
@@ -166,8 +166,10 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--remember-done", type=int, default=100000)
     parser.add_argument("--processes", type=int, default=2)
     parser.add_argument("--stdin", action="store_true", help="feed the jobs on standard input")
-    args = parser.parse_args(argv)
-    sizes = sorted(int(s) for s in args.sizes.split(","))
+    return parser.parse_args(argv)
+
+
+def binaries_of(args: argparse.Namespace) -> dict[str, pathlib.Path]:
     binaries = {"this": pathlib.Path(args.ferry)}
     if args.baseline:
         binaries = {"baseline": pathlib.Path(args.baseline), **binaries}
@@ -175,21 +177,35 @@ def main(argv: list[str]) -> int:
         if not binary.exists():
             raise SystemExit(f"{binary} is missing: build it first (cmake --preset release && "
                              "cmake --build build-release --target ferry)")
+    return binaries
+
+
+def run_rounds(args: argparse.Namespace, binaries: dict[str, pathlib.Path], sizes: list[int],
+               work: pathlib.Path) -> dict[str, dict[int, list[Run]]]:
+    """Every size with every binary, round after round, so a busy spell hurts all alike."""
     results: dict[str, dict[int, list[Run]]] = {n: {s: [] for s in sizes} for n in binaries}
+    for round_ in range(args.runs):
+        for size in sizes:
+            for name, binary in binaries.items():
+                run = measure(binary, work, work / f"jobs-{size}.jsonl", args.stdin)
+                results[name][size].append(run)
+                print(f"  round {round_ + 1} {name:<8} {size:>9,} jobs: ferry "
+                      f"{run.ferry_kib / 1024:6.1f} MiB, largest worker "
+                      f"{run.worker_kib / 1024:5.1f} MiB, {run.jobs_per_s:,.0f} jobs/s",
+                      flush=True)
+    return results
+
+
+def main(argv: list[str]) -> int:
+    args = parse_args(argv)
+    sizes = sorted(int(s) for s in args.sizes.split(","))
+    binaries = binaries_of(args)
     with tempfile.TemporaryDirectory(prefix="ferry-bench-memory-", dir="/var/tmp") as tmp:
         work = pathlib.Path(tmp)
         (work / "pipeline.yaml").write_text(pipeline_yaml(args.remember_done, args.processes))
         for size in sizes:
             write_jobs(work / f"jobs-{size}.jsonl", size)
-        for round_ in range(args.runs):
-            for size in sizes:
-                for name, binary in binaries.items():
-                    run = measure(binary, work, work / f"jobs-{size}.jsonl", args.stdin)
-                    results[name][size].append(run)
-                    print(f"  round {round_ + 1} {name:<8} {size:>9,} jobs: ferry "
-                          f"{run.ferry_kib / 1024:6.1f} MiB, largest worker "
-                          f"{run.worker_kib / 1024:5.1f} MiB, {run.jobs_per_s:,.0f} jobs/s",
-                          flush=True)
+        results = run_rounds(args, binaries, sizes, work)
     print(report(results, sizes))
     return 0
 
