@@ -12,23 +12,28 @@
 namespace ferry::producer {
 namespace {
 
-// A record's id as text: its "id" string or integer, else `fallback` (the line number). Empty
-// when "id" is of another type or an empty string: the caller reports that.
-std::optional<std::string> id_of(simdjson::dom::element record, const std::string& fallback) {
+// A record's id, or what is wrong with its "id".
+struct RecordId {
+    std::string id;              // the id as text
+    const char* error = nullptr; // set when "id" cannot be used
+};
+
+// The record's "id" string or integer as text, else `fallback` (the line number).
+RecordId id_of(simdjson::dom::element record, const std::string& fallback) {
     auto id_value = record["id"];
     if (id_value.error() != simdjson::SUCCESS)
-        return fallback;
-    std::string id;
+        return {fallback};
+    RecordId found;
     if (id_value.is_string()) {
-        id = std::string(id_value.get_string().value_unsafe());
+        found.id = std::string(id_value.get_string().value_unsafe());
     } else if (id_value.is_int64() || id_value.is_uint64()) {
-        id = simdjson::to_string(id_value.value_unsafe());
+        found.id = simdjson::to_string(id_value.value_unsafe());
     } else {
-        return std::nullopt;
+        found.error = "\"id\" must be a string or an integer";
     }
-    if (id.empty())
-        return std::nullopt;
-    return id;
+    if (!found.error && found.id.empty())
+        found.error = "\"id\" must not be empty";
+    return found;
 }
 
 std::string duplicate_message(const std::string& id, std::uint64_t first_line) {
@@ -44,10 +49,11 @@ std::string record_id_at(const PositionalFile& file, std::uint64_t offset, std::
     simdjson::dom::element record;
     if (!file.read_line_at(offset, text) ||
         parser.parse(text.data(), text.size(), true).get(record) != simdjson::SUCCESS) {
-        throw InputError(fmt::format("{}:{}: the line changed while ferry was reading the input",
+        throw InputError(fmt::format("{}:{}: this line changed while ferry was reading the input; "
+                                     "leave the input file unchanged until the run ends",
                                      file.path(), line));
     }
-    return id_of(record, std::to_string(line)).value_or(std::string{});
+    return id_of(record, std::to_string(line)).id;
 }
 
 } // namespace
@@ -130,11 +136,10 @@ InputItem InputReader::parse_line(std::string_view text) {
     if (!record.is_object()) {
         return problem(fallback_id, "a record must be a JSON object with a \"payload\" field");
     }
-    std::optional<std::string> found_id = id_of(record, fallback_id);
-    if (!found_id) {
-        return problem(fallback_id, "\"id\" must be a non-empty string or an integer");
-    }
-    std::string id = std::move(*found_id);
+    RecordId found = id_of(record, fallback_id);
+    if (found.error)
+        return problem(fallback_id, found.error);
+    std::string id = std::move(found.id);
     auto payload = record["payload"];
     if (payload.error() != simdjson::SUCCESS) {
         return problem(id, "missing \"payload\": each record needs {\"payload\": ...}");

@@ -51,8 +51,8 @@ using InputItem = std::variant<InputRecord, InputProblem>;
 //
 // A repeated id is a problem naming both lines. How it is caught decides the memory: a file that
 // check_input() has read is given the duplicates it found (use_checked_duplicates: nothing per
-// record is kept); otherwise (stdin, which cannot be read twice) every id is kept in a SeenIds,
-// about 20 bytes plus the id's length each.
+// record is kept); otherwise (stdin, which cannot be read twice) every id is kept in a SeenIds:
+// its bytes, 12 bytes of line and length, and an 8-byte table entry (docs/configuration.md).
 class InputReader {
   public:
     // Opens `path`; throws InputError naming the path when it cannot be read.
