@@ -67,7 +67,8 @@ def write_jobs(path: pathlib.Path, count: int) -> None:
 
 
 def vm_hwm_kib(pid: int) -> int:
-    """VmHWM of a live process in KiB; 0 once it is gone (or a zombie)."""
+    """VmHWM of a live process in KiB; 0 once it is gone (or a zombie). (bench/peers/procs.py
+    reads /proc the same way but imports psutil, which this benchmark does without.)"""
     try:
         for line in pathlib.Path(f"/proc/{pid}/status").read_text().splitlines():
             if line.startswith("VmHWM:"):
