@@ -197,12 +197,17 @@ void add_duplicate_problems(const PositionalFile& file, const DuplicateLines& du
 
 // A regular file's ids go to a DuplicateFinder rather than the reader's in-memory set: the file
 // can be read again to confirm what the finder flags. Anything else (a pipe) keeps the set.
+// No scratch file means nothing can run: a usage error (exit 2), like an unreadable input.
 std::optional<DuplicateFinder> finder_for(const std::string& path, InputReader& reader,
                                           IdHash hash) {
     if (path == "-" || !std::filesystem::is_regular_file(path))
         return std::nullopt;
     reader.skip_duplicate_check();
-    return std::optional<DuplicateFinder>(std::in_place, count_newlines(path) + 1, hash);
+    try {
+        return std::optional<DuplicateFinder>(std::in_place, count_newlines(path) + 1, hash);
+    } catch (const std::runtime_error& error) {
+        throw InputError(error.what());
+    }
 }
 
 } // namespace

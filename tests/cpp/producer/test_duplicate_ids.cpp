@@ -6,6 +6,7 @@
 #include "temp_dir.hpp"
 
 #include <catch2/catch.hpp>
+#include <cstdlib>
 #include <iostream>
 #include <sstream>
 #include <string>
@@ -157,4 +158,21 @@ TEST_CASE("the id set of stdin finds every id again after growing") {
         REQUIRE(seen.first_use("k" + std::to_string(line), 200'000 + line) == line);
     }
     CHECK_FALSE(seen.first_use("k0", 1).has_value());
+}
+
+TEST_CASE("a duplicate check with no writable scratch directory is an input error saying what "
+          "to set") {
+    ferry::test::TempDir dir;
+    const auto path = dir.write("in.jsonl", record("a"));
+    const char* saved = std::getenv("TMPDIR");
+    const std::string previous = saved != nullptr ? saved : "";
+    ::setenv("TMPDIR", "/proc", 1); // a directory where nobody, root included, can create files
+    CHECK_THROWS_WITH(check_input(path, 20),
+                      Catch::Contains("scratch file") && Catch::Contains("set TMPDIR"));
+    CHECK_THROWS_AS(check_input(path, 20), InputError);
+    if (saved != nullptr) {
+        ::setenv("TMPDIR", previous.c_str(), 1);
+    } else {
+        ::unsetenv("TMPDIR");
+    }
 }
