@@ -3,7 +3,9 @@
 #include "ferry/broker/job_table.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cassert>
+#include <cstring>
 #include <functional>
 
 namespace ferry::broker {
@@ -35,6 +37,24 @@ std::uint64_t JobTable::hash_key(std::string_view key) noexcept {
     return std::hash<std::string_view>{}(key);
 }
 
+// A different function from hash_key() (std::hash is MurmurHash-based): each 8-byte word is
+// multiplied in and rotated, the length seeds it, and a splitmix64 finaliser spreads every input
+// bit over the result. Two keys are taken for the same remembered key only when both 64-bit
+// hashes agree.
+std::uint64_t JobTable::check_hash(std::string_view key) noexcept {
+    constexpr std::uint64_t odd_a = 0x9E3779B97F4A7C15ULL;
+    constexpr std::uint64_t odd_b = 0xC2B2AE3D27D4EB4FULL;
+    std::uint64_t hash = (key.size() + 1) * odd_a;
+    for (std::size_t at = 0; at < key.size(); at += 8) {
+        std::uint64_t word = 0;
+        std::memcpy(&word, key.data() + at, std::min<std::size_t>(8, key.size() - at));
+        hash = std::rotl(hash ^ (word * odd_b), 29) * odd_a;
+    }
+    hash = (hash ^ (hash >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    hash = (hash ^ (hash >> 27)) * 0x94D049BB133111EBULL;
+    return hash ^ (hash >> 31);
+}
+
 // Linear probing from the hash's low bits. The tag is the hash's low 32 bits, so it holds the
 // home position too: moving entries (deletion, growth) needs nothing but the entry, never a read
 // of the key's stored hash elsewhere (a cache miss each). The tag is compared before the key; an
@@ -47,7 +67,7 @@ JobTable::Probe JobTable::probe(std::string_view key, std::uint64_t hash) const 
         if (entry.value == empty_value) {
             return Probe{position, false};
         }
-        if (entry.tag == tag && key_of(entry.value) == key) {
+        if (entry.tag == tag && holds(entry.value, key, hash)) {
             return Probe{position, true};
         }
     }
@@ -64,8 +84,14 @@ std::size_t JobTable::position_of(std::uint64_t hash, std::uint32_t value) const
     }
 }
 
-const std::string& JobTable::key_of(std::uint32_t value) const noexcept {
-    return (value & done_bit) != 0 ? done_[value & ~done_bit].key : slots_[value].key;
+// The second hash is computed only when the first one matches a remembered key in full: in
+// practice for resubmitted keys alone, so a SUBMIT of new keys never pays for it.
+bool JobTable::holds(std::uint32_t value, std::string_view key, std::uint64_t hash) const {
+    if ((value & done_bit) == 0) {
+        return slots_[value].key == key;
+    }
+    const DoneKey& done = done_[value & ~done_bit];
+    return done.hash == hash && done.check == check_hash(key);
 }
 
 // The position a new key goes to, given the empty position its probe ended at: the same one,
@@ -213,22 +239,23 @@ std::optional<JobRef> JobTable::find(std::string_view key, std::uint64_t hash) c
 
 // The memory of finished keys is what refuses a resubmitted id. It is bounded so a long-running
 // broker's memory stays flat: once the ring is full, the oldest key leaves the index and its
-// ring string is overwritten in place (assign keeps its capacity). The held entry then becomes
-// the done entry where it stands, keeping its tag.
+// ring entry is overwritten in place. The held entry then becomes the done entry where it
+// stands, keeping its tag. The ring keeps 128 bits of hash per key, not the key: a key of
+// another job is taken for a remembered one only if both 64-bit hashes collide, about once in
+// 2^128 pairs, while a long key would cost a heap block of its own.
 void JobTable::remember_finished_key(std::string_view key, std::uint64_t hash, std::uint32_t slot) {
     std::size_t ring_position = done_.size();
     if (done_.size() < remember_done_) {
         if (done_.size() == done_.capacity()) {
             done_.reserve(std::min(std::max<std::size_t>(done_.size() * 2, 64), remember_done_));
         }
-        done_.push_back(DoneKey{std::string(key), hash});
+        done_.push_back(DoneKey{hash, check_hash(key)});
     } else {
         ring_position = done_oldest_;
         DoneKey& oldest = done_[ring_position];
         const auto value = static_cast<std::uint32_t>(ring_position) | done_bit;
         erase_position(position_of(oldest.hash, value));
-        oldest.key.assign(key);
-        oldest.hash = hash;
+        oldest = DoneKey{hash, check_hash(key)};
         if (++done_oldest_ == remember_done_) {
             done_oldest_ = 0;
         }

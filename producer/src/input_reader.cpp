@@ -2,6 +2,7 @@
 #include "ferry/producer/input_reader.hpp"
 
 #include "ferry/producer/json_msgpack.hpp"
+#include "ferry/producer/positional_file.hpp"
 
 #include <algorithm>
 #include <fmt/format.h>
@@ -9,13 +10,61 @@
 #include <stdexcept>
 
 namespace ferry::producer {
+namespace {
+
+// A record's id, or what is wrong with its "id".
+struct RecordId {
+    std::string id;              // the id as text
+    const char* error = nullptr; // set when "id" cannot be used
+};
+
+// The record's "id" string or integer as text, else `fallback` (the line number).
+RecordId id_of(simdjson::dom::element record, const std::string& fallback) {
+    auto id_value = record["id"];
+    if (id_value.error() != simdjson::SUCCESS)
+        return {fallback};
+    RecordId found;
+    if (id_value.is_string()) {
+        found.id = std::string(id_value.get_string().value_unsafe());
+    } else if (id_value.is_int64() || id_value.is_uint64()) {
+        found.id = simdjson::to_string(id_value.value_unsafe());
+    } else {
+        found.error = "\"id\" must be a string or an integer";
+    }
+    if (!found.error && found.id.empty())
+        found.error = "\"id\" must not be empty";
+    return found;
+}
+
+std::string duplicate_message(const std::string& id, std::uint64_t first_line) {
+    return fmt::format("duplicate id \"{}\": already used on line {}; ids must be unique within "
+                       "an input",
+                       id, first_line);
+}
+
+// The id of the valid record on the line at `offset` (the duplicate check's confirmation).
+std::string record_id_at(const PositionalFile& file, std::uint64_t offset, std::uint64_t line) {
+    std::string text;
+    simdjson::dom::parser parser;
+    simdjson::dom::element record;
+    if (!file.read_line_at(offset, text) ||
+        parser.parse(text.data(), text.size(), true).get(record) != simdjson::SUCCESS) {
+        throw InputError(fmt::format("{}:{}: this line changed while ferry was reading the input; "
+                                     "leave the input file unchanged until the run ends",
+                                     file.path(), line));
+    }
+    return id_of(record, std::to_string(line)).id;
+}
+
+} // namespace
 
 std::string InputProblem::describe() const {
     return fmt::format("{}:{}: {}", file, line, message);
 }
 
-InputReader::InputReader(std::string path, std::vector<std::vector<std::string>> capture)
-    : path_(std::move(path)), capture_(std::move(capture)) {
+InputReader::InputReader(std::string path, std::vector<std::vector<std::string>> capture,
+                         IdHash hash)
+    : path_(std::move(path)), capture_(std::move(capture)), seen_(hash) {
     if (path_ == "-") {
         stream_ = &std::cin;
         return;
@@ -87,18 +136,10 @@ InputItem InputReader::parse_line(std::string_view text) {
     if (!record.is_object()) {
         return problem(fallback_id, "a record must be a JSON object with a \"payload\" field");
     }
-    std::string id = fallback_id;
-    if (auto id_value = record["id"]; id_value.error() == simdjson::SUCCESS) {
-        if (id_value.is_string()) {
-            id = std::string(id_value.get_string().value_unsafe());
-        } else if (id_value.is_int64() || id_value.is_uint64()) {
-            id = simdjson::to_string(id_value.value_unsafe());
-        } else {
-            return problem(fallback_id, "\"id\" must be a string or an integer");
-        }
-        if (id.empty())
-            return problem(fallback_id, "\"id\" must not be empty");
-    }
+    RecordId found = id_of(record, fallback_id);
+    if (found.error)
+        return problem(fallback_id, found.error);
+    std::string id = std::move(found.id);
     auto payload = record["payload"];
     if (payload.error() != simdjson::SUCCESS) {
         return problem(id, "missing \"payload\": each record needs {\"payload\": ...}");
@@ -113,59 +154,88 @@ InputItem InputReader::parse_line(std::string_view text) {
 
 InputItem InputReader::accept(std::string id, std::string payload,
                               std::vector<FieldValue> captured) {
-    if (stream_ != nullptr) { // a directory's file names are unique already
-        auto [it, inserted] =
-            seen_ids_.emplace(std::hash<std::string>{}(id), IdSite{line_, line_offset_});
-        bool duplicate = !inserted && earlier_line_has_id(it->second, id);
-        if (!inserted && !duplicate)
-            duplicate = !collided_ids_.insert(id).second;
-        if (duplicate) {
-            return problem(id, fmt::format("duplicate id \"{}\": already used on line {}; ids must "
-                                           "be unique within an input",
-                                           id, it->second.line));
-        }
+    if (auto first_line = earlier_use(id)) {
+        return problem(id, duplicate_message(id, *first_line));
     }
     return InputRecord{std::move(id), std::move(payload), line_, next_index_++,
                        std::move(captured)};
 }
 
-// Re-reads the line where an id with the same hash was first seen and compares the ids.
-bool InputReader::earlier_line_has_id(const IdSite& site, const std::string& id) {
-    if (!file_)
-        return true;
-    std::ifstream again(path_, std::ios::binary);
-    again.seekg(static_cast<std::streamoff>(site.offset));
-    std::string text;
-    if (!std::getline(again, text))
-        return false;
-    simdjson::dom::parser parser;
-    simdjson::dom::element record;
-    if (parser.parse(text.data(), text.size(), true).get(record))
-        return false;
-    auto earlier = record["id"];
-    if (earlier.error() != simdjson::SUCCESS)
-        return id == std::to_string(site.line);
-    if (earlier.is_string())
-        return id == earlier.get_string().value_unsafe();
-    return id == simdjson::to_string(earlier.value_unsafe());
+// A directory's file names are unique already; a checked file's duplicates are known by line.
+std::optional<std::uint64_t> InputReader::earlier_use(const std::string& id) {
+    if (stream_ == nullptr)
+        return std::nullopt;
+    if (checked_)
+        return checked_->first_use(line_);
+    if (!check_ids_)
+        return std::nullopt;
+    return seen_.first_use(id, line_);
 }
 
 InputProblem InputReader::problem(std::string id, std::string message) {
     return InputProblem{path_, line_, std::move(id), std::move(message), next_index_++};
 }
 
-InputCheck check_input(const std::string& path, std::size_t problem_limit) {
+namespace {
+
+// Adds the first `limit` duplicates to the first `limit` other problems, and keeps the first
+// `limit` of all in line order. (Check problems are only printed: their index is not used.)
+void add_duplicate_problems(const PositionalFile& file, const DuplicateLines& duplicates,
+                            std::size_t limit, std::vector<InputProblem>& problems) {
+    for (std::size_t i = 0; i < duplicates.size() && i < limit; ++i) {
+        const Duplicate& duplicate = duplicates.lines()[i];
+        std::string id = record_id_at(file, duplicate.offset, duplicate.line);
+        std::string message = duplicate_message(id, duplicate.first_line);
+        problems.push_back(
+            InputProblem{file.path(), duplicate.line, std::move(id), std::move(message), 0});
+    }
+    std::stable_sort(problems.begin(), problems.end(),
+                     [](const InputProblem& a, const InputProblem& b) { return a.line < b.line; });
+    if (problems.size() > limit)
+        problems.resize(limit);
+}
+
+// A regular file's ids go to a DuplicateFinder rather than the reader's in-memory set: the file
+// can be read again to confirm what the finder flags. Anything else (a pipe) keeps the set.
+// No scratch file means nothing can run: a usage error (exit 2), like an unreadable input.
+std::optional<DuplicateFinder> finder_for(const std::string& path, InputReader& reader,
+                                          IdHash hash) {
+    if (path == "-" || !std::filesystem::is_regular_file(path))
+        return std::nullopt;
+    reader.skip_duplicate_check();
+    try {
+        return std::optional<DuplicateFinder>(std::in_place, count_newlines(path) + 1, hash);
+    } catch (const std::runtime_error& error) {
+        throw InputError(error.what());
+    }
+}
+
+} // namespace
+
+InputCheck check_input(const std::string& path, std::size_t problem_limit, IdHash hash) {
     InputCheck check;
-    InputReader reader(path);
+    InputReader reader(path, {}, hash);
     reader.skip_payload_encoding();
+    std::optional<DuplicateFinder> finder = finder_for(path, reader, hash);
     while (auto item = reader.next()) {
         if (auto* found = std::get_if<InputProblem>(&*item)) {
             if (check.problems.size() < problem_limit)
                 check.problems.push_back(std::move(*found));
-        } else {
-            ++check.records;
+            continue;
         }
+        ++check.records;
+        const auto& record = std::get<InputRecord>(*item);
+        if (finder)
+            finder->add(record.id, record.line, reader.line_offset());
     }
+    if (!finder)
+        return check;
+    const PositionalFile file(path);
+    check.duplicates = finder->finish([&file](std::uint64_t offset, std::uint64_t line) {
+        return record_id_at(file, offset, line);
+    });
+    check.records -= check.duplicates->size();
+    add_duplicate_problems(file, *check.duplicates, problem_limit, check.problems);
     return check;
 }
 

@@ -113,7 +113,7 @@ void Producer::take_item(InputItem item) {
         return;
     }
     auto& record = std::get<InputRecord>(item);
-    if (options_.done_ids.count(record.id) > 0) {
+    if (options_.done_ids.contains(record.id)) {
         output_.skip(record.index);
         summary_.count_resumed(1);
         return;

@@ -18,8 +18,9 @@ constexpr std::size_t problems_shown = 20;
 
 // What the check before submitting found.
 struct PreCheck {
-    bool refused = false;               // bad records and on_invalid: fail: nothing may run
-    std::optional<std::uint64_t> total; // record count, when the input could be read twice
+    bool refused = false;                     // bad records and on_invalid: fail: nothing may run
+    std::optional<std::uint64_t> total;       // record count, when the input could be read twice
+    std::optional<DuplicateLines> duplicates; // found by the check: the run keeps no ids
 };
 
 // Checks a file input up front (stdin cannot be read twice), reporting problems on stderr.
@@ -31,15 +32,16 @@ PreCheck check_before_submitting(const std::string& path, bool skip_invalid) {
     double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     spdlog::info("input {}: {} records checked in {:.2f} s", path, check.records, seconds);
-    if (check.problems.empty() || skip_invalid)
-        return {false, check.records};
+    if (check.problems.empty() || skip_invalid) {
+        return {false, check.records, std::move(check.duplicates)};
+    }
     for (const auto& problem : check.problems) {
         std::fprintf(stderr, "ferry: %s\n", problem.describe().c_str());
     }
     std::fprintf(stderr,
                  "ferry: the input has invalid records; nothing was submitted. Fix them, or set "
                  "input.on_invalid: skip to write them as failed jobs and run the rest.\n");
-    return {true, std::nullopt};
+    return {true, std::nullopt, std::nullopt};
 }
 
 // The file beside the output that remembers the run's client name until the run finishes.
@@ -106,6 +108,8 @@ int run_producer_session(zmq::context_t& context, const PipelineConfig& config,
         options.done_ids = scan_finished_ids(output_path, config.output.format);
     RunSummary summary(config.aggregates);
     InputReader input(input_path, summary.input_paths());
+    if (check.duplicates)
+        input.use_checked_duplicates(std::move(*check.duplicates));
     OutputWriter output(output_path, config.output.order, config.output.format, args.resume);
     Producer producer(context, std::move(options), input, output, summary);
     ProgressDisplay progress(check.total, ProgressDisplay::stderr_is_terminal(),

@@ -3,19 +3,10 @@
 
 #include "ferry/producer/json_msgpack.hpp"
 
-#include <algorithm>
-#include <cmath>
 #include <fmt/format.h>
 
 namespace ferry::producer {
 namespace {
-
-double percentile(const std::vector<float>& sorted, double fraction) {
-    if (sorted.empty())
-        return 0;
-    auto rank = static_cast<std::size_t>(std::ceil(fraction * double(sorted.size())));
-    return sorted[std::min(sorted.size() - 1, rank == 0 ? 0 : rank - 1)];
-}
 
 void append_counts(const std::map<std::string, std::uint64_t>& counts, std::string& out) {
     out += "{";
@@ -42,18 +33,14 @@ void RunSummary::record(const JobOutcome& outcome, const std::vector<FieldValue>
     }
     if (outcome.attempts > 1)
         retries_ += outcome.attempts - 1;
-    latencies_ms_.push_back(static_cast<float>(outcome.ms));
+    latency_.record(outcome.ms);
     if (!outcome.worker.empty())
         ++per_worker_[outcome.worker];
 }
 
 Percentiles RunSummary::latency() const {
-    std::vector<float> sorted = latencies_ms_;
-    std::sort(sorted.begin(), sorted.end());
-    if (sorted.empty())
-        return {};
-    return {percentile(sorted, 0.50), percentile(sorted, 0.95), percentile(sorted, 0.99),
-            sorted.back()};
+    return {latency_.percentile(0.50), latency_.percentile(0.95), latency_.percentile(0.99),
+            latency_.max_ms()};
 }
 
 std::string RunSummary::to_json() const {

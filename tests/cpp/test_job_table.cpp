@@ -1,5 +1,6 @@
 // The job table: keys per client, stale handles, memory of finished keys, dead letters.
 #include "ferry/broker/job_table.hpp"
+#include "heap_usage.hpp"
 
 #include <algorithm>
 #include <catch2/catch.hpp>
@@ -87,6 +88,47 @@ TEST_CASE("The memory of finished keys is bounded, oldest forgotten first", "[jo
     CHECK_FALSE(table.known(make_job_key("a", "1")));
     CHECK(table.known(make_job_key("a", "2")));
     CHECK(table.known(make_job_key("a", "3")));
+}
+
+TEST_CASE("A remembered finished key costs at most 48 bytes however long its key", "[job_table]") {
+    // Ring entries are 16 bytes and index entries 8 at a load of at least a quarter: 16 + 32.
+    constexpr std::size_t remembered = 100'000;
+    const std::string client(60, 'c'); // a long producer client name, as real ones are
+    const std::size_t before = ferry::test::heap_bytes_in_use();
+    JobTable table(remembered, 10);
+    for (std::size_t i = 0; i < remembered + 1000; ++i) {
+        table.finish(emplace_job(table, make_job_key(client, std::to_string(i))));
+    }
+    const std::size_t after = ferry::test::heap_bytes_in_use();
+    CHECK((after - before) / remembered <= 48);
+    CHECK(table.known(make_job_key(client, std::to_string(remembered + 999))));
+    CHECK(table.known(make_job_key(client, "1000")));
+    CHECK_FALSE(table.known(make_job_key(client, "999")));
+}
+
+TEST_CASE("A new key sharing a remembered key's index tag is not taken for it", "[job_table]") {
+    // Two keys with the same low 32 bits of hash: the same tag and home, so only the remembered
+    // key's full hashes can tell them apart.
+    std::unordered_map<std::uint32_t, std::string> by_tag;
+    std::string first;
+    std::string second;
+    for (std::size_t i = 0; second.empty(); ++i) {
+        const std::string key = key_of(i);
+        const auto tag = static_cast<std::uint32_t>(JobTable::hash_key(key));
+        if (auto [it, inserted] = by_tag.emplace(tag, key); !inserted) {
+            first = it->second;
+            second = key;
+        }
+    }
+    JobTable table(10, 10);
+    table.finish(emplace_job(table, first));
+    CHECK(table.known(first));
+    CHECK_FALSE(table.known(second));
+    const JobRef ref = emplace_job(table, second);
+    CHECK(table.find(second) == ref);
+    table.finish(ref);
+    CHECK(table.known(first));
+    CHECK(table.known(second));
 }
 
 TEST_CASE("Dead letters are capped but counted", "[job_table]") {

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import pathlib
+import subprocess
 
-from conftest import pipeline_yaml, read_output, write_jobs
+from conftest import REPO, pipeline_yaml, read_output, write_jobs
 
 HANDLERS = pathlib.Path(__file__).resolve().parent / "handlers"
 
@@ -94,3 +96,34 @@ def test_resume_completes_an_output_cut_mid_record(run_ferry, tmp_path: pathlib.
     assert [r["id"] for r in records] == ids
     summary = json.loads(again.stdout)
     assert summary["resumed"] == cut.count("\n") and summary["jobs"] == 500 - summary["resumed"]
+
+
+def test_skip_mode_writes_a_duplicate_id_as_a_failed_job_naming_both_lines(
+        run_ferry, tmp_path: pathlib.Path) -> None:
+    ids = write_jobs(tmp_path / "jobs.jsonl", 3000)
+    with (tmp_path / "jobs.jsonl").open("a") as out:
+        out.write(json.dumps({"id": ids[10], "payload": {"n": -1, "text": "again"}}) + "\n")
+    (tmp_path / "p.yaml").write_text(
+        pipeline_yaml("ferry_worker.examples.echo", "echo.batch").replace(
+            "input: {type: echo.batch}", "input: {type: echo.batch, on_invalid: skip}"))
+    done = run_ferry("run", "p.yaml", "--input", "jobs.jsonl", "--output", "out.jsonl")
+    assert done.returncode == 3, done.stderr
+    records = read_output(tmp_path / "out.jsonl")
+    assert [r["id"] for r in records] == ids + [ids[10]]
+    assert [r["status"] for r in records].count("failed") == 1
+    assert records[-1]["error"]["code"] == "INVALID_ARGUMENT"
+    assert "jobs.jsonl:3001: duplicate id" in records[-1]["error"]["message"]
+    assert "already used on line 11" in records[-1]["error"]["message"]
+
+
+def test_a_duplicate_id_on_stdin_stops_the_run_naming_both_lines(
+        ferry_bin: pathlib.Path, tmp_path: pathlib.Path) -> None:
+    (tmp_path / "p.yaml").write_text(pipeline_yaml("ferry_worker.examples.echo", "echo.batch"))
+    lines = [json.dumps({"id": f"s{i}", "payload": {"n": i}}) for i in range(500)]
+    lines.append(json.dumps({"id": "s42", "payload": {"n": 42}}))
+    env = dict(os.environ, PYTHONPATH=str(REPO / "py_workers"))
+    done = subprocess.run([str(ferry_bin), "run", "p.yaml", "--input", "-", "--output", "out.jsonl"],
+                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120,
+                          input="\n".join(lines) + "\n")
+    assert done.returncode == 2, done.stderr
+    assert '-:501: duplicate id "s42": already used on line 43' in done.stderr

@@ -76,3 +76,16 @@ TEST_CASE("MessagePack output embeds the result without re-encoding it") {
     std::string record = render_msgpack(ok_outcome(0, "a"));
     CHECK(record.find(std::string("\xa6result\x01", 8)) != std::string::npos);
 }
+
+TEST_CASE("resumed records waiting behind an unwritten one count against the window") {
+    ferry::test::TempDir dir;
+    OutputWriter writer(dir.path("out.jsonl"), OutputOrder::input, OutputFormat::jsonl, false);
+    for (std::uint64_t index = 1; index <= 5; ++index)
+        writer.skip(index);
+    CHECK(writer.buffered() == 5); // the producer stops reading once the window is full
+    writer.write(ok_outcome(0, "a"));
+    CHECK(writer.buffered() == 0);
+    writer.skip(6);
+    CHECK(writer.buffered() == 0);
+    writer.finish();
+}

@@ -89,8 +89,9 @@ inline constexpr char key_separator = '\x1f';
 //
 // The index is open addressing with linear probing: one flat array of 8-byte entries, so a
 // lookup costs one hash and usually one cache line, and nothing is allocated per job. Finished
-// keys live in a ring whose strings are overwritten in place, so a steady-state broker allocates
-// neither for held jobs (slots are recycled with their strings' capacity) nor for done keys.
+// keys live in a ring of fixed-size hashes overwritten in place, so a steady-state broker
+// allocates neither for held jobs (slots are recycled with their strings' capacity) nor for done
+// keys.
 class JobTable {
   public:
     // `remember_done` finished keys are kept to refuse resubmission; `dead_letters_kept` likewise.
@@ -159,10 +160,11 @@ class JobTable {
                                            // filter before key compares
         std::uint32_t value = empty_value; // held slot, done_bit | ring position, or empty_value
     };
-    // A finished key remembered to refuse resubmission.
+    // A finished key remembered to refuse resubmission: not the key itself but 128 bits of
+    // hash (two independent 64-bit hashes), 16 bytes whatever the key's length.
     struct DoneKey {
-        std::string key;        // the job key; overwritten in place when the ring wraps
-        std::uint64_t hash = 0; // its hash, so forgetting it needs no rehash
+        std::uint64_t hash = 0;  // hash_key(): places it; forgetting it needs no rehash
+        std::uint64_t check = 0; // check_hash(): must match too for the key to be known
     };
     // A probe's result: where the key is, or the empty position where it would go.
     struct Probe {
@@ -179,8 +181,9 @@ class JobTable {
     [[nodiscard]] Probe probe(std::string_view key, std::uint64_t hash) const;
     // Where the entry holding `value` (a slot or a ring position) is; it must be indexed.
     [[nodiscard]] std::size_t position_of(std::uint64_t hash, std::uint32_t value) const;
-    // The key behind an index value.
-    [[nodiscard]] const std::string& key_of(std::uint32_t value) const noexcept;
+    // Whether the entry holding `value` is `key` (whose hash_key() is `hash`): a held slot
+    // compares its key, a remembered one its two hashes.
+    [[nodiscard]] bool holds(std::uint32_t value, std::string_view key, std::uint64_t hash) const;
     // The position for a new key whose probe ended at `empty`, growing the index if due.
     [[nodiscard]] std::size_t make_room(std::string_view key, std::uint64_t hash,
                                         std::size_t empty);
@@ -192,6 +195,8 @@ class JobTable {
     std::uint32_t claim_slot(std::uint64_t hash, std::size_t position);
     // Turns a held slot's index entry into a done entry, evicting the oldest when the ring is full.
     void remember_finished_key(std::string_view key, std::uint64_t hash, std::uint32_t slot);
+    // The second hash of a remembered key, independent of hash_key().
+    [[nodiscard]] static std::uint64_t check_hash(std::string_view key) noexcept;
 
     std::vector<JobRecord> slots_;      // slab; a slot holds a job when its record is live
     std::vector<std::uint64_t> hashes_; // hash of each slot's key, so no finish rehashes
@@ -199,7 +204,7 @@ class JobTable {
     std::vector<IndexEntry> index_;     // open-addressing index of held and done keys
     std::size_t index_mask_ = 0;        // index_.size() - 1 (the size is a power of two)
     std::size_t index_used_ = 0;        // non-empty index positions
-    std::vector<DoneKey> done_;         // ring of finished keys, grown lazily to the cap
+    std::vector<DoneKey> done_;         // ring of finished keys' hashes, grown lazily to the cap
     std::size_t done_oldest_ = 0;       // ring position of the oldest key once the ring is full
     std::size_t held_ = 0;              // live slots
     std::size_t remember_done_;         // cap of done_

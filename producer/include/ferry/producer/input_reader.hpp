@@ -1,7 +1,9 @@
 // Streams jobs from the input: a JSON Lines file, standard input ("-"), or a directory.
 #pragma once
 
+#include "ferry/producer/duplicate_ids.hpp"
 #include "ferry/producer/field_value.hpp"
+#include "ferry/producer/id_table.hpp"
 
 #include <cstdint>
 #include <filesystem>
@@ -11,8 +13,6 @@
 #include <simdjson.h>
 #include <stdexcept>
 #include <string>
-#include <unordered_map>
-#include <unordered_set>
 #include <variant>
 #include <vector>
 
@@ -46,18 +46,30 @@ struct InputProblem {
 
 using InputItem = std::variant<InputRecord, InputProblem>;
 
-// Reads records one at a time with constant memory (apart from the id set that catches
-// duplicate ids). Each line is parsed with simdjson; a bad line becomes an InputProblem and the
-// reader goes on, so the caller chooses between failing and skipping.
+// Reads records one at a time. Each line is parsed with simdjson; a bad line becomes an
+// InputProblem and the reader goes on, so the caller chooses between failing and skipping.
+//
+// A repeated id is a problem naming both lines. How it is caught decides the memory: a file that
+// check_input() has read is given the duplicates it found (use_checked_duplicates: nothing per
+// record is kept); otherwise (stdin, which cannot be read twice) every id is kept in a SeenIds:
+// its bytes, 12 bytes of line and length, and an 8-byte table entry (docs/configuration.md).
 class InputReader {
   public:
     // Opens `path`; throws InputError naming the path when it cannot be read.
     // `capture` lists dotted paths whose values each record carries along (aggregates).
-    explicit InputReader(std::string path, std::vector<std::vector<std::string>> capture = {});
+    // `hash` is the id hash of the in-memory duplicate check (tests inject collisions).
+    explicit InputReader(std::string path, std::vector<std::vector<std::string>> capture = {},
+                         IdHash hash = hash_id);
 
     // Validation only (the check before submitting): records are parsed and checked, but their
     // payloads are not converted to MessagePack, which is most of the per-record cost.
     void skip_payload_encoding() { encode_payloads_ = false; }
+    // The caller checks ids itself (check_input, with a DuplicateFinder): keep none here.
+    void skip_duplicate_check() { check_ids_ = false; }
+    // check_input() read this file and found these duplicates: report those lines, keep no ids.
+    void use_checked_duplicates(DuplicateLines duplicates) { checked_ = std::move(duplicates); }
+    // Byte offset of the line of the item next() returned last (JSON Lines files only).
+    [[nodiscard]] std::uint64_t line_offset() const { return line_offset_; }
 
     // The next record or problem; empty at the end of the input.
     [[nodiscard]] std::optional<InputItem> next();
@@ -71,6 +83,7 @@ class InputReader {
     [[nodiscard]] InputItem accept(std::string id, std::string payload,
                                    std::vector<FieldValue> captured = {});
     [[nodiscard]] InputProblem problem(std::string id, std::string message);
+    [[nodiscard]] std::optional<std::uint64_t> earlier_use(const std::string& id);
 
     std::string path_;                              // as given ("-" is stdin)
     std::vector<std::vector<std::string>> capture_; // paths to capture per record
@@ -82,27 +95,24 @@ class InputReader {
     std::string line_text_;                         // current line buffer
     std::uint64_t line_ = 0;                        // current 1-based line
     std::uint64_t next_index_ = 0;                  // output index of the next item
-    // Duplicate detection keeps 16 bytes of payload per id, not the id: its hash, and where it
-    // was seen. A hash hit is confirmed by re-reading the earlier line, so a collision is never
-    // reported as a duplicate (stdin cannot be re-read: there a hit is trusted).
-    struct IdSite {
-        std::uint64_t line;   // 1-based line of the first use
-        std::uint64_t offset; // byte offset of that line (files only)
-    };
-    [[nodiscard]] bool earlier_line_has_id(const IdSite& site, const std::string& id);
-    std::unordered_map<std::uint64_t, IdSite> seen_ids_; // id hash -> first use
-    std::unordered_set<std::string> collided_ids_;       // ids whose hash slot was taken
-    std::uint64_t line_offset_ = 0;                      // byte offset of the current line
-    bool encode_payloads_ = true;                        // false while only validating
+    std::uint64_t line_offset_ = 0;                 // byte offset of the current line
+    bool encode_payloads_ = true;                   // false while only validating
+    bool check_ids_ = true;                         // false: the caller checks ids
+    std::optional<DuplicateLines> checked_;         // duplicates check_input() found
+    SeenIds seen_;                                  // ids so far, when not checked_
 };
 
 // What a full read of the input found: its problems (at most a limit) and its record count.
 struct InputCheck {
-    std::vector<InputProblem> problems; // first problems, in input order
-    std::uint64_t records = 0;          // valid records
+    std::vector<InputProblem> problems;       // first problems, in input order
+    std::uint64_t records = 0;                // valid records (a duplicate is a problem)
+    std::optional<DuplicateLines> duplicates; // every duplicate, for a JSON Lines file
 };
 
 // Reads the whole input without submitting anything: `on_invalid: fail` runs this first.
-[[nodiscard]] InputCheck check_input(const std::string& path, std::size_t problem_limit);
+// Duplicate ids of a regular file are found with a DuplicateFinder (about 1.25 bytes of memory
+// and 24 bytes of scratch file per record); `hash` is its id hash (tests inject collisions).
+[[nodiscard]] InputCheck check_input(const std::string& path, std::size_t problem_limit,
+                                     IdHash hash = hash_id);
 
 } // namespace ferry::producer

@@ -40,7 +40,9 @@ class OutputWriter {
     // forget them now. The vector is reused: take what you need before the next write.
     [[nodiscard]] std::vector<std::string>& flushed_ids() { return flushed_ids_; }
 
-    [[nodiscard]] std::size_t buffered() const { return pending_.size(); }
+    // Records held back in input order: rendered ones, and resumed indexes past the next one
+    // (both count against the producer's window, so neither grows with the input).
+    [[nodiscard]] std::size_t buffered() const { return pending_.size() + skipped_.size(); }
     [[nodiscard]] std::uint64_t written() const { return written_; }
 
   private:

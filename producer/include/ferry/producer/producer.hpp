@@ -3,6 +3,7 @@
 
 #include "ferry/producer/input_reader.hpp"
 #include "ferry/producer/output_writer.hpp"
+#include "ferry/producer/resume_scan.hpp"
 #include "ferry/producer/run_summary.hpp"
 #include "ferry/wire/messages.hpp"
 
@@ -33,7 +34,7 @@ struct ProducerOptions {
     std::optional<std::int64_t> priority;      // per-job priority, if set
     std::optional<std::uint64_t> timeout_ms;   // per-job timeout override
     std::optional<std::uint64_t> max_attempts; // per-job attempts override
-    std::unordered_set<std::string> done_ids;  // ids already in the output (--resume)
+    FinishedIds done_ids;                      // ids already in the output (--resume)
 };
 
 // Progress as the display sees it.

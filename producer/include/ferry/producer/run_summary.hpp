@@ -3,6 +3,7 @@
 
 #include "ferry/producer/aggregates.hpp"
 #include "ferry/producer/job_outcome.hpp"
+#include "ferry/producer/latency_histogram.hpp"
 
 #include <cstdint>
 #include <map>
@@ -19,7 +20,8 @@ struct Percentiles {
     double max = 0; // slowest
 };
 
-// Everything the summary reports. Latency samples are kept as floats: 4 bytes a job.
+// Everything the summary reports, in memory that does not grow with the job count: latencies go
+// into a fixed-size histogram (percentiles within LatencyHistogram's stated precision).
 class RunSummary {
   public:
     explicit RunSummary(std::vector<AggregateSpec> aggregates = {})
@@ -53,7 +55,7 @@ class RunSummary {
     std::uint64_t retries_ = 0;                             // attempts beyond the first
     std::uint64_t resumed_ = 0;                             // jobs already in the output (--resume)
     double wall_s_ = 0;                                     // run wall time
-    std::vector<float> latencies_ms_;                       // one per outcome
+    LatencyHistogram latency_;                              // every outcome's ms
     std::map<std::string, std::uint64_t> per_worker_;       // outcomes by worker
     std::map<std::string, std::uint64_t> failures_by_code_; // failed outcomes by error code
     Aggregates aggregates_;                                 // configured reductions
