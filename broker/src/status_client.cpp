@@ -76,6 +76,23 @@ void write_workers(std::ostream& out, const msgpack::object& workers) {
     }
 }
 
+// Job types whose jobs wait with no live worker: the likeliest reason for a queue that never
+// drains.
+void write_unserved(std::ostream& out, const msgpack::object& unserved) {
+    if (unserved.type != msgpack::type::ARRAY || unserved.via.array.size == 0) {
+        return;
+    }
+    out << "unserved job types (queued, no live worker serves them):\n";
+    for (std::uint32_t i = 0; i < unserved.via.array.size; ++i) {
+        auto entry = fields_of(unserved.via.array.ptr[i]);
+        const double seconds =
+            entry["seconds"].type == msgpack::type::FLOAT64 ? entry["seconds"].as<double>() : 0.0;
+        out << "  " << std::left << std::setw(32) << text_of(entry["type"])
+            << text_of(entry["queued"]) << " queued, no worker for "
+            << static_cast<long long>(seconds) << " s\n";
+    }
+}
+
 void write_dead_letters(std::ostream& out, const msgpack::object& letters) {
     if (letters.type != msgpack::type::ARRAY || letters.via.array.size == 0) {
         return;
@@ -194,6 +211,7 @@ void write_status_table(std::ostream& out, const msgpack::object& status) {
     for (const auto& [type, depth] : fields_of(s["queues"])) {
         out << "  " << std::left << std::setw(32) << type << text_of(depth) << "\n";
     }
+    write_unserved(out, s["unserved"]);
     write_workers(out, s["workers"]);
     write_dead_letters(out, s["dead_letters"]);
 }

@@ -1,6 +1,7 @@
 // The producer loop: bounded-window submission, outcome collection, de-duplication by id.
 #include "ferry/producer/producer.hpp"
 
+#include "ferry/producer/broker_status.hpp"
 #include "ferry/wire/codec.hpp"
 
 #include <cerrno>
@@ -53,14 +54,15 @@ ProducerEnd Producer::run(const std::atomic<bool>& stop,
             request_status();
             next_status = Clock::now() + status_interval;
             double elapsed = std::chrono::duration<double>(Clock::now() - started).count();
-            on_progress(ProgressSnapshot{done_, failed_, submitted_, workers_alive_, elapsed});
+            on_progress(
+                ProgressSnapshot{done_, failed_, submitted_, workers_alive_, elapsed, unserved_});
             warn_if_broker_silent();
         }
         if (wait_readable(std::chrono::milliseconds(50)))
             receive_all();
     }
     double elapsed = std::chrono::duration<double>(Clock::now() - started).count();
-    on_progress(ProgressSnapshot{done_, failed_, submitted_, workers_alive_, elapsed});
+    on_progress(ProgressSnapshot{done_, failed_, submitted_, workers_alive_, elapsed, unserved_});
     return ProducerEnd::finished;
 }
 
@@ -290,6 +292,8 @@ void Producer::handle_status(const wire::StatusReply& reply) {
                 workers_alive_ = value.via.array.size;
             } else if (name == "broker" && value.type == msgpack::type::STR) {
                 broker = value.as<std::string>();
+            } else if (name == "unserved") {
+                unserved_ = read_unserved(value);
             }
         }
     } catch (const std::exception& error) {

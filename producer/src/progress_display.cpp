@@ -60,6 +60,10 @@ std::string ProgressDisplay::line(const ProgressSnapshot& s) const {
     text += fmt::format("  failed {}", s.failed);
     if (s.workers_alive)
         text += fmt::format("  workers {}", *s.workers_alive);
+    for (const auto& waiting : s.unserved) {
+        text += fmt::format("  no worker serves {} ({} queued, {:.0f} s)", waiting.type,
+                            waiting.queued, waiting.seconds);
+    }
     return text;
 }
 
