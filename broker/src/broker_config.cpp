@@ -36,10 +36,15 @@ void check_keys(const std::string& origin, const YAML::Node& map, const std::str
     }
 }
 
+// Durations are capped at a year, so that adding one to a clock reading cannot overflow.
+constexpr std::uint64_t year_s = 365ULL * 24 * 3600;
+constexpr std::uint64_t year_ms = year_s * 1000;
+constexpr std::uint64_t no_limit = std::numeric_limits<std::uint64_t>::max();
+
 // `minimum` is 1 for keys where 0 means nothing sensible (a zero batch, heartbeat, ...).
 template <typename T>
 void read_unsigned(const std::string& origin, const YAML::Node& map, const char* key, T& out,
-                   std::uint64_t minimum = 0) {
+                   std::uint64_t minimum = 0, std::uint64_t maximum = no_limit) {
     const auto node = map[key];
     if (!node) {
         return;
@@ -54,6 +59,11 @@ void read_unsigned(const std::string& origin, const YAML::Node& map, const char*
     if (value < minimum) {
         fail(origin, node,
              std::string("'") + key + "' must be at least " + std::to_string(minimum) + ", got " +
+                 text);
+    }
+    if (value > maximum) {
+        fail(origin, node,
+             std::string("'") + key + "' must be at most " + std::to_string(maximum) + ", got " +
                  text);
     }
     out = static_cast<T>(value);
@@ -89,8 +99,8 @@ void read_endpoint(const std::string& origin, const YAML::Node& map, const char*
 
 void read_backoff(const std::string& origin, const YAML::Node& node, BackoffConfig& out) {
     check_keys(origin, node, "backoff", {"initial_ms", "max_ms", "multiplier", "jitter"});
-    read_unsigned(origin, node, "initial_ms", out.initial_ms);
-    read_unsigned(origin, node, "max_ms", out.max_ms);
+    read_unsigned(origin, node, "initial_ms", out.initial_ms, 0, year_ms);
+    read_unsigned(origin, node, "max_ms", out.max_ms, 0, year_ms);
     read_double(origin, node, "multiplier", out.multiplier, 1.0, 1000.0);
     read_double(origin, node, "jitter", out.jitter, 0.0, 1.0);
 }
@@ -98,7 +108,7 @@ void read_backoff(const std::string& origin, const YAML::Node& node, BackoffConf
 void read_batch(const std::string& origin, const YAML::Node& node, BatchConfig& out) {
     check_keys(origin, node, "batch", {"max_size", "max_delay_ms"});
     read_unsigned(origin, node, "max_size", out.max_size, 1);
-    read_unsigned(origin, node, "max_delay_ms", out.max_delay_ms);
+    read_unsigned(origin, node, "max_delay_ms", out.max_delay_ms, 0, year_ms);
 }
 
 void read_non_retryable(const std::string& origin, const YAML::Node& node,
@@ -137,7 +147,7 @@ void read_journal(const std::string& origin, const YAML::Node& node, JournalConf
             fail(origin, fsync, "'fsync' must be one of always, interval_ms, off");
         }
     }
-    read_unsigned(origin, node, "interval_ms", out.interval_ms, 1);
+    read_unsigned(origin, node, "interval_ms", out.interval_ms, 1, year_ms);
     read_unsigned(origin, node, "segment_bytes", out.segment_bytes, 4096);
 }
 
@@ -149,7 +159,7 @@ void read_job_type(const std::string& origin, const YAML::Node& node, const std:
     }
     check_keys(origin, node, "job_types." + name,
                {"timeout_s", "max_attempts", "backoff", "non_retryable", "batch"});
-    read_unsigned(origin, node, "timeout_s", out.timeout_s);
+    read_unsigned(origin, node, "timeout_s", out.timeout_s, 0, year_s);
     read_unsigned(origin, node, "max_attempts", out.max_attempts, 1);
     if (node["backoff"]) {
         read_backoff(origin, node["backoff"], out.backoff);
@@ -172,11 +182,11 @@ void read_broker_section(const std::string& origin, const YAML::Node& node, Brok
                 "journal"});
     read_endpoint(origin, node, "producers_endpoint", out.producers_endpoint);
     read_endpoint(origin, node, "workers_endpoint", out.workers_endpoint);
-    read_unsigned(origin, node, "heartbeat_ms", out.heartbeat_ms, 1);
-    read_unsigned(origin, node, "liveness", out.liveness, 1);
+    read_unsigned(origin, node, "heartbeat_ms", out.heartbeat_ms, 1, year_ms);
+    read_unsigned(origin, node, "liveness", out.liveness, 1, 100);
     read_unsigned(origin, node, "max_pending", out.max_pending, 1);
     read_unsigned(origin, node, "max_payload_bytes", out.max_payload_bytes, 1);
-    read_unsigned(origin, node, "shutdown_grace_s", out.shutdown_grace_s);
+    read_unsigned(origin, node, "shutdown_grace_s", out.shutdown_grace_s, 0, year_s);
     read_unsigned(origin, node, "remember_done", out.remember_done);
     read_unsigned(origin, node, "dead_letters_kept", out.dead_letters_kept);
     if (node["journal"]) {

@@ -66,11 +66,44 @@ std::optional<EndpointProblem> endpoint_problem(std::string_view endpoint) {
     return EndpointProblem{"is not a ZeroMQ endpoint", fmt::format("use {}", usage)};
 }
 
-void require_endpoint(std::string_view endpoint, std::string_view where) {
-    if (const auto problem = endpoint_problem(endpoint)) {
+std::optional<EndpointProblem> connect_problem(std::string_view endpoint) {
+    if (auto problem = endpoint_problem(endpoint)) {
+        return problem;
+    }
+    if (!endpoint.starts_with("tcp://")) {
+        return std::nullopt;
+    }
+    const std::string_view rest = endpoint.substr(6);
+    const std::size_t colon = rest.rfind(':');
+    const std::string_view host = rest.substr(0, colon);
+    const std::string_view port = rest.substr(colon + 1);
+    if (host == "*" || port == "0" || port == "*") {
+        return EndpointProblem{"is a form for binding (* or port 0 picks any), not a broker's "
+                               "address",
+                               "give the address the broker bound, e.g. --broker "
+                               "tcp://127.0.0.1:5555 (`ferry broker` prints it)"};
+    }
+    return std::nullopt;
+}
+
+namespace {
+
+void throw_problem(std::string_view endpoint, std::string_view where,
+                   const std::optional<EndpointProblem>& problem) {
+    if (problem) {
         throw ConfigError(
             fmt::format("'{}' {} ({}); {}", endpoint, problem->what, where, problem->fix));
     }
+}
+
+} // namespace
+
+void require_endpoint(std::string_view endpoint, std::string_view where) {
+    throw_problem(endpoint, where, endpoint_problem(endpoint));
+}
+
+void require_connectable(std::string_view endpoint, std::string_view where) {
+    throw_problem(endpoint, where, connect_problem(endpoint));
 }
 
 } // namespace ferry::broker

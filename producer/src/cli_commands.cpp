@@ -9,6 +9,7 @@
 #include "ferry/producer/pool_startup.hpp"
 #include "ferry/producer/python_finder.hpp"
 
+#include <cstdlib>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
@@ -31,6 +32,15 @@ void add_session_flags(CLI::App& command, PipelineArgs& args) {
     command.add_flag("--json", args.session.json, "print the summary as JSON on stdout");
 }
 
+// Where submit's broker address came from, for messages.
+std::string endpoint_source(const PipelineArgs& args) {
+    if (!args.broker.empty())
+        return "--broker";
+    if (const char* env = std::getenv("FERRY_PRODUCERS_ENDPOINT"); env != nullptr && *env != '\0')
+        return "FERRY_PRODUCERS_ENDPOINT";
+    return "broker.producers_endpoint in " + args.config + ", the default of --broker";
+}
+
 } // namespace
 
 void add_run_flags(CLI::App& command, PipelineArgs& args) {
@@ -48,9 +58,8 @@ int submit_command(const PipelineArgs& args, const std::atomic<bool>& stop) {
     const std::string text = broker::read_config_file(args.config);
     PipelineConfig pipeline = load_pipeline_config(args.config, text);
     broker::BrokerConfig broker_config = broker::load_broker_config(args.config, text);
-    if (!args.broker.empty())
-        broker::require_endpoint(args.broker, "--broker");
     std::string endpoint = args.broker.empty() ? broker_config.producers_endpoint : args.broker;
+    broker::require_connectable(endpoint, endpoint_source(args));
     std::optional<SessionPlan> plan = prepare_session(pipeline, args.session);
     if (!plan)
         return exit_usage;

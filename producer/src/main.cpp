@@ -90,9 +90,10 @@ int main(int argc, char** argv) {
             return ferry::broker::run_broker_command(broker_config);
         if (app.got_subcommand("status")) {
             const bool flag = status->count("--broker") > 0;
-            ferry::broker::require_endpoint(status_endpoint, flag ? "--broker"
-                                                                  : "FERRY_PRODUCERS_ENDPOINT, the "
-                                                                    "default of --broker");
+            ferry::broker::require_connectable(status_endpoint,
+                                               flag ? "--broker"
+                                                    : "FERRY_PRODUCERS_ENDPOINT, the "
+                                                      "default of --broker");
             return ferry::broker::run_status_command(status_endpoint, status_json, std::cout);
         }
     } catch (const ferry::producer::InputError& error) {

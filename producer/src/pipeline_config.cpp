@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <fmt/format.h>
+#include <limits>
 #include <set>
 #include <yaml-cpp/yaml.h>
 
@@ -13,6 +14,9 @@ namespace ferry::producer {
 namespace {
 
 using ferry::broker::ConfigError;
+
+// Durations are capped at a year, so that adding one to a clock reading cannot overflow.
+constexpr std::uint64_t year_s = 365ULL * 24 * 3600;
 
 // Reads one mapping section, refusing keys it does not know, with file:line:col in errors.
 class Section {
@@ -43,7 +47,8 @@ class Section {
             fail(*value, fmt::format("'{}' must not be empty", path(key)));
     }
     // `minimum` is 1 for keys where 0 means nothing sensible (a zero window, batch, ...).
-    void read(std::string_view key, std::uint64_t& out, std::uint64_t minimum = 0) const {
+    void read(std::string_view key, std::uint64_t& out, std::uint64_t minimum = 0,
+              std::uint64_t maximum = std::numeric_limits<std::uint64_t>::max()) const {
         auto value = find(key);
         if (!value)
             return;
@@ -60,6 +65,9 @@ class Section {
         }
         if (out < minimum) {
             fail(*value, fmt::format("'{}' must be at least {}, got {}", path(key), minimum, text));
+        }
+        if (out > maximum) {
+            fail(*value, fmt::format("'{}' must be at most {}, got {}", path(key), maximum, text));
         }
     }
     // "file:line:col" of a key's value, for errors found after reading (e.g. by starting it).
@@ -143,7 +151,7 @@ ProducerConfig read_producer(const Section& section) {
     section.read("client", producer.client);
     section.read("window", producer.window, 1);
     section.read("submit_batch", producer.submit_batch, 1);
-    section.read("progress_interval_s", producer.progress_interval_s, 1);
+    section.read("progress_interval_s", producer.progress_interval_s, 1, year_s);
     return producer;
 }
 
@@ -159,7 +167,7 @@ WorkerPoolConfig read_pool(const YAML::Node& node, const std::string& origin, st
     section.read("max_jobs", pool.max_jobs);
     section.read("max_rss_mb", pool.max_rss_mb);
     section.read("prefetch", pool.prefetch, 1);
-    section.read("heartbeat_ms", pool.heartbeat_ms, 1);
+    section.read("heartbeat_ms", pool.heartbeat_ms, 1, year_s * 1000);
     static const std::vector<std::string_view> levels = {"debug", "info", "warning", "error"};
     pool.log_level = std::string(levels[section.choose("log_level", levels, 1)]);
     if (pool.handlers.empty())

@@ -66,9 +66,9 @@ void check_input(const SessionPaths& paths) {
                        paths.input, kind, paths.input_from, paths.input));
 }
 
-// A file the run will write: never the input or the config, never inside a directory input,
-// and creatable or writable now, so the run cannot end by failing to write its results.
-void check_written(const std::string& path, const std::string& from, const SessionPaths& paths) {
+// A file the run will write must not be one it reads: the input, the config, or a file in a
+// directory input.
+void check_not_read(const std::string& path, const std::string& from, const SessionPaths& paths) {
     const FileId target = identify(path);
     const FileId input = paths.input == "-" ? FileId{} : identify(paths.input);
     if (same_file(target, input) && !S_ISDIR(input.mode)) {
@@ -80,18 +80,26 @@ void check_written(const std::string& path, const std::string& from, const Sessi
         refuse(fmt::format("{} '{}' is the pipeline file ({}); give another path", from, path,
                            paths.config));
     }
-    const std::string directory = directory_of(path);
-    const FileId parent = identify(directory);
-    if (input.exists && S_ISDIR(input.mode) && same_file(parent, input)) {
+    if (input.exists && S_ISDIR(input.mode) && same_file(identify(directory_of(path)), input)) {
         refuse(fmt::format("{} '{}' is inside the input directory '{}', where the next run or "
                            "--resume would read it (and its .ferry-client file) as jobs; write it "
                            "elsewhere",
                            from, path, paths.input));
     }
+}
+
+// ...and must be creatable or writable now, so the run cannot end by failing to write it.
+void check_writable(const std::string& path, const std::string& from) {
+    if (path.empty()) {
+        refuse(fmt::format("{} is an empty path; give a file path", from));
+    }
+    const FileId target = identify(path);
     if (target.exists && S_ISDIR(target.mode)) {
         refuse(fmt::format("{} '{}' is a directory; give a file path, e.g. {}/results.jsonl", from,
                            path, path));
     }
+    const std::string directory = directory_of(path);
+    const FileId parent = identify(directory);
     if (!parent.exists || !S_ISDIR(parent.mode)) {
         refuse(fmt::format("{} '{}': directory '{}' does not exist; create it first (mkdir -p {}) "
                            "or choose another path",
@@ -104,21 +112,31 @@ void check_written(const std::string& path, const std::string& from, const Sessi
     }
 }
 
+void check_written(const std::string& path, const std::string& from, const SessionPaths& paths) {
+    check_writable(path, from);
+    check_not_read(path, from, paths);
+}
+
+// Standard output can carry the records or the --json summary, and cannot be resumed.
+void check_stdout_output(const SessionPaths& paths) {
+    if (paths.resume) {
+        refuse(fmt::format("--resume continues an output file, but the output is standard "
+                           "output ({}); give --output FILE",
+                           paths.output_from));
+    }
+    if (paths.json) {
+        refuse(fmt::format("--json prints the summary on standard output, where the records "
+                           "go ({} '-'); use --summary-json FILE for the summary",
+                           paths.output_from));
+    }
+}
+
 } // namespace
 
 void check_session_paths(const SessionPaths& paths) {
     check_input(paths);
     if (paths.output == "-") {
-        if (paths.resume) {
-            refuse(fmt::format("--resume continues an output file, but the output is standard "
-                               "output ({}); give --output FILE",
-                               paths.output_from));
-        }
-        if (paths.json) {
-            refuse(fmt::format("--json prints the summary on standard output, where the records "
-                               "go ({} '-'); use --summary-json FILE for the summary",
-                               paths.output_from));
-        }
+        check_stdout_output(paths);
     } else {
         check_written(paths.output, paths.output_from, paths);
     }

@@ -190,3 +190,11 @@ TEST_CASE("A journal path that is a file is refused naming the key and the file"
         Catch::Contains("is not a directory (broker.journal.path in " + config + ")"));
     CHECK_NOTHROW(load_broker_config(dir.write("ok.yaml", "broker: {journal: {path: j/k}}\n")));
 }
+
+TEST_CASE("A duration beyond a year is refused, so no deadline can overflow the clock") {
+    CHECK_THAT(error_of("job_types: {echo: {batch: {max_delay_ms: 99999999999999999}}}"),
+               Catch::Contains("'max_delay_ms' must be at most 31536000000"));
+    CHECK_THAT(error_of("job_types: {default: {timeout_s: 18446744073709551615}}"),
+               Catch::Contains("'timeout_s' must be at most 31536000"));
+    CHECK_THAT(error_of("broker: {liveness: 5000}"), Catch::Contains("'liveness' must be at most"));
+}

@@ -37,3 +37,14 @@ TEST_CASE("a refused endpoint's message names it, where it came from and the fix
     CHECK_THROWS_AS(require_endpoint("tcp://h", "--broker"), ConfigError);
     CHECK_NOTHROW(require_endpoint("tcp://h:1", "--broker"));
 }
+
+TEST_CASE("a bind form is refused as an address to connect to") {
+    for (const char* endpoint : {"tcp://*:5555", "tcp://127.0.0.1:0", "tcp://localhost:*"}) {
+        INFO(endpoint);
+        CHECK_FALSE(endpoint_problem(endpoint).has_value());
+        CHECK_THROWS_WITH(require_connectable(endpoint, "--broker"),
+                          Catch::Contains("is a form for binding"));
+    }
+    CHECK_NOTHROW(require_connectable("tcp://10.0.0.5:5555", "--broker"));
+    CHECK_NOTHROW(require_connectable("ipc:///tmp/ferry.sock", "--broker"));
+}

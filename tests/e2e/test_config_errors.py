@@ -103,6 +103,19 @@ def test_submit_refuses_an_http_broker_flag(run_ferry, tmp_path: pathlib.Path) -
     assert not (tmp_path / "out.jsonl").exists()
 
 
+@pytest.mark.parametrize("endpoint", ["tcp://127.0.0.1:0", "tcp://*:5555"])
+def test_submit_refuses_a_bind_form_as_the_broker_to_connect_to(
+        run_ferry, tmp_path: pathlib.Path, endpoint: str) -> None:
+    (tmp_path / "p.yaml").write_text(f"broker: {{producers_endpoint: '{endpoint}'}}\n")
+    write_jobs(tmp_path / "jobs.jsonl", 3)
+    done = run_ferry("submit", "p.yaml", "--input", "jobs.jsonl", "--output", "out.jsonl",
+                     timeout=20)
+    assert done.returncode == 2, done.stderr
+    assert f"'{endpoint}' is a form for binding" in done.stderr
+    assert "broker.producers_endpoint in p.yaml" in done.stderr
+    assert not (tmp_path / "out.jsonl").exists()
+
+
 @pytest.mark.parametrize("endpoint", ["garbage://x", "tcp://127.0.0.1", "http://localhost:5555"])
 def test_status_names_an_endpoint_it_cannot_use(run_ferry, endpoint: str) -> None:
     done = run_ferry("status", "--broker", endpoint, timeout=20)

@@ -112,3 +112,12 @@ TEST_CASE("ordinary paths pass and a device output gets no client file beside it
     CHECK(client_file_for("/dev/null").empty());
     CHECK(client_file_for("-").empty());
 }
+
+TEST_CASE("an empty output or summary path is refused") {
+    ferry::test::TempDir dir;
+    SessionPaths paths = paths_in(dir, "");
+    CHECK_THAT(refusal(paths), Catch::Contains("--output is an empty path"));
+    paths.output = dir.path("out.jsonl");
+    paths.summary_json = "";
+    CHECK_THAT(refusal(paths), Catch::Contains("--summary-json is an empty path"));
+}

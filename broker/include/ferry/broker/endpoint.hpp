@@ -18,8 +18,13 @@ struct EndpointProblem {
 // own errors ("Protocol not supported", "Invalid argument") would name neither it nor the fix.
 [[nodiscard]] std::optional<EndpointProblem> endpoint_problem(std::string_view endpoint);
 
+// The same for an endpoint to connect to: a bind form (host *, port 0 or *) names no broker.
+[[nodiscard]] std::optional<EndpointProblem> connect_problem(std::string_view endpoint);
+
 // Throws ConfigError "'ENDPOINT' what (where); fix" when the endpoint is not usable; `where`
 // names the flag or variable it came from (e.g. "--broker", "FERRY_PRODUCERS_ENDPOINT").
 void require_endpoint(std::string_view endpoint, std::string_view where);
+// The same with connect_problem, for the producer's and `ferry status`'s broker address.
+void require_connectable(std::string_view endpoint, std::string_view where);
 
 } // namespace ferry::broker
