@@ -48,7 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="heartbeat interval this worker keeps (default 1000)")
     add("--handler-config", default="{}", metavar="JSON",
         help="JSON object passed to every handler's setup(config) (default {})")
-    add("--drain-timeout", type=float, default=30.0, metavar="S",
+    add("--drain-timeout", type=_seconds, default=30.0, metavar="S",
         help="seconds processes may take to answer held jobs after SIGTERM (default 30)")
     add("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"],
         help="logging level (default INFO)")
@@ -66,6 +66,13 @@ def _non_negative(text: str) -> int:
     value = int(text)
     if value < 0:
         raise argparse.ArgumentTypeError(f"{text} must be a whole number >= 0")
+    return value
+
+
+def _seconds(text: str) -> float:
+    value = float(text)
+    if not value >= 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"{text} must be a number of seconds >= 0")
     return value
 
 

@@ -91,3 +91,32 @@ def test_submit_and_status_show_a_type_no_worker_serves(
         submit.send_signal(signal.SIGINT)
         assert submit.wait(timeout=30) == 130
         log.close()
+
+
+def test_ctrl_c_while_a_pool_sets_up_ends_the_run_with_130_and_no_output(
+        ferry_bin, tmp_path: pathlib.Path) -> None:
+    (tmp_path / "stuck_setup.py").write_text(
+        "import time\nimport ferry_worker\n\n\n"
+        "class Stuck(ferry_worker.Handler):\n    job_type = 'echo.batch'\n\n"
+        "    def setup(self, config):\n        time.sleep(600)\n\n"
+        "    def handle(self, jobs):\n        return [job.payload for job in jobs]\n")
+    (tmp_path / "p.yaml").write_text(pipeline_yaml("stuck_setup.py", "echo.batch"))
+    write_jobs(tmp_path / "jobs.jsonl", 10)
+    env = dict(os.environ, PYTHONPATH=str(REPO / "py_workers"))
+    log = (tmp_path / "run.log").open("w")
+    run = subprocess.Popen([str(ferry_bin), "run", "p.yaml", "--input", "jobs.jsonl", "--output",
+                            "out.jsonl"], cwd=tmp_path, env=env, stdout=subprocess.DEVNULL,
+                           stderr=log)
+    try:
+        wait_for(lambda: "waiting for worker pool" in (tmp_path / "run.log").read_text(), 30,
+                 "the run to say it waits for the pool")
+        run.send_signal(signal.SIGINT)
+        assert run.wait(timeout=30) == 130
+    finally:
+        if run.poll() is None:
+            run.kill()
+            run.wait()
+        log.close()
+    assert "interrupted while waiting for the worker pools" in (tmp_path / "run.log").read_text()
+    assert not (tmp_path / "out.jsonl").exists()
+    assert not (tmp_path / "out.jsonl.ferry-client").exists()

@@ -70,3 +70,9 @@ def test_an_http_broker_endpoint_exits_2_and_suggests_tcp() -> None:
     done = run("--broker", "http://127.0.0.1:5556", "--handlers", "ferry_worker.examples.echo")
     assert done.returncode == 2, done.stderr
     assert "--broker http://127.0.0.1:5556" in done.stderr and "tcp://" in done.stderr
+
+
+def test_a_negative_drain_timeout_exits_2() -> None:
+    done = run("--broker", "tcp://127.0.0.1:1", "--handlers", "ferry_worker.examples.echo",
+               "--drain-timeout", "-1")
+    assert done.returncode == 2 and "--drain-timeout" in done.stderr
