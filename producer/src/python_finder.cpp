@@ -124,12 +124,17 @@ std::string python_problem(const std::string& interpreter) {
     return {};
 }
 
-std::string install_advice(const std::string& interpreter) {
-    return fmt::format(
-        "install the worker's dependencies for it ('{}' -m pip install pyzmq msgpack; for Debian's "
-        "/usr/bin/python3: apt-get install python3-zmq python3-msgpack), or name another "
-        "interpreter",
-        interpreter);
+// What to do about an interpreter the user named: fix the path, or install what it lacks.
+std::string advice(const std::string& interpreter, std::string_view drop_it) {
+    if (!start_problem(interpreter).empty()) {
+        return fmt::format("fix the path, or {} to let Ferry search python3 on PATH and "
+                           "/usr/bin/python3",
+                           drop_it);
+    }
+    return fmt::format("install the worker's dependencies for it ('{}' -m pip install pyzmq "
+                       "msgpack; for Debian's /usr/bin/python3: apt-get install python3-zmq "
+                       "python3-msgpack), or name another interpreter",
+                       interpreter);
 }
 
 } // namespace
@@ -139,7 +144,7 @@ PythonChoice find_worker_python(const std::string& configured, const std::string
     if (!configured.empty()) {
         if (std::string problem = python_problem(configured); !problem.empty()) {
             choice.refused = fmt::format("{} '{}' {}; {}", configured_at, configured, problem,
-                                         install_advice(configured));
+                                         advice(configured, "remove the key"));
             return choice;
         }
         choice.interpreter = configured;
@@ -147,8 +152,8 @@ PythonChoice find_worker_python(const std::string& configured, const std::string
     }
     if (const char* env = std::getenv("FERRY_PYTHON"); env != nullptr && *env != '\0') {
         if (std::string problem = python_problem(env); !problem.empty()) {
-            choice.refused = fmt::format("'{}' {} (FERRY_PYTHON); {}, or unset FERRY_PYTHON", env,
-                                         problem, install_advice(env));
+            choice.refused = fmt::format("'{}' {} (FERRY_PYTHON); {}", env, problem,
+                                         advice(env, "unset FERRY_PYTHON"));
             return choice;
         }
         choice.interpreter = env;

@@ -13,8 +13,10 @@ TEST_CASE("a configured interpreter that does not exist is refused, not skipped"
         find_worker_python("/nonexistent/python3", "p.yaml:9:13: workers[0].python");
     CHECK(choice.interpreter.empty());
     CHECK(choice.tried.empty());
-    CHECK_THAT(choice.refused, Catch::StartsWith("p.yaml:9:13: workers[0].python "
-                                                 "'/nonexistent/python3' is not found; install"));
+    CHECK_THAT(choice.refused,
+               Catch::StartsWith("p.yaml:9:13: workers[0].python "
+                                 "'/nonexistent/python3' is not found; fix the path, or "
+                                 "remove the key"));
     CHECK(no_python_message(choice) == choice.refused);
 }
 
