@@ -1,6 +1,7 @@
 // The parts of a broker's STATUS_REPLY map the producer reads: workers and unserved job types.
 #pragma once
 
+#include "ferry/broker/status_client.hpp"
 #include "ferry/broker/type_coverage.hpp"
 
 #include <cstdint>
@@ -26,20 +27,14 @@ struct StatusWorker {
 
 // The value of `key` in an encoded status map, read by `read` (empty when absent or unreadable).
 template <typename Read>
-[[nodiscard]] auto read_status_field(std::string_view encoded, std::string_view key, Read read)
+[[nodiscard]] auto read_status_field(std::string_view encoded, const std::string& key, Read read)
     -> decltype(read(msgpack::object{})) {
     try {
         const msgpack::object_handle handle = msgpack::unpack(encoded.data(), encoded.size());
-        const msgpack::object& map = handle.get();
-        for (std::uint32_t i = 0; map.type == msgpack::type::MAP && i < map.via.map.size; ++i) {
-            const auto& entry = map.via.map.ptr[i];
-            if (entry.key.type == msgpack::type::STR && entry.key.as<std::string_view>() == key) {
-                return read(entry.val);
-            }
-        }
+        return read(broker::status_fields(handle.get())[key]);
     } catch (const std::exception&) {
+        return {};
     }
-    return {};
 }
 
 } // namespace ferry::producer
