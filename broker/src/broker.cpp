@@ -39,7 +39,7 @@ Broker::Broker(BrokerConfig config)
       workers_(bind_router(context_, config_.workers_endpoint, "workers")),
       endpoints_{producers_.endpoint(), workers_.endpoint()},
       scheduler_(config_, *this, std::random_device{}()), started_at_(Clock::now()),
-      now_(started_at_) {
+      now_(started_at_), coverage_(started_at_) {
     open_journal();
     spdlog::info("broker {} bound producers={} workers={}", id_, endpoints_.producers,
                  endpoints_.workers);
@@ -288,10 +288,12 @@ void Broker::send_cancel(WorkerRecord& worker, wire::Cancel&& cancel) {
     (void)send_to_worker(worker, message_scratch_);
 }
 
+// Once a second: the completion count for the rate, and which job types live workers serve.
 void Broker::sample_rate() {
     if (!done_samples_.empty() && now_ - done_samples_.back().first < std::chrono::seconds(1)) {
         return;
     }
+    coverage_.observe(scheduler_.workers(), now_);
     done_samples_.emplace_back(now_, scheduler_.stats().done);
     while (done_samples_.size() > 11) {
         done_samples_.pop_front();

@@ -1,26 +1,23 @@
 // Loading and validating the broker's YAML sections (`broker`, `job_types`).
 #include "ferry/broker/broker_config.hpp"
 
-#include "ferry/broker/config_keys.hpp"
+#include "ferry/broker/config_file.hpp"
+#include "ferry/broker/endpoint.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
+#include <fmt/format.h>
 #include <limits>
-#include <sstream>
+#include <unistd.h>
 #include <yaml-cpp/yaml.h>
 
 namespace ferry::broker {
 namespace {
 
-// Where a config value sits, for error messages: "file:line:col".
-std::string where(const std::string& origin, const YAML::Mark& mark) {
-    return origin + ":" + std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1);
-}
-
 [[noreturn]] void fail(const std::string& origin, const YAML::Node& node, const std::string& what) {
-    throw ConfigError(where(origin, node.Mark()) + ": " + what);
+    throw ConfigError(position(origin, node.Mark()) + ": " + what);
 }
 
 // Rejects keys a section does not know, naming the closest valid key: a typo in a config file
@@ -35,17 +32,19 @@ void check_keys(const std::string& origin, const YAML::Node& map, const std::str
         if (std::find(allowed.begin(), allowed.end(), key) != allowed.end()) {
             continue;
         }
-        std::string message = "unknown key '" + key + "' in '" + section + "'";
-        const auto suggestion = nearest_name(key, allowed);
-        if (!suggestion.empty()) {
-            message += " (did you mean '" + suggestion + "'?)";
-        }
-        fail(origin, entry.first, message);
+        fail(origin, entry.first, unknown_key_message(key, section, allowed));
     }
 }
 
+// Durations are capped at a year, so that adding one to a clock reading cannot overflow.
+constexpr std::uint64_t year_s = 365ULL * 24 * 3600;
+constexpr std::uint64_t year_ms = year_s * 1000;
+constexpr std::uint64_t no_limit = std::numeric_limits<std::uint64_t>::max();
+
+// `minimum` is 1 for keys where 0 means nothing sensible (a zero batch, heartbeat, ...).
 template <typename T>
-void read_unsigned(const std::string& origin, const YAML::Node& map, const char* key, T& out) {
+void read_unsigned(const std::string& origin, const YAML::Node& map, const char* key, T& out,
+                   std::uint64_t minimum = 0, std::uint64_t maximum = no_limit) {
     const auto node = map[key];
     if (!node) {
         return;
@@ -54,47 +53,62 @@ void read_unsigned(const std::string& origin, const YAML::Node& map, const char*
     std::uint64_t value = 0;
     if (text.empty() || text[0] == '-' || !YAML::convert<std::uint64_t>::decode(node, value) ||
         value > static_cast<std::uint64_t>(std::numeric_limits<T>::max())) {
-        fail(origin, node, std::string("'") + key + "' must be a non-negative integer");
+        fail(origin, node,
+             std::string("'") + key + "' must be a non-negative integer, got '" + text + "'");
+    }
+    if (value < minimum) {
+        fail(origin, node,
+             std::string("'") + key + "' must be at least " + std::to_string(minimum) + ", got " +
+                 text);
+    }
+    if (value > maximum) {
+        fail(origin, node,
+             std::string("'") + key + "' must be at most " + std::to_string(maximum) + ", got " +
+                 text);
     }
     out = static_cast<T>(value);
 }
 
-void read_double(const std::string& origin, const YAML::Node& map, const char* key, double& out) {
+// NaN and infinity parse as doubles too; neither is a delay factor.
+void read_double(const std::string& origin, const YAML::Node& map, const char* key, double& out,
+                 double minimum, double maximum) {
     const auto node = map[key];
-    if (node && (!node.IsScalar() || !YAML::convert<double>::decode(node, out) || out < 0)) {
-        fail(origin, node, std::string("'") + key + "' must be a non-negative number");
+    if (node && (!node.IsScalar() || !YAML::convert<double>::decode(node, out) ||
+                 !std::isfinite(out) || out < minimum || out > maximum)) {
+        fail(origin, node,
+             std::string("'") + key + "' must be a number from " +
+                 fmt::format("{} to {}", minimum, maximum));
     }
 }
 
-void read_string(const std::string& origin, const YAML::Node& map, const char* key,
-                 std::string& out) {
+void read_endpoint(const std::string& origin, const YAML::Node& map, const char* key,
+                   std::string& out) {
     const auto node = map[key];
-    if (node && (!node.IsScalar() || node.Scalar().empty())) {
-        fail(origin, node, std::string("'") + key + "' must be a non-empty string");
+    if (!node) {
+        return;
     }
-    if (node) {
-        out = node.Scalar();
+    if (!node.IsScalar() || node.Scalar().empty()) {
+        fail(origin, node, std::string("'") + key + "' must be an endpoint like tcp://HOST:PORT");
     }
+    if (const auto problem = endpoint_problem(node.Scalar())) {
+        fail(origin, node,
+             fmt::format("'{}' {} {}; {}", key, node.Scalar(), problem->what, problem->fix));
+    }
+    out = node.Scalar();
 }
 
 void read_backoff(const std::string& origin, const YAML::Node& node, BackoffConfig& out) {
     check_keys(origin, node, "backoff", {"initial_ms", "max_ms", "multiplier", "jitter"});
-    read_unsigned(origin, node, "initial_ms", out.initial_ms);
-    read_unsigned(origin, node, "max_ms", out.max_ms);
-    read_double(origin, node, "multiplier", out.multiplier);
-    read_double(origin, node, "jitter", out.jitter);
-    if (out.jitter > 1.0) {
-        fail(origin, node["jitter"], "'jitter' must be between 0 and 1");
-    }
+    read_unsigned(origin, node, "initial_ms", out.initial_ms, 0, year_ms);
+    read_unsigned(origin, node, "max_ms", out.max_ms, 0, year_ms);
+    read_double(origin, node, "multiplier", out.multiplier, 1.0, 1000.0);
+    read_double(origin, node, "jitter", out.jitter, 0.0, 1.0);
 }
 
 void read_batch(const std::string& origin, const YAML::Node& node, BatchConfig& out) {
     check_keys(origin, node, "batch", {"max_size", "max_delay_ms"});
-    read_unsigned(origin, node, "max_size", out.max_size);
-    read_unsigned(origin, node, "max_delay_ms", out.max_delay_ms);
-    if (out.max_size == 0) {
-        fail(origin, node["max_size"], "'max_size' must be at least 1");
-    }
+    read_unsigned(origin, node, "max_size", out.max_size, 1);
+    read_unsigned(origin, node, "max_delay_ms", out.max_delay_ms, 0, year_ms);
 }
 
 void read_non_retryable(const std::string& origin, const YAML::Node& node,
@@ -133,11 +147,8 @@ void read_journal(const std::string& origin, const YAML::Node& node, JournalConf
             fail(origin, fsync, "'fsync' must be one of always, interval_ms, off");
         }
     }
-    read_unsigned(origin, node, "interval_ms", out.interval_ms);
-    read_unsigned(origin, node, "segment_bytes", out.segment_bytes);
-    if (out.interval_ms == 0 || out.segment_bytes < 4096) {
-        fail(origin, node, "'interval_ms' must be at least 1 and 'segment_bytes' at least 4096");
-    }
+    read_unsigned(origin, node, "interval_ms", out.interval_ms, 1, year_ms);
+    read_unsigned(origin, node, "segment_bytes", out.segment_bytes, 4096);
 }
 
 // Overlays one job type's keys on `out` (which already holds the defaults).
@@ -148,11 +159,8 @@ void read_job_type(const std::string& origin, const YAML::Node& node, const std:
     }
     check_keys(origin, node, "job_types." + name,
                {"timeout_s", "max_attempts", "backoff", "non_retryable", "batch"});
-    read_unsigned(origin, node, "timeout_s", out.timeout_s);
-    read_unsigned(origin, node, "max_attempts", out.max_attempts);
-    if (out.max_attempts == 0) {
-        fail(origin, node["max_attempts"], "'max_attempts' must be at least 1");
-    }
+    read_unsigned(origin, node, "timeout_s", out.timeout_s, 0, year_s);
+    read_unsigned(origin, node, "max_attempts", out.max_attempts, 1);
     if (node["backoff"]) {
         read_backoff(origin, node["backoff"], out.backoff);
     }
@@ -172,21 +180,18 @@ void read_broker_section(const std::string& origin, const YAML::Node& node, Brok
                {"producers_endpoint", "workers_endpoint", "heartbeat_ms", "liveness", "max_pending",
                 "max_payload_bytes", "shutdown_grace_s", "remember_done", "dead_letters_kept",
                 "outcome_retention_s", "journal"});
-    read_string(origin, node, "producers_endpoint", out.producers_endpoint);
-    read_string(origin, node, "workers_endpoint", out.workers_endpoint);
-    read_unsigned(origin, node, "heartbeat_ms", out.heartbeat_ms);
-    read_unsigned(origin, node, "liveness", out.liveness);
-    read_unsigned(origin, node, "max_pending", out.max_pending);
-    read_unsigned(origin, node, "max_payload_bytes", out.max_payload_bytes);
-    read_unsigned(origin, node, "shutdown_grace_s", out.shutdown_grace_s);
+    read_endpoint(origin, node, "producers_endpoint", out.producers_endpoint);
+    read_endpoint(origin, node, "workers_endpoint", out.workers_endpoint);
+    read_unsigned(origin, node, "heartbeat_ms", out.heartbeat_ms, 1, year_ms);
+    read_unsigned(origin, node, "liveness", out.liveness, 1, 100);
+    read_unsigned(origin, node, "max_pending", out.max_pending, 1);
+    read_unsigned(origin, node, "max_payload_bytes", out.max_payload_bytes, 1);
+    read_unsigned(origin, node, "shutdown_grace_s", out.shutdown_grace_s, 0, year_s);
     read_unsigned(origin, node, "remember_done", out.remember_done);
     read_unsigned(origin, node, "dead_letters_kept", out.dead_letters_kept);
-    read_unsigned(origin, node, "outcome_retention_s", out.outcome_retention_s);
+    read_unsigned(origin, node, "outcome_retention_s", out.outcome_retention_s, 0, year_s);
     if (node["journal"]) {
         read_journal(origin, node["journal"], out.journal);
-    }
-    if (out.heartbeat_ms == 0 || out.liveness == 0 || out.max_pending == 0) {
-        fail(origin, node, "'heartbeat_ms', 'liveness' and 'max_pending' must be at least 1");
     }
 }
 
@@ -214,10 +219,35 @@ void read_job_types(const std::string& origin, const YAML::Node& node, BrokerCon
 
 void apply_environment(BrokerConfig& config) {
     if (const char* value = std::getenv("FERRY_PRODUCERS_ENDPOINT"); value && *value) {
+        require_endpoint(value, "FERRY_PRODUCERS_ENDPOINT");
         config.producers_endpoint = value;
     }
     if (const char* value = std::getenv("FERRY_WORKERS_ENDPOINT"); value && *value) {
+        require_endpoint(value, "FERRY_WORKERS_ENDPOINT");
         config.workers_endpoint = value;
+    }
+}
+
+// The journal directory is created at start when missing: refuse now what would stop that (a
+// file in its place, or a parent that is not a writable directory) with the key named.
+void check_journal_directory(const std::string& directory, const std::string& origin) {
+    namespace fs = std::filesystem;
+    std::error_code error;
+    fs::path existing = fs::absolute(directory, error);
+    while (!existing.empty() && !fs::exists(existing, error) && existing != existing.root_path()) {
+        existing = existing.parent_path();
+    }
+    std::string problem;
+    if (!fs::is_directory(existing, error)) {
+        problem = fmt::format("'{}' is not a directory", existing.string());
+    } else if (::access(existing.c_str(), W_OK) != 0) {
+        problem = fmt::format("'{}' is not writable", existing.string());
+    }
+    if (!problem.empty()) {
+        throw ConfigError(fmt::format("journal directory '{}': {} (broker.journal.path in {}); "
+                                      "give a directory path, or remove the key to run without a "
+                                      "journal",
+                                      directory, problem, origin));
     }
 }
 
@@ -229,21 +259,14 @@ const JobTypeConfig& BrokerConfig::type(const std::string& name) const {
 }
 
 BrokerConfig parse_broker_config(const std::string& yaml_text, const std::string& origin) {
-    YAML::Node root;
-    try {
-        root = YAML::Load(yaml_text);
-    } catch (const YAML::ParserException& error) {
-        throw ConfigError(where(origin, error.mark) + ": not valid YAML: " + error.msg);
-    }
+    const YAML::Node root = load_yaml(yaml_text, origin);
+    check_top_level(root, origin);
     BrokerConfig config;
     if (root.IsNull()) {
         apply_environment(config);
         return config;
     }
-    if (!root.IsMap()) {
-        fail(origin, root, "the configuration must be a map of sections");
-    }
-    // Other top-level sections (workers, input, output, ...) belong to other commands.
+    // The other sections (workers, input, output, ...) are read by the commands that use them.
     if (root["broker"]) {
         read_broker_section(origin, root["broker"], config);
     }
@@ -255,17 +278,18 @@ BrokerConfig parse_broker_config(const std::string& yaml_text, const std::string
 }
 
 BrokerConfig load_broker_config(const std::string& path) {
-    std::ifstream file(path);
-    if (!file) {
-        throw ConfigError(path + ": cannot open the configuration file");
-    }
-    std::ostringstream text;
-    text << file.rdbuf();
-    BrokerConfig config = parse_broker_config(text.str(), path);
+    return load_broker_config(path, read_config_file(path));
+}
+
+BrokerConfig load_broker_config(const std::string& path, const std::string& text) {
+    BrokerConfig config = parse_broker_config(text, path);
     // Like every path in a config file, the journal's is relative to the file's directory.
     const std::filesystem::path journal(config.journal.path);
     if (!journal.empty() && journal.is_relative()) {
         config.journal.path = (std::filesystem::path(path).parent_path() / journal).string();
+    }
+    if (!config.journal.path.empty()) {
+        check_journal_directory(config.journal.path, path);
     }
     return config;
 }

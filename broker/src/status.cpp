@@ -57,6 +57,21 @@ void pack_dead_letters(Packer& packer, const JobTable& table) {
     }
 }
 
+void pack_unserved(Packer& packer, const StatusView& view) {
+    const auto types = view.coverage.unserved(view.scheduler.queues(), view.scheduler.workers(),
+                                              view.now, unserved_after);
+    packer.pack_array(static_cast<std::uint32_t>(types.size()));
+    for (const auto& unserved : types) {
+        packer.pack_map(3);
+        pack_str(packer, "type");
+        pack_str(packer, unserved.type);
+        pack_str(packer, "queued");
+        packer.pack(unserved.queued);
+        pack_str(packer, "seconds");
+        packer.pack(unserved.seconds);
+    }
+}
+
 void pack_counter(Packer& packer, std::string_view name, std::uint64_t value) {
     pack_str(packer, name);
     packer.pack(value);
@@ -71,7 +86,7 @@ std::string encode_status(const StatusView& view) {
     Packer packer(buffer);
     const auto& stats = view.scheduler.stats();
     const auto& table = view.scheduler.table();
-    packer.pack_map(29); // keep in step with the fields below
+    packer.pack_map(30); // keep in step with the fields below
     pack_str(packer, "broker");
     pack_str(packer, view.broker_id);
     pack_str(packer, "uptime_s");
@@ -87,6 +102,8 @@ std::string encode_status(const StatusView& view) {
         pack_str(packer, type);
         packer.pack(queue.size());
     }
+    pack_str(packer, "unserved");
+    pack_unserved(packer, view);
     pack_counter(packer, "pending", view.pending);
     pack_counter(packer, "in_flight", view.scheduler.in_flight());
     pack_counter(packer, "done", stats.done);

@@ -31,20 +31,6 @@ void write_json_string(std::ostream& out, std::string_view text) {
     out << '"';
 }
 
-// The status map's top-level fields by name (absent fields read as nil).
-std::map<std::string, msgpack::object> fields_of(const msgpack::object& map) {
-    std::map<std::string, msgpack::object> fields;
-    if (map.type != msgpack::type::MAP) {
-        return fields;
-    }
-    for (std::uint32_t i = 0; i < map.via.map.size; ++i) {
-        if (map.via.map.ptr[i].key.type == msgpack::type::STR) {
-            fields.emplace(map.via.map.ptr[i].key.as<std::string>(), map.via.map.ptr[i].val);
-        }
-    }
-    return fields;
-}
-
 std::string text_of(const msgpack::object& value) {
     std::ostringstream out;
     if (value.type == msgpack::type::STR) {
@@ -64,9 +50,9 @@ void write_workers(std::ostream& out, const msgpack::object& workers) {
         << "LAST HEARD\n";
     for (std::uint32_t i = 0; workers.type == msgpack::type::ARRAY && i < workers.via.array.size;
          ++i) {
-        auto w = fields_of(workers.via.array.ptr[i]);
+        auto w = status_fields(workers.via.array.ptr[i]);
         std::string types;
-        for (const auto& [type, batch] : fields_of(w["types"])) {
+        for (const auto& [type, batch] : status_fields(w["types"])) {
             types += (types.empty() ? "" : ",") + type + "/" + text_of(batch);
         }
         out << "  " << std::setw(24) << text_of(w["worker"]) << std::setw(16) << text_of(w["host"])
@@ -76,19 +62,36 @@ void write_workers(std::ostream& out, const msgpack::object& workers) {
     }
 }
 
+// Job types whose jobs wait with no live worker: the likeliest reason for a queue that never
+// drains.
+void write_unserved(std::ostream& out, const msgpack::object& unserved) {
+    if (unserved.type != msgpack::type::ARRAY || unserved.via.array.size == 0) {
+        return;
+    }
+    out << "unserved job types (queued, no live worker serves them):\n";
+    for (std::uint32_t i = 0; i < unserved.via.array.size; ++i) {
+        auto entry = status_fields(unserved.via.array.ptr[i]);
+        const double seconds =
+            entry["seconds"].type == msgpack::type::FLOAT64 ? entry["seconds"].as<double>() : 0.0;
+        out << "  " << std::left << std::setw(32) << text_of(entry["type"])
+            << text_of(entry["queued"]) << " queued, no worker for "
+            << static_cast<long long>(seconds) << " s\n";
+    }
+}
+
 void write_dead_letters(std::ostream& out, const msgpack::object& letters) {
     if (letters.type != msgpack::type::ARRAY || letters.via.array.size == 0) {
         return;
     }
     out << "dead letters (most recent last):\n";
     for (std::uint32_t i = 0; i < letters.via.array.size; ++i) {
-        auto letter = fields_of(letters.via.array.ptr[i]);
+        auto letter = status_fields(letters.via.array.ptr[i]);
         out << "  " << text_of(letter["client"]) << "/" << text_of(letter["id"]) << " ("
             << text_of(letter["type"]) << ")\n";
         const auto& causes = letter["causes"];
         for (std::uint32_t j = 0; causes.type == msgpack::type::ARRAY && j < causes.via.array.size;
              ++j) {
-            auto cause = fields_of(causes.via.array.ptr[j]);
+            auto cause = status_fields(causes.via.array.ptr[j]);
             out << "    attempt " << j + 1 << ": " << text_of(cause["code"]) << ": "
                 << text_of(cause["message"]) << "\n";
         }
@@ -96,6 +99,19 @@ void write_dead_letters(std::ostream& out, const msgpack::object& letters) {
 }
 
 } // namespace
+
+std::map<std::string, msgpack::object> status_fields(const msgpack::object& map) {
+    std::map<std::string, msgpack::object> fields;
+    if (map.type != msgpack::type::MAP) {
+        return fields;
+    }
+    for (std::uint32_t i = 0; i < map.via.map.size; ++i) {
+        if (map.via.map.ptr[i].key.type == msgpack::type::STR) {
+            fields.emplace(map.via.map.ptr[i].key.as<std::string>(), map.via.map.ptr[i].val);
+        }
+    }
+    return fields;
+}
 
 std::string fetch_status(const std::string& endpoint, std::chrono::milliseconds timeout) {
     zmq::context_t context(1);
@@ -181,8 +197,8 @@ void write_json(std::ostream& out, const msgpack::object& value) {
 }
 
 void write_status_table(std::ostream& out, const msgpack::object& status) {
-    auto s = fields_of(status);
-    auto rates = fields_of(s["rates"]);
+    auto s = status_fields(status);
+    auto rates = status_fields(s["rates"]);
     out << "broker " << text_of(s["broker"]) << "   up " << text_of(s["uptime_s"]) << " s\n"
         << "jobs: pending " << text_of(s["pending"]) << "   in flight " << text_of(s["in_flight"])
         << "   done " << text_of(s["done"]) << "   failed " << text_of(s["failed"]) << "   retries "
@@ -191,9 +207,10 @@ void write_status_table(std::ostream& out, const msgpack::object& status) {
         << "   malformed messages " << text_of(s["malformed_messages"]) << "   dead letters "
         << text_of(s["dead_letters_total"]) << "\n";
     out << "queues:\n";
-    for (const auto& [type, depth] : fields_of(s["queues"])) {
+    for (const auto& [type, depth] : status_fields(s["queues"])) {
         out << "  " << std::left << std::setw(32) << type << text_of(depth) << "\n";
     }
+    write_unserved(out, s["unserved"]);
     write_workers(out, s["workers"]);
     write_dead_letters(out, s["dead_letters"]);
 }

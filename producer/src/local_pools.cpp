@@ -61,15 +61,14 @@ LocalPools::~LocalPools() {
     stop(2000);
 }
 
-void LocalPools::start(const std::vector<WorkerPoolConfig>& pools, const std::string& endpoint) {
+void LocalPools::start(const std::vector<WorkerPoolConfig>& pools,
+                       const std::vector<std::string>& interpreters, const std::string& endpoint) {
     const std::string package_dir = find_worker_package_dir();
-    for (const auto& pool : pools) {
-        PythonChoice python = find_worker_python(pool.python);
-        if (python.interpreter.empty())
-            throw std::runtime_error(no_python_message(python));
+    for (std::size_t i = 0; i < pools.size(); ++i) {
+        const auto& pool = pools[i];
         spdlog::info("starting worker pool '{}' ({} processes) with {}", pool.handlers,
-                     pool.processes, python.interpreter);
-        pids_.push_back(spawn(pool_argv(python.interpreter, pool, endpoint), package_dir));
+                     pool.processes, interpreters.at(i));
+        pids_.push_back(spawn(pool_argv(interpreters.at(i), pool, endpoint), package_dir));
         names_.push_back(pool.handlers);
     }
 }

@@ -1,6 +1,7 @@
 // `ferry`: the one executable — run, submit, broker, status.
 #include "ferry/broker/broker_command.hpp"
 #include "ferry/broker/broker_config.hpp"
+#include "ferry/broker/endpoint.hpp"
 #include "ferry/broker/journal_record.hpp"
 #include "ferry/broker/status_client.hpp"
 #include "ferry/producer/cli_commands.hpp"
@@ -33,6 +34,10 @@ void install_signal_handlers() {
     std::signal(SIGPIPE, SIG_IGN);
 }
 
+using ferry::producer::exit_internal;
+using ferry::producer::exit_ok;
+using ferry::producer::exit_usage;
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -40,6 +45,7 @@ int main(int argc, char** argv) {
     app.require_subcommand(1);
     std::string log_level = "info";
     app.add_option("--log-level", log_level, "trace, debug, info, warn, error")
+        ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}))
         ->capture_default_str();
 
     ferry::producer::PipelineArgs run_args;
@@ -55,9 +61,9 @@ int main(int argc, char** argv) {
         ->add_option("CONFIG", broker_config, "pipeline YAML file")
         ->required();
     std::string status_endpoint = "tcp://127.0.0.1:5555";
-    if (const char* env = std::getenv("FERRY_PRODUCERS_ENDPOINT"); env && *env) {
-        status_endpoint = env;
-    }
+    const char* status_env = std::getenv("FERRY_PRODUCERS_ENDPOINT");
+    if (status_env != nullptr && *status_env != '\0')
+        status_endpoint = status_env;
     bool status_json = false;
     auto* status =
         app.add_subcommand("status", "workers, queue depths, in flight, rates, dead letters");
@@ -69,7 +75,7 @@ int main(int argc, char** argv) {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& error) {
         int code = app.exit(error);
-        return code == 0 ? 0 : 2;
+        return code == 0 ? exit_ok : exit_usage;
     }
     spdlog::set_default_logger(spdlog::stderr_color_mt("ferry"));
     spdlog::set_level(spdlog::level::from_str(log_level));
@@ -84,6 +90,11 @@ int main(int argc, char** argv) {
         if (app.got_subcommand("broker"))
             return ferry::broker::run_broker_command(broker_config);
         if (app.got_subcommand("status")) {
+            const bool flag = status->count("--broker") > 0;
+            ferry::broker::require_connectable(status_endpoint,
+                                               flag ? "--broker"
+                                                    : "FERRY_PRODUCERS_ENDPOINT, the "
+                                                      "default of --broker");
             return ferry::broker::run_status_command(status_endpoint, status_json, std::cout);
         }
     } catch (const ferry::producer::ClientInUseError& error) {
@@ -91,16 +102,16 @@ int main(int argc, char** argv) {
         return 2;
     } catch (const ferry::producer::InputError& error) {
         std::fprintf(stderr, "ferry: %s\n", error.what());
-        return 2;
+        return exit_usage;
     } catch (const ferry::broker::ConfigError& error) {
         std::fprintf(stderr, "ferry: %s\n", error.what());
-        return 2;
+        return exit_usage;
     } catch (const ferry::broker::JournalError& error) {
         std::fprintf(stderr, "ferry: %s\n", error.what());
-        return 2;
+        return exit_usage;
     } catch (const std::exception& error) {
         std::fprintf(stderr, "ferry: %s\n", error.what());
-        return 1;
+        return exit_internal;
     }
-    return 2;
+    return exit_usage;
 }

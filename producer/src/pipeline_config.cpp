@@ -2,18 +2,21 @@
 #include "ferry/producer/pipeline_config.hpp"
 
 #include "ferry/broker/broker_config.hpp"
-#include "ferry/broker/config_keys.hpp"
+#include "ferry/broker/config_file.hpp"
 
 #include <filesystem>
 #include <fmt/format.h>
-#include <fstream>
-#include <sstream>
+#include <limits>
+#include <set>
 #include <yaml-cpp/yaml.h>
 
 namespace ferry::producer {
 namespace {
 
 using ferry::broker::ConfigError;
+
+// Durations are capped at a year, so that adding one to a clock reading cannot overflow.
+constexpr std::uint64_t year_s = 365ULL * 24 * 3600;
 
 // Reads one mapping section, refusing keys it does not know, with file:line:col in errors.
 class Section {
@@ -34,20 +37,43 @@ class Section {
         if (auto value = find(key))
             out = scalar(*value, key);
     }
-    void read(std::string_view key, std::uint64_t& out) const {
-        if (auto value = find(key)) {
-            std::string text = scalar(*value, key);
-            try {
-                std::size_t used = 0;
-                long long parsed = std::stoll(text, &used);
-                if (used != text.size() || parsed < 0)
-                    throw std::invalid_argument(text);
-                out = static_cast<std::uint64_t>(parsed);
-            } catch (const std::exception&) {
-                fail(*value,
-                     fmt::format("'{}' must be a non-negative integer, got '{}'", path(key), text));
-            }
+    // A string that must not be empty when given (e.g. a job type).
+    void read_name(std::string_view key, std::string& out) const {
+        auto value = find(key);
+        if (!value)
+            return;
+        out = scalar(*value, key);
+        if (out.empty())
+            fail(*value, fmt::format("'{}' must not be empty", path(key)));
+    }
+    // `minimum` is 1 for keys where 0 means nothing sensible (a zero window, batch, ...).
+    void read(std::string_view key, std::uint64_t& out, std::uint64_t minimum = 0,
+              std::uint64_t maximum = std::numeric_limits<std::uint64_t>::max()) const {
+        auto value = find(key);
+        if (!value)
+            return;
+        std::string text = scalar(*value, key);
+        try {
+            std::size_t used = 0;
+            long long parsed = std::stoll(text, &used);
+            if (used != text.size() || parsed < 0)
+                throw std::invalid_argument(text);
+            out = static_cast<std::uint64_t>(parsed);
+        } catch (const std::exception&) {
+            fail(*value,
+                 fmt::format("'{}' must be a non-negative integer, got '{}'", path(key), text));
         }
+        if (out < minimum) {
+            fail(*value, fmt::format("'{}' must be at least {}, got {}", path(key), minimum, text));
+        }
+        if (out > maximum) {
+            fail(*value, fmt::format("'{}' must be at most {}, got {}", path(key), maximum, text));
+        }
+    }
+    // "file:line:col" of a key's value, for errors found after reading (e.g. by starting it).
+    [[nodiscard]] std::string position_of(std::string_view key) const {
+        auto value = find(key);
+        return ferry::broker::position(origin_, value ? value->Mark() : node_.Mark());
     }
     // A key whose value must be one of `choices`; returns the index of the chosen one.
     std::size_t choose(std::string_view key, const std::vector<std::string_view>& choices,
@@ -65,9 +91,8 @@ class Section {
     }
 
     [[noreturn]] void fail(const YAML::Node& at, const std::string& message) const {
-        const YAML::Mark mark = at.Mark();
         throw ConfigError(
-            fmt::format("{}:{}:{}: {}", origin_, mark.line + 1, mark.column + 1, message));
+            fmt::format("{}: {}", ferry::broker::position(origin_, at.Mark()), message));
     }
 
   private:
@@ -93,11 +118,7 @@ class Section {
             if (allowed == text)
                 return;
         }
-        std::string hint = ferry::broker::nearest_name(text, allowed_);
-        fail(key,
-             fmt::format("unknown key '{}' in '{}'{}", text, name_,
-                         hint.empty() ? fmt::format("; valid keys: {}", fmt::join(allowed_, ", "))
-                                      : fmt::format("; did you mean '{}'?", hint)));
+        fail(key, ferry::broker::unknown_key_message(text, name_, allowed_));
     }
 
     YAML::Node node_;                       // the section (may be undefined)
@@ -109,7 +130,7 @@ class Section {
 InputConfig read_input(const Section& section) {
     InputConfig input;
     section.read("path", input.path);
-    section.read("type", input.type);
+    section.read_name("type", input.type);
     input.skip_invalid = section.choose("on_invalid", {"fail", "skip"}, 0) == 1;
     return input;
 }
@@ -128,13 +149,10 @@ OutputConfig read_output(const Section& section) {
 ProducerConfig read_producer(const Section& section) {
     ProducerConfig producer;
     section.read("client", producer.client);
-    section.read("window", producer.window);
-    section.read("submit_batch", producer.submit_batch);
-    section.read("progress_interval_s", producer.progress_interval_s);
-    section.read("heartbeat_ms", producer.heartbeat_ms);
-    if (producer.window == 0 || producer.submit_batch == 0) {
-        throw ConfigError("producer.window and producer.submit_batch must be at least 1");
-    }
+    section.read("window", producer.window, 1);
+    section.read("submit_batch", producer.submit_batch, 1);
+    section.read("progress_interval_s", producer.progress_interval_s, 1, year_s);
+    section.read("heartbeat_ms", producer.heartbeat_ms, 10, 3600000);
     return producer;
 }
 
@@ -144,19 +162,19 @@ WorkerPoolConfig read_pool(const YAML::Node& node, const std::string& origin, st
                      "heartbeat_ms", "log_level"});
     WorkerPoolConfig pool;
     section.read("handlers", pool.handlers);
-    section.read("processes", pool.processes);
+    section.read("processes", pool.processes, 1);
     section.read("python", pool.python);
+    pool.python_at = section.position_of("python");
     section.read("max_jobs", pool.max_jobs);
     section.read("max_rss_mb", pool.max_rss_mb);
-    section.read("prefetch", pool.prefetch);
-    section.read("heartbeat_ms", pool.heartbeat_ms);
-    section.read("log_level", pool.log_level);
+    section.read("prefetch", pool.prefetch, 1);
+    section.read("heartbeat_ms", pool.heartbeat_ms, 1, year_s * 1000);
+    static const std::vector<std::string_view> levels = {"debug", "info", "warning", "error"};
+    pool.log_level = std::string(levels[section.choose("log_level", levels, 1)]);
     if (pool.handlers.empty())
         section.fail(node, fmt::format("workers[{}] needs 'handlers': a "
                                        "module name or a .py path",
                                        index));
-    if (pool.processes == 0)
-        section.fail(node, fmt::format("workers[{}].processes must be >= 1", index));
     return pool;
 }
 
@@ -194,15 +212,9 @@ AggregateSpec read_aggregate(const YAML::Node& node, const std::string& origin, 
 } // namespace
 
 PipelineConfig parse_pipeline_config(const std::string& yaml_text, const std::string& origin) {
-    YAML::Node root;
-    try {
-        root = YAML::Load(yaml_text);
-    } catch (const YAML::Exception& error) {
-        throw ConfigError(fmt::format("{}:{}:{}: not valid YAML: {}", origin, error.mark.line + 1,
-                                      error.mark.column + 1, error.msg));
-    }
-    Section top(root, origin, "(top level)",
-                {"broker", "job_types", "input", "output", "producer", "workers", "aggregates"});
+    const YAML::Node root = ferry::broker::load_yaml(yaml_text, origin);
+    ferry::broker::check_top_level(root, origin);
+    Section top(root, origin, "(top level)", ferry::broker::top_level_sections());
     PipelineConfig config;
     config.source = origin;
     config.input =
@@ -222,8 +234,14 @@ PipelineConfig parse_pipeline_config(const std::string& yaml_text, const std::st
     if (YAML::Node list = root["aggregates"]; list && !list.IsNull()) {
         if (!list.IsSequence())
             top.fail(list, "'aggregates' must be a list");
+        std::set<std::string> names;
         for (std::size_t i = 0; i < list.size(); ++i) {
             config.aggregates.push_back(read_aggregate(list[i], origin, i));
+            if (!names.insert(config.aggregates.back().name).second) {
+                top.fail(list[i], fmt::format("aggregates[{}]: another aggregate is already named "
+                                              "'{}'; names are keys of the summary",
+                                              i, config.aggregates.back().name));
+            }
         }
     }
     return config;
@@ -246,14 +264,11 @@ bool looks_like_path(const std::string& handlers) {
 } // namespace
 
 PipelineConfig load_pipeline_config(const std::string& path) {
-    std::ifstream file(path);
-    if (!file) {
-        throw ConfigError(
-            fmt::format("cannot read config '{}': no such file or not readable", path));
-    }
-    std::stringstream text;
-    text << file.rdbuf();
-    PipelineConfig config = parse_pipeline_config(text.str(), path);
+    return load_pipeline_config(path, ferry::broker::read_config_file(path));
+}
+
+PipelineConfig load_pipeline_config(const std::string& path, const std::string& text) {
+    PipelineConfig config = parse_pipeline_config(text, path);
     std::filesystem::path base = std::filesystem::absolute(path).parent_path();
     resolve_against(base, config.input.path);
     resolve_against(base, config.output.path);

@@ -73,7 +73,8 @@ ProducerEnd Producer::run(const std::atomic<bool>& stop,
 
 ProgressSnapshot Producer::snapshot(Clock::time_point started) const {
     const double elapsed = std::chrono::duration<double>(Clock::now() - started).count();
-    return ProgressSnapshot{done_, failed_, submitted_, workers_alive_, elapsed, waiting_};
+    return ProgressSnapshot{done_,   failed_,  submitted_, workers_alive_,
+                            elapsed, waiting_, unserved_};
 }
 
 bool Producer::finished() const {

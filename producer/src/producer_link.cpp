@@ -1,6 +1,7 @@
 // The producer's side of the broker link: claiming the client name, outcomes in, ACKs out,
 // refusals, and noticing a restarted broker.
 #include "ferry/producer/producer.hpp"
+#include "ferry/producer/broker_status.hpp"
 #include "ferry/wire/codec.hpp"
 
 #include <algorithm>
@@ -215,7 +216,8 @@ void Producer::handle_claim_refused(const wire::Rejected& rejected) {
     next_hello_ = free_at;
 }
 
-// Reads the live worker count out of the STATUS_REPLY map, for the progress line.
+// Reads the live worker count and the job types no live worker serves out of the STATUS_REPLY
+// map, for the progress line.
 void Producer::handle_status(const wire::StatusReply& reply) {
     try {
         msgpack::object_handle handle = msgpack::unpack(reply.status.data(), reply.status.size());
@@ -224,9 +226,14 @@ void Producer::handle_status(const wire::StatusReply& reply) {
             return;
         for (std::uint32_t i = 0; i < map.via.map.size; ++i) {
             const auto& [key, value] = map.via.map.ptr[i];
-            if (key.type == msgpack::type::STR && key.as<std::string_view>() == "workers" &&
-                value.type == msgpack::type::ARRAY) {
+            if (key.type != msgpack::type::STR) {
+                continue;
+            }
+            const auto name = key.as<std::string_view>();
+            if (name == "workers" && value.type == msgpack::type::ARRAY) {
                 workers_alive_ = value.via.array.size;
+            } else if (name == "unserved") {
+                unserved_ = read_unserved(value);
             }
         }
     } catch (const std::exception& error) {

@@ -4,6 +4,7 @@
 #include "ferry/producer/producer.hpp"
 #include "ferry/producer/progress_display.hpp"
 #include "ferry/producer/resume_scan.hpp"
+#include "ferry/producer/session_paths.hpp"
 
 #include <cstdio>
 #include <filesystem>
@@ -44,26 +45,36 @@ PreCheck check_before_submitting(const std::string& path, bool skip_invalid) {
     return {true, std::nullopt, std::nullopt};
 }
 
-// The file beside the output that remembers the run's client name until the run finishes.
-std::string client_file(const std::string& output_path) {
-    return output_path + ".ferry-client";
-}
-
 // A resumed run takes the client name of the run it resumes, so the outcomes of jobs a
 // journaled broker replayed for that run reach it; any other run gets a fresh name, so it never
 // meets the finished ids of an earlier run at a long-lived broker.
 std::string client_for_run(const std::string& output_path, bool resume) {
-    if (output_path == "-")
+    const std::string file = client_file_for(output_path);
+    if (file.empty())
         return fresh_client_name();
     if (resume) {
-        std::ifstream saved(client_file(output_path));
+        std::ifstream saved(file);
         std::string name;
         if (std::getline(saved, name) && !name.empty())
             return name;
     }
     std::string name = fresh_client_name();
-    std::ofstream(client_file(output_path)) << name << '\n';
+    std::ofstream(file) << name << '\n';
     return name;
+}
+
+// Where each path came from, for messages: the flag, or the key in the pipeline file.
+SessionPaths session_paths(const PipelineConfig& config, const SessionArgs& args) {
+    SessionPaths paths;
+    paths.config = config.source;
+    paths.input = args.input.value_or(config.input.path);
+    paths.input_from = args.input ? "--input" : "input.path in " + config.source;
+    paths.output = args.output.value_or(config.output.path);
+    paths.output_from = args.output ? "--output" : "output.path in " + config.source;
+    paths.summary_json = args.summary_json;
+    paths.resume = args.resume;
+    paths.json = args.json;
+    return paths;
 }
 
 void write_summary_file(const std::string& path, const std::string& json) {
@@ -87,32 +98,36 @@ ProducerOptions producer_options(const PipelineConfig& config, const std::string
 
 } // namespace
 
-int run_producer_session(zmq::context_t& context, const PipelineConfig& config,
-                         const std::string& endpoint, const SessionArgs& args,
-                         const std::atomic<bool>& stop, const std::function<void()>& health_check) {
-    const std::string input_path = args.input.value_or(config.input.path);
-    const std::string output_path = args.output.value_or(config.output.path);
-    if (input_path.empty()) {
+std::optional<SessionPlan> prepare_session(const PipelineConfig& config, const SessionArgs& args) {
+    const SessionPaths paths = session_paths(config, args);
+    if (paths.input.empty()) {
         std::fprintf(stderr, "ferry: no input: give --input PATH or set input.path in %s\n",
                      config.source.c_str());
-        return exit_usage;
+        return std::nullopt;
     }
-    PreCheck check = check_before_submitting(input_path, config.input.skip_invalid);
+    check_session_paths(paths);
+    PreCheck check = check_before_submitting(paths.input, config.input.skip_invalid);
     if (check.refused)
-        return exit_usage;
+        return std::nullopt;
+    return SessionPlan{paths.input, paths.output, check.total, std::move(check.duplicates)};
+}
 
+int run_session(zmq::context_t& context, const PipelineConfig& config, const SessionPlan& plan,
+                const std::string& endpoint, const SessionArgs& args, const std::atomic<bool>& stop,
+                const std::function<void()>& health_check) {
+    const std::string& output_path = plan.output_path;
     ProducerOptions options = producer_options(config, endpoint);
     if (options.client.empty())
         options.client = client_for_run(output_path, args.resume);
     if (args.resume)
         options.done_ids = scan_finished_ids(output_path, config.output.format);
     RunSummary summary(config.aggregates);
-    InputReader input(input_path, summary.input_paths());
-    if (check.duplicates)
-        input.use_checked_duplicates(std::move(*check.duplicates));
+    InputReader input(plan.input_path, summary.input_paths());
+    if (plan.duplicates)
+        input.use_checked_duplicates(*plan.duplicates);
     OutputWriter output(output_path, config.output.order, config.output.format, args.resume);
     Producer producer(context, std::move(options), input, output, summary);
-    ProgressDisplay progress(check.total, ProgressDisplay::stderr_is_terminal(),
+    ProgressDisplay progress(plan.total, ProgressDisplay::stderr_is_terminal(),
                              std::chrono::seconds(config.producer.progress_interval_s));
 
     const auto started = std::chrono::steady_clock::now();
@@ -132,12 +147,15 @@ int run_producer_session(zmq::context_t& context, const PipelineConfig& config,
     if (args.json) {
         std::printf("%s\n", json.c_str());
     } else {
-        std::printf("%s", summary.to_text().c_str());
+        // With the records on stdout, the summary goes to stderr so the records stay parseable.
+        std::fputs(summary.to_text().c_str(), output_path == "-" ? stderr : stdout);
     }
     std::fflush(stdout);
-    if (end == ProducerEnd::finished && output_path != "-" && config.producer.client.empty()) {
-        std::error_code ignored;
-        std::filesystem::remove(client_file(output_path), ignored);
+    if (end == ProducerEnd::finished && config.producer.client.empty()) {
+        if (std::string file = client_file_for(output_path); !file.empty()) {
+            std::error_code ignored;
+            std::filesystem::remove(file, ignored);
+        }
     }
     if (end == ProducerEnd::interrupted) {
         std::fprintf(stderr,
@@ -147,6 +165,15 @@ int run_producer_session(zmq::context_t& context, const PipelineConfig& config,
         return exit_interrupted;
     }
     return summary.failed() > 0 ? exit_failures : exit_ok;
+}
+
+int run_producer_session(zmq::context_t& context, const PipelineConfig& config,
+                         const std::string& endpoint, const SessionArgs& args,
+                         const std::atomic<bool>& stop, const std::function<void()>& health_check) {
+    std::optional<SessionPlan> plan = prepare_session(config, args);
+    if (!plan)
+        return exit_usage;
+    return run_session(context, config, *plan, endpoint, args, stop, health_check);
 }
 
 } // namespace ferry::producer

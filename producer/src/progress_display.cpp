@@ -62,6 +62,10 @@ std::string ProgressDisplay::line(const ProgressSnapshot& s) const {
         text += fmt::format("  workers {}", *s.workers_alive);
     if (!s.waiting.empty())
         text += fmt::format("  waiting: {}", s.waiting);
+    for (const auto& waiting : s.unserved) {
+        text += fmt::format("  no worker serves {} ({} queued, {:.0f} s)", waiting.type,
+                            waiting.queued, waiting.seconds);
+    }
     return text;
 }
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import re
 import sys
 from typing import Optional, Sequence
 
@@ -47,7 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="heartbeat interval this worker keeps (default 1000)")
     add("--handler-config", default="{}", metavar="JSON",
         help="JSON object passed to every handler's setup(config) (default {})")
-    add("--drain-timeout", type=float, default=30.0, metavar="S",
+    add("--drain-timeout", type=_seconds, default=30.0, metavar="S",
         help="seconds processes may take to answer held jobs after SIGTERM (default 30)")
     add("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"],
         help="logging level (default INFO)")
@@ -68,7 +69,31 @@ def _non_negative(text: str) -> int:
     return value
 
 
+def _seconds(text: str) -> float:
+    value = float(text)
+    if not value >= 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"{text} must be a number of seconds >= 0")
+    return value
+
+
+def check_endpoint(endpoint: str) -> None:
+    """Refuses what ZeroMQ cannot connect to, with the form it needs (zmq would only say
+    "Protocol not supported" or "Invalid argument")."""
+    scheme, sep, rest = endpoint.partition("://")
+    problem = ""
+    if not sep or scheme not in ("tcp", "ipc"):
+        problem = "not a ZeroMQ endpoint"
+    elif scheme == "tcp" and not re.fullmatch(r"[^:/]+:(\d{1,5}|\*)", rest):
+        problem = "a tcp endpoint needs a host and a port"
+    elif scheme == "ipc" and not rest:
+        problem = "an ipc endpoint needs a path"
+    if problem:
+        raise ConfigError(f"--broker {endpoint}: {problem}; use tcp://HOST:PORT (the broker's "
+                          "workers endpoint, e.g. tcp://10.0.0.5:5556) or ipc://PATH")
+
+
 def config_from_args(args: argparse.Namespace) -> PoolConfig:
+    check_endpoint(args.broker)
     try:
         handler_config = json.loads(args.handler_config)
     except json.JSONDecodeError as exc:

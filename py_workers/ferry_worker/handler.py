@@ -18,6 +18,7 @@ import importlib.util
 import inspect
 import os
 import sys
+import traceback
 from types import ModuleType
 from typing import Any, Callable, Iterable, Mapping, Optional
 
@@ -76,24 +77,52 @@ def handler(job_type: str, max_batch_size: int = 1) -> Callable[[Callable[[Job],
 
 
 def load_module(spec: str) -> ModuleType:
-    """Imports a module by dotted name, or a .py file by path."""
+    """Imports a module by dotted name, or a .py file by path; any failure is a ConfigError
+    naming the module and the error (a bad handler module is the user's to fix: exit 2)."""
     if spec.endswith(".py") or os.sep in spec:
-        path = os.path.abspath(spec)
-        if not os.path.isfile(path):
-            raise ConfigError(f"--handlers {spec}: no such file; give a module name or a .py path")
-        name = "ferry_handlers_" + os.path.splitext(os.path.basename(path))[0]
-        module_spec = importlib.util.spec_from_file_location(name, path)
-        assert module_spec is not None and module_spec.loader is not None
-        module = importlib.util.module_from_spec(module_spec)
-        sys.modules[name] = module
-        module_spec.loader.exec_module(module)
-        return module
+        return _load_file(spec)
     try:
         return importlib.import_module(spec)
     except ModuleNotFoundError as exc:
-        raise ConfigError(
-            f"--handlers {spec}: cannot import it ({exc}); check the name or PYTHONPATH"
-        ) from exc
+        if exc.name is not None and (spec == exc.name or spec.startswith(exc.name + ".")):
+            raise ConfigError(
+                f"--handlers {spec}: cannot import it: no module named {exc.name!r}; check the name "
+                "or PYTHONPATH"
+            ) from exc
+        raise _import_failed(spec, exc) from exc
+    except Exception as exc:  # noqa: BLE001 - whatever the module raises while it is imported
+        raise _import_failed(spec, exc) from exc
+
+
+def _load_file(spec: str) -> ModuleType:
+    path = os.path.abspath(spec)
+    if os.path.isdir(path):
+        raise ConfigError(f"--handlers {spec}: is a directory; give a .py file or a module name")
+    if not os.path.isfile(path):
+        raise ConfigError(f"--handlers {spec}: no such file; give a module name or a .py path")
+    name = "ferry_handlers_" + os.path.splitext(os.path.basename(path))[0]
+    module_spec = importlib.util.spec_from_file_location(name, path)
+    assert module_spec is not None and module_spec.loader is not None
+    module = importlib.util.module_from_spec(module_spec)
+    sys.modules[name] = module
+    try:
+        module_spec.loader.exec_module(module)
+    except Exception as exc:  # noqa: BLE001 - whatever the file raises while it is imported
+        del sys.modules[name]
+        raise _import_failed(spec, exc) from exc
+    return module
+
+
+def _import_failed(spec: str, exc: BaseException) -> ConfigError:
+    where = ""
+    frames = [f for f in traceback.extract_tb(exc.__traceback__)
+              if f.filename != __file__ and not f.filename.startswith("<")]
+    if frames:
+        where = f" at {frames[-1].filename}:{frames[-1].lineno}"
+    return ConfigError(
+        f"--handlers {spec}: cannot import it: {type(exc).__name__}: {exc}{where}; "
+        "fix the module (or install what it imports) and start again"
+    )
 
 
 def find_handlers(module: ModuleType) -> list[Handler]:

@@ -36,21 +36,6 @@ def test_a_wrongly_typed_value_is_exit_2_naming_the_key(run_ferry, tmp_path: pat
     assert "p.yaml:2:" in done.stderr and "producer.window" in done.stderr
 
 
-def test_an_interpreter_without_the_dependencies_is_skipped_for_one_that_has_them(
-        run_ferry, tmp_path: pathlib.Path) -> None:
-    # A "python" that cannot import zmq: the configured candidate fails the import probe.
-    fake = tmp_path / "fake-python"
-    fake.write_text("#!/bin/sh\nexit 1\n")
-    fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
-    write_jobs(tmp_path / "jobs.jsonl", 50)
-    yaml = pipeline_yaml("ferry_worker.examples.echo", "echo.batch").replace(
-        "    processes: 2\n", f"    processes: 2\n    python: {fake}\n")
-    (tmp_path / "p.yaml").write_text(yaml)
-    done = run_ferry("run", "p.yaml", "--input", "jobs.jsonl", "--output", "out.jsonl")
-    assert done.returncode == 0, done.stderr
-    assert len(read_output(tmp_path / "out.jsonl")) == 50
-
-
 def test_ferry_python_is_used_when_it_can_import_the_dependencies(
         run_ferry, tmp_path: pathlib.Path) -> None:
     marker = tmp_path / "used"

@@ -34,3 +34,45 @@ def test_bad_handler_config_json_exits_2() -> None:
     done = run("--broker", "tcp://127.0.0.1:1", "--handlers", "ferry_worker.examples.echo",
                "--handler-config", "{nope")
     assert done.returncode == 2 and "--handler-config is not valid JSON" in done.stderr
+
+
+def test_a_handler_file_that_raises_on_import_exits_2_with_its_path_and_the_error(
+        tmp_path: Path) -> None:
+    broken = tmp_path / "broken.py"
+    broken.write_text('raise RuntimeError("weights.bin is missing")\n')
+    done = run("--broker", "tcp://127.0.0.1:1", "--handlers", str(broken))
+    assert done.returncode == 2, done.stderr
+    assert str(broken) in done.stderr and "RuntimeError: weights.bin is missing" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_a_handler_module_whose_own_import_fails_names_the_missing_dependency(
+        tmp_path: Path) -> None:
+    (tmp_path / "needs_torch_xyz.py").write_text("import torch_that_is_not_installed_xyz\n")
+    env = dict(os.environ, PYTHONPATH=f"{PY_WORKERS}:{tmp_path}")
+    done = subprocess.run([sys.executable, "-m", "ferry_worker", "--broker", "tcp://127.0.0.1:1",
+                           "--handlers", "needs_torch_xyz"], env=env, capture_output=True,
+                          text=True, timeout=30)
+    assert done.returncode == 2, done.stderr
+    assert "--handlers needs_torch_xyz" in done.stderr
+    assert "torch_that_is_not_installed_xyz" in done.stderr
+    assert "check the name or PYTHONPATH" not in done.stderr  # the module itself was found
+
+
+def test_a_handler_path_that_is_a_directory_exits_2_saying_so(tmp_path: Path) -> None:
+    (tmp_path / "handlers").mkdir()
+    done = run("--broker", "tcp://127.0.0.1:1", "--handlers", f"{tmp_path}/handlers/")
+    assert done.returncode == 2, done.stderr
+    assert "is a directory" in done.stderr
+
+
+def test_an_http_broker_endpoint_exits_2_and_suggests_tcp() -> None:
+    done = run("--broker", "http://127.0.0.1:5556", "--handlers", "ferry_worker.examples.echo")
+    assert done.returncode == 2, done.stderr
+    assert "--broker http://127.0.0.1:5556" in done.stderr and "tcp://" in done.stderr
+
+
+def test_a_negative_drain_timeout_exits_2() -> None:
+    done = run("--broker", "tcp://127.0.0.1:1", "--handlers", "ferry_worker.examples.echo",
+               "--drain-timeout", "-1")
+    assert done.returncode == 2 and "--drain-timeout" in done.stderr

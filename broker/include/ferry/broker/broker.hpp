@@ -7,6 +7,7 @@
 #include "ferry/broker/outbox.hpp"
 #include "ferry/broker/peer_socket.hpp"
 #include "ferry/broker/scheduler.hpp"
+#include "ferry/broker/type_coverage.hpp"
 #include "ferry/wire/codec.hpp"
 
 #include <atomic>
@@ -187,6 +188,7 @@ class Broker : private SchedulerSink {
     wire::ResultsView results_view_; // reused: the RESULTS being read (views into its frame)
     wire::Frames frames_scratch_;    // reused encoded frames
     std::deque<std::pair<TimePoint, std::uint64_t>> done_samples_; // (time, done) for rates
+    TypeCoverage coverage_;        // when each job type last had a live worker
     TimePoint last_bad_log_;       // start of the current bad-message log window
     std::uint64_t bad_logged_ = 0; // bad messages logged in that window
 };

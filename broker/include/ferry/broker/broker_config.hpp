@@ -74,8 +74,12 @@ struct BrokerConfig {
     [[nodiscard]] const JobTypeConfig& type(const std::string& name) const;
 };
 
-// Reads a config file; throws ConfigError naming file:line:col on a bad or unknown key.
+// Reads a config file; throws ConfigError naming file:line:col on a bad or unknown key, and
+// naming the path when the file is missing, a directory or empty.
 [[nodiscard]] BrokerConfig load_broker_config(const std::string& path);
+// The same from the file's text, already read (read_config_file) by a command that reads it once
+// for all its sections; `path` names it in messages and anchors relative paths.
+[[nodiscard]] BrokerConfig load_broker_config(const std::string& path, const std::string& text);
 
 // Same from YAML text; `origin` names it in error messages. Applies the environment overrides
 // FERRY_PRODUCERS_ENDPOINT and FERRY_WORKERS_ENDPOINT.

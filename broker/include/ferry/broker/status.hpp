@@ -3,6 +3,7 @@
 
 #include "ferry/broker/clock.hpp"
 #include "ferry/broker/scheduler.hpp"
+#include "ferry/broker/type_coverage.hpp"
 
 #include <cstdint>
 #include <string>
@@ -20,11 +21,16 @@ struct StatusView {
     std::size_t pending;            // jobs held, unacknowledged outcomes included
     double done_per_s;              // recent completion rate
     TimePoint now;                  // for heartbeat ages
+    const TypeCoverage& coverage;   // when each job type last had a live worker
     bool journal_full = false;      // the journal's disk is full: SUBMITs are refused
 };
 
 // Dead letters listed in a reply, most recent last (the total is reported separately).
 inline constexpr std::size_t status_dead_letters_listed = 100;
+
+// A type with queued jobs is listed as unserved once no live worker has served it this long (a
+// pool may be restarting), or at once when none has since the broker started.
+inline constexpr Clock::duration unserved_after = std::chrono::seconds(5);
 
 // The status map as one encoded MessagePack value (str keys; see docs/broker.md).
 [[nodiscard]] std::string encode_status(const StatusView& view);

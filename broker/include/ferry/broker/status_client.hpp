@@ -2,6 +2,7 @@
 #pragma once
 
 #include <chrono>
+#include <map>
 #include <msgpack.hpp>
 #include <ostream>
 #include <string>
@@ -12,6 +13,9 @@ namespace ferry::broker {
 // naming the endpoint when no answer comes within `timeout`.
 [[nodiscard]] std::string fetch_status(const std::string& endpoint,
                                        std::chrono::milliseconds timeout);
+
+// A map's string-keyed fields by name (absent fields read as nil); empty for a non-map.
+[[nodiscard]] std::map<std::string, msgpack::object> status_fields(const msgpack::object& map);
 
 // Writes a MessagePack value as JSON (bin as a hex string).
 void write_json(std::ostream& out, const msgpack::object& value);

@@ -19,8 +19,14 @@ class LocalPools {
     LocalPools(const LocalPools&) = delete;
     LocalPools& operator=(const LocalPools&) = delete;
 
-    // Starts every pool against `workers_endpoint`; throws with a clear message on failure.
-    void start(const std::vector<WorkerPoolConfig>& pools, const std::string& workers_endpoint);
+    // Starts every pool against `workers_endpoint`, pool i with `interpreters[i]` (see
+    // choose_interpreters); throws with a clear message on failure.
+    void start(const std::vector<WorkerPoolConfig>& pools,
+               const std::vector<std::string>& interpreters, const std::string& workers_endpoint);
+
+    // The supervisor's pid and handlers of pool i while it runs (-1 once it has exited).
+    [[nodiscard]] pid_t pid(std::size_t i) const { return pids_.at(i); }
+    [[nodiscard]] const std::string& name(std::size_t i) const { return names_.at(i); }
 
     // Throws std::runtime_error naming the pool if one has exited (its own log explains why).
     void check_alive();

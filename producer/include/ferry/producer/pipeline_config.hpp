@@ -38,6 +38,7 @@ struct WorkerPoolConfig {
     std::string handlers;              // module name or path of a .py file
     std::uint64_t processes = 2;       // worker processes
     std::string python;                // interpreter; empty: FERRY_PYTHON, then candidates
+    std::string python_at;             // file:line:col of `python`, for messages
     std::uint64_t max_jobs = 0;        // recycle a process after this many jobs (0: never)
     std::uint64_t max_rss_mb = 0;      // recycle a process above this RSS (0: never)
     std::uint64_t prefetch = 2;        // batches a process may hold beyond the running one
@@ -57,6 +58,8 @@ struct PipelineConfig {
 // Reads the pipeline sections and checks every top-level key; throws ferry::broker::ConfigError
 // naming file:line:col and the key on any problem.
 [[nodiscard]] PipelineConfig load_pipeline_config(const std::string& path);
+// The same from the file's text, already read once for all sections (see read_config_file).
+[[nodiscard]] PipelineConfig load_pipeline_config(const std::string& path, const std::string& text);
 [[nodiscard]] PipelineConfig parse_pipeline_config(const std::string& yaml_text,
                                                    const std::string& origin);
 

@@ -1,9 +1,11 @@
 // One producer run from start to summary: check input, resume, submit, write, report.
 #pragma once
 
+#include "ferry/producer/duplicate_ids.hpp"
 #include "ferry/producer/pipeline_config.hpp"
 
 #include <atomic>
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
@@ -29,9 +31,30 @@ struct SessionArgs {
     bool json = false;                       // --json: summary as JSON on stdout
 };
 
-// Runs the producer against `endpoint` and returns the exit code. Input problems (with
-// on_invalid: fail) are reported on stderr before anything is submitted. `health_check` runs
-// about once a second and may throw to abort the run (e.g. every local worker pool died).
+// What the checks before a run settled; nothing has been created yet.
+struct SessionPlan {
+    std::string input_path;                   // "-" is stdin
+    std::string output_path;                  // "-" is stdout
+    std::optional<std::uint64_t> total;       // record count, when the input could be read twice
+    std::optional<DuplicateLines> duplicates; // found by the check: the run keeps no ids
+};
+
+// Checks everything a run needs that can be checked without running it: the paths (see
+// check_session_paths) and, with on_invalid: fail, every input record. Creates and truncates
+// nothing. Problems are reported on stderr and give nullopt (exit 2); unusable paths throw
+// InputError.
+[[nodiscard]] std::optional<SessionPlan> prepare_session(const PipelineConfig& config,
+                                                         const SessionArgs& args);
+
+// Opens the output (truncating it unless resuming) and its client file, runs the producer
+// against `endpoint` and returns the exit code. `health_check` runs about once a second and may
+// throw to abort the run (e.g. every local worker pool died).
+[[nodiscard]] int run_session(zmq::context_t& context, const PipelineConfig& config,
+                              const SessionPlan& plan, const std::string& endpoint,
+                              const SessionArgs& args, const std::atomic<bool>& stop,
+                              const std::function<void()>& health_check = {});
+
+// prepare_session, then run_session.
 [[nodiscard]] int run_producer_session(zmq::context_t& context, const PipelineConfig& config,
                                        const std::string& endpoint, const SessionArgs& args,
                                        const std::atomic<bool>& stop,
