@@ -205,7 +205,14 @@ void write_status_table(std::ostream& out, const msgpack::object& status) {
         << text_of(s["retries"]) << "   rate " << text_of(rates["done_per_s"]) << "/s\n"
         << "dropped: duplicate results " << text_of(s["duplicates_dropped"])
         << "   malformed messages " << text_of(s["malformed_messages"]) << "   dead letters "
-        << text_of(s["dead_letters_total"]) << "\n";
+        << text_of(s["dead_letters_total"]) << "\n"
+        << "outcomes: kept for their producers " << text_of(s["outcomes_kept"])
+        << "   acknowledged " << text_of(s["acknowledged"]) << "   sent again "
+        << text_of(s["redelivered"]) << "\n";
+    if (text_of(s["journal_full"]) == "true") {
+        out << "JOURNAL DISK FULL: new jobs are refused (JOURNAL_FULL) until space returns; "
+               "held jobs are still served\n";
+    }
     out << "queues:\n";
     for (const auto& [type, depth] : status_fields(s["queues"])) {
         out << "  " << std::left << std::setw(32) << type << text_of(depth) << "\n";
