@@ -8,6 +8,11 @@ void TypeQueue::push(std::int64_t priority, QueuedJob job) {
     ++size_;
 }
 
+void TypeQueue::push_front(std::int64_t priority, QueuedJob job) {
+    levels_[priority].push_front(job);
+    ++size_;
+}
+
 // A drained level is kept while levels are few: a queue that empties and refills at once (the
 // usual rhythm under load) then allocates no map node and no deque block each time. Beyond a
 // few levels, drained ones are erased, so odd priorities cannot pile up empty levels.

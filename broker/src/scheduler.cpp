@@ -62,6 +62,8 @@ SubmitOutcome Scheduler::submit_keyed(std::string_view client, const wire::Submi
     record->causes.clear();
     record->accepted_at = now;
     record->state = JobState::queued;
+    record->isolate = false;
+    record->sends = 0;
     record->worker = no_worker;
     record->journal = JournalPlace{};
     if (job.payload.size() > config_.max_payload_bytes) {
@@ -101,6 +103,7 @@ RestoreOutcome Scheduler::restore(ReplayedJob&& replayed, TimePoint now) {
     record.max_attempts = std::max<std::uint32_t>(job.max_attempts, 1);
     record.attempts = job.attempts;
     record.accepted_at = now;
+    record.isolate = replayed.in_flight; // counted WORKER_LOST: a suspect
     if (replayed.in_flight) {
         record.causes.push_back(wire::Error{
             "WORKER_LOST", "broker restarted during attempt " + std::to_string(job.attempts),
@@ -178,8 +181,8 @@ void Scheduler::dispatch_type(const std::string& type, TypeQueue& queue, TimePoi
         }
         const auto count = batch_size(batch, worker->types[type], worker->credit, queue.size());
         const JobsSent sent = send_batch(*worker, type, queue, count, now);
-        if (sent == JobsSent::busy) {
-            return; // its pipe is full; the next pass tries again
+        if (sent == JobsSent::busy || suspect_waits_) {
+            return; // its pipe is full, or a suspect at the head waits for an idle worker
         }
         if (sent == JobsSent::gone) {
             unreachable_.push_back(worker->id);
@@ -189,12 +192,15 @@ void Scheduler::dispatch_type(const std::string& type, TypeQueue& queue, TimePoi
 }
 
 // The job strings are lent to the JOBS message (moved in, moved back) so a dispatch copies a
-// payload once, into the encoder's buffer. Nothing is committed until the send succeeded.
+// payload once, into the encoder's buffer. Nothing is committed until the send succeeded. A
+// suspect (JobRecord::isolate) travels alone: it ends the batch before it, and waits at the head
+// of its queue (suspect_waits_) until it can go first to a worker with nothing unanswered.
 JobsSent Scheduler::send_batch(WorkerRecord& worker, const std::string& type, TypeQueue& queue,
                                std::size_t count, TimePoint now) {
     batch_entries_.clear();
     batch_records_.clear();
     jobs_scratch_.jobs.resize(count);
+    suspect_waits_ = false;
     while (batch_entries_.size() < count) {
         const auto entry = queue.pop();
         if (!entry) {
@@ -204,15 +210,15 @@ JobsSent Scheduler::send_batch(WorkerRecord& worker, const std::string& type, Ty
         if (record == nullptr || record->state != JobState::queued) {
             continue; // answered while it waited
         }
-        wire::Job& job = jobs_scratch_.jobs[batch_entries_.size()];
-        job.id = std::move(record->key);
-        job.type = type;
-        job.payload = std::move(record->payload);
-        job.attempt = record->attempts + 1;
-        job.timeout_ms = record->timeout_ms == 0 ? std::nullopt
-                                                 : std::optional<std::uint64_t>(record->timeout_ms);
-        batch_entries_.push_back(*entry);
-        batch_records_.push_back(record);
+        if (record->isolate && !takes_suspect(worker, *entry, now)) {
+            queue.push_front(record->priority, *entry);
+            suspect_waits_ = batch_entries_.empty();
+            break;
+        }
+        lend(*record, *entry, type);
+        if (record->isolate) {
+            break;
+        }
     }
     jobs_scratch_.jobs.resize(batch_entries_.size());
     const JobsSent sent =
@@ -231,15 +237,38 @@ JobsSent Scheduler::send_batch(WorkerRecord& worker, const std::string& type, Ty
     return JobsSent::sent;
 }
 
+void Scheduler::lend(JobRecord& record, const QueuedJob& entry, const std::string& type) {
+    wire::Job& job = jobs_scratch_.jobs[batch_entries_.size()];
+    job.id = std::move(record.key);
+    job.type = type;
+    job.payload = std::move(record.payload);
+    job.attempt = record.attempts + 1;
+    job.timeout_ms =
+        record.timeout_ms == 0 ? std::nullopt : std::optional<std::uint64_t>(record.timeout_ms);
+    batch_entries_.push_back(entry);
+    batch_records_.push_back(&record);
+}
+
+// A suspect goes first in a JOBS of its own, to a worker with nothing unanswered, so it cannot
+// wait behind (and time out with) a job that hangs. Why the wait is bounded: a worker serving
+// other types under steady load may never be idle, and the suspect must not starve its type.
+bool Scheduler::takes_suspect(const WorkerRecord& worker, const QueuedJob& entry,
+                              TimePoint now) const {
+    return batch_entries_.empty() &&
+           (worker.in_flight == 0 || now - entry.enqueued_at >= suspect_wait);
+}
+
 void Scheduler::commit_batch(WorkerRecord& worker, TimePoint now) {
     for (std::size_t i = 0; i < batch_records_.size(); ++i) {
         JobRecord& record = *batch_records_[i];
         record.state = JobState::in_flight;
         record.worker = worker.id;
         ++record.attempts;
+        ++record.sends;
+        worker.suspects += record.isolate ? 1 : 0;
         sink_.journal_dispatched(record);
         worker.held.push_back(batch_entries_[i].ref.packed());
-        deadlines_.add(batch_entries_[i].ref, record.attempts, record.timeout_ms, now);
+        deadlines_.add(batch_entries_[i].ref, record.sends, record.timeout_ms, now);
     }
     const auto count = batch_records_.size();
     worker.credit -= std::min<std::uint64_t>(worker.credit, count);

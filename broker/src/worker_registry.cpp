@@ -67,7 +67,7 @@ WorkerRecord* WorkerRegistry::by_name(std::string_view name) {
 WorkerRecord* WorkerRegistry::pick(const std::string& type) {
     WorkerRecord* best = nullptr;
     for (auto& [id, worker] : workers_) {
-        if (worker.credit == 0 || worker.types.count(type) == 0) {
+        if (worker.credit == 0 || worker.suspects != 0 || worker.types.count(type) == 0) {
             continue;
         }
         if (best == nullptr || worker.in_flight < best->in_flight ||

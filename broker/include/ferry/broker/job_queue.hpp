@@ -27,6 +27,8 @@ class TypeQueue {
     void push(std::int64_t priority, QueuedJob job);
     // Takes the next job: the oldest of the highest level.
     [[nodiscard]] std::optional<QueuedJob> pop();
+    // Puts a job just taken back at the head of its level (it could not be sent yet).
+    void push_front(std::int64_t priority, QueuedJob job);
     // When the longest-waiting entry was queued; empty when the queue is empty.
     [[nodiscard]] std::optional<TimePoint> oldest() const;
     [[nodiscard]] std::size_t size() const noexcept { return size_; }

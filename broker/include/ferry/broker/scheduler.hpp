@@ -74,6 +74,10 @@ enum class RestoreOutcome : std::uint8_t {
     duplicate,     // its key is already held (not expected from one journal)
 };
 
+// The keys of the jobs a lost worker's process was running, when its supervisor said
+// (EXITED.running); nullopt when nobody knows.
+using RunningKeys = std::optional<std::vector<std::string>>;
+
 // Why a worker is removed.
 enum class WorkerExit : std::uint8_t {
     lost,         // died or went silent: held attempts count, cause WORKER_LOST
@@ -82,6 +86,9 @@ enum class WorkerExit : std::uint8_t {
 
 class Scheduler {
   public:
+    // How long a suspect job waits for an idle worker before it goes to a busy one.
+    static constexpr Millis suspect_wait{1000};
+
     Scheduler(const BrokerConfig& config, SchedulerSink& sink, std::uint64_t jitter_seed);
 
     // Accepts one job of a SUBMIT batch (capacity is the caller's check); what is kept is copied.
@@ -106,7 +113,10 @@ class Scheduler {
         worker_results(worker, wire::view_of(results), now);
     }
     // Removes a worker, re-dispatching what it held; `reason` goes into WORKER_LOST causes.
-    void remove_worker(std::uint32_t id, WorkerExit exit, const std::string& reason, TimePoint now);
+    // With `running`, a lost worker's jobs outside that list had not started: they are re-queued
+    // without counting an attempt.
+    void remove_worker(std::uint32_t id, WorkerExit exit, const std::string& reason, TimePoint now,
+                       const RunningKeys& running = std::nullopt);
     // Timer work: backoffs that ended, attempts that timed out, silent workers.
     // Returns the names of workers purged for silence.
     std::vector<std::string> tick(TimePoint now);
@@ -146,6 +156,10 @@ class Scheduler {
     void dispatch_type(const std::string& type, TypeQueue& queue, TimePoint now);
     JobsSent send_batch(WorkerRecord& worker, const std::string& type, TypeQueue& queue,
                         std::size_t count, TimePoint now);
+    // Moves a queued job's key and payload into the next slot of the JOBS being built.
+    void lend(JobRecord& record, const QueuedJob& entry, const std::string& type);
+    [[nodiscard]] bool takes_suspect(const WorkerRecord& worker, const QueuedJob& entry,
+                                     TimePoint now) const;
     void commit_batch(WorkerRecord& worker, TimePoint now);
     void settle_result(WorkerRecord* worker, const wire::ResultView& result, std::uint64_t hash,
                        TimePoint now);
@@ -153,7 +167,7 @@ class Scheduler {
     SubmitOutcome submit_keyed(std::string_view client, const wire::SubmitJobView& job,
                                std::uint64_t hash, TimePoint now);
     void settle_removed(WorkerRecord&& worker, WorkerExit exit, const std::string& reason,
-                        TimePoint now);
+                        TimePoint now, const RunningKeys& running = std::nullopt);
     void fail_attempt(JobRef ref, JobRecord& record, wire::Error&& cause, TimePoint now);
     void fail_for_good(JobRef ref, JobRecord& record, TimePoint now);
     void release_from_worker(JobRecord& record);
@@ -165,17 +179,18 @@ class Scheduler {
     [[nodiscard]] bool attempt_live(const AttemptDeadline& deadline);
     [[nodiscard]] std::optional<std::string> worker_name(std::uint32_t id);
 
-    const BrokerConfig& config_;             // settings, per type
-    SchedulerSink& sink_;                    // where messages go
-    JobTable table_;                         // every held job
-    JobQueues queues_;                       // queued jobs per type
-    WorkerRegistry workers_;                 // live workers
-    AttemptDeadlines deadlines_;             // running attempts' limits
-    RetryDelays delays_;                     // jobs in backoff
-    Jitter jitter_;                          // backoff randomness
-    SchedulerStats stats_;                   // counters
-    std::size_t in_flight_ = 0;              // jobs whose current attempt runs at a worker
-    bool draining_ = false;                  // shutting down: flush partial batches
+    const BrokerConfig& config_; // settings, per type
+    SchedulerSink& sink_;        // where messages go
+    JobTable table_;             // every held job
+    JobQueues queues_;           // queued jobs per type
+    WorkerRegistry workers_;     // live workers
+    AttemptDeadlines deadlines_; // running attempts' limits
+    RetryDelays delays_;         // jobs in backoff
+    Jitter jitter_;              // backoff randomness
+    SchedulerStats stats_;       // counters
+    std::size_t in_flight_ = 0;  // jobs whose current attempt runs at a worker
+    bool draining_ = false;      // shutting down: flush partial batches
+    bool suspect_waits_ = false; // the last send_batch stopped at a suspect it could not send
     std::vector<QueuedJob> batch_entries_;   // reused: queue entries of the batch being sent
     std::vector<JobRecord*> batch_records_;  // reused: their records
     wire::Jobs jobs_scratch_;                // reused JOBS message

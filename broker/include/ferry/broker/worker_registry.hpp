@@ -24,6 +24,7 @@ struct WorkerRecord {
     std::unordered_map<std::string, std::uint64_t> types; // job type -> largest batch
     std::uint64_t credit = 0;    // free slots it granted and we have not used
     std::uint64_t in_flight = 0; // jobs sent and unanswered (cancelled ones included)
+    std::uint32_t suspects = 0;  // suspect jobs running here: it is sent nothing else meanwhile
     // Packed JobRefs sent here, in dispatch order. Why a list and not a set: erasing each answered
     // job from a hash set cost a node allocation and free per job; instead entries go stale
     // (the job table says whether an attempt still runs here) and are dropped in bulk.
@@ -47,7 +48,8 @@ class WorkerRegistry {
     [[nodiscard]] WorkerRecord* by_routing_id(std::string_view routing_id);
     [[nodiscard]] WorkerRecord* by_name(std::string_view name);
 
-    // The least-loaded worker serving `type` with credit left; null when none can take a job.
+    // The least-loaded worker serving `type` with credit left and no suspect job running; null
+    // when none can take a job.
     [[nodiscard]] WorkerRecord* pick(const std::string& type);
     // Workers silent for longer than heartbeat_ms x liveness.
     [[nodiscard]] std::vector<std::uint32_t> expired(TimePoint now, std::uint32_t liveness) const;
