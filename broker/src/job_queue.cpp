@@ -8,9 +8,13 @@ void TypeQueue::push(std::int64_t priority, QueuedJob job) {
     ++size_;
 }
 
-void TypeQueue::push_front(std::int64_t priority, QueuedJob job) {
-    levels_[priority].push_front(job);
-    ++size_;
+std::optional<QueuedJob> TypeQueue::pop_suspect() {
+    if (suspects_.empty()) {
+        return std::nullopt;
+    }
+    const QueuedJob job = suspects_.front();
+    suspects_.pop_front();
+    return job;
 }
 
 // A drained level is kept while levels are few: a queue that empties and refills at once (the

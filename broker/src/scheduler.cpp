@@ -122,6 +122,11 @@ RestoreOutcome Scheduler::restore(ReplayedJob&& replayed, TimePoint now) {
 
 void Scheduler::enqueue(JobRef ref, JobRecord& record, TimePoint now) {
     record.state = JobState::queued;
+    if (record.isolate) {
+        queue_of(record.type).push_suspect(QueuedJob{ref, now});
+        ++suspects_queued_;
+        return;
+    }
     queue_of(record.type).push(record.priority, QueuedJob{ref, now});
 }
 
@@ -162,6 +167,9 @@ WorkerRecord& Scheduler::worker_ready(const wire::Ready& ready, std::string rout
 // because removal re-queues jobs and may create queues.
 void Scheduler::dispatch(TimePoint now) {
     unreachable_.clear();
+    if (suspects_queued_ != 0 || workers_.reserved() != 0) {
+        dispatch_suspects(now);
+    }
     for (auto& [type, queue] : queues_.all()) {
         if (!queue.empty()) {
             dispatch_type(type, queue, now);
@@ -181,8 +189,8 @@ void Scheduler::dispatch_type(const std::string& type, TypeQueue& queue, TimePoi
         }
         const auto count = batch_size(batch, worker->types[type], worker->credit, queue.size());
         const JobsSent sent = send_batch(*worker, type, queue, count, now);
-        if (sent == JobsSent::busy || suspect_waits_) {
-            return; // its pipe is full, or a suspect at the head waits for an idle worker
+        if (sent == JobsSent::busy) {
+            return; // its pipe is full; the next pass tries again
         }
         if (sent == JobsSent::gone) {
             unreachable_.push_back(worker->id);
@@ -192,15 +200,12 @@ void Scheduler::dispatch_type(const std::string& type, TypeQueue& queue, TimePoi
 }
 
 // The job strings are lent to the JOBS message (moved in, moved back) so a dispatch copies a
-// payload once, into the encoder's buffer. Nothing is committed until the send succeeded. A
-// suspect (JobRecord::isolate) travels alone: it ends the batch before it, and waits at the head
-// of its queue (suspect_waits_) until it can go first to a worker with nothing unanswered.
+// payload once, into the encoder's buffer. Nothing is committed until the send succeeded.
 JobsSent Scheduler::send_batch(WorkerRecord& worker, const std::string& type, TypeQueue& queue,
                                std::size_t count, TimePoint now) {
     batch_entries_.clear();
     batch_records_.clear();
     jobs_scratch_.jobs.resize(count);
-    suspect_waits_ = false;
     while (batch_entries_.size() < count) {
         const auto entry = queue.pop();
         if (!entry) {
@@ -210,23 +215,9 @@ JobsSent Scheduler::send_batch(WorkerRecord& worker, const std::string& type, Ty
         if (record == nullptr || record->state != JobState::queued) {
             continue; // answered while it waited
         }
-        if (record->isolate && !takes_suspect(worker, *entry, now)) {
-            queue.push_front(record->priority, *entry);
-            suspect_waits_ = batch_entries_.empty();
-            break;
-        }
         lend(*record, *entry, type);
-        if (record->isolate) {
-            break;
-        }
     }
-    jobs_scratch_.jobs.resize(batch_entries_.size());
-    const JobsSent sent =
-        batch_entries_.empty() ? JobsSent::sent : sink_.send_jobs(worker, jobs_scratch_);
-    for (std::size_t i = 0; i < batch_records_.size(); ++i) {
-        batch_records_[i]->key = std::move(jobs_scratch_.jobs[i].id);
-        batch_records_[i]->payload = std::move(jobs_scratch_.jobs[i].payload);
-    }
+    const JobsSent sent = send_lent(worker);
     if (sent != JobsSent::sent) {
         for (const auto& entry : batch_entries_) {
             queue.push(table_.get(entry.ref)->priority, entry);
@@ -249,13 +240,16 @@ void Scheduler::lend(JobRecord& record, const QueuedJob& entry, const std::strin
     batch_records_.push_back(&record);
 }
 
-// A suspect goes first in a JOBS of its own, to a worker with nothing unanswered, so it cannot
-// wait behind (and time out with) a job that hangs. Why the wait is bounded: a worker serving
-// other types under steady load may never be idle, and the suspect must not starve its type.
-bool Scheduler::takes_suspect(const WorkerRecord& worker, const QueuedJob& entry,
-                              TimePoint now) const {
-    return batch_entries_.empty() &&
-           (worker.in_flight == 0 || now - entry.enqueued_at >= suspect_wait);
+// Sends the jobs lent so far (none: nothing to send) and takes their strings back.
+JobsSent Scheduler::send_lent(WorkerRecord& worker) {
+    jobs_scratch_.jobs.resize(batch_entries_.size());
+    const JobsSent sent =
+        batch_entries_.empty() ? JobsSent::sent : sink_.send_jobs(worker, jobs_scratch_);
+    for (std::size_t i = 0; i < batch_records_.size(); ++i) {
+        batch_records_[i]->key = std::move(jobs_scratch_.jobs[i].id);
+        batch_records_[i]->payload = std::move(jobs_scratch_.jobs[i].payload);
+    }
+    return sent;
 }
 
 void Scheduler::commit_batch(WorkerRecord& worker, TimePoint now) {

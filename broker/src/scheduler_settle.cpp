@@ -110,10 +110,19 @@ void Scheduler::compact_held(WorkerRecord& worker) {
 }
 
 // A job whose attempt died with its process or ran out of time may be what killed it, or may
-// have been caught up in a neighbour's crash: from now on it runs alone (see send_batch).
+// have been caught up in a neighbour's crash: from now on it runs alone, a suspect
+// (scheduler_suspects.cpp). A job is never failed for good on such a charge while it ran in
+// company: that last attempt is given back, uncounted, and runs again alone, so the cause a job
+// is dead-lettered with is always its own.
 void Scheduler::fail_attempt(JobRef ref, JobRecord& record, wire::Error&& cause, TimePoint now) {
     if (cause.code == "WORKER_LOST" || cause.code == "TIMEOUT") {
+        const bool shared = !record.isolate;
         record.isolate = true;
+        if (shared && record.attempts >= record.max_attempts) {
+            --record.attempts;
+            enqueue(ref, record, now);
+            return;
+        }
     }
     const JobTypeConfig& type = config_.type(record.type);
     const RetryDecision decision =

@@ -140,7 +140,7 @@ ProducerConfig read_producer(const Section& section) {
 WorkerPoolConfig read_pool(const YAML::Node& node, const std::string& origin, std::size_t index) {
     Section section(node, origin, fmt::format("workers[{}]", index),
                     {"handlers", "processes", "python", "max_jobs", "max_rss_mb", "prefetch",
-                     "heartbeat_ms", "log_level"});
+                     "heartbeat_ms", "log_level", "start_method"});
     WorkerPoolConfig pool;
     section.read("handlers", pool.handlers);
     section.read("processes", pool.processes);
@@ -150,6 +150,8 @@ WorkerPoolConfig read_pool(const YAML::Node& node, const std::string& origin, st
     section.read("prefetch", pool.prefetch);
     section.read("heartbeat_ms", pool.heartbeat_ms);
     section.read("log_level", pool.log_level);
+    pool.start_method =
+        section.choose("start_method", {"fork", "spawn"}, 0) == 0 ? "fork" : "spawn";
     if (pool.handlers.empty())
         section.fail(node, fmt::format("workers[{}] needs 'handlers': a "
                                        "module name or a .py path",

@@ -108,6 +108,9 @@ class Session:
         return self._poll
 
     def _poll_ms(self) -> int:
+        """Short until READY is out (the new socket connects in about a millisecond)."""
+        if not self._announced and self._link.socket is not None:
+            return 2
         return max(5, min(self.config.heartbeat_ms // 2, 100))
 
     # ---- receiving ------------------------------------------------------------------------

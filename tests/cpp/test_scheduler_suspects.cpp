@@ -131,22 +131,30 @@ TEST_CASE("A job its worker answered TIMEOUT or WORKER_LOST is a suspect from th
     CHECK(f.sink.sent["w"][1].jobs.size() == 1);
 }
 
-TEST_CASE("A suspect waits for an idle worker, but not longer than suspect_wait") {
-    BrokerConfig config = batching_config();
-    config.types["echo"].timeout_s = 5;
-    SchedulerFixture f(config);
+TEST_CASE("With no idle worker, one is kept from new jobs until it drains and takes the suspect") {
+    SchedulerFixture f(batching_config());
     run_batch_at(f, "dead", 1);
     lose(f, "dead", std::nullopt);
-    f.ready("busy", 100);
-    f.submit("long");
-    f.scheduler.dispatch(f.now); // "long" is at the worker, unanswered
-    f.advance(10);               // the suspect is queued again
-    CHECK(f.sent_keys("busy") == std::vector<std::string>{key("long")});
-    f.scheduler.workers().by_name("busy")->last_heard = f.now + Millis(900);
-    f.advance(Scheduler::suspect_wait.count() - 1);
-    CHECK(f.sent_keys("busy").size() == 1);
-    f.advance(1);
-    CHECK(f.sent_keys("busy") == std::vector<std::string>{key("long"), key("1")});
+    f.ready("a", 100);
+    f.ready("b", 100);
+    f.submit("a1");
+    f.scheduler.dispatch(f.now); // "a1" goes to a
+    f.submit("b1");
+    f.scheduler.dispatch(f.now); // "b1" goes to b: both busy now
+    f.advance(10);               // the suspect is queued again: a (the older) is reserved
+    CHECK(f.scheduler.workers().by_name("a")->reserved);
+    f.submit("more");
+    f.scheduler.dispatch(f.now); // jobs behind the suspect are not held up: b takes them
+    CHECK(f.sent_keys("a") == std::vector<std::string>{key("a1")});
+    CHECK(f.sent_keys("b") == std::vector<std::string>{key("b1"), key("more")});
+    f.answer("a", key("a1"), true);
+    f.scheduler.dispatch(f.now);
+    CHECK(f.sent_keys("a") == std::vector<std::string>{key("a1"), key("1")});
+    f.answer("a", key("1"), true);
+    f.submit("after");
+    f.scheduler.dispatch(f.now); // no suspect waits: a takes jobs again
+    CHECK_FALSE(f.scheduler.workers().by_name("a")->reserved);
+    CHECK(f.sent_keys("a").back() == key("after"));
 }
 
 TEST_CASE("A job given back uncounted does not inherit its earlier dispatch's deadline") {
@@ -165,4 +173,30 @@ TEST_CASE("A job given back uncounted does not inherit its earlier dispatch's de
     f.advance(400); // 1 s into this one
     REQUIRE(f.sink.cancels["w"].size() == 1);
     CHECK(f.scheduler.stats().timeouts == 1);
+}
+
+TEST_CASE(
+    "A last attempt charged in company is given back and runs alone before the job can fail") {
+    BrokerConfig config = batching_config();
+    config.types["echo"].max_attempts = 1;
+    SchedulerFixture f(config);
+    run_batch_at(f, "dead", 2);
+    lose(f, "dead", std::nullopt); // both were inside the handler: either may be the culprit
+    CHECK(f.sink.outcomes["client"].empty());
+    f.ready("w", 100);
+    f.scheduler.dispatch(f.now);
+    REQUIRE(f.sent_keys("w") == std::vector<std::string>{key("1")});
+    CHECK(f.sink.sent["w"][0].jobs[0].attempt == 1);
+    f.answer("w", key("1"), true);
+    f.scheduler.dispatch(f.now);
+    REQUIRE(f.sent_keys("w").size() == 2);
+    lose(f, "w", std::vector<std::string>{key("2")}); // alone now: the cause is its own
+    REQUIRE(f.sink.outcomes["client"].size() == 2);
+    CHECK(outcome_of(f, "1").ok);
+    CHECK(outcome_of(f, "1").attempts == 1);
+    const auto& failed = outcome_of(f, "2");
+    CHECK_FALSE(failed.ok);
+    CHECK(failed.attempts == 1);
+    REQUIRE(failed.causes.size() == 1);
+    CHECK(failed.causes[0].code == "WORKER_LOST");
 }

@@ -86,9 +86,6 @@ enum class WorkerExit : std::uint8_t {
 
 class Scheduler {
   public:
-    // How long a suspect job waits for an idle worker before it goes to a busy one.
-    static constexpr Millis suspect_wait{1000};
-
     Scheduler(const BrokerConfig& config, SchedulerSink& sink, std::uint64_t jitter_seed);
 
     // Accepts one job of a SUBMIT batch (capacity is the caller's check); what is kept is copied.
@@ -158,8 +155,10 @@ class Scheduler {
                         std::size_t count, TimePoint now);
     // Moves a queued job's key and payload into the next slot of the JOBS being built.
     void lend(JobRecord& record, const QueuedJob& entry, const std::string& type);
-    [[nodiscard]] bool takes_suspect(const WorkerRecord& worker, const QueuedJob& entry,
-                                     TimePoint now) const;
+    JobsSent send_lent(WorkerRecord& worker);
+    void dispatch_suspects(TimePoint now);
+    // Sends the type's waiting suspects while idle workers take them; false when one must wait.
+    bool send_suspects(const std::string& type, TypeQueue& queue, TimePoint now);
     void commit_batch(WorkerRecord& worker, TimePoint now);
     void settle_result(WorkerRecord* worker, const wire::ResultView& result, std::uint64_t hash,
                        TimePoint now);
@@ -179,18 +178,18 @@ class Scheduler {
     [[nodiscard]] bool attempt_live(const AttemptDeadline& deadline);
     [[nodiscard]] std::optional<std::string> worker_name(std::uint32_t id);
 
-    const BrokerConfig& config_; // settings, per type
-    SchedulerSink& sink_;        // where messages go
-    JobTable table_;             // every held job
-    JobQueues queues_;           // queued jobs per type
-    WorkerRegistry workers_;     // live workers
-    AttemptDeadlines deadlines_; // running attempts' limits
-    RetryDelays delays_;         // jobs in backoff
-    Jitter jitter_;              // backoff randomness
-    SchedulerStats stats_;       // counters
-    std::size_t in_flight_ = 0;  // jobs whose current attempt runs at a worker
-    bool draining_ = false;      // shutting down: flush partial batches
-    bool suspect_waits_ = false; // the last send_batch stopped at a suspect it could not send
+    const BrokerConfig& config_;             // settings, per type
+    SchedulerSink& sink_;                    // where messages go
+    JobTable table_;                         // every held job
+    JobQueues queues_;                       // queued jobs per type
+    WorkerRegistry workers_;                 // live workers
+    AttemptDeadlines deadlines_;             // running attempts' limits
+    RetryDelays delays_;                     // jobs in backoff
+    Jitter jitter_;                          // backoff randomness
+    SchedulerStats stats_;                   // counters
+    std::size_t in_flight_ = 0;              // jobs whose current attempt runs at a worker
+    bool draining_ = false;                  // shutting down: flush partial batches
+    std::size_t suspects_queued_ = 0;        // suspect jobs waiting in the queues' suspect lines
     std::vector<QueuedJob> batch_entries_;   // reused: queue entries of the batch being sent
     std::vector<JobRecord*> batch_records_;  // reused: their records
     wire::Jobs jobs_scratch_;                // reused JOBS message
