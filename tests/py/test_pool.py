@@ -188,3 +188,21 @@ def test_a_handler_module_that_starts_threads_at_import_is_spawned_not_forked(
     pool.kill()
     assert "threads do not survive fork" in pool.log
     assert "starting 1 worker processes (spawn)" in pool.log
+
+
+def test_a_pool_whose_fork_template_died_starts_its_processes_with_spawn(broker, start_pool) -> None:
+    pool, identity, ready = serve_one(broker, start_pool)
+    templates = [pid for pid in _children(pool.proc.pid) if pid != ready["pid"]]
+    assert len(templates) == 1, templates
+    os.kill(templates[0], signal.SIGKILL)
+    broker.send_jobs(identity, "exit", [3])
+    broker.expect(Command.EXITED)
+    _, again = broker.handshake(liveness=50)
+    assert pool.note(again)["pid"] != ready["pid"]
+    pool.kill()
+    assert "starting worker processes with spawn from now on" in pool.log
+
+
+def _children(pid: int) -> list[int]:
+    with open(f"/proc/{pid}/task/{pid}/children") as children:
+        return [int(child) for child in children.read().split()]
