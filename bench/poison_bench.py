@@ -171,6 +171,7 @@ def main() -> int:
     print(f"ratio poison/floor {spread(rows['ratio'], 'x')}  (target <= 2)")
     for problem in problems[:20]:
         print(f"RULE BROKEN: {problem}")
+    print(f"{len(problems)} outcome rules broken over {args.runs} rounds")
     return 1 if problems else 0
 
 

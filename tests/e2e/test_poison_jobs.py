@@ -89,3 +89,20 @@ def test_a_poison_mix_in_batches_fails_only_the_poison_jobs_each_with_its_own_ca
     records = read_output(tmp_path / "out.jsonl")
     check_outcomes(records, by_id, max_attempts=3)
     assert sum(r["status"] == "failed" for r in records) == 16
+
+
+def test_the_start_method_of_a_pool_comes_from_the_pipeline_file(run_ferry, tmp_path) -> None:
+    kinds = write_kinds(tmp_path / "jobs.jsonl", ["ok", "crash_once", "ok"])
+    config = poison_pipeline("poison.one", 1, 10, 1) + "    start_method: spawn\n    log_level: info\n"
+    (tmp_path / "p.yaml").write_text(config)
+    done = run_ferry("run", "p.yaml", "--input", "jobs.jsonl", "--output", "out.jsonl", timeout=55)
+    assert done.returncode == 0, done.stderr
+    assert "starting 1 worker processes (spawn)" in done.stderr
+    check_outcomes(read_output(tmp_path / "out.jsonl"), kinds, max_attempts=3)
+
+
+def test_an_unknown_start_method_is_refused_with_its_place(run_ferry, tmp_path) -> None:
+    (tmp_path / "p.yaml").write_text("workers:\n  - handlers: x.py\n    start_method: vfork\n")
+    done = run_ferry("run", "p.yaml")
+    assert done.returncode == 2
+    assert "p.yaml:3:19" in done.stderr and "start_method" in done.stderr and "spawn" in done.stderr
