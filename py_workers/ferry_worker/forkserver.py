@@ -29,7 +29,9 @@ from ferry_worker import child, exits
 from ferry_worker.handler import Handler, find_handlers, load_module
 
 log = logging.getLogger("ferry_worker.forkserver")
+_PR_SET_NAME = 15
 _PR_SET_PDEATHSIG = 1
+TEMPLATE_NAME = b"ferry-template"  # /proc/<pid>/comm of the template (workers: ferry-worker)
 
 
 def main(argv: list[str]) -> NoReturn:
@@ -37,6 +39,7 @@ def main(argv: list[str]) -> NoReturn:
     sock = socket.socket(fileno=config["fd"])
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C drains the workers; we wait for EOF
     ctypes.CDLL(None).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    _name_process(TEMPLATE_NAME)
     logging.basicConfig(level=config.get("log_level", "INFO"),
                         format="%(asctime)s %(levelname)s [fork template] %(name)s: %(message)s")
     try:
@@ -83,6 +86,7 @@ def _fork_worker(sock: socket.socket, settings: dict[str, Any], handlers: list[H
 
 def _become_worker(sock: socket.socket, settings: dict[str, Any], handlers: list[Handler]) -> NoReturn:
     sock.close()
+    _name_process(b"ferry-worker")  # a fork keeps the template's command line: tell them apart
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     supervisor = settings["parent_pid"]
@@ -92,6 +96,11 @@ def _become_worker(sock: socket.socket, settings: dict[str, Any], handlers: list
             os._exit(exits.EXIT_ORPHANED)
         time.sleep(0.0002)
     child.start(settings, handlers)
+
+
+def _name_process(name: bytes) -> None:
+    """Sets /proc/<pid>/comm, what ps and top show as the process name."""
+    ctypes.CDLL(None).prctl(_PR_SET_NAME, ctypes.c_char_p(name), 0, 0, 0)
 
 
 def _send(sock: socket.socket, body: dict[str, Any]) -> None:

@@ -36,7 +36,7 @@ def descendants_of(pid: int) -> list[int]:
 def is_fork_template(pid: int) -> bool:
     """Whether `pid` is a pool's fork template (a child of the pool, but not a worker)."""
     try:
-        return b"ferry_worker.forkserver" in pathlib.Path(f"/proc/{pid}/cmdline").read_bytes()
+        return pathlib.Path(f"/proc/{pid}/comm").read_text().strip() == "ferry-template"
     except OSError:
         return False
 
