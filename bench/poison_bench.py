@@ -24,7 +24,6 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 HANDLERS = ROOT / "tests" / "e2e" / "handlers" / "poison.py"
