@@ -26,12 +26,18 @@ log = logging.getLogger("ferry_worker.child")
 _PR_SET_PDEATHSIG = 1
 
 
-def die_with_parent(parent_pid: int) -> None:
-    """SIGKILL us when the supervisor dies (prctl), with a ppid watchdog as a fallback."""
+def killed_with_parent() -> bool:
+    """Asks the kernel to SIGKILL this process when its parent dies (prctl); False if it cannot."""
     try:
         libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        return libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0
     except (OSError, AttributeError):
+        return False
+
+
+def die_with_parent(parent_pid: int) -> None:
+    """SIGKILL us when the supervisor dies (prctl), with a ppid watchdog as a fallback."""
+    if not killed_with_parent():
         log.warning("prctl(PR_SET_PDEATHSIG) unavailable; relying on the parent watchdog")
     if os.getppid() != parent_pid:
         os._exit(exits.EXIT_ORPHANED)

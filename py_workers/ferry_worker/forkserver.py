@@ -30,7 +30,6 @@ from ferry_worker.handler import Handler, find_handlers, load_module
 
 log = logging.getLogger("ferry_worker.forkserver")
 _PR_SET_NAME = 15
-_PR_SET_PDEATHSIG = 1
 TEMPLATE_NAME = b"ferry-template"  # /proc/<pid>/comm of the template (workers: ferry-worker)
 
 
@@ -38,7 +37,7 @@ def main(argv: list[str]) -> NoReturn:
     config = json.loads(argv[1])
     sock = socket.socket(fileno=config["fd"])
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C drains the workers; we wait for EOF
-    ctypes.CDLL(None).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    child.killed_with_parent()  # no watchdog thread here: the template must stay thread-free
     _name_process(TEMPLATE_NAME)
     logging.basicConfig(level=config.get("log_level", "INFO"),
                         format="%(asctime)s %(levelname)s [fork template] %(name)s: %(message)s")
