@@ -3,7 +3,9 @@
 
 Drives one worker process (python3 -m ferry_worker --processes 1) from a minimal ROUTER broker
 in this script that keeps the worker's credit full, and prints jobs/s for each batch size and
-the ratio. Run: PYTHONPATH=py_workers /usr/bin/python3 bench/worker_throughput.py
+the ratio. With --baseline DIR (another checkout's py_workers), the same figures for that
+package too, measured alternately in the same invocation.
+Run: PYTHONPATH=py_workers /usr/bin/python3 bench/worker_throughput.py [--baseline DIR]
 """
 
 from __future__ import annotations
@@ -27,8 +29,8 @@ from ferry_worker.protocol import Command  # noqa: E402
 PAYLOAD = msgpack.packb({"x": 1}, use_bin_type=True)
 
 
-def start_worker(endpoint: str) -> subprocess.Popen[bytes]:
-    env = dict(os.environ, PYTHONPATH=str(ROOT / "py_workers"))
+def start_worker(endpoint: str, package_dir: str) -> subprocess.Popen[bytes]:
+    env = dict(os.environ, PYTHONPATH=package_dir)
     return subprocess.Popen(
         [sys.executable, "-m", "ferry_worker", "--broker", endpoint, "--processes", "1",
          "--handlers", "ferry_worker.examples.noop", "--log-level", "WARNING"], env=env)
@@ -66,27 +68,40 @@ def measure(router: zmq.Socket, identity: bytes, credit: int, job_type: str, bat
             return done / elapsed
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=3.0, help="measuring time per size")
-    args = parser.parse_args()
+def measure_package(package_dir: str, seconds: float) -> tuple[float, float, int]:
+    """Jobs/s at batch 1 and 64 of one worker process running the package at `package_dir`."""
     context = zmq.Context.instance()
     router = context.socket(zmq.ROUTER)
     router.bind("tcp://127.0.0.1:*")
-    worker = start_worker(router.getsockopt_string(zmq.LAST_ENDPOINT))
+    worker = start_worker(router.getsockopt_string(zmq.LAST_ENDPOINT), package_dir)
     try:
         identity, credit = handshake(router)
         measure(router, identity, credit, "noop.1", 1, 0.5)  # warm-up
-        one = measure(router, identity, credit, "noop.1", 1, args.seconds)
-        many = measure(router, identity, credit, "noop.64", 64, args.seconds)
+        one = measure(router, identity, credit, "noop.1", 1, seconds)
+        many = measure(router, identity, credit, "noop.64", 64, seconds)
     finally:
         worker.send_signal(signal.SIGKILL)
         worker.wait()
         router.close(linger=0)
-    print(f"no-op handler, one worker process, credit {credit}:")
-    print(f"  batch  1: {one:10.0f} jobs/s")
-    print(f"  batch 64: {many:10.0f} jobs/s")
-    print(f"  ratio   : {many / one:10.1f}x")
+    return one, many, credit
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=3.0, help="measuring time per size")
+    parser.add_argument("--baseline", default="", metavar="DIR",
+                        help="another py_workers directory, measured alternately with this one")
+    parser.add_argument("--rounds", type=int, default=1, help="measurements of each package")
+    args = parser.parse_args()
+    packages = {"this": str(ROOT / "py_workers")}
+    if args.baseline:
+        packages["baseline"] = args.baseline
+    for round_no in range(1, args.rounds + 1):
+        for name, package_dir in packages.items():
+            one, many, credit = measure_package(package_dir, args.seconds)
+            print(f"round {round_no}, {name} ({package_dir}), no-op handler, one worker process, "
+                  f"credit {credit}: batch 1 {one:.0f} jobs/s, batch 64 {many:.0f} jobs/s, "
+                  f"ratio {many / one:.1f}x", flush=True)
     return 0
 
 

@@ -78,8 +78,13 @@ void Broker::on_exited(wire::Exited&& exited) {
     if (exited.rss_mb) {
         reason += ", rss " + std::to_string(*exited.rss_mb) + " MB";
     }
-    spdlog::warn("worker {} lost: {}", exited.worker, reason);
-    scheduler_.remove_worker(worker->id, WorkerExit::lost, reason, now_);
+    if (exited.running) {
+        spdlog::warn("worker {} lost: {}; {} jobs were running", exited.worker, reason,
+                     exited.running->size());
+    } else {
+        spdlog::warn("worker {} lost: {}", exited.worker, reason);
+    }
+    scheduler_.remove_worker(worker->id, WorkerExit::lost, reason, now_, exited.running);
 }
 
 void Broker::disconnect_unknown(const Incoming& incoming) {

@@ -8,6 +8,15 @@ void TypeQueue::push(std::int64_t priority, QueuedJob job) {
     ++size_;
 }
 
+std::optional<QueuedJob> TypeQueue::pop_suspect() {
+    if (suspects_.empty()) {
+        return std::nullopt;
+    }
+    const QueuedJob job = suspects_.front();
+    suspects_.pop_front();
+    return job;
+}
+
 // A drained level is kept while levels are few: a queue that empties and refills at once (the
 // usual rhythm under load) then allocates no map node and no deque block each time. Beyond a
 // few levels, drained ones are erased, so odd priorities cannot pile up empty levels.

@@ -3,13 +3,13 @@
 
 namespace ferry::broker {
 
-void AttemptDeadlines::add(JobRef ref, std::uint32_t attempt, std::uint64_t timeout_ms,
+void AttemptDeadlines::add(JobRef ref, std::uint32_t send, std::uint64_t timeout_ms,
                            TimePoint now) {
     if (timeout_ms == 0) {
         return;
     }
     const auto at = now + Millis(static_cast<long long>(timeout_ms));
-    by_timeout_[timeout_ms].push_back(AttemptDeadline{at, ref, attempt});
+    by_timeout_[timeout_ms].push_back(AttemptDeadline{at, ref, send});
     ++size_;
 }
 

@@ -65,6 +65,8 @@ SubmitOutcome Scheduler::submit_keyed(std::string_view client, std::uint32_t ses
     record->causes.clear();
     record->accepted_at = now;
     record->state = JobState::queued;
+    record->isolate = false;
+    record->sends = 0;
     record->worker = no_worker;
     record->journal = JournalPlace{};
     if (job.payload.size() > config_.max_payload_bytes) {
@@ -135,6 +137,7 @@ RestoreOutcome Scheduler::restore(ReplayedJob&& replayed, TimePoint now) {
     record.attempts = job.attempts;
     record.accepted_at = now;
     record.journal = replayed.place;
+    record.isolate = replayed.in_flight; // counted WORKER_LOST: a suspect
     if (replayed.in_flight) {
         record.causes.push_back(wire::Error{
             "WORKER_LOST", "broker restarted during attempt " + std::to_string(job.attempts),
@@ -159,6 +162,11 @@ RestoreOutcome Scheduler::restore(ReplayedJob&& replayed, TimePoint now) {
 
 void Scheduler::enqueue(JobRef ref, JobRecord& record, TimePoint now) {
     record.state = JobState::queued;
+    if (record.isolate) {
+        queue_of(record.type).push_suspect(QueuedJob{ref, now});
+        ++suspects_queued_;
+        return;
+    }
     queue_of(record.type).push(record.priority, QueuedJob{ref, now});
 }
 
@@ -199,6 +207,9 @@ WorkerRecord& Scheduler::worker_ready(const wire::Ready& ready, std::string rout
 // because removal re-queues jobs and may create queues.
 void Scheduler::dispatch(TimePoint now) {
     unreachable_.clear();
+    if (suspects_queued_ != 0 || workers_.reserved() != 0) {
+        dispatch_suspects(now);
+    }
     for (auto& [type, queue] : queues_.all()) {
         if (!queue.empty()) {
             dispatch_type(type, queue, now);
@@ -244,23 +255,9 @@ JobsSent Scheduler::send_batch(WorkerRecord& worker, const std::string& type, Ty
         if (record == nullptr || record->state != JobState::queued) {
             continue; // answered while it waited
         }
-        wire::Job& job = jobs_scratch_.jobs[batch_entries_.size()];
-        job.id = std::move(record->key);
-        job.type = type;
-        job.payload = std::move(record->payload);
-        job.attempt = record->attempts + 1;
-        job.timeout_ms = record->timeout_ms == 0 ? std::nullopt
-                                                 : std::optional<std::uint64_t>(record->timeout_ms);
-        batch_entries_.push_back(*entry);
-        batch_records_.push_back(record);
+        lend(*record, *entry, type);
     }
-    jobs_scratch_.jobs.resize(batch_entries_.size());
-    const JobsSent sent =
-        batch_entries_.empty() ? JobsSent::sent : sink_.send_jobs(worker, jobs_scratch_);
-    for (std::size_t i = 0; i < batch_records_.size(); ++i) {
-        batch_records_[i]->key = std::move(jobs_scratch_.jobs[i].id);
-        batch_records_[i]->payload = std::move(jobs_scratch_.jobs[i].payload);
-    }
+    const JobsSent sent = send_lent(worker);
     if (sent != JobsSent::sent) {
         for (const auto& entry : batch_entries_) {
             queue.push(table_.get(entry.ref)->priority, entry);
@@ -271,15 +268,41 @@ JobsSent Scheduler::send_batch(WorkerRecord& worker, const std::string& type, Ty
     return JobsSent::sent;
 }
 
+void Scheduler::lend(JobRecord& record, const QueuedJob& entry, const std::string& type) {
+    wire::Job& job = jobs_scratch_.jobs[batch_entries_.size()];
+    job.id = std::move(record.key);
+    job.type = type;
+    job.payload = std::move(record.payload);
+    job.attempt = record.attempts + 1;
+    job.timeout_ms =
+        record.timeout_ms == 0 ? std::nullopt : std::optional<std::uint64_t>(record.timeout_ms);
+    batch_entries_.push_back(entry);
+    batch_records_.push_back(&record);
+}
+
+// Sends the jobs lent so far (none: nothing to send) and takes their strings back.
+JobsSent Scheduler::send_lent(WorkerRecord& worker) {
+    jobs_scratch_.jobs.resize(batch_entries_.size());
+    const JobsSent sent =
+        batch_entries_.empty() ? JobsSent::sent : sink_.send_jobs(worker, jobs_scratch_);
+    for (std::size_t i = 0; i < batch_records_.size(); ++i) {
+        batch_records_[i]->key = std::move(jobs_scratch_.jobs[i].id);
+        batch_records_[i]->payload = std::move(jobs_scratch_.jobs[i].payload);
+    }
+    return sent;
+}
+
 void Scheduler::commit_batch(WorkerRecord& worker, TimePoint now) {
     for (std::size_t i = 0; i < batch_records_.size(); ++i) {
         JobRecord& record = *batch_records_[i];
         record.state = JobState::in_flight;
         record.worker = worker.id;
         ++record.attempts;
+        ++record.sends;
+        worker.suspects += record.isolate ? 1 : 0;
         sink_.journal_dispatched(record);
         worker.held.push_back(batch_entries_[i].ref.packed());
-        deadlines_.add(batch_entries_[i].ref, record.attempts, record.timeout_ms, now);
+        deadlines_.add(batch_entries_[i].ref, record.sends, record.timeout_ms, now);
     }
     const auto count = batch_records_.size();
     worker.credit -= std::min<std::uint64_t>(worker.credit, count);

@@ -3,6 +3,7 @@
 #include "ferry/wire/codec.hpp"
 
 #include <unordered_map>
+#include <unordered_set>
 
 namespace ferry::broker {
 namespace {
@@ -94,6 +95,9 @@ void Scheduler::settle_result(WorkerRecord* worker, const wire::ResultView& resu
 // stale entries are dropped once they outnumber the live ones, so the list stays O(in flight).
 void Scheduler::release_from_worker(JobRecord& record) {
     WorkerRecord* worker = workers_.by_id(record.worker);
+    if (worker != nullptr && record.isolate && worker->suspects > 0) {
+        --worker->suspects;
+    }
     record.worker = no_worker;
     --in_flight_;
     if (worker != nullptr && worker->held.size() > 2 * worker->in_flight + 1024) {
@@ -110,7 +114,21 @@ void Scheduler::compact_held(WorkerRecord& worker) {
     std::erase_if(worker.held, [&](std::uint64_t packed) { return !runs_at(packed, worker.id); });
 }
 
+// A job whose attempt died with its process or ran out of time may be what killed it, or may
+// have been caught up in a neighbour's crash: from now on it runs alone, a suspect
+// (scheduler_suspects.cpp). A job is never failed for good on such a charge while it ran in
+// company: that last attempt is given back, uncounted, and runs again alone, so the cause a job
+// is dead-lettered with is always its own.
 void Scheduler::fail_attempt(JobRef ref, JobRecord& record, wire::Error&& cause, TimePoint now) {
+    if (cause.code == "WORKER_LOST" || cause.code == "TIMEOUT") {
+        const bool shared = !record.isolate;
+        record.isolate = true;
+        if (shared && record.attempts >= record.max_attempts) {
+            --record.attempts;
+            enqueue(ref, record, now);
+            return;
+        }
+    }
     const JobTypeConfig& type = config_.type(record.type);
     const RetryDecision decision =
         decide_retry(cause, record.attempts, record.max_attempts, type, jitter_.next());
@@ -227,17 +245,23 @@ void Scheduler::forget(JobRef ref, JobRecord& record) {
 }
 
 void Scheduler::remove_worker(std::uint32_t id, WorkerExit exit, const std::string& reason,
-                              TimePoint now) {
+                              TimePoint now, const RunningKeys& running) {
     if (auto worker = workers_.remove(id)) {
-        settle_removed(std::move(*worker), exit, reason, now);
+        settle_removed(std::move(*worker), exit, reason, now, running);
     }
 }
 
-// A lost worker's attempts count (the job may be what killed it); a clean leave does not.
+// A lost worker's attempts count (the job may be what killed it); a clean leave does not. When
+// the supervisor said which jobs were inside the handler, only those count: the others were
+// waiting their turn and are given back.
 void Scheduler::settle_removed(WorkerRecord&& worker, WorkerExit exit, const std::string& reason,
-                               TimePoint now) {
+                               TimePoint now, const RunningKeys& running) {
     if (exit == WorkerExit::lost) {
         ++stats_.workers_lost;
+    }
+    std::unordered_set<std::string_view> started;
+    if (running) {
+        started.insert(running->begin(), running->end());
     }
     for (const auto packed : worker.held) {
         if (!runs_at(packed, worker.id)) {
@@ -247,7 +271,7 @@ void Scheduler::settle_removed(WorkerRecord&& worker, WorkerExit exit, const std
         JobRecord* record = table_.get(ref);
         record->worker = no_worker;
         --in_flight_;
-        if (exit == WorkerExit::lost) {
+        if (exit == WorkerExit::lost && (!running || started.contains(record->key))) {
             fail_attempt(ref, *record, make_error("WORKER_LOST", reason, worker.name), now);
         } else {
             --record->attempts;
@@ -259,7 +283,7 @@ void Scheduler::settle_removed(WorkerRecord&& worker, WorkerExit exit, const std
 bool Scheduler::attempt_live(const AttemptDeadline& deadline) {
     const JobRecord* record = table_.get(deadline.ref);
     return record != nullptr && record->state == JobState::in_flight &&
-           record->attempts == deadline.attempt;
+           record->sends == deadline.send;
 }
 
 // The timed-out attempt is settled now and its worker told to stop; the worker's slot stays

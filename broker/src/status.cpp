@@ -100,7 +100,7 @@ std::string encode_status(const StatusView& view) {
     packer.pack_map(static_cast<std::uint32_t>(view.scheduler.queues().all().size()));
     for (const auto& [type, queue] : view.scheduler.queues().all()) {
         pack_str(packer, type);
-        packer.pack(queue.size());
+        packer.pack(queue.waiting());
     }
     pack_str(packer, "unserved");
     pack_unserved(packer, view);

@@ -41,6 +41,7 @@ std::optional<WorkerRecord> WorkerRegistry::remove(std::uint32_t id) {
         return std::nullopt;
     }
     WorkerRecord record = std::move(found->second);
+    reserved_ -= record.reserved ? 1 : 0;
     workers_.erase(found);
     by_name_.erase(record.name);
     by_route_.erase(record.routing_id);
@@ -67,7 +68,8 @@ WorkerRecord* WorkerRegistry::by_name(std::string_view name) {
 WorkerRecord* WorkerRegistry::pick(const std::string& type) {
     WorkerRecord* best = nullptr;
     for (auto& [id, worker] : workers_) {
-        if (worker.credit == 0 || worker.types.count(type) == 0) {
+        if (worker.credit == 0 || worker.suspects != 0 || worker.reserved ||
+            worker.types.count(type) == 0) {
             continue;
         }
         if (best == nullptr || worker.in_flight < best->in_flight ||
@@ -78,6 +80,52 @@ WorkerRecord* WorkerRegistry::pick(const std::string& type) {
         }
     }
     return best;
+}
+
+WorkerRecord* WorkerRegistry::idle_for(const std::string& type) {
+    WorkerRecord* found = nullptr;
+    for (auto& [id, worker] : workers_) {
+        if (worker.credit == 0 || worker.in_flight != 0 || worker.suspects != 0 ||
+            worker.types.count(type) == 0) {
+            continue;
+        }
+        if (found == nullptr || (worker.reserved && !found->reserved) ||
+            (worker.reserved == found->reserved && worker.id < found->id)) {
+            found = &worker;
+        }
+    }
+    return found;
+}
+
+void WorkerRegistry::reserve_for(const std::string& type) {
+    WorkerRecord* best = nullptr;
+    for (auto& [id, worker] : workers_) {
+        if (worker.types.count(type) == 0) {
+            continue;
+        }
+        if (worker.reserved) {
+            return;
+        }
+        if (worker.credit != 0 && worker.suspects == 0 &&
+            (best == nullptr || worker.in_flight < best->in_flight ||
+             (worker.in_flight == best->in_flight && worker.id < best->id))) {
+            best = &worker;
+        }
+    }
+    if (best != nullptr) {
+        best->reserved = true;
+        ++reserved_;
+    }
+}
+
+void WorkerRegistry::unreserve_all() {
+    if (reserved_ == 0) {
+        return;
+    }
+    for (auto& [id, worker] : workers_) {
+        worker.reserved = false;
+    }
+    reserved_ = 0;
 }
 
 std::vector<std::uint32_t> WorkerRegistry::expired(TimePoint now, std::uint32_t liveness) const {

@@ -67,8 +67,10 @@ class BodyReader : public Reader {
                 return read(v, fp, m.signal);
             case 3:
                 return read(v, fp, m.rss_mb);
-            default:
+            case 4:
                 return read(v, fp, m.reason);
+            default:
+                return read(v, fp, m.running);
             }
         });
     }

@@ -317,12 +317,13 @@ void write(Writer& w, const Cancel& m) {
 
 void write(Writer& w, const Exited& m) {
     const auto f = fields_of(Command::exited);
-    w.map(2 + present(m.exit_code) + present(m.signal) + present(m.rss_mb));
+    w.map(2 + present(m.exit_code) + present(m.signal) + present(m.rss_mb) + present(m.running));
     w.field(f[0], m.worker);
     w.field(f[1], m.exit_code);
     w.field(f[2], m.signal);
     w.field(f[3], m.rss_mb);
     w.field(f[4], m.reason);
+    w.field(f[5], m.running);
 }
 
 void write(Writer& w, const Welcome& m) {

@@ -52,7 +52,7 @@ constexpr FieldSpec cancel_fields[] = {
 };
 constexpr FieldSpec exited_fields[] = {
     {"worker", "str", true},   {"exit_code", "int", false}, {"signal", "uint", false},
-    {"rss_mb", "uint", false}, {"reason", "str", true},
+    {"rss_mb", "uint", false}, {"reason", "str", true},     {"running", "list<str>", false},
 };
 constexpr FieldSpec welcome_fields[] = {
     {"broker", "str", true},

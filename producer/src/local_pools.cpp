@@ -40,7 +40,9 @@ std::vector<std::string> pool_argv(const std::string& python, const WorkerPoolCo
                                      "--heartbeat-ms",
                                      std::to_string(pool.heartbeat_ms),
                                      "--log-level",
-                                     upper(pool.log_level)};
+                                     upper(pool.log_level),
+                                     "--start-method",
+                                     pool.start_method};
     if (pool.max_jobs > 0) {
         argv.insert(argv.end(), {"--max-jobs", std::to_string(pool.max_jobs)});
     }

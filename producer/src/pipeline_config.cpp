@@ -159,7 +159,7 @@ ProducerConfig read_producer(const Section& section) {
 WorkerPoolConfig read_pool(const YAML::Node& node, const std::string& origin, std::size_t index) {
     Section section(node, origin, fmt::format("workers[{}]", index),
                     {"handlers", "processes", "python", "max_jobs", "max_rss_mb", "prefetch",
-                     "heartbeat_ms", "log_level"});
+                     "heartbeat_ms", "log_level", "start_method"});
     WorkerPoolConfig pool;
     section.read("handlers", pool.handlers);
     section.read("processes", pool.processes, 1);
@@ -171,6 +171,8 @@ WorkerPoolConfig read_pool(const YAML::Node& node, const std::string& origin, st
     section.read("heartbeat_ms", pool.heartbeat_ms, 1, year_s * 1000);
     static const std::vector<std::string_view> levels = {"debug", "info", "warning", "error"};
     pool.log_level = std::string(levels[section.choose("log_level", levels, 1)]);
+    pool.start_method =
+        section.choose("start_method", {"fork", "spawn"}, 0) == 0 ? "fork" : "spawn";
     if (pool.handlers.empty())
         section.fail(node, fmt::format("workers[{}] needs 'handlers': a "
                                        "module name or a .py path",

@@ -11,6 +11,7 @@ from typing import Optional, Sequence
 
 from ferry_worker.errors import ConfigError
 from ferry_worker.handler import find_handlers, load_module
+from ferry_worker.launch import START_METHODS
 from ferry_worker.pool import Pool, PoolConfig
 
 log = logging.getLogger("ferry_worker")
@@ -48,6 +49,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="heartbeat interval this worker keeps (default 1000)")
     add("--handler-config", default="{}", metavar="JSON",
         help="JSON object passed to every handler's setup(config) (default {})")
+    add("--start-method", default="fork", choices=START_METHODS,
+        help="fork: worker processes are forked from a template that imported the handlers "
+             "once (restarts cost milliseconds); spawn: each is a fresh interpreter (use it when "
+             "importing the handlers starts threads) (default fork)")
     add("--drain-timeout", type=_seconds, default=30.0, metavar="S",
         help="seconds processes may take to answer held jobs after SIGTERM (default 30)")
     add("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"],
@@ -105,7 +110,7 @@ def config_from_args(args: argparse.Namespace) -> PoolConfig:
         broker=args.broker, handlers=args.handlers, processes=args.processes,
         heartbeat_ms=args.heartbeat_ms, prefetch=args.prefetch, max_jobs=args.max_jobs,
         max_rss_mb=args.max_rss_mb, log_level=args.log_level, handler_config=handler_config,
-        drain_timeout_s=args.drain_timeout,
+        drain_timeout_s=args.drain_timeout, start_method=args.start_method,
     )
 
 

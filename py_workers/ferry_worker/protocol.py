@@ -114,6 +114,7 @@ COMMAND_FIELDS: dict[Command, tuple[Field, ...]] = {
         _f("signal", "uint", False),
         _f("rss_mb", "uint", False),
         _f("reason", "str"),
+        _f("running", "list<str>", False),
     ),
     Command.WELCOME: (_f("broker", "str"), _f("heartbeat_ms", "uint"), _f("liveness", "uint")),
     Command.ERROR: (_f("code", "str"), _f("message", "str")),

@@ -38,21 +38,52 @@ def error_result(job_id: str, code: str, message: str, worker: str, **extra: Any
     return result
 
 
-def run_batch(handler: Handler, jobs: list[Job], worker: str) -> list[Result]:
-    """One result per job, in order, whatever the handler does."""
-    started = time.perf_counter()
+def _nobody_watches(jobs: list[Job]) -> None:
+    """The default `enter`: nothing records which jobs are inside the handler."""
+
+
+def run_batch(handler: Handler, jobs: list[Job], worker: str,
+              enter: Callable[[list[Job]], None] = _nobody_watches) -> list[Result]:
+    """One result per job, in order, whatever the handler does.
+
+    `enter(jobs)` is called before each handler call with the jobs that call gets: the whole
+    batch, or one job at a time for a function handler and when a raising batch is split.
+    """
     if getattr(handler, "per_job", False):
-        outputs = [_call_one(handler, job) for job in jobs]
-    else:
-        try:
-            outputs = handler.handle(jobs)
-        except BaseException as exc:  # noqa: BLE001 - a handler failure fails its jobs, not us
-            outputs = [_failure(exc)] * len(jobs)
+        return [_run_one(handler, job, worker, enter) for job in jobs]
+    enter(jobs)
+    started = time.perf_counter()
+    try:
+        outputs = handler.handle(jobs)
+    except BaseException as exc:  # noqa: BLE001 - a handler failure fails its jobs, not us
+        if len(jobs) > 1 and not isinstance(exc, Retry):
+            return _split(handler, jobs, worker, enter, exc)
+        outputs = [_failure(exc)] * len(jobs)
     ms = (time.perf_counter() - started) * 1000.0
     if not isinstance(outputs, (list, tuple)) or len(outputs) != len(jobs):
         message = _wrong_shape(handler, jobs, outputs)
         return [error_result(j.key, ErrorCode.INTERNAL.value, message, worker, ms=ms) for j in jobs]
     return [_to_result(job, out, worker, ms) for job, out in zip(jobs, outputs)]
+
+
+def _run_one(handler: Handler, job: Job, worker: str,
+             enter: Callable[[list[Job]], None]) -> Result:
+    enter([job])
+    started = time.perf_counter()
+    out = _call_one(handler, job)
+    return _to_result(job, out, worker, (time.perf_counter() - started) * 1000.0)
+
+
+def _split(handler: Handler, jobs: list[Job], worker: str, enter: Callable[[list[Job]], None],
+           exc: BaseException) -> list[Result]:
+    """A raising batch is run again one job at a time, so only the jobs that raise alone fail.
+
+    Why: one bad input must not fail (and cost an attempt to) every job batched with it. A
+    Retry raised for the batch is a request about all of it, not a failure, so it is not split.
+    """
+    log.warning("a batch of %d %r jobs raised %s: %s; running each job alone to find which",
+                len(jobs), handler.job_type, type(exc).__name__, exc)
+    return [result for job in jobs for result in run_batch(handler, [job], worker, enter)]
 
 
 class _Failure:
@@ -107,24 +138,31 @@ def _to_result(job: Job, out: Any, worker: str, ms: float) -> Result:
 
 
 class Runner:
-    """The handler thread: takes batches in order, runs them, hands results back."""
+    """The handler thread: takes batches in order, runs them, hands results back.
+
+    `on_enter(jobs)` runs on the handler thread before each handler call with the jobs it gets,
+    `on_leave()` once the batch is done and before its results are handed back.
+    """
 
     def __init__(
         self,
         handlers: Mapping[str, Handler],
         worker: str,
         on_done: Callable[[], None],
-        on_start: Callable[[list[Job]], None] = lambda batch: None,
+        on_enter: Callable[[list[Job]], None] = _nobody_watches,
+        on_leave: Callable[[], None] = lambda: None,
     ) -> None:
         self._handlers = handlers
         self._worker = worker
         self._on_done = on_done
-        self._on_start = on_start
+        self._on_enter = on_enter
+        self._on_leave = on_leave
         self._cond = threading.Condition()
         self._pending: collections.deque[list[Job]] = collections.deque()
         self._done: collections.deque[list[Result]] = collections.deque()
-        self._running: Optional[list[Job]] = None
-        self._started = 0.0
+        self._busy = False  # a batch is being run
+        self._inside: Optional[list[Job]] = None  # the jobs inside the handler now
+        self._entered = 0.0  # when they went in (monotonic)
         self._stopping = False
         self._thread = threading.Thread(target=self._loop, name="ferry-handler", daemon=True)
 
@@ -142,13 +180,13 @@ class Runner:
             self._cond.notify()
 
     def running(self) -> tuple[Optional[list[Job]], float]:
-        """The batch the handler is running now (or None) and its start (monotonic)."""
+        """The jobs inside the handler now (or None) and when they went in (monotonic)."""
         with self._cond:
-            return self._running, self._started
+            return self._inside, self._entered
 
     def idle(self) -> bool:
         with self._cond:
-            return self._running is None and not self._pending and not self._done
+            return not self._busy and not self._pending and not self._done
 
     def take_queued(self, ids: Optional[set[str]] = None) -> list[Job]:
         """Removes queued (not started) jobs — those in `ids`, or all — and returns them."""
@@ -177,17 +215,22 @@ class Runner:
                 if self._stopping:
                     return
                 batch = self._pending.popleft()
-                self._running, self._started = batch, time.monotonic()
-            self._on_start(batch)
+                self._busy = True
             results = self._run(batch)
+            self._on_leave()
             with self._cond:
-                self._running = None
+                self._busy, self._inside = False, None
                 self._done.append(results)
             self._on_done()
+
+    def _enter(self, jobs: list[Job]) -> None:
+        with self._cond:
+            self._inside, self._entered = jobs, time.monotonic()
+        self._on_enter(jobs)
 
     def _run(self, batch: list[Job]) -> list[Result]:
         handler = self._handlers.get(batch[0].type)
         if handler is None:
             message = f"this worker has no handler for job type {batch[0].type!r}"
             return [error_result(j.key, ErrorCode.INTERNAL.value, message, self._worker) for j in batch]
-        return run_batch(handler, batch, self._worker)
+        return run_batch(handler, batch, self._worker, self._enter)

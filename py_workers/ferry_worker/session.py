@@ -11,7 +11,7 @@ import logging
 import os
 import time
 from dataclasses import dataclass
-from typing import Any, Callable, Optional
+from typing import Any, Optional
 
 import zmq
 
@@ -23,6 +23,7 @@ from ferry_worker.job import Job
 from ferry_worker.link import BrokerLink
 from ferry_worker.protocol import MAX_BATCH, Command, ErrorCode
 from ferry_worker.runner import Result, Runner, error_result
+from ferry_worker.running import RunningBoard
 
 log = logging.getLogger("ferry_worker.session")
 
@@ -49,7 +50,7 @@ class Session:
     """Serves jobs until drained, recycled or abandoned; `run` returns the exit code."""
 
     def __init__(self, config: SessionConfig, handlers: list[Handler],
-                 on_busy: Callable[[float], None] = lambda deadline: None) -> None:
+                 board: Optional[RunningBoard] = None) -> None:
         self.config = config
         self._handlers = {h.job_type: h for h in handlers}
         self._credit = max(h.max_batch_size for h in handlers) * config.prefetch
@@ -60,7 +61,7 @@ class Session:
         self._jobs_done = 0
         self._drain: Optional[tuple[str, int]] = None  # (reason, exit code) once leaving
         self._exit: Optional[int] = None
-        self._on_busy = on_busy
+        self._board = board  # where the supervisor sees which jobs are inside the handler
         self._wake_r, self._wake_w = os.pipe()
         os.set_blocking(self._wake_r, False)
         os.set_blocking(self._wake_w, False)
@@ -69,7 +70,8 @@ class Session:
                                 config.backoff_max_ms)
         self._poll: Optional[zmq.Poller] = None
         self._polled: Optional[zmq.Socket] = None
-        self._runner = Runner(self._handlers, config.worker, self._wake, self._batch_started)
+        self._runner = Runner(self._handlers, config.worker, self._wake, self._entered,
+                              self._left)
 
     def request_drain(self, reason: str, code: int = exits.EXIT_DRAINED) -> None:
         """Answer what is held, take nothing more, then leave (safe from a signal handler)."""
@@ -106,6 +108,9 @@ class Session:
         return self._poll
 
     def _poll_ms(self) -> int:
+        """Short until READY is out (the new socket connects in about a millisecond)."""
+        if not self._announced and self._link.socket is not None:
+            return 2
         return max(5, min(self.config.heartbeat_ms // 2, 100))
 
     # ---- receiving ------------------------------------------------------------------------
@@ -162,9 +167,9 @@ class Session:
         for job in self._runner.take_queued(ids):
             self._answer(error_result(job.key, code, f"cancelled by the broker ({code})",
                                       self.config.worker))
-        running, _ = self._runner.running()
-        if running and any(job.key in ids for job in running):
-            self._abandon(running, ids, code, "the broker cancelled a running job")
+        inside, _ = self._runner.running()
+        if inside and any(job.key in ids for job in inside):
+            self._abandon(inside, ids, code, "the broker cancelled a running job")
 
     # ---- results --------------------------------------------------------------------------
 
@@ -174,10 +179,16 @@ class Session:
         except BlockingIOError:
             pass  # the pipe is full, so the session is already awake
 
-    def _batch_started(self, batch: list[Job]) -> None:
-        limits = [job.timeout_ms for job in batch if job.timeout_ms]
-        if limits:
-            self._on_busy(time.monotonic() + min(limits) / 1000.0)
+    def _entered(self, jobs: list[Job]) -> None:
+        """On the handler thread, before the handler gets `jobs`: tell the supervisor."""
+        if self._board is not None:
+            limits = [job.timeout_ms for job in jobs if job.timeout_ms]
+            deadline = time.monotonic() + min(limits) / 1000.0 if limits else 0.0
+            self._board.enter([job.key for job in jobs], deadline)
+
+    def _left(self) -> None:
+        if self._board is not None:
+            self._board.leave()
 
     def _drain_wake(self) -> None:
         try:
@@ -193,7 +204,6 @@ class Session:
         for result in done:
             self._answer(result)
         self._jobs_done += len(done)
-        self._on_busy(0.0)
         self._check_recycle()
 
     def _answer(self, result: Result) -> None:
@@ -223,32 +233,41 @@ class Session:
     # ---- timeouts, leaving ----------------------------------------------------------------
 
     def _check_running(self) -> None:
-        running, started = self._runner.running()
-        if not running:
+        inside, entered = self._runner.running()
+        if not inside:
             return
-        limits = [job.timeout_ms for job in running if job.timeout_ms]
+        limits = [job.timeout_ms for job in inside if job.timeout_ms]
         if not limits:
             return
-        elapsed_ms = (time.monotonic() - started) * 1000.0
+        elapsed_ms = (time.monotonic() - entered) * 1000.0
         if elapsed_ms > min(limits) + self.config.timeout_grace_ms:
-            late = {job.key for job in running if job.timeout_ms and elapsed_ms > job.timeout_ms}
-            self._abandon(running, late, ErrorCode.TIMEOUT.value,
+            late = {job.key for job in inside if job.timeout_ms and elapsed_ms > job.timeout_ms}
+            self._abandon(inside, late, ErrorCode.TIMEOUT.value,
                           f"handler still running after {elapsed_ms:.0f} ms")
 
-    def _abandon(self, running: list[Job], ids: set[str], code: str, why: str) -> None:
-        """Answers every held job, then leaves: the handler thread cannot be stopped."""
-        log.error("%s; answering held jobs and exiting so the supervisor restarts us", why)
+    def _abandon(self, inside: list[Job], ids: set[str], code: str, why: str) -> None:
+        """Answers the jobs inside the handler, then leaves: the thread cannot be stopped.
+
+        Jobs in `ids` get `code`; the others inside the handler get WORKER_LOST (they are
+        charged and become suspects). Jobs that never went in are not answered: the DISCONNECT
+        that follows the results on this socket gives them back uncounted.
+        """
+        log.error("%s; answering the %d jobs inside the handler and exiting so the supervisor "
+                  "restarts us", why, len(inside))
         self._collect()
         worker = self.config.worker
-        for job in running:
+        for job in inside:
             if job.key in ids:
                 self._answer(error_result(job.key, code, why, worker))
             else:
                 self._answer(error_result(job.key, ErrorCode.WORKER_LOST.value,
-                                          f"abandoned with its batch: {why}", worker))
-        for job in self._runner.take_queued():
-            self._answer(error_result(job.key, ErrorCode.UNAVAILABLE.value,
-                                      f"not started; the process is exiting: {why}", worker))
+                                          f"was inside the handler when it was abandoned: {why}",
+                                          worker))
+        self._runner.take_queued()
+        given_back = len(self._held)
+        self._held.clear()
+        if given_back:
+            log.info("%d jobs that never started go back to the broker uncounted", given_back)
         self._drain = (why, exits.EXIT_ABANDONED)
         self._flush()
         self._leave(why, exits.EXIT_ABANDONED)

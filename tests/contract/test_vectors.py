@@ -99,7 +99,8 @@ def test_decoding_then_encoding_round_trips_every_command() -> None:
                                       {"id": "b", "ok": False,
                                        "error": {"code": "RETRY", "message": "m",
                                                  "retry_after_ms": 5}}], "credit": 0},
-        Command.EXITED: {"worker": "h:2", "signal": 11, "rss_mb": 120, "reason": "segv"},
+        Command.EXITED: {"worker": "h:2", "signal": 11, "rss_mb": 120, "reason": "segv",
+                         "running": ["c\x1fj1"]},
         Command.HEARTBEAT: {},
     }
     for command, body in bodies.items():

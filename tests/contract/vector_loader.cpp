@@ -156,6 +156,7 @@ wire::Message command_from_json(wire::Command command, const YAML::Node& n) {
         field(n, "signal", m.signal);
         field(n, "rss_mb", m.rss_mb);
         field(n, "reason", m.reason);
+        field(n, "running", m.running);
         return m;
     }
     case wire::Command::welcome: {

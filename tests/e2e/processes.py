@@ -33,6 +33,19 @@ def descendants_of(pid: int) -> list[int]:
     return result
 
 
+def is_fork_template(pid: int) -> bool:
+    """Whether `pid` is a pool's fork template (a child of the pool, but not a worker)."""
+    try:
+        return pathlib.Path(f"/proc/{pid}/comm").read_text().strip() == "ferry-template"
+    except OSError:
+        return False
+
+
+def worker_processes(pool_pid: int) -> list[int]:
+    """The worker processes of a pool supervisor: its children, the fork template excepted."""
+    return [pid for pid in children_of(pool_pid) if not is_fork_template(pid)]
+
+
 def alive(pid: int) -> bool:
     try:
         stat = pathlib.Path(f"/proc/{pid}/stat").read_text()

@@ -21,7 +21,7 @@ import time
 import pytest
 
 from conftest import REPO, read_output
-from processes import alive, children_of, descendants_of, kill_all, line_count, wait_for
+from processes import alive, descendants_of, kill_all, line_count, wait_for, worker_processes
 
 HANDLERS = pathlib.Path(__file__).resolve().parent / "handlers"
 JOBS = 20_000
@@ -98,7 +98,7 @@ class Cluster:
              "--log-level", "WARNING"], f"pool-{index}"))
 
     def kill_random_worker(self, rng: random.Random) -> bool:
-        workers = [pid for pool in self.pools for pid in children_of(pool.pid) if alive(pid)]
+        workers = [pid for pool in self.pools for pid in worker_processes(pool.pid) if alive(pid)]
         if not workers:
             return False
         kill_all([rng.choice(workers)], signal.SIGKILL)

@@ -11,7 +11,7 @@ import subprocess
 import pytest
 
 from conftest import REPO, pipeline_yaml, read_output
-from processes import alive, descendants_of, kill_all, line_count, wait_for
+from processes import alive, descendants_of, kill_all, line_count, wait_for, worker_processes
 
 HANDLERS = pathlib.Path(__file__).resolve().parent / "handlers"
 
@@ -55,7 +55,7 @@ def test_a_worker_killed_mid_run_loses_and_duplicates_nothing(start_ferry, tmp_p
     proc = start_ferry("run", "p.yaml", "--input", "jobs.jsonl", "--output", "out.jsonl", "--json")
     out = tmp_path / "out.jsonl"
     wait_for(lambda: line_count(out) >= 100, 60, "the first 100 outcomes")
-    workers = [p for p in descendants_of(proc.pid) if p not in _children(proc.pid)]
+    workers = [p for pool in _children(proc.pid) for p in worker_processes(pool)]
     assert workers, "expected worker processes under the pool supervisor"
     os.kill(workers[0], signal.SIGKILL)
     stdout, stderr = proc.communicate(timeout=120)

@@ -44,7 +44,9 @@ def fill(path: pathlib.Path) -> None:
 def test_a_full_journal_disk_pauses_submission_survives_a_restart_and_recovers(
         service, disk: pathlib.Path, tmp_path: pathlib.Path) -> None:
     svc = service(f"  journal: {{path: {disk / 'journal'}, segment_bytes: 262144}}")
-    svc.config.write_text(svc.config.read_text() + "producer: {progress_interval_s: 1}\n")
+    # A small window: the producer keeps submitting while the disk is full, so it meets refusals.
+    svc.config.write_text(svc.config.read_text() +
+                          "producer: {progress_interval_s: 1, window: 200, submit_batch: 50}\n")
     svc.start_broker()
     svc.start_pool()
     ids = write_slow_jobs(tmp_path / "jobs.jsonl", 3000, ms=1)

@@ -53,6 +53,7 @@ class PoolProcess:
     def __init__(self, proc: subprocess.Popen[bytes]) -> None:
         self.proc = proc
         self.worker_pids: set[int] = set()
+        self.log = ""  # its output, once killed
 
     def note(self, ready: dict) -> dict:
         self.worker_pids.add(int(ready["pid"]))
@@ -62,7 +63,10 @@ class PoolProcess:
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGKILL)
         self.proc.wait(timeout=10)
-        print(f"---- output of worker pool {self.proc.pid} ----\n{self.output()}")
+        if self.proc.stdout is not None and not self.proc.stdout.closed:
+            self.log = self.output()
+            self.proc.stdout.close()
+            print(f"---- output of worker pool {self.proc.pid} ----\n{self.log}")
         for pid in self.worker_pids:
             if not wait_dead(pid):
                 os.kill(pid, signal.SIGKILL)

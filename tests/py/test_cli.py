@@ -20,7 +20,7 @@ def test_help_documents_every_flag() -> None:
     out = run("--help").stdout
     for flag in ("--broker", "--handlers", "--processes", "--max-jobs", "--max-rss-mb",
                  "--prefetch", "--heartbeat-ms", "--handler-config", "--drain-timeout",
-                 "--log-level"):
+                 "--log-level", "--start-method"):
         assert flag in out
 
 

@@ -104,3 +104,46 @@ def test_a_module_without_handlers_is_a_config_error_that_says_what_to_do() -> N
 def test_a_missing_handler_file_is_a_config_error() -> None:
     with pytest.raises(ConfigError, match="no such file"):
         load_module("/nonexistent/handlers.py")
+
+
+class RaisesOnBad(ferry_worker.Handler):
+    """Raises for the whole batch when any job in it is "bad", naming that job."""
+
+    job_type = "t"
+    max_batch_size = 8
+
+    def handle(self, batch: list[Job]) -> list[Any]:
+        for job in batch:
+            if job.payload == "bad":
+                raise ValueError(f"cannot read job {job.id}")
+        return [job.payload for job in batch]
+
+
+def test_a_raising_batch_is_run_again_one_job_at_a_time_so_only_the_raiser_fails() -> None:
+    entered: list[list[str]] = []
+    results = run_batch(RaisesOnBad(), jobs("a", "bad", "c"), "w",
+                        lambda batch: entered.append([j.id for j in batch]))
+    assert [r["ok"] for r in results] == [True, False, True]
+    assert [msgpack.unpackb(results[i]["result"]) for i in (0, 2)] == ["a", "c"]
+    assert results[1]["error"]["code"] == "HANDLER_ERROR"
+    assert "ValueError: cannot read job j1" in results[1]["error"]["traceback"]
+    assert entered == [["j0", "j1", "j2"], ["j0"], ["j1"], ["j2"]]
+
+
+def test_a_retry_raised_for_a_batch_is_not_split() -> None:
+    entered: list[list[str]] = []
+    results = run_batch(Batch(raises=Retry(300)), jobs(1, 2), "w",
+                        lambda batch: entered.append([j.id for j in batch]))
+    assert [r["error"]["code"] for r in results] == ["RETRY", "RETRY"]
+    assert entered == [["j0", "j1"]]
+
+
+def test_a_function_handler_enters_the_handler_one_job_at_a_time() -> None:
+    @ferry_worker.handler("t", max_batch_size=4)
+    def double(job: Job) -> Any:
+        return job.payload * 2
+
+    entered: list[list[str]] = []
+    results = run_batch(double, jobs(1, 2), "w", lambda batch: entered.append([j.id for j in batch]))
+    assert [msgpack.unpackb(r["result"]) for r in results] == [2, 4]
+    assert entered == [["j0"], ["j1"]]

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import signal
+import time
+
+import pytest
 
 from ferry_worker.protocol import Command
 
@@ -113,3 +117,92 @@ def test_native_code_that_holds_the_gil_past_its_timeout_is_killed_by_the_superv
     assert "handler overran its timeout" in exited["reason"]
     _, again = broker.handshake(liveness=50)
     assert pool.note(again)["pid"] != ready["pid"]
+
+
+@pytest.mark.parametrize("method", ["fork", "spawn"])
+def test_exited_names_the_jobs_inside_the_handler_of_a_process_killed_there(
+        broker, start_pool, method) -> None:
+    pool, identity, ready = serve_one(broker, start_pool, "--start-method", method)
+    ids = broker.send_jobs(identity, "batch_segv", ["a", "segv", "b"])
+    broker.send_jobs(identity, "batch_segv", ["later"], prefix="q")
+    _, exited = broker.expect(Command.EXITED)
+    assert exited["worker"] == ready["worker"] and exited["signal"] == signal.SIGSEGV
+    assert sorted(exited["running"]) == sorted(ids)  # the queued q0 had not started
+    pool.note(broker.handshake(liveness=50)[1])
+
+
+def test_exited_says_a_process_killed_while_idle_was_running_nothing(broker, start_pool) -> None:
+    pool, identity, ready = serve_one(broker, start_pool)
+    broker.send_jobs(identity, "echo", ["done"])
+    broker.results(1)  # the handler ran and returned
+    os.kill(ready["pid"], signal.SIGKILL)
+    _, exited = broker.expect(Command.EXITED)
+    assert exited["worker"] == ready["worker"] and exited["signal"] == signal.SIGKILL
+    assert exited["running"] == []
+    pool.note(broker.handshake(liveness=50)[1])
+
+
+def test_a_process_that_dies_on_a_job_is_replaced_at_once_every_time(broker, start_pool) -> None:
+    pool, identity, ready = serve_one(broker, start_pool)
+    gaps = []
+    for crash in range(6):  # backoff would wait 0.1 x 2^5 = 3.2 s before the sixth restart
+        broker.send_jobs(identity, "exit", [3], prefix=f"c{crash}-")
+        broker.expect(Command.EXITED)
+        died = time.monotonic()
+        identity, ready = broker.handshake(liveness=50)
+        pool.note(ready)
+        gaps.append(time.monotonic() - died)
+    assert gaps[-1] < 1.6, gaps
+    pool.kill()
+    assert pool.log.count("replacing it at once") == 6
+    assert "restarting in" not in pool.log
+
+
+def test_a_process_that_dies_in_its_setup_backs_off_exponentially(
+        broker, start_pool, tmp_path) -> None:
+    marker = tmp_path / "fail-setup"
+    pool = start_pool("setup_marker.py", "--handler-config", f'{{"fail_marker": "{marker}"}}')
+    identity, ready = broker.handshake(liveness=50)
+    pool.note(ready)
+    marker.touch()
+    broker.send_jobs(identity, "exit", [3])
+    deaths = []
+    for _ in range(5):  # the death on a job (replaced at once), then four deaths in setup
+        broker.expect(Command.EXITED)
+        deaths.append(time.monotonic())
+    marker.unlink()
+    pool.note(broker.handshake(liveness=50)[1])
+    gaps = [later - earlier for earlier, later in zip(deaths, deaths[1:])]
+    assert gaps[1] >= 0.1 and gaps[2] >= 0.2 and gaps[3] >= 0.4, gaps  # the backoff doubles
+    pool.kill()
+    assert pool.log.count("died during its setup") >= 4
+
+
+def test_a_handler_module_that_starts_threads_at_import_is_spawned_not_forked(
+        broker, start_pool) -> None:
+    pool = start_pool("thread_at_import.py", "--start-method", "fork")
+    identity, ready = broker.handshake(liveness=50)
+    pool.note(ready)
+    broker.send_jobs(identity, "echo", ["still served"])
+    assert broker.results(1)["j0"]["ok"]
+    pool.kill()
+    assert "threads do not survive fork" in pool.log
+    assert "starting 1 worker processes (spawn)" in pool.log
+
+
+def test_a_pool_whose_fork_template_died_starts_its_processes_with_spawn(broker, start_pool) -> None:
+    pool, identity, ready = serve_one(broker, start_pool)
+    templates = [pid for pid in _children(pool.proc.pid) if pid != ready["pid"]]
+    assert len(templates) == 1, templates
+    os.kill(templates[0], signal.SIGKILL)
+    broker.send_jobs(identity, "exit", [3])
+    broker.expect(Command.EXITED)
+    _, again = broker.handshake(liveness=50)
+    assert pool.note(again)["pid"] != ready["pid"]
+    pool.kill()
+    assert "starting worker processes with spawn from now on" in pool.log
+
+
+def _children(pid: int) -> list[int]:
+    with open(f"/proc/{pid}/task/{pid}/children") as children:
+        return [int(child) for child in children.read().split()]

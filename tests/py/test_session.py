@@ -2,12 +2,26 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 import time
 
 import msgpack
 
 from fake_broker import result_value
 from ferry_worker.protocol import Command
+
+
+def pool_marker(pool) -> str:
+    """A path in a fresh temp dir that a handler creates once it runs."""
+    return os.path.join(tempfile.mkdtemp(prefix="ferry-marker-"), f"started-{pool.proc.pid}")
+
+
+def wait_for_file(path: str, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not os.path.exists(path):
+        assert time.monotonic() < deadline, f"{path} was never created"
+        time.sleep(0.01)
 
 
 def test_ready_announces_job_types_credit_and_heartbeat(broker, start_pool) -> None:
@@ -102,17 +116,47 @@ def test_a_malformed_message_from_the_broker_is_dropped_and_serving_goes_on(brok
     assert result_value(broker.results(1)["j0"]) == "still here"
 
 
+def results_until_disconnect(broker, timeout: float = 10.0) -> dict[str, dict]:
+    """Every result the worker sends before its DISCONNECT, keyed by job id."""
+    found: dict[str, dict] = {}
+    deadline = time.monotonic() + timeout
+    while (left := deadline - time.monotonic()) > 0:
+        item = broker.recv(left)
+        if item is not None and item[1].command is Command.DISCONNECT:
+            return found
+        if item is not None and item[1].command is Command.RESULTS:
+            found.update({r["id"]: r for r in item[1].body["results"]})
+    raise AssertionError(f"no DISCONNECT within {timeout} s")
+
+
 def test_cancelling_a_running_job_answers_it_and_replaces_the_process(broker, start_pool) -> None:
     pool = start_pool("edge_cases.py")
     identity, ready = broker.handshake(liveness=50)
     pool.note(ready)
-    broker.send_jobs(identity, "hang", [None])
+    marker = pool_marker(pool)
+    broker.send_jobs(identity, "slow_marked", [{"marker": marker, "seconds": 60}])
     broker.send_jobs(identity, "echo", ["queued"], prefix="q")
-    time.sleep(0.2)  # let the hang job start (no event to await: the handler is silent)
+    wait_for_file(marker)
     broker.send(identity, Command.CANCEL, {"ids": ["j0"], "code": "CANCELLED"})
-    results = broker.results(2)
+    results = results_until_disconnect(broker)
     assert results["j0"]["error"]["code"] == "CANCELLED"
-    assert results["q0"]["error"]["code"] == "UNAVAILABLE"
-    broker.expect(Command.DISCONNECT)
+    assert "q0" not in results  # never started: the DISCONNECT gives it back uncounted
     _, again = broker.handshake()
     assert pool.note(again)["pid"] != ready["pid"]
+
+
+def test_a_timeout_answers_the_jobs_inside_the_handler_and_gives_back_the_others(
+        broker, start_pool) -> None:
+    pool = start_pool("edge_cases.py")
+    identity, ready = broker.handshake(liveness=50)
+    pool.note(ready)
+    jobs = [{"id": "hangs", "type": "batch_hang", "payload": msgpack.packb("hang"), "attempt": 1,
+             "timeout_ms": 300},
+            {"id": "beside", "type": "batch_hang", "payload": msgpack.packb("ok"), "attempt": 1}]
+    broker.send(identity, Command.JOBS, {"jobs": jobs})
+    broker.send_jobs(identity, "echo", ["queued"], prefix="q")
+    results = results_until_disconnect(broker)
+    assert results["hangs"]["error"]["code"] == "TIMEOUT"
+    assert results["beside"]["error"]["code"] == "WORKER_LOST"  # inside the handler: a suspect
+    assert "q0" not in results
+    pool.note(broker.handshake()[1])

@@ -45,6 +45,30 @@ class WrongLength(ferry_worker.Handler):
         return [1]
 
 
+class BatchHang(ferry_worker.Handler):
+    """Hangs when any job of the batch says "hang"; returns the payloads otherwise."""
+
+    job_type = "batch_hang"
+    max_batch_size = 8
+
+    def handle(self, jobs: list[Job]) -> list[Any]:
+        while any(j.payload == "hang" for j in jobs):
+            time.sleep(1)
+        return [j.payload for j in jobs]
+
+
+class BatchSegv(ferry_worker.Handler):
+    """Crashes the process when any job of the batch says "segv"."""
+
+    job_type = "batch_segv"
+    max_batch_size = 8
+
+    def handle(self, jobs: list[Job]) -> list[Any]:
+        if any(j.payload == "segv" for j in jobs):
+            ctypes.string_at(0)
+        return [j.payload for j in jobs]
+
+
 class BatchRaises(ferry_worker.Handler):
     job_type = "batch_raises"
     max_batch_size = 8

@@ -45,9 +45,11 @@ struct alignas(64) JobRecord {
     std::uint32_t generation = 0;      // copy of the slot generation
     bool live = false;                 // held by the table; false once finished or never used
     JobState state = JobState::queued; // life stage
+    bool isolate = false;              // a suspect (charged WORKER_LOST or TIMEOUT): runs alone
     std::uint32_t worker = no_worker;  // registry id of the worker running the current attempt
     std::uint32_t attempts = 0;        // attempts started so far
     std::uint32_t max_attempts = 1;    // attempts before dead-lettering
+    std::uint32_t sends = 0;           // dispatches, counted or given back: names a deadline
     std::uint64_t timeout_ms = 0;      // hard limit of one attempt (0: none)
     std::uint32_t session = 0;         // the producer session that last submitted it: the only
                                        // one its outcome goes to (0: none, e.g. after a restart)

@@ -15,9 +15,9 @@ namespace ferry::broker {
 
 // A running attempt's hard limit.
 struct AttemptDeadline {
-    TimePoint at;          // when the attempt times out
-    JobRef ref;            // the job
-    std::uint32_t attempt; // which attempt (a later attempt makes this entry stale)
+    TimePoint at;       // when the attempt times out
+    JobRef ref;         // the job
+    std::uint32_t send; // which dispatch of the job (JobRecord::sends): a later one makes it stale
 };
 
 // Attempt deadlines grouped by timeout length: within one length they are appended in time
@@ -26,8 +26,11 @@ struct AttemptDeadline {
 // million jobs per second with a 300 s timeout does not hold 300 million entries.
 class AttemptDeadlines {
   public:
-    // Records an attempt started now with `timeout_ms` (0: no limit, nothing recorded).
-    void add(JobRef ref, std::uint32_t attempt, std::uint64_t timeout_ms, TimePoint now);
+    // Records the job's dispatch number `send`, sent now with `timeout_ms` (0: no limit, nothing
+    // recorded). Why not the attempt number: a job given back uncounted (its worker left, or died
+    // before starting it) is sent again under the same attempt number, and must not inherit the
+    // earlier dispatch's deadline.
+    void add(JobRef ref, std::uint32_t send, std::uint64_t timeout_ms, TimePoint now);
     // Pops every deadline at or before `now` for which `live(entry)` holds.
     template <typename Live> std::vector<AttemptDeadline> expired(TimePoint now, Live&& live);
     // Drops entries for which `live` fails once they outnumber `live_count` twice over.

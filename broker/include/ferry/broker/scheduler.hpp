@@ -94,6 +94,10 @@ enum class RestoreOutcome : std::uint8_t {
     duplicate,     // its key is already held (not expected from one journal)
 };
 
+// The keys of the jobs a lost worker's process was running, when its supervisor said
+// (EXITED.running); nullopt when nobody knows.
+using RunningKeys = std::optional<std::vector<std::string>>;
+
 // Why a worker is removed.
 enum class WorkerExit : std::uint8_t {
     lost,         // died or went silent: held attempts count, cause WORKER_LOST
@@ -136,7 +140,10 @@ class Scheduler {
         worker_results(worker, wire::view_of(results), now);
     }
     // Removes a worker, re-dispatching what it held; `reason` goes into WORKER_LOST causes.
-    void remove_worker(std::uint32_t id, WorkerExit exit, const std::string& reason, TimePoint now);
+    // With `running`, a lost worker's jobs outside that list had not started: they are re-queued
+    // without counting an attempt.
+    void remove_worker(std::uint32_t id, WorkerExit exit, const std::string& reason, TimePoint now,
+                       const RunningKeys& running = std::nullopt);
     // Timer work: backoffs that ended, attempts that timed out, silent workers.
     // Returns the names of workers purged for silence.
     std::vector<std::string> tick(TimePoint now);
@@ -181,6 +188,12 @@ class Scheduler {
     void dispatch_type(const std::string& type, TypeQueue& queue, TimePoint now);
     JobsSent send_batch(WorkerRecord& worker, const std::string& type, TypeQueue& queue,
                         std::size_t count, TimePoint now);
+    // Moves a queued job's key and payload into the next slot of the JOBS being built.
+    void lend(JobRecord& record, const QueuedJob& entry, const std::string& type);
+    JobsSent send_lent(WorkerRecord& worker);
+    void dispatch_suspects(TimePoint now);
+    // Sends the type's waiting suspects while idle workers take them; false when one must wait.
+    bool send_suspects(const std::string& type, TypeQueue& queue, TimePoint now);
     void commit_batch(WorkerRecord& worker, TimePoint now);
     void settle_result(WorkerRecord* worker, const wire::ResultView& result, std::uint64_t hash,
                        TimePoint now);
@@ -191,7 +204,7 @@ class Scheduler {
                               std::uint64_t hash);
     void forget(JobRef ref, JobRecord& record);
     void settle_removed(WorkerRecord&& worker, WorkerExit exit, const std::string& reason,
-                        TimePoint now);
+                        TimePoint now, const RunningKeys& running = std::nullopt);
     void fail_attempt(JobRef ref, JobRecord& record, wire::Error&& cause, TimePoint now);
     void fail_for_good(JobRef ref, JobRecord& record, TimePoint now);
     void release_from_worker(JobRecord& record);
@@ -215,6 +228,7 @@ class Scheduler {
     std::size_t in_flight_ = 0;              // jobs whose current attempt runs at a worker
     std::size_t kept_ = 0;                   // answered jobs waiting for their ACK
     bool draining_ = false;                  // shutting down: flush partial batches
+    std::size_t suspects_queued_ = 0;        // suspect jobs waiting in the queues' suspect lines
     std::vector<QueuedJob> batch_entries_;   // reused: queue entries of the batch being sent
     std::vector<JobRecord*> batch_records_;  // reused: their records
     wire::Jobs jobs_scratch_;                // reused JOBS message

@@ -24,6 +24,8 @@ struct WorkerRecord {
     std::unordered_map<std::string, std::uint64_t> types; // job type -> largest batch
     std::uint64_t credit = 0;    // free slots it granted and we have not used
     std::uint64_t in_flight = 0; // jobs sent and unanswered (cancelled ones included)
+    std::uint32_t suspects = 0;  // suspect jobs running here: it is sent nothing else meanwhile
+    bool reserved = false;       // kept from new jobs until it is idle and takes a suspect
     // Packed JobRefs sent here, in dispatch order. Why a list and not a set: erasing each answered
     // job from a hash set cost a node allocation and free per job; instead entries go stale
     // (the job table says whether an attempt still runs here) and are dropped in bulk.
@@ -47,8 +49,17 @@ class WorkerRegistry {
     [[nodiscard]] WorkerRecord* by_routing_id(std::string_view routing_id);
     [[nodiscard]] WorkerRecord* by_name(std::string_view name);
 
-    // The least-loaded worker serving `type` with credit left; null when none can take a job.
+    // The least-loaded worker serving `type` with credit left, neither running a suspect job nor
+    // reserved for one; null when none can take a job.
     [[nodiscard]] WorkerRecord* pick(const std::string& type);
+    // A worker serving `type` with credit and nothing unanswered (reserved ones first), or null.
+    [[nodiscard]] WorkerRecord* idle_for(const std::string& type);
+    // Unless a worker serving `type` is reserved already, reserves the least loaded that has
+    // credit and runs no suspect: it gets no new jobs, so it drains and becomes idle.
+    void reserve_for(const std::string& type);
+    // Lifts every reservation (the scheduler makes them again while suspects wait).
+    void unreserve_all();
+    [[nodiscard]] std::size_t reserved() const noexcept { return reserved_; }
     // Workers silent for longer than heartbeat_ms x liveness.
     [[nodiscard]] std::vector<std::uint32_t> expired(TimePoint now, std::uint32_t liveness) const;
     // Workers we have sent nothing to for one of their heartbeat intervals.
@@ -69,6 +80,7 @@ class WorkerRegistry {
     std::unordered_map<std::string, std::uint32_t> by_name_;  // READY name -> id
     std::unordered_map<std::string, std::uint32_t> by_route_; // routing id -> id
     std::uint32_t next_id_ = 1;                               // next registry id
+    std::size_t reserved_ = 0;                                // workers with `reserved` set
 };
 
 } // namespace ferry::broker

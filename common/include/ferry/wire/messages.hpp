@@ -127,7 +127,10 @@ struct Exited {
     std::optional<std::int64_t> exit_code;
     std::optional<std::uint64_t> signal;
     std::optional<std::uint64_t> rss_mb;
-    std::string reason;                             // human-readable cause
+    std::string reason; // human-readable cause
+    // Keys of the jobs inside the handler when the process died; absent: unknown (every job it
+    // held is charged), empty: it was running nothing.
+    std::optional<std::vector<std::string>> running;
     bool operator==(const Exited&) const = default; // field-wise, for tests
 };
 struct Welcome {
