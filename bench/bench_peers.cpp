@@ -90,11 +90,10 @@ ProducerReport run_producer(zmq::context_t& context, const std::string& endpoint
         }
         if (received.command == wire::Command::outcomes &&
             !wire::decode_view(received.body.to_string_view(), outcomes)) {
-            ack.ids.clear();
             for (const auto& outcome : outcomes.outcomes) {
                 report.failed += outcome.ok ? 0 : 1;
-                ack.ids.push_back(outcome.id);
             }
+            ack.ranges = {outcomes.seq.value_or(0), outcomes.outcomes.size()};
             report.outcomes += outcomes.outcomes.size();
             // As a producer would once the outcomes are written: the broker then forgets them.
             wire::encode_into(ack, ack_frames);

@@ -54,8 +54,7 @@ void Broker::take_over(ClientState& client, std::string_view name, std::string_v
     client.session.assign(session);
     client.serial = ++last_serial_;
     client.heartbeat_ms = 0;
-    outbox_total_ -= client.outbox.size();
-    client.outbox = Outbox{};
+    client.reset_deliveries(outbox_total_);
 }
 
 bool Broker::owner_alive(const ClientState& client) const {

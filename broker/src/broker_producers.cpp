@@ -75,8 +75,39 @@ void Broker::on_submit(const Incoming& incoming, const wire::SubmitView& submit)
 
 // The producer wrote these outcomes: the broker forgets them. Only the name's owner may say so.
 void Broker::on_ack(const Incoming& incoming, const wire::AckView& ack) {
-    if (claim(incoming, ack.client, ack.session, 0) != nullptr) {
-        (void)scheduler_.acknowledge(ack.client, ack.ids);
+    ClientState* client = claim(incoming, ack.client, ack.session, 0);
+    if (client == nullptr) {
+        return;
+    }
+    take_acknowledged(*client, ack.ranges);
+    (void)scheduler_.acknowledge(ack.client, acked_jobs_);
+    while (!client->deliveries.empty() &&
+           (client->deliveries.front() == acknowledged_slot ||
+            !scheduler_.keeps(JobRef::unpack(client->deliveries.front())))) {
+        client->deliveries.pop_front();
+        ++client->first_delivery;
+    }
+}
+
+// The jobs of the delivery numbers an ACK names (pairs: first, count), each taken once. Numbers
+// outside what was delivered in this claim are ignored, so no ACK can make the broker loop long.
+void Broker::take_acknowledged(ClientState& client, std::span<const std::uint64_t> ranges) {
+    acked_jobs_.clear();
+    const std::uint64_t end_delivered = client.first_delivery + client.deliveries.size();
+    for (std::size_t i = 0; i + 1 < ranges.size(); i += 2) {
+        const std::uint64_t start = ranges[i];
+        if (start >= end_delivered) {
+            continue;
+        }
+        const std::uint64_t stop = start + std::min(ranges[i + 1], end_delivered - start);
+        for (std::uint64_t number = std::max(start, client.first_delivery); number < stop;
+             ++number) {
+            std::uint64_t& slot = client.deliveries[number - client.first_delivery];
+            if (slot != acknowledged_slot) {
+                acked_jobs_.push_back(JobRef::unpack(slot));
+                slot = acknowledged_slot;
+            }
+        }
     }
 }
 
@@ -100,8 +131,7 @@ void Broker::on_producer_left(const Incoming& incoming, const wire::Disconnect& 
             continue;
         }
         client.left = true;
-        outbox_total_ -= client.outbox.size();
-        client.outbox = Outbox{};
+        client.reset_deliveries(outbox_total_);
         const bool finished = disconnect.finished.value_or(false);
         const std::size_t forgotten = finished ? scheduler_.forget_kept(name) : 0;
         spdlog::debug("producer {} (session {}) left: {}{}", name, client.session,
@@ -147,13 +177,16 @@ ClientState& Broker::delivery_client(std::string_view name) {
 }
 
 // Only the session that submitted the job, and still owns the name, gets the outcome; any other
-// waits (kept) until a session submits the id again.
-void Broker::deliver(std::string_view client, std::uint32_t session, std::string_view outcome) {
+// waits (kept) until a session submits the id again. Each outcome sent gets the next delivery
+// number of the claim, by which the producer's ACK names it.
+void Broker::deliver(std::string_view client, std::uint32_t session, JobRef job,
+                     std::string_view outcome) {
     ClientState& state = delivery_client(client);
     if (session == 0 || session != state.serial) {
         return;
     }
-    state.outbox.add_encoded(outcome);
+    state.outbox.add(outcome, state.first_delivery + state.deliveries.size());
+    state.deliveries.push_back(job.packed());
     ++outbox_total_;
 }
 
@@ -193,7 +226,7 @@ bool Broker::flush_client(ClientState& client) {
             return true;
         }
         const auto chunk = client.outbox.front();
-        wire::encode_outcomes(chunk.records, chunk.count, frames_scratch_);
+        wire::encode_outcomes(chunk.records, chunk.count, frames_scratch_, chunk.first);
         const SendStatus status = producers_.send(client.routing_id, frames_scratch_);
         if (status == SendStatus::sent) {
             client.outbox.pop_front();

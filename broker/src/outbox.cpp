@@ -1,23 +1,12 @@
 // Encoded outcome chunks per producer.
 #include "ferry/broker/outbox.hpp"
 
-#include "ferry/wire/codec.hpp"
 
 namespace ferry::broker {
 
-void Outbox::add(const wire::OutcomeView& outcome) {
+void Outbox::add(std::string_view record, std::uint64_t delivery) {
     if (chunks_.empty() || chunks_.back().count == per_message) {
-        chunks_.push_back(Bounds{bytes_.size(), 0});
-    }
-    wire::append_outcome(outcome, bytes_);
-    chunks_.back().end = bytes_.size();
-    ++chunks_.back().count;
-    ++size_;
-}
-
-void Outbox::add_encoded(std::string_view record) {
-    if (chunks_.empty() || chunks_.back().count == per_message) {
-        chunks_.push_back(Bounds{bytes_.size(), 0});
+        chunks_.push_back(Bounds{bytes_.size(), 0, delivery});
     }
     bytes_.append(record);
     chunks_.back().end = bytes_.size();
@@ -25,12 +14,19 @@ void Outbox::add_encoded(std::string_view record) {
     ++size_;
 }
 
+void Outbox::clear() noexcept {
+    bytes_.clear();
+    chunks_.clear();
+    head_ = 0;
+    size_ = 0;
+}
+
 Outbox::Chunk Outbox::front() const noexcept {
     if (chunks_.empty()) {
         return {};
     }
     const Bounds& first = chunks_.front();
-    return {std::string_view(bytes_).substr(head_, first.end - head_), first.count};
+    return {std::string_view(bytes_).substr(head_, first.end - head_), first.count, first.first};
 }
 
 // The buffer is reset when everything went, which is the usual case after a flush, so it is

@@ -96,7 +96,7 @@ SubmitOutcome Scheduler::resubmitted(std::string_view client, std::uint32_t sess
         record.session = session;
         if (record.state == JobState::answered) {
             ++stats_.redelivered;
-            sink_.deliver(client, session, record.payload);
+            sink_.deliver(client, session, *ref, record.payload);
         }
         return SubmitOutcome::duplicate;
     }
@@ -111,7 +111,7 @@ SubmitOutcome Scheduler::resubmitted(std::string_view client, std::uint32_t sess
         std::nullopt, std::nullopt, std::nullopt};
     encoded_scratch_.clear();
     wire::append_outcome(outcome, encoded_scratch_);
-    sink_.deliver(client, session, encoded_scratch_);
+    sink_.deliver(client, session, no_job, encoded_scratch_);
     return SubmitOutcome::already_done;
 }
 

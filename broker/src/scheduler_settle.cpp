@@ -78,7 +78,7 @@ void Scheduler::settle_result(WorkerRecord* worker, const wire::ResultView& resu
     }
     if (result.ok) {
         ++stats_.done;
-        answer(record, true, result.result,
+        answer(*ref, record, true, result.result,
                worker == nullptr ? std::nullopt : std::optional<std::string_view>(worker->name),
                now);
         return;
@@ -146,7 +146,7 @@ void Scheduler::fail_attempt(JobRef ref, JobRecord& record, wire::Error&& cause,
     delays_.add(ref, now + decision.delay);
 }
 
-void Scheduler::fail_for_good(JobRef /*ref*/, JobRecord& record, TimePoint now) {
+void Scheduler::fail_for_good(JobRef ref, JobRecord& record, TimePoint now) {
     ++stats_.failed;
     table_.add_dead_letter(DeadLetter{std::string(record.id()), std::string(record.client()),
                                       record.type, record.causes});
@@ -154,7 +154,7 @@ void Scheduler::fail_for_good(JobRef /*ref*/, JobRecord& record, TimePoint now) 
     if (!record.causes.empty() && record.causes.back().worker) {
         worker = *record.causes.back().worker;
     }
-    answer(record, false, std::nullopt, worker, now);
+    answer(ref, record, false, std::nullopt, worker, now);
 }
 
 // The outcome carries every cause, so a producer sees why each attempt failed even when the
@@ -162,7 +162,7 @@ void Scheduler::fail_for_good(JobRef /*ref*/, JobRecord& record, TimePoint now) 
 // kept there until the producer acknowledges it, sent from there again if the producer submits
 // the id again (a resumed run), and journaled, so a restart keeps it too. It borrows from the
 // record and from the RESULTS being settled; the causes are lent and taken back.
-void Scheduler::answer(JobRecord& record, bool ok, std::optional<std::string_view> result,
+void Scheduler::answer(JobRef ref, JobRecord& record, bool ok, std::optional<std::string_view> result,
                        std::optional<std::string_view> worker_name, TimePoint now) {
     wire::OutcomeView& outcome = outcome_scratch_;
     outcome.id = record.id();
@@ -186,29 +186,21 @@ void Scheduler::answer(JobRecord& record, bool ok, std::optional<std::string_vie
     ++kept_;
     sink_.journal_answered(record);
     sink_.kept_changed(record.client(), 1);
-    sink_.deliver(record.client(), record.session, record.payload);
+    sink_.deliver(record.client(), record.session, ref, record.payload);
 }
 
-// Answered keys of one ACK are hashed and their index entries, records and the done-ring slots
-// they will overwrite prefetched first, as for RESULTS.
-std::size_t Scheduler::acknowledge(std::string_view client, std::span<const std::string_view> ids) {
-    key_hashes_.resize(ids.size());
-    for (std::size_t i = 0; i < ids.size(); ++i) {
-        build_key(client, ids[i]);
-        key_hashes_[i] = JobTable::hash_key(key_scratch_);
-        table_.prefetch(key_hashes_[i]);
+// The jobs of one ACK are found by their handles (no key to hash); their records are prefetched
+// first, and so are the done-ring slots they will overwrite, so the cache misses overlap.
+std::size_t Scheduler::acknowledge(std::string_view client, std::span<const JobRef> jobs) {
+    for (const JobRef job : jobs) {
+        table_.prefetch_record(job);
     }
-    table_.prefetch_forgotten(ids.size());
-    for (const auto hash : key_hashes_) {
-        table_.prefetch_record(hash);
-    }
+    table_.prefetch_forgotten(jobs.size());
     std::size_t forgotten = 0;
-    for (std::size_t i = 0; i < ids.size(); ++i) {
-        build_key(client, ids[i]);
-        const auto ref = table_.find(key_scratch_, key_hashes_[i]);
-        JobRecord* record = ref ? table_.get(*ref) : nullptr;
+    for (const JobRef job : jobs) {
+        JobRecord* record = table_.get(job);
         if (record != nullptr && record->state == JobState::answered) {
-            forget(*ref, *record);
+            forget(job, *record);
             ++forgotten;
         }
     }
@@ -217,6 +209,11 @@ std::size_t Scheduler::acknowledge(std::string_view client, std::span<const std:
         sink_.kept_changed(client, -static_cast<int>(forgotten));
     }
     return forgotten;
+}
+
+bool Scheduler::keeps(JobRef job) const {
+    const JobRecord* record = table_.get(job);
+    return record != nullptr && record->state == JobState::answered;
 }
 
 std::size_t Scheduler::forget_kept(std::string_view client) {

@@ -130,7 +130,7 @@ class BodyReader : public Reader {
             case 1:
                 return read(v, fp, m.session);
             default:
-                return read(v, fp, m.ids);
+                return read(v, fp, m.ranges);
             }
         });
     }
@@ -166,8 +166,9 @@ class BodyReader : public Reader {
     }
 
     template <class S> bool read(Cursor& c, const Path& p, BasicOutcomes<S>& m) {
-        return fields(c, p, fields_of(Command::outcomes),
-                      [&](int, auto& v, auto& fp) { return read(v, fp, m.outcomes); });
+        return fields(c, p, fields_of(Command::outcomes), [&](int i, auto& v, auto& fp) {
+            return i == 0 ? read(v, fp, m.outcomes) : read(v, fp, m.seq);
+        });
     }
 
     // The status map is kept as its original bytes (a re-encoding could differ from what was
@@ -221,11 +222,12 @@ template <class S> void restart(BasicJobs<S>& m) {
 }
 template <class S> void restart(BasicOutcomes<S>& m) {
     m.outcomes.clear();
+    m.seq.reset();
 }
 template <class S> void restart(BasicAck<S>& m) {
     m.client = S{};
     m.session = S{};
-    m.ids.clear();
+    m.ranges.clear();
 }
 
 } // namespace

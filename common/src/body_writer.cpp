@@ -363,7 +363,7 @@ template <class S> void write(Writer& w, const BasicAck<S>& m) {
     w.map(3);
     w.field(f[0], m.client);
     w.field(f[1], m.session);
-    w.field(f[2], m.ids);
+    w.field(f[2], m.ranges);
 }
 
 void write(Writer& w, const Accepted& m) {
@@ -385,8 +385,10 @@ void write(Writer& w, const Rejected& m) {
 }
 
 template <class S> void write(Writer& w, const BasicOutcomes<S>& m) {
-    w.map(1);
-    w.field(fields_of(Command::outcomes)[0], m.outcomes);
+    const auto f = fields_of(Command::outcomes);
+    w.map(1 + present(m.seq));
+    w.field(f[0], m.outcomes);
+    w.field(f[1], m.seq);
 }
 
 void write(Writer& w, const StatusReply& m) {
@@ -417,12 +419,15 @@ void append_outcome(const OutcomeView& outcome, std::string& out) {
     writer.value(outcome);
 }
 
-void write_outcomes_body(std::string_view records, std::size_t count, std::string& out) {
+void write_outcomes_body(std::string_view records, std::size_t count,
+                         std::optional<std::uint64_t> seq, std::string& out) {
+    const auto f = fields_of(Command::outcomes);
     Writer writer(out);
-    writer.map(1);
-    writer.key(fields_of(Command::outcomes)[0]);
+    writer.map(1 + present(seq));
+    writer.key(f[0]);
     writer.array(static_cast<std::uint32_t>(count));
     writer.raw(records);
+    writer.field(f[1], seq);
 }
 
 } // namespace ferry::wire::detail

@@ -18,6 +18,7 @@ template <class T> void write_body_of(const T& message, std::string& out);
 void append_outcome(const OutcomeView& outcome, std::string& out);
 
 // Appends an OUTCOMES body whose list is `count` records already encoded back to back.
-void write_outcomes_body(std::string_view records, std::size_t count, std::string& out);
+void write_outcomes_body(std::string_view records, std::size_t count,
+                         std::optional<std::uint64_t> seq, std::string& out);
 
 } // namespace ferry::wire::detail

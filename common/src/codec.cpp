@@ -163,10 +163,11 @@ void append_outcome(const OutcomeView& outcome, std::string& records) {
     detail::append_outcome(outcome, records);
 }
 
-void encode_outcomes(std::string_view records, std::size_t count, Frames& out) {
+void encode_outcomes(std::string_view records, std::size_t count, Frames& out,
+                     std::optional<std::uint64_t> seq) {
     set_header(Command::outcomes, out.header);
     out.body.clear();
-    detail::write_outcomes_body(records, count, out.body);
+    detail::write_outcomes_body(records, count, seq, out.body);
 }
 
 Frames encode(const Message& message) {

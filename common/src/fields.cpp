@@ -81,7 +81,10 @@ constexpr FieldSpec rejected_fields[] = {
     {"message", "str", true},
     {"retry_after_ms", "uint", true},
 };
-constexpr FieldSpec outcomes_fields[] = {{"outcomes", "list<outcome>", true}};
+constexpr FieldSpec outcomes_fields[] = {
+    {"outcomes", "list<outcome>", true},
+    {"seq", "uint", false},
+};
 constexpr FieldSpec hello_fields[] = {
     {"client", "str", true},
     {"session", "str", true},
@@ -90,7 +93,7 @@ constexpr FieldSpec hello_fields[] = {
 constexpr FieldSpec ack_fields[] = {
     {"client", "str", true},
     {"session", "str", true},
-    {"ids", "list<str>", true},
+    {"ranges", "list<uint>", true},
 };
 constexpr FieldSpec status_reply_fields[] = {{"status", "map", true}};
 

@@ -124,12 +124,11 @@ std::string OutputWriter::render(const JobOutcome& outcome) const {
 }
 
 void OutputWriter::write(const JobOutcome& outcome) {
-    std::string id = outcome.from_broker ? outcome.id : std::string();
     if (order_ == OutputOrder::completion) {
-        emit(render(outcome), std::move(id));
+        emit(render(outcome), outcome.delivery);
         return;
     }
-    pending_.emplace(outcome.index, Pending{render(outcome), std::move(id)});
+    pending_.emplace(outcome.index, Pending{render(outcome), outcome.delivery});
     drain_in_order();
 }
 
@@ -149,20 +148,20 @@ void OutputWriter::drain_in_order() {
         auto it = pending_.find(next_index_);
         if (it == pending_.end())
             return;
-        emit(std::move(it->second.record), std::move(it->second.id));
+        emit(std::move(it->second.record), it->second.delivery);
         pending_.erase(it);
         ++next_index_;
     }
 }
 
-void OutputWriter::emit(std::string record, std::string id) {
+void OutputWriter::emit(std::string record, std::optional<Delivery> delivery) {
     if (std::fwrite(record.data(), 1, record.size(), file_) != record.size()) {
         throw std::runtime_error(
             fmt::format("cannot write output '{}': {}", path_, std::strerror(errno)));
     }
     ++written_;
-    if (!id.empty())
-        written_ids_.push_back(std::move(id));
+    if (delivery)
+        unflushed_.push_back(*delivery);
 }
 
 void OutputWriter::flush() {
@@ -170,16 +169,15 @@ void OutputWriter::flush() {
         throw std::runtime_error(
             fmt::format("cannot flush output '{}': {}", path_, std::strerror(errno)));
     }
-    flushed_ids_.insert(flushed_ids_.end(), std::make_move_iterator(written_ids_.begin()),
-                        std::make_move_iterator(written_ids_.end()));
-    written_ids_.clear();
+    flushed_.insert(flushed_.end(), unflushed_.begin(), unflushed_.end());
+    unflushed_.clear();
 }
 
 // Records still waiting for a predecessor (an interrupted run) are written out of order, so
 // what finished is kept; --resume reads ids, not positions.
 void OutputWriter::finish() {
     for (auto& [index, pending] : pending_)
-        emit(std::move(pending.record), std::move(pending.id));
+        emit(std::move(pending.record), pending.delivery);
     pending_.clear();
     flush();
 }

@@ -35,23 +35,44 @@ void Producer::keep_claim() {
 
 // Outcomes reach the output file (the kernel) before the broker is told it may forget them, so
 // a crash of this process at any moment leaves every outcome either in the output or with the
-// broker, which sends it again when the resumed run submits that id.
+// broker, which sends it again when the resumed run submits that id. The ACK names outcomes by
+// delivery number, as runs (first, count): in completion order one run covers a whole pass.
+// Numbers of an earlier broker life mean nothing to the present one and are left out (that life's
+// journal keeps those outcomes until this run finishes).
 void Producer::acknowledge_written() {
     output_.flush();
-    auto& ids = output_.flushed_ids();
-    if (ids.empty())
+    auto& written = output_.flushed_deliveries();
+    if (written.empty())
         return;
-    wire::AckView ack{options_.client, session_, {}};
-    wire::Frames frames;
-    for (std::size_t start = 0; start < ids.size(); start += wire::max_batch) {
-        const std::size_t end = std::min(ids.size(), start + wire::max_batch);
-        ack.ids.assign(ids.begin() + static_cast<std::ptrdiff_t>(start),
-                       ids.begin() + static_cast<std::ptrdiff_t>(end));
-        wire::encode_into(ack, frames);
-        socket_.send(zmq::buffer(frames.header), zmq::send_flags::sndmore);
-        socket_.send(zmq::buffer(frames.body), zmq::send_flags::none);
+    std::vector<std::uint64_t> numbers;
+    numbers.reserve(written.size());
+    for (const Delivery& delivery : written) {
+        if (delivery.life == broker_life_)
+            numbers.push_back(delivery.number);
     }
-    ids.clear();
+    written.clear();
+    std::sort(numbers.begin(), numbers.end());
+    wire::AckView ack{options_.client, session_, {}};
+    for (const std::uint64_t number : numbers) {
+        const std::size_t size = ack.ranges.size();
+        if (size > 0 && ack.ranges[size - 2] + ack.ranges[size - 1] == number) {
+            ++ack.ranges[size - 1];
+            continue;
+        }
+        if (size + 2 > wire::max_batch)
+            send_ack(ack);
+        ack.ranges.insert(ack.ranges.end(), {number, 1});
+    }
+    if (!ack.ranges.empty())
+        send_ack(ack);
+}
+
+void Producer::send_ack(wire::AckView& ack) {
+    wire::Frames frames;
+    wire::encode_into(ack, frames);
+    socket_.send(zmq::buffer(frames.header), zmq::send_flags::sndmore);
+    socket_.send(zmq::buffer(frames.body), zmq::send_flags::none);
+    ack.ranges.clear();
 }
 
 // DISCONNECT frees the name at once; `finished` also tells the broker it may drop any outcome it
@@ -140,6 +161,7 @@ void Producer::handle_welcome(const wire::Welcome& welcome) {
     welcomed_ = true;
     owner_free_at_.reset();
     if (!broker_id_.empty() && welcome.broker != broker_id_) {
+        ++broker_life_;
         resubmit_outstanding(
             fmt::format("the broker restarted ({} -> {})", broker_id_, welcome.broker));
     }
@@ -147,7 +169,10 @@ void Producer::handle_welcome(const wire::Welcome& welcome) {
 }
 
 void Producer::handle_outcomes(wire::Outcomes& outcomes) {
+    std::uint64_t number = outcomes.seq.value_or(0);
     for (auto& outcome : outcomes.outcomes) {
+        const std::optional<Delivery> delivery =
+            outcomes.seq ? std::optional<Delivery>(Delivery{broker_life_, number++}) : std::nullopt;
         auto it = outstanding_.find(outcome.id);
         if (it == outstanding_.end()) {
             summary_.count_duplicate();
@@ -162,7 +187,7 @@ void Producer::handle_outcomes(wire::Outcomes& outcomes) {
                        outcome.attempts,
                        outcome.ms.value_or(0.0),
                        outcome.worker.value_or(std::string{}),
-                       true};
+                       delivery};
         record_outcome(job, it->second.captured);
         outstanding_.erase(it);
     }

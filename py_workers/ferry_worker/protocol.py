@@ -136,9 +136,9 @@ COMMAND_FIELDS: dict[Command, tuple[Field, ...]] = {
         _f("message", "str"),
         _f("retry_after_ms", "uint"),
     ),
-    Command.OUTCOMES: (_f("outcomes", "list<outcome>"),),
+    Command.OUTCOMES: (_f("outcomes", "list<outcome>"), _f("seq", "uint", False)),
     Command.HELLO: (_f("client", "str"), _f("session", "str"), _f("heartbeat_ms", "uint")),
-    Command.ACK: (_f("client", "str"), _f("session", "str"), _f("ids", "list<str>")),
+    Command.ACK: (_f("client", "str"), _f("session", "str"), _f("ranges", "list<uint>")),
     Command.STATUS: (),
     Command.STATUS_REPLY: (_f("status", "map"),),
 }

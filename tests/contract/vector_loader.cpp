@@ -207,6 +207,7 @@ wire::Message producer_command_from_json(wire::Command command, const YAML::Node
     case wire::Command::outcomes: {
         wire::Outcomes m;
         field(n, "outcomes", m.outcomes);
+        field(n, "seq", m.seq);
         return m;
     }
     case wire::Command::hello: {
@@ -220,7 +221,7 @@ wire::Message producer_command_from_json(wire::Command command, const YAML::Node
         wire::Ack m;
         field(n, "client", m.client);
         field(n, "session", m.session);
-        field(n, "ids", m.ids);
+        field(n, "ranges", m.ranges);
         return m;
     }
     case wire::Command::status:

@@ -223,12 +223,22 @@ class FakeProducer {
         peer_.send(wire::Hello{client_, session_, heartbeat_ms});
         return wait_for<wire::Welcome>();
     }
-    void ack(const std::vector<std::string>& ids) { peer_.send(wire::Ack{client_, session_, ids}); }
+    // ACKs the outcomes of these ids, by the delivery numbers they came with.
+    void ack(const std::vector<std::string>& ids) {
+        wire::Ack ack{client_, session_, {}};
+        for (const auto& id : ids) {
+            if (const auto found = deliveries.find(id); found != deliveries.end()) {
+                ack.ranges.insert(ack.ranges.end(), {found->second, 1});
+            }
+        }
+        peer_.send(ack);
+    }
     Peer& peer() { return peer_; }
     [[nodiscard]] const std::string& client() const { return client_; }
     [[nodiscard]] const std::string& session() const { return session_; }
 
     std::map<std::string, wire::Outcome> outcomes; // by job id
+    std::map<std::string, std::uint64_t> deliveries; // id -> delivery number (the latest)
     std::size_t outcome_messages = 0;              // outcomes received, duplicates included
     bool auto_ack = true;                          // ACK each outcome on arrival
 
@@ -249,10 +259,13 @@ class FakeProducer {
     }
     void take(std::optional<wire::Message> message) {
         if (message && std::holds_alternative<wire::Outcomes>(*message)) {
+            auto& received = std::get<wire::Outcomes>(*message);
             std::vector<std::string> ids;
-            for (auto& outcome : std::get<wire::Outcomes>(*message).outcomes) {
+            std::uint64_t number = received.seq.value_or(0);
+            for (auto& outcome : received.outcomes) {
                 ++outcome_messages;
                 ids.push_back(outcome.id);
+                deliveries[outcome.id] = number++;
                 outcomes.emplace(outcome.id, std::move(outcome));
             }
             if (auto_ack) {

@@ -24,7 +24,7 @@ class RecordingSink : public SchedulerSink {
         cancels[worker.name].push_back(std::move(cancel));
     }
     // Decodes the kept outcome record the way a producer would, inside an OUTCOMES message.
-    void deliver(std::string_view client, std::uint32_t session,
+    void deliver(std::string_view client, std::uint32_t session, JobRef job,
                  std::string_view outcome) override {
         wire::Frames frames;
         wire::encode_outcomes(outcome, 1, frames);
@@ -32,6 +32,7 @@ class RecordingSink : public SchedulerSink {
         auto& message = std::get<wire::Outcomes>(std::get<wire::Message>(decoded));
         outcomes[std::string(client)].push_back(std::move(message.outcomes.at(0)));
         sessions[std::string(client)].push_back(session);
+        jobs[std::string(client)].push_back(job);
     }
     void kept_changed(std::string_view client, int delta) override {
         kept[std::string(client)] += delta;
@@ -40,6 +41,7 @@ class RecordingSink : public SchedulerSink {
     std::map<std::string, std::vector<wire::Cancel>> cancels;   // worker -> CANCELs sent
     std::map<std::string, std::vector<wire::Outcome>> outcomes; // client -> outcomes
     std::map<std::string, std::vector<std::uint32_t>> sessions; // client -> session of each
+    std::map<std::string, std::vector<JobRef>> jobs;            // client -> job of each
     std::map<std::string, int> kept;                            // client -> outcomes kept
     std::string unreachable;                                    // worker whose sends fail
 };

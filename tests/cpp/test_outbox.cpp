@@ -9,17 +9,20 @@ namespace wire = ferry::wire;
 
 namespace {
 
-// The ids of the front chunk, framed as OUTCOMES and decoded back.
+// The ids of the front chunk, framed as OUTCOMES and decoded back; each outcome's delivery number
+// must be the one it was added with (job-N was added as N + 1).
 std::vector<std::string> front_ids(const Outbox& outbox) {
     const auto chunk = outbox.front();
     wire::Frames frames;
-    wire::encode_outcomes(chunk.records, chunk.count, frames);
+    wire::encode_outcomes(chunk.records, chunk.count, frames, chunk.first);
     const auto decoded = wire::decode(frames.header, frames.body);
     REQUIRE(std::holds_alternative<wire::Message>(decoded));
+    const auto& message = std::get<wire::Outcomes>(std::get<wire::Message>(decoded));
     std::vector<std::string> ids;
-    for (const auto& outcome :
-         std::get<wire::Outcomes>(std::get<wire::Message>(decoded)).outcomes) {
+    std::uint64_t number = message.seq.value_or(0);
+    for (const auto& outcome : message.outcomes) {
         ids.push_back(outcome.id);
+        CHECK(outcome.id == "job-" + std::to_string(number++ - 1));
     }
     CHECK(ids.size() == chunk.count);
     return ids;
@@ -28,8 +31,11 @@ std::vector<std::string> front_ids(const Outbox& outbox) {
 void add(Outbox& outbox, std::size_t id) {
     const std::string name = "job-" + std::to_string(id);
     const std::string result = "\xa2ok";
-    outbox.add(wire::OutcomeView{
-        name, true, std::string_view(result), std::nullopt, 1, {}, 0.5, std::string_view("w1")});
+    std::string record;
+    wire::append_outcome(wire::OutcomeView{name, true, std::string_view(result), std::nullopt, 1,
+                                           {}, 0.5, std::string_view("w1")},
+                         record);
+    outbox.add(record, id + 1);
 }
 
 } // namespace
@@ -84,4 +90,19 @@ TEST_CASE("An outbox that never empties keeps order and cuts what was sent") {
         outbox.pop_front();
     }
     CHECK(next == added);
+}
+
+TEST_CASE("Clearing an outbox drops every unsent outcome and numbering starts afresh") {
+    Outbox outbox;
+    for (std::size_t i = 0; i < Outbox::per_message + 3; ++i) {
+        add(outbox, i);
+    }
+    outbox.clear();
+    CHECK(outbox.empty());
+    CHECK(outbox.size() == 0);
+    CHECK(outbox.buffer_bytes() == 0);
+    add(outbox, 41);
+    REQUIRE(outbox.front().count == 1);
+    CHECK(outbox.front().first == 42);
+    CHECK(front_ids(outbox) == std::vector<std::string>{"job-41"});
 }

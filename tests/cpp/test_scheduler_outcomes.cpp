@@ -13,9 +13,14 @@ const wire::SubmitJob echo_job(const std::string& id) {
     return wire::SubmitJob{id, "echo", "\xa1x", std::nullopt, std::nullopt, std::nullopt};
 }
 
-std::size_t ack(SchedulerFixture& f, std::initializer_list<std::string_view> ids) {
-    const std::vector<std::string_view> list(ids);
-    return f.scheduler.acknowledge("client", list);
+// ACKs the jobs behind the client's deliveries number `deliveries` (0 is the first outcome).
+std::size_t ack(SchedulerFixture& f, std::initializer_list<std::size_t> deliveries,
+                std::initializer_list<JobRef> others = {}) {
+    std::vector<JobRef> jobs(others);
+    for (const std::size_t n : deliveries) {
+        jobs.push_back(f.sink.jobs.at("client").at(n));
+    }
+    return f.scheduler.acknowledge("client", jobs);
 }
 
 } // namespace
@@ -31,12 +36,14 @@ TEST_CASE("An answered job stays held with its outcome until the producer acknow
     CHECK(f.scheduler.kept() == 1);
     CHECK(f.scheduler.active() == 1);
     CHECK(f.sink.kept["client"] == 1);
-    CHECK(ack(f, {"1", "2", "unknown"}) == 1); // "2" is not answered, "unknown" is not held
+    // Job 2 is not answered, and a handle naming no job is ignored.
+    const JobRef running = *f.scheduler.table().find(key("2"));
+    CHECK(ack(f, {0}, {running, no_job, JobRef{7, 99}}) == 1);
     CHECK(f.scheduler.held() == 1);
     CHECK(f.scheduler.kept() == 0);
     CHECK(f.sink.kept["client"] == 0);
     CHECK(f.scheduler.stats().acknowledged == 1);
-    CHECK(ack(f, {"1"}) == 0); // a repeated ACK changes nothing
+    CHECK(ack(f, {0}) == 0); // a repeated ACK changes nothing
 }
 
 TEST_CASE("An outcome goes to the session that submitted the id, and to a later one again") {

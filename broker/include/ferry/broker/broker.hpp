@@ -50,7 +50,23 @@ struct ClientState {
     bool reachable = true;          // false after EHOSTUNREACH, until it speaks again
     std::uint64_t kept = 0;         // outcomes kept for it: answered, not acknowledged
     Outbox outbox;                  // outcomes not yet handed to ZeroMQ
+    // Outcomes sent to the owner in this claim, by delivery number (the number an ACK names
+    // them by): the job of each (packed JobRef; acknowledged_slot once acknowledged), from
+    // number first_delivery on. Entries leave from the front once acknowledged or stale.
+    std::deque<std::uint64_t> deliveries;
+    std::uint64_t first_delivery = 1; // delivery number of deliveries.front()
+
+    // Forgets the outgoing side of the claim (outbox and delivery numbers): its session is gone.
+    void reset_deliveries(std::size_t& outbox_total) {
+        outbox_total -= outbox.size();
+        outbox.clear();
+        deliveries.clear();
+        first_delivery = 1;
+    }
 };
+
+// A delivery number whose outcome was acknowledged.
+inline constexpr std::uint64_t acknowledged_slot = UINT64_MAX;
 
 // An ACCEPTED reply held until the journal has the jobs it acknowledges.
 struct HeldReply {
@@ -84,7 +100,8 @@ class Broker : private SchedulerSink {
     // SchedulerSink
     JobsSent send_jobs(WorkerRecord& worker, wire::Jobs& jobs) override;
     void send_cancel(WorkerRecord& worker, wire::Cancel&& cancel) override;
-    void deliver(std::string_view client, std::uint32_t session, std::string_view outcome) override;
+    void deliver(std::string_view client, std::uint32_t session, JobRef job,
+                 std::string_view outcome) override;
     void kept_changed(std::string_view client, int delta) override;
     void journal_accepted(JobRecord& record) override;
     void journal_restored(const JobRecord& record) override;
@@ -134,6 +151,7 @@ class Broker : private SchedulerSink {
     void on_producer_left(const Incoming& incoming, const wire::Disconnect& disconnect);
     ClientState& client_named(std::string_view name);
     ClientState& delivery_client(std::string_view name);
+    void take_acknowledged(ClientState& client, std::span<const std::uint64_t> ranges);
 
     // Client names (broker_clients.cpp)
     ClientState* claim(const Incoming& incoming, std::string_view name, std::string_view session,
@@ -185,6 +203,7 @@ class Broker : private SchedulerSink {
     wire::Message message_scratch_;          // reused message being encoded
     wire::SubmitView submit_view_;           // reused: the SUBMIT being read (views into its frame)
     wire::AckView ack_view_;                 // reused: the ACK being read (views into its frame)
+    std::vector<JobRef> acked_jobs_;         // reused: the jobs one ACK names
     wire::ResultsView results_view_; // reused: the RESULTS being read (views into its frame)
     wire::Frames frames_scratch_;    // reused encoded frames
     std::deque<std::pair<TimePoint, std::uint64_t>> done_samples_; // (time, done) for rates

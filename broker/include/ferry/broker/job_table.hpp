@@ -35,6 +35,9 @@ enum class JobState : std::uint8_t {
     answered,  // finished: its outcome (in `payload`) waits for the producer's ACK
 };
 
+// A handle that names no job (get() returns null for it).
+inline constexpr JobRef no_job{UINT32_MAX, 0};
+
 // No worker: the value of JobRecord::worker when the job runs nowhere.
 inline constexpr std::uint32_t no_worker = UINT32_MAX;
 
@@ -130,6 +133,15 @@ class JobTable {
     void prefetch_record(std::uint64_t hash) const noexcept;
     // The record behind a handle; null when the handle is stale or its job finished.
     [[nodiscard]] JobRecord* get(JobRef ref) noexcept;
+    [[nodiscard]] const JobRecord* get(JobRef ref) const noexcept {
+        return const_cast<JobTable*>(this)->get(ref);
+    }
+    // Prefetches the record behind a handle (a batch of handles about to be read).
+    void prefetch_record(JobRef ref) const noexcept {
+        if (ref.slot < slots_.size()) {
+            __builtin_prefetch(&slots_[ref.slot]);
+        }
+    }
     // The handle of a held job by key (a remembered finished key is not held).
     [[nodiscard]] std::optional<JobRef> find(std::string_view key) const {
         return find(key, hash_key(key));

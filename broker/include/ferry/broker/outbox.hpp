@@ -18,18 +18,22 @@ class Outbox {
     // Outcomes in one OUTCOMES message, at most.
     static constexpr std::size_t per_message = 1024;
 
-    // Encodes an outcome at the back.
-    void add(const wire::OutcomeView& outcome);
-    // Adds an outcome already encoded as one OUTCOMES record (wire::append_outcome).
-    void add_encoded(std::string_view record);
-    // The oldest chunk: its records encoded back to back, and how many there are.
+    // Adds an outcome encoded as one OUTCOMES record (wire::append_outcome) at the back, with
+    // its delivery number: one more than the previous outcome's, or any number after clear().
+    void add(std::string_view record, std::uint64_t delivery);
+    // The oldest chunk: its records encoded back to back, how many there are, and the delivery
+    // number of the first (the others follow it one by one).
     struct Chunk {
         std::string_view records; // encoded outcome records
         std::size_t count = 0;    // records in it
+        std::uint64_t first = 0;  // delivery number of its first record
     };
     [[nodiscard]] Chunk front() const noexcept;
     // Drops the oldest chunk (it was sent).
     void pop_front() noexcept;
+
+    // Drops everything unsent (the producer session it was for is gone).
+    void clear() noexcept;
 
     [[nodiscard]] bool empty() const noexcept { return size_ == 0; }
     [[nodiscard]] std::size_t size() const noexcept { return size_; }
@@ -38,8 +42,9 @@ class Outbox {
 
   private:
     struct Bounds {
-        std::size_t end = 0;   // offset past its last record in bytes_
-        std::size_t count = 0; // records in it
+        std::size_t end = 0;     // offset past its last record in bytes_
+        std::size_t count = 0;   // records in it
+        std::uint64_t first = 0; // delivery number of its first record
     };
     std::string bytes_;         // encoded records; bytes before head_ were sent
     std::size_t head_ = 0;      // start of the oldest unsent chunk

@@ -39,10 +39,11 @@ class SchedulerSink {
     // Tells a worker to stop jobs whose attempts were settled without it.
     virtual void send_cancel(WorkerRecord& worker, wire::Cancel&& cancel) = 0;
     // A job's final word (one encoded OUTCOMES record), for the producer session `session` of
-    // `client`: sent only if that session owns the client name now. The bytes are valid during
-    // the call only. Called when a job is answered, and again whenever its id is resubmitted
-    // while its outcome is kept.
-    virtual void deliver(std::string_view client, std::uint32_t session,
+    // `client`: sent only if that session owns the client name now. `job` is the answered job
+    // whose outcome it is (no_job for an outcome no job keeps, such as ALREADY_DONE): the
+    // producer's ACK names it back. The bytes are valid during the call only. Called when a job
+    // is answered, and again whenever its id is resubmitted while its outcome is kept.
+    virtual void deliver(std::string_view client, std::uint32_t session, JobRef job,
                          std::string_view outcome) = 0;
     // The number of outcomes kept for `client` (answered, not acknowledged) changed by `delta`.
     virtual void kept_changed(std::string_view /*client*/, int /*delta*/) {}
@@ -122,9 +123,12 @@ class Scheduler {
                          std::uint32_t session = 1) {
         return submit(std::string_view(client), session, wire::view_of(job), now);
     }
-    // The producer wrote these outcomes: their jobs are forgotten (their keys remembered as
-    // done). Ids not answered (or unknown) are ignored. Returns how many were forgotten.
-    std::size_t acknowledge(std::string_view client, std::span<const std::string_view> ids);
+    // The producer of `client` wrote the outcomes of these jobs (as deliver() named them): they
+    // are forgotten, their keys remembered as done. Jobs no longer answered and kept (forgotten
+    // already, or stale handles) are ignored. Returns how many were forgotten.
+    std::size_t acknowledge(std::string_view client, std::span<const JobRef> jobs);
+    // Whether a job's outcome is kept now (answered, not acknowledged).
+    [[nodiscard]] bool keeps(JobRef job) const;
     // Forgets every outcome kept for `client` without an ACK (its producer finished, or is gone
     // for longer than the retention). Returns how many.
     std::size_t forget_kept(std::string_view client);
@@ -210,7 +214,7 @@ class Scheduler {
     void release_from_worker(JobRecord& record);
     [[nodiscard]] bool runs_at(std::uint64_t packed, std::uint32_t worker_id);
     void compact_held(WorkerRecord& worker);
-    void answer(JobRecord& record, bool ok, std::optional<std::string_view> result,
+    void answer(JobRef ref, JobRecord& record, bool ok, std::optional<std::string_view> result,
                 std::optional<std::string_view> worker_name, TimePoint now);
     void expire_attempts(TimePoint now);
     [[nodiscard]] bool attempt_live(const AttemptDeadline& deadline);

@@ -65,8 +65,10 @@ void encode_into(const OutcomesView& message, Frames& out);
 void encode_into(const AckView& message, Frames& out);
 
 // OUTCOMES built incrementally (the broker's outboxes): append_outcome encodes one outcome record
-// onto `records`; encode_outcomes frames `count` such records as one OUTCOMES message.
+// onto `records`; encode_outcomes frames `count` such records as one OUTCOMES message whose
+// first outcome has delivery number `seq` (when given).
 void append_outcome(const OutcomeView& outcome, std::string& records);
-void encode_outcomes(std::string_view records, std::size_t count, Frames& out);
+void encode_outcomes(std::string_view records, std::size_t count, Frames& out,
+                     std::optional<std::uint64_t> seq = std::nullopt);
 
 } // namespace ferry::wire

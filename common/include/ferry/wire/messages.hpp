@@ -169,6 +169,7 @@ struct Rejected {
 };
 template <class S> struct BasicOutcomes {
     std::vector<BasicOutcome<S>> outcomes;
+    std::optional<std::uint64_t> seq; // delivery number of the first outcome; +1 for each next
     bool operator==(const BasicOutcomes&) const = default; // field-wise, for tests
 };
 using Outcomes = BasicOutcomes<std::string>;
@@ -180,11 +181,11 @@ struct Hello {
     std::uint64_t heartbeat_ms = 0;                // interval the producer keeps
     bool operator==(const Hello&) const = default; // field-wise, for tests
 };
-// Outcomes a producer has written: the broker may forget them.
+// Outcomes a producer has written, by delivery number: the broker may forget them.
 template <class S> struct BasicAck {
-    S client;                                         // the producer's name
-    S session;                                        // its session
-    std::vector<S> ids;                               // the producer's job ids
+    S client;                          // the producer's name
+    S session;                         // its session
+    std::vector<std::uint64_t> ranges; // pairs: first delivery number, count
     bool operator==(const BasicAck&) const = default; // field-wise, for tests
 };
 using Ack = BasicAck<std::string>;

@@ -4,10 +4,18 @@
 #include "ferry/wire/messages.hpp"
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 namespace ferry::producer {
+
+// How the broker numbered an outcome it sent: the ACK names outcomes by these numbers, which
+// hold within one broker life (the producer counts the lives it has seen).
+struct Delivery {
+    std::uint64_t life = 0;   // the broker life that sent it
+    std::uint64_t number = 0; // its delivery number in that life
+};
 
 // What the output file gets for one job.
 struct JobOutcome {
@@ -20,7 +28,7 @@ struct JobOutcome {
     std::uint64_t attempts = 0;      // attempts the broker made (0: never submitted)
     double ms = 0;                   // submit -> outcome, as the broker measured it
     std::string worker;              // worker that produced the outcome
-    bool from_broker = false;        // the broker keeps it until told it was written (ACK)
+    std::optional<Delivery> delivery; // a broker outcome: kept there until acknowledged
 };
 
 } // namespace ferry::producer

@@ -36,9 +36,9 @@ class OutputWriter {
     // Writes out what is buffered and flushes; throws if the file cannot be written.
     void finish();
 
-    // Ids of broker outcomes written since the last call, once flush() has run: the broker may
-    // forget them now. The vector is reused: take what you need before the next write.
-    [[nodiscard]] std::vector<std::string>& flushed_ids() { return flushed_ids_; }
+    // Broker outcomes written and flushed since the caller last cleared this: the broker may
+    // forget them now.
+    [[nodiscard]] std::vector<Delivery>& flushed_deliveries() { return flushed_; }
 
     // Records held back in input order: rendered ones, and resumed indexes past the next one
     // (both count against the producer's window, so neither grows with the input).
@@ -48,10 +48,10 @@ class OutputWriter {
   private:
     // A rendered record waiting for its predecessors (input order).
     struct Pending {
-        std::string record; // the rendered record
-        std::string id;     // its job id, when the broker waits for its ACK (else empty)
+        std::string record;               // the rendered record
+        std::optional<Delivery> delivery; // how the broker sent it, if it waits for an ACK
     };
-    void emit(std::string record, std::string id);
+    void emit(std::string record, std::optional<Delivery> delivery);
     void drain_in_order();
     [[nodiscard]] std::string render(const JobOutcome& outcome) const;
 
@@ -64,8 +64,8 @@ class OutputWriter {
     std::map<std::uint64_t, Pending> pending_;  // records waiting for their predecessors
     std::unordered_set<std::uint64_t> skipped_; // indexes already in the file (resume)
     std::uint64_t written_ = 0;                 // records written
-    std::vector<std::string> written_ids_;      // broker outcomes written, not yet flushed
-    std::vector<std::string> flushed_ids_;      // ... and flushed: ready to acknowledge
+    std::vector<Delivery> unflushed_;           // broker outcomes written, not yet flushed
+    std::vector<Delivery> flushed_;             // ... and flushed: ready to acknowledge
 };
 
 // Renders an outcome as one JSON object (no newline).

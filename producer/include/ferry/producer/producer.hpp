@@ -104,6 +104,7 @@ class Producer {
     // The broker link (producer_link.cpp)
     void keep_claim();
     void acknowledge_written();
+    void send_ack(wire::AckView& ack);
     void say_goodbye(bool finished);
     void warn_if_broker_silent();
     void receive_all();
@@ -135,6 +136,7 @@ class Producer {
                                                      // if it stays silent
     std::string waiting_;                            // why we wait, for the progress line
     std::string broker_id_;                          // from WELCOME; changes on restart
+    std::uint64_t broker_life_ = 0;                  // broker lives seen before this one
     Clock::time_point last_heard_;                   // last message from the broker
     Clock::time_point next_silence_warning_{};       // rate limit of the warning
     std::uint64_t submitted_ = 0;                    // jobs sent
