@@ -115,8 +115,10 @@ void run_echo_worker(zmq::context_t& context, const std::string& endpoint, std::
     socket.set(zmq::sockopt::sndhwm, 0);
     socket.set(zmq::sockopt::rcvhwm, 0);
     socket.connect(endpoint);
-    send_frames(socket, wire::encode(wire::Ready{
-                            "bench-worker", "localhost", 1, {{"echo", max_batch}}, credit, 1000}));
+    send_frames(
+        socket,
+        wire::encode(wire::Ready{
+            "bench-worker", "localhost", 1, {{"echo", max_batch, std::nullopt}}, credit, 1000}));
     Received received;
     wire::JobsView jobs;
     wire::ResultsView reply;

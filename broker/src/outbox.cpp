@@ -1,7 +1,6 @@
 // Encoded outcome chunks per producer.
 #include "ferry/broker/outbox.hpp"
 
-
 namespace ferry::broker {
 
 void Outbox::add(std::string_view record, std::uint64_t delivery) {

@@ -62,6 +62,7 @@ SubmitOutcome Scheduler::submit_keyed(std::string_view client, std::uint32_t ses
     record->max_attempts = static_cast<std::uint32_t>(job.max_attempts.value_or(type.max_attempts));
     record->max_attempts = std::max<std::uint32_t>(record->max_attempts, 1);
     record->attempts = 0;
+    record->dispatched_after_s = -1;
     record->causes.clear();
     record->accepted_at = now;
     record->state = JobState::queued;
@@ -299,6 +300,7 @@ void Scheduler::commit_batch(WorkerRecord& worker, TimePoint now) {
         record.worker = worker.id;
         ++record.attempts;
         ++record.sends;
+        record.dispatched_after_s = std::chrono::duration<float>(now - record.accepted_at).count();
         worker.suspects += record.isolate ? 1 : 0;
         sink_.journal_dispatched(record);
         worker.held.push_back(batch_entries_[i].ref.packed());

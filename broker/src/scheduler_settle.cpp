@@ -80,7 +80,7 @@ void Scheduler::settle_result(WorkerRecord* worker, const wire::ResultView& resu
         ++stats_.done;
         answer(*ref, record, true, result.result,
                worker == nullptr ? std::nullopt : std::optional<std::string_view>(worker->name),
-               now);
+               now, result.ms);
         return;
     }
     wire::Error cause = result.error.value_or(
@@ -162,8 +162,10 @@ void Scheduler::fail_for_good(JobRef ref, JobRecord& record, TimePoint now) {
 // kept there until the producer acknowledges it, sent from there again if the producer submits
 // the id again (a resumed run), and journaled, so a restart keeps it too. It borrows from the
 // record and from the RESULTS being settled; the causes are lent and taken back.
-void Scheduler::answer(JobRef ref, JobRecord& record, bool ok, std::optional<std::string_view> result,
-                       std::optional<std::string_view> worker_name, TimePoint now) {
+void Scheduler::answer(JobRef ref, JobRecord& record, bool ok,
+                       std::optional<std::string_view> result,
+                       std::optional<std::string_view> worker_name, TimePoint now,
+                       std::optional<double> handler_ms) {
     wire::OutcomeView& outcome = outcome_scratch_;
     outcome.id = record.id();
     outcome.ok = ok;
@@ -176,6 +178,11 @@ void Scheduler::answer(JobRef ref, JobRecord& record, bool ok, std::optional<std
     outcome.causes.swap(record.causes);
     outcome.ms = std::chrono::duration<double, std::milli>(now - record.accepted_at).count();
     outcome.worker = worker_name;
+    outcome.queue_ms.reset();
+    if (record.dispatched_after_s >= 0) {
+        outcome.queue_ms = double{record.dispatched_after_s} * 1000.0;
+    }
+    outcome.handler_ms = handler_ms;
     encoded_scratch_.clear();
     wire::append_outcome(outcome, encoded_scratch_);
     outcome.causes.swap(record.causes);

@@ -215,9 +215,10 @@ void Writer::value(const Error& e) {
 
 void Writer::value(const JobTypeCapacity& t) {
     const auto f = fields_of(Record::job_type);
-    map(2);
+    map(2 + present(t.max_delay_ms));
     field(f[0], t.type);
     field(f[1], t.max_batch);
+    field(f[2], t.max_delay_ms);
 }
 
 template <class S> void Writer::value(const BasicJob<S>& j) {
@@ -255,7 +256,8 @@ template <class S> void Writer::value(const BasicResult<S>& r) {
 template <class S> void Writer::value(const BasicOutcome<S>& r) {
     const auto f = fields_of(Record::outcome);
     const std::uint32_t has_causes = r.causes.empty() ? 0u : 1u;
-    map(3 + present(r.result) + present(r.error) + has_causes + present(r.ms) + present(r.worker));
+    map(3 + present(r.result) + present(r.error) + has_causes + present(r.ms) + present(r.worker) +
+        present(r.queue_ms) + present(r.handler_ms));
     field(f[0], r.id);
     field(f[1], r.ok);
     bin_field(f[2], r.result);
@@ -265,6 +267,8 @@ template <class S> void Writer::value(const BasicOutcome<S>& r) {
         field(f[5], r.causes);
     field(f[6], r.ms);
     field(f[7], r.worker);
+    field(f[8], r.queue_ms);
+    field(f[9], r.handler_ms);
 }
 
 } // namespace

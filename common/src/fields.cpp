@@ -9,6 +9,7 @@ namespace {
 constexpr FieldSpec job_type_fields[] = {
     {"type", "str", true},
     {"max_batch", "uint", true},
+    {"max_delay_ms", "uint", false},
 };
 constexpr FieldSpec job_fields[] = {
     {"id", "str", true},       {"type", "str", true},         {"payload", "msgpack", true},
@@ -23,9 +24,11 @@ constexpr FieldSpec result_fields[] = {
     {"error", "error", false}, {"ms", "float", false},
 };
 constexpr FieldSpec outcome_fields[] = {
-    {"id", "str", true},       {"ok", "bool", true},       {"result", "msgpack", false},
-    {"error", "error", false}, {"attempts", "uint", true}, {"causes", "list<error>", false},
-    {"ms", "float", false},    {"worker", "str", false},
+    {"id", "str", true},          {"ok", "bool", true},
+    {"result", "msgpack", false}, {"error", "error", false},
+    {"attempts", "uint", true},   {"causes", "list<error>", false},
+    {"ms", "float", false},       {"worker", "str", false},
+    {"queue_ms", "float", false}, {"handler_ms", "float", false},
 };
 constexpr FieldSpec error_fields[] = {
     {"code", "str", true},       {"message", "str", true},

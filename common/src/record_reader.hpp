@@ -266,7 +266,14 @@ class Reader {
 
     bool read(Cursor& c, const Path& p, JobTypeCapacity& t) {
         return fields(c, p, fields_of(Record::job_type), [&](int i, auto& v, auto& fp) {
-            return i == 0 ? read(v, fp, t.type) : read(v, fp, t.max_batch);
+            switch (i) {
+            case 0:
+                return read(v, fp, t.type);
+            case 1:
+                return read(v, fp, t.max_batch);
+            default:
+                return read(v, fp, t.max_delay_ms);
+            }
         });
     }
 
@@ -340,8 +347,12 @@ class Reader {
                 return read(v, fp, r.causes);
             case 6:
                 return read(v, fp, r.ms);
-            default:
+            case 7:
                 return read(v, fp, r.worker);
+            case 8:
+                return read(v, fp, r.queue_ms);
+            default:
+                return read(v, fp, r.handler_ms);
             }
         });
     }

@@ -51,7 +51,7 @@ def _f(name: str, type_: str, required: bool = True) -> Field:
 
 # Records (nested maps), in encoder field order.
 RECORDS: dict[str, tuple[Field, ...]] = {
-    "job_type": (_f("type", "str"), _f("max_batch", "uint")),
+    "job_type": (_f("type", "str"), _f("max_batch", "uint"), _f("max_delay_ms", "uint", False)),
     "job": (
         _f("id", "str"),
         _f("type", "str"),
@@ -83,6 +83,8 @@ RECORDS: dict[str, tuple[Field, ...]] = {
         _f("causes", "list<error>", False),
         _f("ms", "float", False),
         _f("worker", "str", False),
+        _f("queue_ms", "float", False),
+        _f("handler_ms", "float", False),
     ),
     "error": (
         _f("code", "str"),

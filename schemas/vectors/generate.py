@@ -93,7 +93,8 @@ STATUS = mp({"broker": "b-7f3a", "uptime_s": 12.5,
 
 CANONICAL = [
     valid("ready", "READY", {"worker": "host-a:4242", "host": "host-a", "pid": 4242,
-                             "types": [{"type": "digits.classify", "max_batch": 64},
+                             "types": [{"type": "digits.classify", "max_batch": 64,
+                                        "max_delay_ms": 5},
                                        {"type": "echo", "max_batch": 1}],
                              "credit": 8, "heartbeat_ms": 1000}),
     valid("ready_no_types", "READY", {"worker": "w", "host": "h", "pid": 0, "types": [],
@@ -134,7 +135,7 @@ CANONICAL = [
                                    "retry_after_ms": 500}),
     valid("outcomes", "OUTCOMES", {"outcomes": [
         {"id": "job-1", "ok": True, "result": mp({"label": 7}), "attempts": 1, "ms": 12.5,
-         "worker": "host-a:4242"},
+         "worker": "host-a:4242", "queue_ms": 0.25, "handler_ms": 11.75},
         {"id": "job-2", "ok": False, "error": FULL_ERROR, "attempts": 3,
          "causes": [MIN_ERROR, FULL_ERROR], "ms": 0.1}], "seq": 70000}),
     valid("outcomes_minimal", "OUTCOMES", {"outcomes": [{"id": "x", "ok": False, "ms": -0.0,

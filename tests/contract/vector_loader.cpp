@@ -73,6 +73,7 @@ void from(const YAML::Node& n, wire::Error& out) {
 void from(const YAML::Node& n, wire::JobTypeCapacity& out) {
     field(n, "type", out.type);
     field(n, "max_batch", out.max_batch);
+    field(n, "max_delay_ms", out.max_delay_ms);
 }
 
 void from(const YAML::Node& n, wire::Job& out) {
@@ -110,6 +111,8 @@ void from(const YAML::Node& n, wire::Outcome& out) {
         from(n["causes"], out.causes);
     field(n, "ms", out.ms);
     field(n, "worker", out.worker);
+    field(n, "queue_ms", out.queue_ms);
+    field(n, "handler_ms", out.handler_ms);
 }
 
 wire::Message command_from_json(wire::Command command, const YAML::Node& n) {

@@ -99,7 +99,8 @@ TEST_CASE("decode_view strings point into the body, not into copies") {
 
 TEST_CASE("Outcomes appended one by one frame the same bytes as an OUTCOMES message") {
     wire::Outcomes owned;
-    owned.outcomes.push_back(wire::Outcome{"a", true, "\xc0", std::nullopt, 1, {}, 0.25, "w1"});
+    owned.outcomes.push_back(
+        wire::Outcome{"a", true, "\xc0", std::nullopt, 1, {}, 0.25, "w1", 0.125, 0.0625});
     owned.outcomes.push_back(wire::Outcome{
         "b",
         false,
@@ -108,11 +109,14 @@ TEST_CASE("Outcomes appended one by one frame the same bytes as an OUTCOMES mess
         2,
         {wire::Error{"WORKER_LOST", "gone", std::nullopt, std::nullopt, std::nullopt}},
         std::nullopt,
+        std::nullopt,
+        std::nullopt,
         std::nullopt});
     std::string records;
     for (const auto& outcome : owned.outcomes) {
-        wire::OutcomeView view{outcome.id,       outcome.ok,     std::nullopt, outcome.error,
-                               outcome.attempts, outcome.causes, outcome.ms,   std::nullopt};
+        wire::OutcomeView view{outcome.id,       outcome.ok,        std::nullopt, outcome.error,
+                               outcome.attempts, outcome.causes,    outcome.ms,   std::nullopt,
+                               outcome.queue_ms, outcome.handler_ms};
         if (outcome.result) {
             view.result = std::string_view(*outcome.result);
         }

@@ -120,7 +120,8 @@ class FakeWorker {
     FakeWorker(zmq::context_t& context, const std::string& endpoint, std::string name,
                std::uint64_t credit, std::uint64_t max_batch = 64, std::string type = "echo")
         : peer_(context, endpoint), name_(std::move(name)) {
-        peer_.send(wire::Ready{name_, "localhost", 1, {{std::move(type), max_batch}}, credit, 50});
+        peer_.send(wire::Ready{
+            name_, "localhost", 1, {{std::move(type), max_batch, std::nullopt}}, credit, 50});
         welcomed_ = peer_.expect<wire::Welcome>().has_value();
     }
     static std::optional<wire::Result> echo(const wire::Job& job) {
@@ -237,10 +238,10 @@ class FakeProducer {
     [[nodiscard]] const std::string& client() const { return client_; }
     [[nodiscard]] const std::string& session() const { return session_; }
 
-    std::map<std::string, wire::Outcome> outcomes; // by job id
+    std::map<std::string, wire::Outcome> outcomes;   // by job id
     std::map<std::string, std::uint64_t> deliveries; // id -> delivery number (the latest)
-    std::size_t outcome_messages = 0;              // outcomes received, duplicates included
-    bool auto_ack = true;                          // ACK each outcome on arrival
+    std::size_t outcome_messages = 0;                // outcomes received, duplicates included
+    bool auto_ack = true;                            // ACK each outcome on arrival
 
   private:
     std::optional<wire::Message> wait_answer() { return wait_for<wire::Accepted>(); }

@@ -51,7 +51,7 @@ TEST_CASE("Random garbage and truncated frames on both ports do not stop jobs co
     std::mt19937 engine(1234);
     const wire::Submit sample{
         "evil", "s", 1, {{"x", "echo", "\xc0", std::nullopt, std::nullopt, std::nullopt}}};
-    const wire::Ready ready{"evil", "h", 1, {{"echo", 1}}, 1, 50};
+    const wire::Ready ready{"evil", "h", 1, {{"echo", 1, std::nullopt}}, 1, 50};
     for (int round = 0; round < 10; ++round) {
         for (int i = 0; i < 20; ++i) {
             send_garbage(bad_producer, engine, sample);

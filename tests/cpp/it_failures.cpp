@@ -26,7 +26,8 @@ TEST_CASE("A worker killed mid-batch has its jobs completed elsewhere, each resu
                   [&] { return doomed->received.size() >= 8; });
     REQUIRE(doomed->received.size() == 8);
     FakeWorker survivor(context, broker.endpoints().workers, "survivor", 8);
-    doomed->send(wire::Exited{"doomed", std::nullopt, std::uint64_t{9}, std::nullopt, "killed"});
+    doomed->send(wire::Exited{"doomed", std::nullopt, std::uint64_t{9}, std::nullopt, "killed",
+                              std::nullopt});
     doomed.reset(); // its socket closes: the process is gone
     survivor.serve(milliseconds(3000), FakeWorker::echo,
                    [&] { return survivor.received.size() >= 8; });
@@ -47,7 +48,7 @@ TEST_CASE("A worker that goes silent is purged and its jobs run on another worke
     zmq::context_t context;
     FakeProducer producer(context, broker.endpoints().producers);
     Peer silent(context, broker.endpoints().workers);
-    silent.send(wire::Ready{"silent", "h", 2, {{"echo", 4}}, 4, 50});
+    silent.send(wire::Ready{"silent", "h", 2, {{"echo", 4, std::nullopt}}, 4, 50});
     REQUIRE(silent.expect<wire::Welcome>());
     REQUIRE(producer.submit("job", 3));
     REQUIRE(silent.expect<wire::Jobs>());

@@ -32,7 +32,7 @@ class RecordingSink : public SchedulerSink {
         auto& message = std::get<wire::Outcomes>(std::get<wire::Message>(decoded));
         outcomes[std::string(client)].push_back(std::move(message.outcomes.at(0)));
         sessions[std::string(client)].push_back(session);
-        jobs[std::string(client)].push_back(job);
+        delivered[std::string(client)].push_back(job);
     }
     void kept_changed(std::string_view client, int delta) override {
         kept[std::string(client)] += delta;
@@ -41,7 +41,7 @@ class RecordingSink : public SchedulerSink {
     std::map<std::string, std::vector<wire::Cancel>> cancels;   // worker -> CANCELs sent
     std::map<std::string, std::vector<wire::Outcome>> outcomes; // client -> outcomes
     std::map<std::string, std::vector<std::uint32_t>> sessions; // client -> session of each
-    std::map<std::string, std::vector<JobRef>> jobs;            // client -> job of each
+    std::map<std::string, std::vector<JobRef>> delivered;       // client -> job of each
     std::map<std::string, int> kept;                            // client -> outcomes kept
     std::string unreachable;                                    // worker whose sends fail
 };
@@ -58,7 +58,7 @@ struct SchedulerFixture {
     }
     WorkerRecord& ready(const std::string& name, std::uint64_t credit,
                         std::uint64_t max_batch = 64) {
-        wire::Ready message{name, "host", 1, {{"echo", max_batch}}, credit, 100};
+        wire::Ready message{name, "host", 1, {{"echo", max_batch, std::nullopt}}, credit, 100};
         return scheduler.worker_ready(message, "route-" + name, now);
     }
     void answer(const std::string& worker, const std::string& key, bool ok,

@@ -32,8 +32,16 @@ void add(Outbox& outbox, std::size_t id) {
     const std::string name = "job-" + std::to_string(id);
     const std::string result = "\xa2ok";
     std::string record;
-    wire::append_outcome(wire::OutcomeView{name, true, std::string_view(result), std::nullopt, 1,
-                                           {}, 0.5, std::string_view("w1")},
+    wire::append_outcome(wire::OutcomeView{name,
+                                           true,
+                                           std::string_view(result),
+                                           std::nullopt,
+                                           1,
+                                           {},
+                                           0.5,
+                                           std::string_view("w1"),
+                                           std::nullopt,
+                                           std::nullopt},
                          record);
     outbox.add(record, id + 1);
 }

@@ -106,8 +106,8 @@ TEST_CASE("A job id still pending, answered or acknowledged is not run twice") {
     CHECK(f.sink.outcomes["client"][1] == f.sink.outcomes["client"][0]);
     CHECK(f.sink.sessions["client"] == std::vector<std::uint32_t>{1, 2});
     // Acknowledged: forgotten, so the producer is told at once that no outcome is kept.
-    const std::vector<JobRef> jobs{f.sink.jobs["client"].at(1)};
-    CHECK(f.sink.jobs["client"].at(0) == jobs[0]); // both deliveries name the one job
+    const std::vector<JobRef> jobs{f.sink.delivered["client"].at(1)};
+    CHECK(f.sink.delivered["client"].at(0) == jobs[0]); // both deliveries name the one job
     CHECK(f.scheduler.acknowledge("client", jobs) == 1);
     CHECK(f.scheduler.held() == 0);
     CHECK(f.scheduler.submit("client", again, f.now) == SubmitOutcome::already_done);

@@ -18,7 +18,7 @@ std::size_t ack(SchedulerFixture& f, std::initializer_list<std::size_t> deliveri
                 std::initializer_list<JobRef> others = {}) {
     std::vector<JobRef> jobs(others);
     for (const std::size_t n : deliveries) {
-        jobs.push_back(f.sink.jobs.at("client").at(n));
+        jobs.push_back(f.sink.delivered.at("client").at(n));
     }
     return f.scheduler.acknowledge("client", jobs);
 }
@@ -111,4 +111,31 @@ TEST_CASE("A failed job's outcome is kept like a successful one, with every caus
     CHECK(f.scheduler.kept() == 1);
     CHECK(f.scheduler.submit("client", echo_job("1"), f.now, 9) == SubmitOutcome::duplicate);
     CHECK(f.sink.outcomes["client"].at(1) == outcome);
+}
+
+TEST_CASE("An outcome tells queue wait from handler time") {
+    SchedulerFixture f;
+    f.submit("1");
+    f.now += Millis(40); // no worker yet: the job waits
+    f.ready("w", 4);
+    f.advance(0);
+    wire::Result result{key("1"), true, std::string("\xc0"), std::nullopt, 2.5};
+    f.scheduler.worker_results(f.scheduler.workers().by_name("w"),
+                               wire::Results{{result}, std::nullopt}, f.now + Millis(3));
+    REQUIRE(f.sink.outcomes["client"].size() == 1);
+    const auto& outcome = f.sink.outcomes["client"][0];
+    REQUIRE(outcome.queue_ms.has_value());
+    CHECK(*outcome.queue_ms == Approx(40.0).margin(0.01));
+    CHECK(outcome.handler_ms == std::optional<double>(2.5));
+    CHECK(*outcome.ms == Approx(43.0).margin(0.01));
+}
+
+TEST_CASE("An outcome of a job never sent has no queue wait or handler time") {
+    BrokerConfig config;
+    config.max_payload_bytes = 1;
+    SchedulerFixture f(config);
+    f.submit("big");
+    REQUIRE(f.sink.outcomes["client"].size() == 1);
+    CHECK_FALSE(f.sink.outcomes["client"][0].queue_ms.has_value());
+    CHECK_FALSE(f.sink.outcomes["client"][0].handler_ms.has_value());
 }

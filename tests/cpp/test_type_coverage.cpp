@@ -21,7 +21,7 @@ struct CoverageFixture {
         }
     }
     std::uint32_t worker(const std::string& name, const std::string& type) {
-        ferry::wire::Ready ready{name, "host", 7, {{type, 8}}, 8, 100};
+        ferry::wire::Ready ready{name, "host", 7, {{type, 8, std::nullopt}}, 8, 100};
         return workers.add(ready, "route-" + name, now).first->id;
     }
     std::vector<UnservedType> unserved() const {

@@ -8,7 +8,8 @@ using namespace ferry::broker;
 namespace {
 ferry::wire::Ready ready(const std::string& name, std::uint64_t credit,
                          std::uint64_t heartbeat_ms = 100) {
-    return ferry::wire::Ready{name, std::string(1, 'h'), 7, {{"echo", 8}}, credit, heartbeat_ms};
+    return ferry::wire::Ready{name,   std::string(1, 'h'), 7, {{"echo", 8, std::nullopt}},
+                              credit, heartbeat_ms};
 }
 const TimePoint t0{};
 } // namespace

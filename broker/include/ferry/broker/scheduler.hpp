@@ -215,7 +215,8 @@ class Scheduler {
     [[nodiscard]] bool runs_at(std::uint64_t packed, std::uint32_t worker_id);
     void compact_held(WorkerRecord& worker);
     void answer(JobRef ref, JobRecord& record, bool ok, std::optional<std::string_view> result,
-                std::optional<std::string_view> worker_name, TimePoint now);
+                std::optional<std::string_view> worker_name, TimePoint now,
+                std::optional<double> handler_ms = std::nullopt);
     void expire_attempts(TimePoint now);
     [[nodiscard]] bool attempt_live(const AttemptDeadline& deadline);
     [[nodiscard]] std::optional<std::string> worker_name(std::uint32_t id);

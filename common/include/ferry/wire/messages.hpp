@@ -24,8 +24,9 @@ struct Error {
 
 // One job type a worker serves, and the largest batch it takes of it.
 struct JobTypeCapacity {
-    std::string type;        // job type name, e.g. "digits.classify"
-    std::uint64_t max_batch; // jobs of this type per JOBS message, >= 1
+    std::string type;                          // job type name, e.g. "digits.classify"
+    std::uint64_t max_batch;                   // jobs of this type per JOBS message, >= 1
+    std::optional<std::uint64_t> max_delay_ms; // longest wait for a batch to fill, if it says
     bool operator==(const JobTypeCapacity&) const = default; // field-wise, for tests
 };
 
@@ -67,14 +68,16 @@ template <class S> struct BasicResult {
 
 // A job's final word to the producer, after retries.
 template <class S> struct BasicOutcome {
-    S id;                       // job id
-    bool ok = false;            // succeeded
-    std::optional<S> result;    // one encoded MessagePack value
-    std::optional<Error> error; // the last attempt's error
-    std::uint64_t attempts = 0; // attempts made
-    std::vector<Error> causes;  // every failed attempt, oldest first (omitted when empty)
-    std::optional<double> ms;   // accept -> final outcome
-    std::optional<S> worker;    // worker that produced it
+    S id;                             // job id
+    bool ok = false;                  // succeeded
+    std::optional<S> result;          // one encoded MessagePack value
+    std::optional<Error> error;       // the last attempt's error
+    std::uint64_t attempts = 0;       // attempts made
+    std::vector<Error> causes;        // every failed attempt, oldest first (omitted when empty)
+    std::optional<double> ms;         // accept -> final outcome
+    std::optional<S> worker;          // worker that produced it
+    std::optional<double> queue_ms;   // accept -> start of the last attempt
+    std::optional<double> handler_ms; // the last attempt's handler time, as the worker measured
     bool operator==(const BasicOutcome&) const = default; // field-wise, for tests
 };
 
@@ -183,9 +186,9 @@ struct Hello {
 };
 // Outcomes a producer has written, by delivery number: the broker may forget them.
 template <class S> struct BasicAck {
-    S client;                          // the producer's name
-    S session;                         // its session
-    std::vector<std::uint64_t> ranges; // pairs: first delivery number, count
+    S client;                                         // the producer's name
+    S session;                                        // its session
+    std::vector<std::uint64_t> ranges;                // pairs: first delivery number, count
     bool operator==(const BasicAck&) const = default; // field-wise, for tests
 };
 using Ack = BasicAck<std::string>;

@@ -35,8 +35,8 @@ namespace ferry::wire {
 
 // An owned copy of a borrowed outcome.
 [[nodiscard]] inline Outcome to_owned(const OutcomeView& view) {
-    Outcome outcome{std::string(view.id), view.ok,     std::nullopt, view.error,
-                    view.attempts,        view.causes, view.ms,      std::nullopt};
+    Outcome outcome{std::string(view.id), view.ok, std::nullopt, view.error,    view.attempts,
+                    view.causes,          view.ms, std::nullopt, view.queue_ms, view.handler_ms};
     if (view.result) {
         outcome.result.emplace(*view.result);
     }
