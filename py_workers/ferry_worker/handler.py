@@ -2,7 +2,8 @@
 
     class Classify(ferry_worker.Handler):
         job_type = "digits.classify"
-        max_batch_size = 64
+        max_batch_size = 64                   # jobs in one handle() call, at most
+        max_delay_ms = 5                      # how long a partial batch may wait to fill
         def setup(self, config): ...          # once per process: load the model
         def handle(self, jobs): ...           # list in, list of the same length and order out
 
@@ -31,10 +32,16 @@ class Handler:
 
     `handle` returns one entry per job, in order: a result value (anything MessagePack can
     encode), or a `JobError` / `Retry` instance to fail or retry only that job.
+
+    `max_batch_size` and `max_delay_ms` are announced to the broker in READY: unless the
+    pipeline's YAML sets `job_types.<type>.batch`, the broker sends at most `max_batch_size`
+    jobs in one batch and lets a partial batch wait at most `max_delay_ms` to fill (None: it
+    leaves at once).
     """
 
     job_type: str = ""
     max_batch_size: int = 1
+    max_delay_ms: Optional[int] = None
 
     def setup(self, config: Mapping[str, Any]) -> None:
         """Called once per process before it announces itself: load the model here."""
@@ -52,10 +59,12 @@ class FunctionHandler(Handler):
 
     per_job = True  # the runner calls `fn` per job, so an exception fails only that job
 
-    def __init__(self, fn: Callable[[Job], Any], job_type: str, max_batch_size: int) -> None:
+    def __init__(self, fn: Callable[[Job], Any], job_type: str, max_batch_size: int,
+                 max_delay_ms: Optional[int] = None) -> None:
         self.fn = fn
         self.job_type = job_type
         self.max_batch_size = max_batch_size
+        self.max_delay_ms = max_delay_ms
         self.__doc__ = fn.__doc__
 
     def handle(self, jobs: list[Job]) -> list[Any]:
@@ -65,13 +74,17 @@ class FunctionHandler(Handler):
         return self.fn(job)
 
 
-def handler(job_type: str, max_batch_size: int = 1) -> Callable[[Callable[[Job], Any]], FunctionHandler]:
-    """Decorator: serve `job_type` with a function that takes one Job and returns its result."""
+def handler(job_type: str, max_batch_size: int = 1, max_delay_ms: Optional[int] = None
+            ) -> Callable[[Callable[[Job], Any]], FunctionHandler]:
+    """Decorator: serve `job_type` with a function that takes one Job and returns its result.
+
+    `max_batch_size` and `max_delay_ms` are the batching announced to the broker (see Handler).
+    """
     if not job_type or not isinstance(job_type, str):
         raise ConfigError(f"@handler needs a non-empty job type string, got {job_type!r}")
 
     def wrap(fn: Callable[[Job], Any]) -> FunctionHandler:
-        return FunctionHandler(fn, job_type, max_batch_size)
+        return FunctionHandler(fn, job_type, max_batch_size, max_delay_ms)
 
     return wrap
 
@@ -126,26 +139,39 @@ def _import_failed(spec: str, exc: BaseException) -> ConfigError:
 
 
 def find_handlers(module: ModuleType) -> list[Handler]:
-    """Instances of every handler a module defines: Handler subclasses and @handler functions."""
-    found: dict[str, Handler] = {}
+    """Instances of every handler a module defines: Handler subclasses and @handler functions.
+
+    Two handlers for one job type are a ConfigError naming both: one would otherwise silently
+    replace the other. One handler bound to two names (an alias) is found once.
+    """
+    found: dict[str, tuple[str, Any, Handler]] = {}  # job type -> (name, value, instance)
     for name, value in vars(module).items():
         instance = _as_handler(value)
         if instance is None:
             continue
         previous = found.get(instance.job_type)
-        if previous is not None and type(previous) is not type(instance):
+        if previous is not None and previous[1] is not value:
             raise ConfigError(
-                f"{module.__name__}: two handlers serve job type {instance.job_type!r} "
-                f"({type(previous).__name__} and {name}); keep one"
+                f"{_module_label(module)}: two handlers serve job type {instance.job_type!r}: "
+                f"{previous[0]} and {name}; keep one, or give each its own job type"
             )
-        found[instance.job_type] = instance
+        found.setdefault(instance.job_type, (name, value, instance))
     if not found:
         raise ConfigError(
-            f"{module.__name__}: no handlers found; define a ferry_worker.Handler subclass "
+            f"{_module_label(module)}: no handlers found; define a ferry_worker.Handler subclass "
             "with a job_type, or decorate a function with @ferry_worker.handler(\"type\")"
         )
-    _validate(found.values())
-    return list(found.values())
+    handlers = [instance for _, _, instance in found.values()]
+    _validate(handlers)
+    return handlers
+
+
+def _module_label(module: ModuleType) -> str:
+    """The module's name, and its file when it was loaded from a path."""
+    path = getattr(module, "__file__", None)
+    if module.__name__.startswith("ferry_handlers_") and path:
+        return f"handler module {path}"
+    return f"handler module {module.__name__}"
 
 
 def _as_handler(value: Any) -> Optional[Handler]:
@@ -160,7 +186,14 @@ def _as_handler(value: Any) -> Optional[Handler]:
 def _validate(handlers: Iterable[Handler]) -> None:
     for item in handlers:
         size = item.max_batch_size
-        if not isinstance(size, int) or size < 1:
+        if not isinstance(size, int) or isinstance(size, bool) or size < 1:
             raise ConfigError(
                 f"handler for {item.job_type!r}: max_batch_size must be an int >= 1, got {size!r}"
+            )
+        delay = item.max_delay_ms
+        if delay is not None and (not isinstance(delay, int) or isinstance(delay, bool)
+                                  or delay < 0):
+            raise ConfigError(
+                f"handler for {item.job_type!r}: max_delay_ms must be None or an int >= 0, "
+                f"got {delay!r}"
             )

@@ -312,10 +312,18 @@ class Session:
 
     def _ready_body(self) -> dict[str, Any]:
         cfg = self.config
-        types = [{"type": h.job_type, "max_batch": h.max_batch_size} for h in self._handlers.values()]
+        types = [announced_batching(h) for h in self._handlers.values()]
         credit = 0 if self._drain else max(0, self._credit - len(self._held))
         return {"worker": cfg.worker, "host": cfg.host, "pid": cfg.pid, "types": types,
                 "credit": credit, "heartbeat_ms": cfg.heartbeat_ms}
+
+
+def announced_batching(handler: Handler) -> dict[str, Any]:
+    """READY's job_type record: the batching the handler asks the broker for."""
+    record: dict[str, Any] = {"type": handler.job_type, "max_batch": handler.max_batch_size}
+    if handler.max_delay_ms is not None:
+        record["max_delay_ms"] = handler.max_delay_ms
+    return record
 
 
 def rss_mb(pid: int) -> Optional[int]:

@@ -76,3 +76,14 @@ def test_a_negative_drain_timeout_exits_2() -> None:
     done = run("--broker", "tcp://127.0.0.1:1", "--handlers", "ferry_worker.examples.echo",
                "--drain-timeout", "-1")
     assert done.returncode == 2 and "--drain-timeout" in done.stderr
+
+
+def test_two_handlers_for_one_job_type_exit_2_naming_both_and_the_module(tmp_path: Path) -> None:
+    twice = tmp_path / "twice.py"
+    twice.write_text("import ferry_worker\n\n"
+                     "@ferry_worker.handler('echo')\ndef echo_a(job):\n    return 1\n\n"
+                     "@ferry_worker.handler('echo')\ndef echo_b(job):\n    return 2\n")
+    done = run("--broker", "tcp://127.0.0.1:1", "--handlers", str(twice))
+    assert done.returncode == 2, done.stderr
+    assert f"handler module {twice}: two handlers serve job type 'echo': echo_a and echo_b" \
+        in done.stderr

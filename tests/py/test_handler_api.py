@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import msgpack
@@ -147,3 +148,42 @@ def test_a_function_handler_enters_the_handler_one_job_at_a_time() -> None:
     results = run_batch(double, jobs(1, 2), "w", lambda batch: entered.append([j.id for j in batch]))
     assert [msgpack.unpackb(r["result"]) for r in results] == [2, 4]
     assert entered == [["j0"], ["j1"]]
+
+
+def test_the_decorator_takes_the_batching_to_announce() -> None:
+    @ferry_worker.handler("t", max_batch_size=16, max_delay_ms=5)
+    def tag(job: Job) -> Any:
+        return job.payload
+
+    assert (tag.max_batch_size, tag.max_delay_ms) == (16, 5)
+
+
+def test_a_handler_that_sets_no_delay_announces_none() -> None:
+    assert Batch().max_delay_ms is None
+
+
+@pytest.mark.parametrize("delay", [-1, 2.5, "5", True])
+def test_a_max_delay_that_is_not_a_whole_number_of_ms_is_a_config_error(delay: Any) -> None:
+    module = ModuleType("delays")
+    module.h = ferry_worker.handler("t", max_delay_ms=delay)(lambda job: job.payload)
+    with pytest.raises(ConfigError, match=f"handler for 't': max_delay_ms must be None or an int "
+                                          f">= 0, got {delay!r}"):
+        find_handlers(module)
+
+
+def test_two_function_handlers_for_one_job_type_are_a_config_error_naming_both() -> None:
+    module = ModuleType("twice")
+    module.first = ferry_worker.handler("t")(lambda job: 1)
+    module.second = ferry_worker.handler("t")(lambda job: 2)
+    with pytest.raises(ConfigError, match="handler module twice: two handlers serve job type "
+                                          "'t': first and second; keep one"):
+        find_handlers(module)
+
+
+def test_one_handler_bound_to_two_names_is_found_once() -> None:
+    module = ModuleType("aliased")
+    module.Batch = Batch
+    module.BatchAlias = Batch
+    module.fn = module.fn_alias = ferry_worker.handler("u")(lambda job: 1)
+    found = find_handlers(module)
+    assert sorted(h.job_type for h in found) == ["t", "u"]

@@ -30,6 +30,8 @@ def test_ready_announces_job_types_credit_and_heartbeat(broker, start_pool) -> N
     pool.note(ready)
     assert ready["worker"] == f"{ready['host']}:{ready['pid']}"
     assert {"type": "per_job_error", "max_batch": 8} in ready["types"]
+    assert {"type": "coalesces", "max_batch": 4, "max_delay_ms": 20} in ready["types"]
+    assert {"type": "echo", "max_batch": 1} in ready["types"]  # no max_delay_ms: none is sent
     assert ready["credit"] == 8 * 3
     assert ready["heartbeat_ms"] == 100
 

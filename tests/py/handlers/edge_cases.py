@@ -37,6 +37,17 @@ class PerJobError(ferry_worker.Handler):
         return [JobError("INVALID_ARGUMENT", "odd") if j.payload % 2 else j.payload for j in jobs]
 
 
+class Coalesces(ferry_worker.Handler):
+    """Asks the broker for batches of up to 4 that wait at most 20 ms to fill."""
+
+    job_type = "coalesces"
+    max_batch_size = 4
+    max_delay_ms = 20
+
+    def handle(self, jobs: list[Job]) -> list[Any]:
+        return [len(jobs)] * len(jobs)
+
+
 class WrongLength(ferry_worker.Handler):
     job_type = "wrong_length"
     max_batch_size = 8
