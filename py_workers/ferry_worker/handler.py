@@ -89,6 +89,14 @@ def handler(job_type: str, max_batch_size: int = 1, max_delay_ms: Optional[int] 
     return wrap
 
 
+def announced_batching(handler: Handler) -> dict[str, Any]:
+    """READY's job_type record: the batching the handler asks the broker for."""
+    record: dict[str, Any] = {"type": handler.job_type, "max_batch": handler.max_batch_size}
+    if handler.max_delay_ms is not None:
+        record["max_delay_ms"] = handler.max_delay_ms
+    return record
+
+
 def load_module(spec: str) -> ModuleType:
     """Imports a module by dotted name, or a .py file by path; any failure is a ConfigError
     naming the module and the error (a bad handler module is the user's to fix: exit 2)."""
@@ -139,26 +147,30 @@ def _import_failed(spec: str, exc: BaseException) -> ConfigError:
 
 
 def find_handlers(module: ModuleType) -> list[Handler]:
-    """Instances of every handler a module defines: Handler subclasses and @handler functions.
+    """Instances of every handler a module defines: Handler subclasses and @handler functions."""
+    named = [(name, value, instance) for name, value in vars(module).items()
+             if (instance := _as_handler(value)) is not None]
+    return checked_handlers(_module_label(module), named)
+
+
+def checked_handlers(where: str, named: Iterable[tuple[str, Any, Handler]]) -> list[Handler]:
+    """The handlers of (name, value, instance) triples, one per job type, checked.
 
     Two handlers for one job type are a ConfigError naming both: one would otherwise silently
-    replace the other. One handler bound to two names (an alias) is found once.
+    replace the other. One handler bound to two names (an alias) counts once.
     """
     found: dict[str, tuple[str, Any, Handler]] = {}  # job type -> (name, value, instance)
-    for name, value in vars(module).items():
-        instance = _as_handler(value)
-        if instance is None:
-            continue
+    for name, value, instance in named:
         previous = found.get(instance.job_type)
         if previous is not None and previous[1] is not value:
             raise ConfigError(
-                f"{_module_label(module)}: two handlers serve job type {instance.job_type!r}: "
+                f"{where}: two handlers serve job type {instance.job_type!r}: "
                 f"{previous[0]} and {name}; keep one, or give each its own job type"
             )
         found.setdefault(instance.job_type, (name, value, instance))
     if not found:
         raise ConfigError(
-            f"{_module_label(module)}: no handlers found; define a ferry_worker.Handler subclass "
+            f"{where}: no handlers found; define a ferry_worker.Handler subclass "
             "with a job_type, or decorate a function with @ferry_worker.handler(\"type\")"
         )
     handlers = [instance for _, _, instance in found.values()]

@@ -38,6 +38,11 @@ def error_result(job_id: str, code: str, message: str, worker: str, **extra: Any
     return result
 
 
+def batches(jobs: list[Job], size: int) -> list[list[Job]]:
+    """`jobs` cut into the handler calls a worker makes: at most `size` (max_batch_size) each."""
+    return [jobs[start:start + size] for start in range(0, len(jobs), max(1, size))]
+
+
 def _nobody_watches(jobs: list[Job]) -> None:
     """The default `enter`: nothing records which jobs are inside the handler."""
 

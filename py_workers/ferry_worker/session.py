@@ -18,11 +18,11 @@ import zmq
 from ferry_worker import exits
 from ferry_worker.codec import Message, decode
 from ferry_worker.errors import DecodeError
-from ferry_worker.handler import Handler
+from ferry_worker.handler import Handler, announced_batching
 from ferry_worker.job import Job
 from ferry_worker.link import BrokerLink
 from ferry_worker.protocol import MAX_BATCH, Command, ErrorCode
-from ferry_worker.runner import Result, Runner, error_result
+from ferry_worker.runner import Result, Runner, batches, error_result
 from ferry_worker.running import RunningBoard
 
 log = logging.getLogger("ferry_worker.session")
@@ -159,9 +159,8 @@ class Session:
             by_type.setdefault(job.type, []).append(job)
         for job_type, group in by_type.items():
             handler = self._handlers.get(job_type)
-            size = handler.max_batch_size if handler else len(group)
-            for start in range(0, len(group), size):
-                self._runner.submit(group[start:start + size])
+            for batch in batches(group, handler.max_batch_size if handler else len(group)):
+                self._runner.submit(batch)
 
     def _cancel(self, ids: set[str], code: str) -> None:
         for job in self._runner.take_queued(ids):
@@ -316,14 +315,6 @@ class Session:
         credit = 0 if self._drain else max(0, self._credit - len(self._held))
         return {"worker": cfg.worker, "host": cfg.host, "pid": cfg.pid, "types": types,
                 "credit": credit, "heartbeat_ms": cfg.heartbeat_ms}
-
-
-def announced_batching(handler: Handler) -> dict[str, Any]:
-    """READY's job_type record: the batching the handler asks the broker for."""
-    record: dict[str, Any] = {"type": handler.job_type, "max_batch": handler.max_batch_size}
-    if handler.max_delay_ms is not None:
-        record["max_delay_ms"] = handler.max_delay_ms
-    return record
 
 
 def rss_mb(pid: int) -> Optional[int]:
