@@ -7,12 +7,13 @@ import json
 import logging
 import re
 import sys
-from typing import Optional, Sequence
+from typing import Any, Optional, Sequence
 
 from ferry_worker.errors import ConfigError
 from ferry_worker.handler import find_handlers, load_module
 from ferry_worker.launch import START_METHODS
 from ferry_worker.pool import Pool, PoolConfig
+from ferry_worker.version import version_line
 
 log = logging.getLogger("ferry_worker")
 
@@ -21,7 +22,8 @@ example:
   python3 -m ferry_worker --broker tcp://127.0.0.1:5556 \\
       --handlers ferry_worker.examples.echo --processes 4 --max-jobs 10000
 
-exit codes: 0 drained after SIGTERM/SIGINT, 2 bad flags or handlers, 1 internal error.
+exit codes: 0 drained after SIGTERM/SIGINT, 2 bad flags or handlers or a broker speaking
+another protocol version, 1 internal error.
 """
 
 
@@ -33,6 +35,8 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add = parser.add_argument
+    add("--version", action=_PrintVersion,
+        help="print the release, the wire protocol version and the git commit, then exit")
     add("--broker", required=True, metavar="ENDPOINT",
         help="the broker's worker endpoint, e.g. tcp://10.0.0.5:5556 or ipc:///tmp/ferry.sock")
     add("--handlers", required=True, metavar="MODULE_OR_PATH",
@@ -58,6 +62,17 @@ def build_parser() -> argparse.ArgumentParser:
     add("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"],
         help="logging level (default INFO)")
     return parser
+
+
+class _PrintVersion(argparse.Action):
+    """--version: works without the required flags, and asks git only when given."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: Any) -> None:
+        print(version_line())
+        parser.exit(0)
 
 
 def _positive(text: str) -> int:

@@ -5,5 +5,6 @@ EXIT_RECYCLE = 10  # max_jobs or max_rss_mb reached: everything answered; restar
 EXIT_ABANDONED = 11  # a handler overran its timeout or was cancelled: jobs answered, thread stuck
 EXIT_SETUP_FAILED = 12  # setup() or loading the handlers failed before READY
 EXIT_ORPHANED = 13  # the supervisor died; nothing left to serve
+EXIT_VERSION_MISMATCH = 14  # the broker speaks another protocol version: the pool stops (exit 2)
 
 PLANNED_EXITS = frozenset({EXIT_DRAINED, EXIT_RECYCLE, EXIT_ABANDONED})

@@ -52,6 +52,12 @@ class BrokerLink:
                     self._backoff * 1000)
         self._backoff = min(self._backoff * 2, self._backoff_max)
 
+    def drop(self) -> None:
+        """Closes the socket for good: nothing is sent, no reconnect is scheduled."""
+        if self.socket is not None:
+            self.socket.close(linger=0)
+            self.socket = None
+
     def welcomed(self) -> None:
         self._backoff = self._backoff_min
 

@@ -70,7 +70,8 @@ class Slot:
 
 
 class Pool:
-    """Runs the pool until SIGTERM/SIGINT (exit 0) or a setup failure at start (exit 2)."""
+    """Runs the pool until SIGTERM/SIGINT (exit 0), or a setup failure at start or a broker
+    speaking another protocol version (exit 2)."""
 
     def __init__(self, config: PoolConfig) -> None:
         self.config = config
@@ -209,6 +210,10 @@ class Pool:
         pid, lived = slot.proc.pid, now - slot.started
         running = slot.board.running_after_death() if slot.board is not None else None
         self._release(slot)
+        if code == exits.EXIT_VERSION_MISMATCH:
+            log.error("worker process %d: the broker speaks another protocol version (the line "
+                      "above says which); stopping the pool", pid)
+            return False
         if code == exits.EXIT_SETUP_FAILED and not self._ever_ready:
             log.error("worker process %d failed its setup at start; stopping the pool", pid)
             return False

@@ -21,9 +21,10 @@ from ferry_worker.errors import DecodeError
 from ferry_worker.handler import Handler, announced_batching
 from ferry_worker.job import Job
 from ferry_worker.link import BrokerLink
-from ferry_worker.protocol import MAX_BATCH, Command, ErrorCode
+from ferry_worker.protocol import MAX_BATCH, Command, DecodeErrorName, ErrorCode
 from ferry_worker.runner import Result, Runner, batches, error_result
 from ferry_worker.running import RunningBoard
+from ferry_worker.version import VERSION, protocol_name
 
 log = logging.getLogger("ferry_worker.session")
 
@@ -57,6 +58,7 @@ class Session:
         self._held: dict[str, Job] = {}
         self._outbox: list[Result] = []
         self._announced = False
+        self._welcomed = False  # the broker on this socket accepted our READY: it speaks our version
         self._dead_after = config.heartbeat_ms * 3 / 1000.0
         self._jobs_done = 0
         self._drain: Optional[tuple[str, int]] = None  # (reason, exit code) once leaving
@@ -126,9 +128,21 @@ class Session:
             try:
                 message = decode(frames)
             except DecodeError as exc:
-                log.warning("dropped a malformed message from the broker: %s", exc)
+                self._undecodable(frames, exc)
                 continue
             self._dispatch(message)
+
+    def _undecodable(self, frames: list[bytes], exc: DecodeError) -> None:
+        """A broker that has not welcomed us and writes another protocol version speaks it.
+
+        Why only before WELCOME: a broker that accepted our READY speaks our version, so a
+        later message in another one is noise, dropped like any malformed message.
+        """
+        if exc.name is DecodeErrorName.VERSION_MISMATCH and not self._welcomed:
+            theirs = protocol_name(frames[0][5])
+            self._wrong_version(f"the broker at {self.config.broker} speaks {theirs}")
+        else:
+            log.warning("dropped a malformed message from the broker: %s", exc)
 
     def _dispatch(self, message: Message) -> None:
         command, body = message.command, message.body
@@ -136,12 +150,15 @@ class Session:
             self._accept_jobs([Job.from_wire(record) for record in body["jobs"]])
         elif command is Command.WELCOME:
             self._dead_after = body["heartbeat_ms"] * max(1, body["liveness"]) / 1000.0
+            self._welcomed = True
             self._link.welcomed()
             log.info("registered with broker %s as %s", body["broker"], self.config.worker)
         elif command is Command.CANCEL:
             self._cancel(set(body["ids"]), body["code"])
         elif command is Command.DISCONNECT:
             self._reconnect(f"broker asked us to reconnect ({body.get('reason', 'no reason')})")
+        elif command is Command.ERROR and body["code"] == ErrorCode.VERSION_MISMATCH.value:
+            self._wrong_version(f"the broker at {self.config.broker} refused us: {body['message']}")
         elif command is Command.ERROR:
             log.error("broker reported %s: %s", body["code"], body["message"])
         elif command is not Command.HEARTBEAT:
@@ -271,6 +288,16 @@ class Session:
         self._flush()
         self._leave(why, exits.EXIT_ABANDONED)
 
+    def _wrong_version(self, why: str) -> None:
+        """Leaves for good: retrying cannot help until one side is upgraded."""
+        log.error("%s; this worker (ferry_worker %s) speaks %s. Run the worker and the broker "
+                  "from the same Ferry release (`python3 -m ferry_worker --version` and "
+                  "`ferry --version` print both); not retrying", why, VERSION, protocol_name())
+        self._runner.stop()
+        self._link.drop()
+        self._context.destroy(linger=0)
+        self._exit = exits.EXIT_VERSION_MISMATCH
+
     def _maybe_leave(self) -> None:
         if self._drain is None or self._exit is not None or self._outbox:
             return
@@ -294,7 +321,7 @@ class Session:
         if link.socket is None:
             if now >= link.retry_at:
                 link.open()
-                self._announced = False
+                self._announced = self._welcomed = False
             return
         if not self._announced:
             self._announced = link.send(Command.READY, self._ready_body())
@@ -307,7 +334,7 @@ class Session:
 
     def _reconnect(self, reason: str) -> None:
         self._link.close(reason)
-        self._announced = False
+        self._announced = self._welcomed = False
 
     def _ready_body(self) -> dict[str, Any]:
         cfg = self.config

@@ -10,6 +10,7 @@ import msgpack
 
 from fake_broker import result_value
 from ferry_worker.protocol import Command
+from ferry_worker.version import VERSION
 
 
 def pool_marker(pool) -> str:
@@ -162,3 +163,29 @@ def test_a_timeout_answers_the_jobs_inside_the_handler_and_gives_back_the_others
     assert results["beside"]["error"]["code"] == "WORKER_LOST"  # inside the handler: a suspect
     assert "q0" not in results
     pool.note(broker.handshake()[1])
+
+
+def wrong_version_reply(broker, version: int, message: str) -> tuple[bytes, dict]:
+    """Answers the worker's READY as a broker of another protocol version does: ERROR."""
+    identity, ready = broker.expect(Command.READY)
+    body = msgpack.packb({"code": "VERSION_MISMATCH", "message": message})
+    broker.socket.send_multipart([identity, b"FERRY" + bytes([version, Command.ERROR]), body])
+    return identity, ready
+
+
+def test_a_broker_speaking_another_protocol_version_stops_the_pool_naming_both(
+        broker, start_pool) -> None:
+    pool = start_pool("edge_cases.py")
+    pool.note(wrong_version_reply(broker, 2, "this broker speaks FJP version 2 only")[1])
+    assert pool.proc.wait(timeout=20) == 2
+    out = pool.output()
+    assert f"the broker at {broker.endpoint} speaks FJP/2" in out
+    assert f"this worker (ferry_worker {VERSION}) speaks FJP/1" in out and "not retrying" in out
+
+
+def test_a_broker_refusing_our_version_in_ours_stops_the_pool_with_its_reason(
+        broker, start_pool) -> None:
+    pool = start_pool("edge_cases.py")
+    pool.note(wrong_version_reply(broker, 1, "this broker speaks FJP version 0 only")[1])
+    assert pool.proc.wait(timeout=20) == 2
+    assert "refused us: this broker speaks FJP version 0 only" in pool.output()
