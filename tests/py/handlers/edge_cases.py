@@ -94,6 +94,13 @@ def slow(job: Job) -> Any:
     return "done"
 
 
+@ferry_worker.handler("held")
+def held(job: Job) -> Any:
+    """Holds its job until the test writes to the FIFO the payload names; returns what it wrote."""
+    with open(job.payload) as fifo:
+        return fifo.read()
+
+
 @ferry_worker.handler("slow_marked")
 def slow_marked(job: Job) -> Any:
     """Creates the file payload["marker"] once running, so a test can see it start."""
