@@ -58,7 +58,7 @@ class Session:
         self._held: dict[str, Job] = {}
         self._outbox: list[Result] = []
         self._announced = False
-        self._welcomed = False  # the broker on this socket accepted our READY: it speaks our version
+        self._welcomed = False  # this socket's broker accepted READY: it speaks our version
         self._dead_after = config.heartbeat_ms * 3 / 1000.0
         self._jobs_done = 0
         self._drain: Optional[tuple[str, int]] = None  # (reason, exit code) once leaving

@@ -92,7 +92,8 @@ def test_an_unencodable_result_fails_only_that_job_with_internal() -> None:
         return object() if job.payload else "fine"
 
     first, second = run_jobs([objects], "objects", [True, False])
-    assert first.error.code == "INTERNAL" and "cannot be encoded as MessagePack" in first.error.message
+    assert first.error.code == "INTERNAL"
+    assert "cannot be encoded as MessagePack" in first.error.message
     assert second.value == "fine"
 
 
