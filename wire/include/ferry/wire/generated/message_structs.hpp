@@ -135,7 +135,7 @@ struct Exited {
     std::optional<std::uint64_t> signal; // the signal that killed it, when one did
     std::optional<std::uint64_t> rss_mb; // its resident memory at the end
     std::string reason; // human-readable cause
-    std::optional<std::vector<std::string>> running; // keys of the jobs inside the handler when it died
+    std::optional<std::vector<std::string>> running; // keys of the jobs inside the handler when it died; absent: unknown, empty: none
     bool operator==(const Exited&) const = default; // field-wise, for tests
 };
 
