@@ -102,17 +102,13 @@ def spec_rows(fields: list) -> str:
     return "\n".join(rows)
 
 
-def render_cpp_tables(spec: dict) -> str:
-    """protocol_tables.hpp: constants, enums, name and field tables, in protocol.yaml order."""
-    records = records_of(spec)
-    proto, limits = spec["protocol"], spec["limits"]
-    out = [HEADER + "#pragma once\n",
-           "#include <array>\n#include <cstddef>\n#include <cstdint>\n#include <span>\n#include <string_view>\n",
-           "namespace ferry::wire {\n",
-           f'inline constexpr std::string_view signature = "{proto["signature"]}";',
+def constants_and_enums(spec: dict, records: dict) -> list[str]:
+    """The protocol constants, the limits and the four enums."""
+    proto = spec["protocol"]
+    out = [f'inline constexpr std::string_view signature = "{proto["signature"]}";',
            f"inline constexpr std::uint8_t version = {proto['version']};",
            f"inline constexpr std::size_t header_bytes = {proto['header_bytes']};\n"]
-    out += [f"inline constexpr std::size_t {k} = {v};" for k, v in limits.items()]
+    out += [f"inline constexpr std::size_t {k} = {v};" for k, v in spec["limits"].items()]
     out.append("\nenum class Command : std::uint8_t {")
     out += [f"    {c['name'].lower()} = 0x{c['code']:02X}," for c in spec["commands"]]
     out.append("};\n\nenum class ErrorCode : std::uint8_t {")
@@ -121,32 +117,43 @@ def render_cpp_tables(spec: dict) -> str:
     out += [f"    {e['name'].lower()}, // {e['doc']}" for e in spec["decode_errors"]]
     out.append("};\n\n// The nested records of protocol.yaml (`records` plus `error_fields`).")
     out.append("enum class Record : std::uint8_t { " + ", ".join(records) + " };\n")
-    out.append(FIELD_SPEC)
-    out.append("namespace tables {\n")
-    for name, fields in records.items():
-        out.append(f"inline constexpr FieldSpec {fields_table_name(name)}[] = {{\n{spec_rows(fields)}\n}};")
-    for c in spec["commands"]:
-        if c["fields"]:
-            out.append(f"inline constexpr FieldSpec {fields_table_name(c['name'])}[] = {{\n"
-                       f"{spec_rows(c['fields'])}\n}};")
-    out.append(ROW_TYPES)
-    out.append(f"inline constexpr std::array<CommandRow, {len(spec['commands'])}> command_rows{{{{")
-    for c in spec["commands"]:
+    return out
+
+
+def field_tables(spec: dict, records: dict) -> list[str]:
+    """One FieldSpec array per record and per command with fields."""
+    owners = list(records.items()) + [(c["name"], c["fields"]) for c in spec["commands"] if c["fields"]]
+    return [f"inline constexpr FieldSpec {fields_table_name(name)}[] = {{\n{spec_rows(fields)}\n}};"
+            for name, fields in owners]
+
+
+def array(row_type: str, name: str, rows: list[str]) -> list[str]:
+    return [f"inline constexpr std::array<{row_type}, {len(rows)}> {name}{{{{", *rows, "}};\n"]
+
+
+def row_tables(spec: dict, records: dict) -> list[str]:
+    """The command, error-code, decode-error and record rows."""
+    def command(c: dict) -> str:
         table = fields_table_name(c["name"]) if c["fields"] else "std::span<const FieldSpec>{}"
-        out.append(f'    {{Command::{c["name"].lower()}, "{c["name"]}", {table}}},')
-    out.append("}};\n")
-    out.append(f"inline constexpr std::array<ErrorCodeRow, {len(spec['error_codes'])}> error_code_rows{{{{")
-    out += [f'    {{ErrorCode::{e["name"].lower()}, "{e["name"]}", {str(e["retryable"]).lower()}}},'
-            for e in spec["error_codes"]]
-    out.append("}};\n")
-    out.append(f"inline constexpr std::array<DecodeErrorRow, {len(spec['decode_errors'])}> decode_error_rows{{{{")
-    out += [f'    {{DecodeErrorKind::{e["name"].lower()}, "{e["name"]}"}},' for e in spec["decode_errors"]]
-    out.append("}};\n")
-    out.append(f"inline constexpr std::array<RecordRow, {len(records)}> record_rows{{{{")
-    out += [f'    {{Record::{name}, "{name}", {fields_table_name(name)}}},' for name in records]
-    out.append("}};\n")
-    out.append(COMMAND_ROW_FN)
-    out.append("} // namespace tables\n\n} // namespace ferry::wire")
+        return f'    {{Command::{c["name"].lower()}, "{c["name"]}", {table}}},'
+    return (array("CommandRow", "command_rows", [command(c) for c in spec["commands"]])
+            + array("ErrorCodeRow", "error_code_rows",
+                    [f'    {{ErrorCode::{e["name"].lower()}, "{e["name"]}", {str(e["retryable"]).lower()}}},'
+                     for e in spec["error_codes"]])
+            + array("DecodeErrorRow", "decode_error_rows",
+                    [f'    {{DecodeErrorKind::{e["name"].lower()}, "{e["name"]}"}},' for e in spec["decode_errors"]])
+            + array("RecordRow", "record_rows",
+                    [f'    {{Record::{name}, "{name}", {fields_table_name(name)}}},' for name in records]))
+
+
+def render_cpp_tables(spec: dict) -> str:
+    """protocol_tables.hpp: constants, enums, name and field tables, in protocol.yaml order."""
+    records = records_of(spec)
+    out = [HEADER + "#pragma once\n",
+           "#include <array>\n#include <cstddef>\n#include <cstdint>\n#include <span>\n#include <string_view>\n",
+           "namespace ferry::wire {\n", *constants_and_enums(spec, records), FIELD_SPEC,
+           "namespace tables {\n", *field_tables(spec, records), ROW_TYPES, *row_tables(spec, records),
+           COMMAND_ROW_FN, "} // namespace tables\n\n} // namespace ferry::wire"]
     return "\n".join(out) + "\n"
 
 
