@@ -2,6 +2,7 @@
 #include "ferry/wire/codec.hpp"
 #include "ferry/wire/fields.hpp"
 #include "record_reader.hpp" // white box: field_index
+#include "wire_test_support.hpp"
 
 #include <catch2/catch.hpp>
 #include <msgpack.hpp>
@@ -198,7 +199,7 @@ TEST_CASE("The encoder's ints, strs and bins match msgpack-c's packer at every w
 // from any hint, and a key differing from it in any one byte (or one byte longer) must not be.
 TEST_CASE("Field lookup finds every key and refuses every one-byte change of it") {
     std::vector<std::span<const ferry::wire::FieldSpec>> tables;
-    for (const auto command : wire::all_commands()) {
+    for (const auto command : wire::testing::all_commands()) {
         tables.push_back(ferry::wire::fields_of(command));
     }
     for (const auto record : {wire::Record::job_type, wire::Record::job, wire::Record::submit_job,

@@ -3,6 +3,7 @@
 #include "ferry/wire/messages.hpp"
 #include "ferry/wire/protocol.hpp"
 #include "vector_loader.hpp"
+#include "wire_test_support.hpp"
 
 #include <array>
 #include <catch2/catch.hpp>
@@ -34,22 +35,22 @@ template <std::size_t... I> void check_command_of(std::index_sequence<I...>) {
     const std::array<wire::Command, sizeof...(I)> commands{
         wire::command_of(wire::Message{std::in_place_index<I>})...};
     for (std::size_t i = 0; i < commands.size(); ++i)
-        CHECK(commands[i] == wire::all_commands()[i]);
+        CHECK(commands[i] == wire::testing::all_commands()[i]);
 }
 
 } // namespace
 
 TEST_CASE("Command names and codes match protocol.yaml in order") {
     const auto& yaml = protocol()["commands"];
-    REQUIRE(wire::all_commands().size() == yaml.size());
+    REQUIRE(wire::testing::all_commands().size() == yaml.size());
     for (std::size_t i = 0; i < yaml.size(); ++i) {
-        const auto command = wire::all_commands()[i];
+        const auto command = wire::testing::all_commands()[i];
         const auto name = yaml[i]["name"].as<std::string>();
         const auto code = yaml[i]["code"].as<unsigned>();
         CHECK(wire::name_of(command) == name);
         CHECK(static_cast<unsigned>(command) == code);
         CHECK(wire::command_from_byte(static_cast<std::uint8_t>(code)) == command);
-        CHECK(wire::command_from_name(name) == command);
+        CHECK(wire::testing::command_from_name(name) == command);
     }
 }
 
@@ -63,9 +64,9 @@ TEST_CASE("Bytes that are not in the command table are unknown commands") {
 
 TEST_CASE("Error code names and retryability match protocol.yaml in order") {
     const auto& yaml = protocol()["error_codes"];
-    REQUIRE(wire::all_error_codes().size() == yaml.size());
+    REQUIRE(wire::testing::all_error_codes().size() == yaml.size());
     for (std::size_t i = 0; i < yaml.size(); ++i) {
-        const auto code = wire::all_error_codes()[i];
+        const auto code = wire::testing::all_error_codes()[i];
         const auto name = yaml[i]["name"].as<std::string>();
         CHECK(wire::name_of(code) == name);
         CHECK(wire::error_code_from_name(name) == code);
@@ -77,11 +78,11 @@ TEST_CASE("Error code names and retryability match protocol.yaml in order") {
 
 TEST_CASE("Decode error names match protocol.yaml in order") {
     const auto& yaml = protocol()["decode_errors"];
-    REQUIRE(wire::all_decode_error_kinds().size() == yaml.size());
+    REQUIRE(wire::testing::all_decode_error_kinds().size() == yaml.size());
     for (std::size_t i = 0; i < yaml.size(); ++i) {
-        const auto kind = wire::all_decode_error_kinds()[i];
+        const auto kind = wire::testing::all_decode_error_kinds()[i];
         CHECK(wire::name_of(kind) == yaml[i]["name"].as<std::string>());
-        CHECK(wire::decode_error_from_name(yaml[i]["name"].as<std::string>()) == kind);
+        CHECK(wire::testing::decode_error_from_name(yaml[i]["name"].as<std::string>()) == kind);
     }
 }
 
@@ -100,7 +101,7 @@ TEST_CASE("Signature version header size and limits match protocol.yaml") {
 TEST_CASE("Field names types and order of every command match protocol.yaml") {
     const auto& yaml = protocol()["commands"];
     for (std::size_t i = 0; i < yaml.size(); ++i) {
-        const auto command = wire::all_commands()[i];
+        const auto command = wire::testing::all_commands()[i];
         check_fields(wire::fields_of(command), yaml[i]["fields"],
                      std::string(wire::name_of(command)));
     }
@@ -109,7 +110,7 @@ TEST_CASE("Field names types and order of every command match protocol.yaml") {
 TEST_CASE("Field names types and order of every record match protocol.yaml") {
     const auto& records = protocol()["records"];
     std::size_t checked = 0;
-    for (const auto record : wire::all_records()) {
+    for (const auto record : wire::testing::all_records()) {
         const std::string name(wire::name_of(record));
         const auto yaml = name == "error" ? protocol()["error_fields"] : records[name];
         REQUIRE(yaml.IsSequence());
@@ -120,6 +121,6 @@ TEST_CASE("Field names types and order of every record match protocol.yaml") {
 }
 
 TEST_CASE("command_of names the command of every message alternative") {
-    REQUIRE(std::variant_size_v<wire::Message> == wire::all_commands().size());
+    REQUIRE(std::variant_size_v<wire::Message> == wire::testing::all_commands().size());
     check_command_of(std::make_index_sequence<std::variant_size_v<wire::Message>>{});
 }

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +12,14 @@ import pytest
 from ferry_worker import protocol
 from ferry_worker.protocol import COMMAND_FIELDS, RECORDS, Command
 
-yaml = pytest.importorskip("yaml")
+try:
+    import yaml
+except ImportError as exc:  # a missing PyYAML must fail the contract, never skip it
+    raise ImportError(
+        "tests/contract needs PyYAML to read schemas/protocol.yaml: "
+        "apt-get install python3-yaml (scripts/install-deps.sh installs it)"
+    ) from exc
+
 SPEC_PATH = Path(__file__).resolve().parents[2] / "schemas" / "protocol.yaml"
 
 
@@ -65,3 +74,17 @@ def test_limits_match(spec: dict[str, Any]) -> None:
     assert protocol.MAX_STRING_BYTES == limits["max_string_bytes"]
     assert protocol.MAX_DEPTH == limits["max_depth"]
     assert protocol.DEFAULT_MAX_PAYLOAD_BYTES == limits["default_max_payload_bytes"]
+
+
+def test_the_contract_fails_rather_than_skips_when_pyyaml_is_missing(tmp_path: Path) -> None:
+    blocker = tmp_path / "sitecustomize.py"  # runs first in the child: PyYAML cannot be imported
+    blocker.write_text("import sys\nsys.modules['yaml'] = None\n")
+    env = {"PYTHONPATH": f"{tmp_path}:{Path(protocol.__file__).resolve().parents[1]}"}
+    child = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", __file__,
+         "-k", "limits_match"],
+        capture_output=True, text=True, env=env, timeout=120, check=False,
+    )
+    assert child.returncode != 0, child.stdout
+    assert "needs PyYAML" in child.stdout
+    assert "skipped" not in child.stdout

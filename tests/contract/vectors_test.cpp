@@ -1,6 +1,7 @@
 // Contract tests: the C++ codec against the golden vectors of schemas/vectors/.
 #include "ferry/wire/codec.hpp"
 #include "vector_loader.hpp"
+#include "wire_test_support.hpp"
 
 #include <catch2/catch.hpp>
 #include <string_view>
@@ -15,7 +16,7 @@ namespace {
 
 std::variant<wire::Message, wire::DecodeError> decode_vector(const Vector& v) {
     const std::vector<std::string_view> frames(v.frames.begin(), v.frames.end());
-    return wire::decode_frames(frames);
+    return wire::testing::decode_frames(frames);
 }
 
 std::string describe(const std::variant<wire::Message, wire::DecodeError>& decoded) {
@@ -27,7 +28,7 @@ std::string describe(const std::variant<wire::Message, wire::DecodeError>& decod
 }
 
 wire::Message expected_message(const Vector& v) {
-    const auto command = wire::command_from_name(*v.command);
+    const auto command = wire::testing::command_from_name(*v.command);
     REQUIRE(command.has_value());
     return contract::message_from_json(*command, v.value);
 }
@@ -42,11 +43,11 @@ TEST_CASE("The vector files hold every command in canonical form and every decod
         if (v.error)
             errors.push_back(*v.error);
     }
-    for (const auto command : wire::all_commands()) {
+    for (const auto command : wire::testing::all_commands()) {
         CAPTURE(wire::name_of(command));
         CHECK(std::count(commands.begin(), commands.end(), wire::name_of(command)) > 0);
     }
-    for (const auto kind : wire::all_decode_error_kinds()) {
+    for (const auto kind : wire::testing::all_decode_error_kinds()) {
         CAPTURE(wire::name_of(kind));
         CHECK(std::count(errors.begin(), errors.end(), wire::name_of(kind)) > 0);
     }

@@ -1,6 +1,7 @@
 // Contract tests: the borrowed forms (decode_view, encode_into of views, incremental OUTCOMES)
 // against the owned codec on every golden vector of the hot commands.
 #include "ferry/wire/codec.hpp"
+#include "ferry/wire/views.hpp"
 #include "vector_loader.hpp"
 
 #include <catch2/catch.hpp>
@@ -195,4 +196,23 @@ TEST_CASE("decode_view refuses exactly what decode refuses in values it skips") 
             CHECK(view.results[0].id == "a");
         }
     }
+}
+
+// The owned <-> borrowed conversions walk the generated bindings: every field, nested records
+// and lists included, survives a trip to views and back.
+TEST_CASE("Converting an outcome and a results message to views and back keeps every field") {
+    const wire::Error cause{"TIMEOUT", "too slow", "tb", 25, "w1"};
+    const wire::Outcome outcome{
+        "id-1", false, std::string("\x90", 1), cause, 3, {cause, cause}, 12.5, "w1", 4.0, 7.5};
+    const auto view = wire::convert<wire::OutcomeView>(outcome);
+    CHECK(view.id.data() == outcome.id.data());
+    CHECK(wire::convert<wire::Outcome>(view) == outcome);
+
+    const wire::Results results{{{"a", true, std::string("\x01", 1), std::nullopt, 1.5},
+                                 {"b", false, std::nullopt, cause, std::nullopt}},
+                                9};
+    const auto results_view = wire::view_of(results);
+    REQUIRE(results_view.results.size() == 2);
+    CHECK(results_view.results[1].error == cause);
+    CHECK(wire::convert<wire::Results>(results_view) == results);
 }

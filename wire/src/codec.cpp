@@ -74,19 +74,6 @@ std::variant<Message, DecodeError> decode(std::string_view header, std::string_v
     }
 }
 
-std::variant<Message, DecodeError>
-decode_frames(std::span<const std::string_view> frames) noexcept {
-    if (frames.size() != 2) {
-        try {
-            return DecodeError{DecodeErrorKind::bad_frames,
-                               std::to_string(frames.size()) + " frames, expected 2"};
-        } catch (...) {
-            return DecodeError{DecodeErrorKind::bad_frames, {}};
-        }
-    }
-    return decode(frames[0], frames[1]);
-}
-
 std::string encode_header(Command command) {
     std::string header(signature);
     header.push_back(static_cast<char>(version));

@@ -3,6 +3,7 @@
 
 #include "body_scan.hpp"
 #include "ferry/wire/codec.hpp"
+#include "ferry/wire/field_binding.hpp"
 #include "ferry/wire/fields.hpp"
 #include "value_cursor.hpp"
 
@@ -12,6 +13,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace ferry::wire::detail {
@@ -247,114 +249,36 @@ class Reader {
         return true;
     }
 
-    bool read(Cursor& c, const Path& p, Error& e) {
-        return fields(c, p, fields_of(Record::error), [&](int i, auto& v, auto& fp) {
-            switch (i) {
-            case 0:
-                return read(v, fp, e.code);
-            case 1:
-                return read(v, fp, e.message);
-            case 2:
-                return read(v, fp, e.traceback);
-            case 3:
-                return read(v, fp, e.retry_after_ms);
-            default:
-                return read(v, fp, e.worker);
-            }
+    // A record or a message body: one walk over its map, each known field read into the member
+    // the generated binding names (message_structs.hpp).
+    template <Bound T> bool read(Cursor& c, const Path& p, T& out) {
+        return fields(c, p, FieldsOf<T>::specs, [&](int i, Cursor& v, const Path& fp) {
+            const auto read_it = [&](const auto& m) { return read_member(v, fp, out.*m.ptr, m); };
+            return with_member_at<T>(static_cast<std::size_t>(i), read_it,
+                                     std::make_index_sequence<field_count<T>>{});
         });
     }
 
-    bool read(Cursor& c, const Path& p, JobTypeCapacity& t) {
-        return fields(c, p, fields_of(Record::job_type), [&](int i, auto& v, auto& fp) {
-            switch (i) {
-            case 0:
-                return read(v, fp, t.type);
-            case 1:
-                return read(v, fp, t.max_batch);
-            default:
-                return read(v, fp, t.max_delay_ms);
-            }
-        });
+    template <class F, class M> bool read_member(Cursor& v, const Path& fp, F& field, const M&) {
+        if constexpr (M::form == FieldForm::msgpack)
+            return read_msgpack(v, fp, field);
+        else if constexpr (M::form == FieldForm::raw_map)
+            return read_raw_map(v, fp, field);
+        else
+            return read(v, fp, field);
     }
 
-    template <class S> bool read(Cursor& c, const Path& p, BasicJob<S>& j) {
-        return fields(c, p, fields_of(Record::job), [&](int i, auto& v, auto& fp) {
-            switch (i) {
-            case 0:
-                return read(v, fp, j.id);
-            case 1:
-                return read(v, fp, j.type);
-            case 2:
-                return read_msgpack(v, fp, j.payload);
-            case 3:
-                return read(v, fp, j.attempt);
-            default:
-                return read(v, fp, j.timeout_ms);
-            }
-        });
-    }
-
-    template <class S> bool read(Cursor& c, const Path& p, BasicSubmitJob<S>& j) {
-        return fields(c, p, fields_of(Record::submit_job), [&](int i, auto& v, auto& fp) {
-            switch (i) {
-            case 0:
-                return read(v, fp, j.id);
-            case 1:
-                return read(v, fp, j.type);
-            case 2:
-                return read_msgpack(v, fp, j.payload);
-            case 3:
-                return read(v, fp, j.priority);
-            case 4:
-                return read(v, fp, j.timeout_ms);
-            default:
-                return read(v, fp, j.max_attempts);
-            }
-        });
-    }
-
-    template <class S> bool read(Cursor& c, const Path& p, BasicResult<S>& r) {
-        return fields(c, p, fields_of(Record::result), [&](int i, auto& v, auto& fp) {
-            switch (i) {
-            case 0:
-                return read(v, fp, r.id);
-            case 1:
-                return read(v, fp, r.ok);
-            case 2:
-                return read_msgpack(v, fp, r.result);
-            case 3:
-                return read(v, fp, r.error);
-            default:
-                return read(v, fp, r.ms);
-            }
-        });
-    }
-
-    template <class S> bool read(Cursor& c, const Path& p, BasicOutcome<S>& r) {
-        return fields(c, p, fields_of(Record::outcome), [&](int i, auto& v, auto& fp) {
-            switch (i) {
-            case 0:
-                return read(v, fp, r.id);
-            case 1:
-                return read(v, fp, r.ok);
-            case 2:
-                return read_msgpack(v, fp, r.result);
-            case 3:
-                return read(v, fp, r.error);
-            case 4:
-                return read(v, fp, r.attempts);
-            case 5:
-                return read(v, fp, r.causes);
-            case 6:
-                return read(v, fp, r.ms);
-            case 7:
-                return read(v, fp, r.worker);
-            case 8:
-                return read(v, fp, r.queue_ms);
-            default:
-                return read(v, fp, r.handler_ms);
-            }
-        });
+    // A map kept as its original bytes (a re-encoding could differ from what was sent): the
+    // cursor steps over the map and the bytes it stepped over are the value.
+    bool read_raw_map(Cursor& v, const Path& fp, std::string& out) {
+        const char* start = v.position();
+        Head h;
+        if (!expect(v, fp, Kind::map, "map", h))
+            return false;
+        if (!v.skip_rest(h))
+            return truncated(fp);
+        out.assign(start, static_cast<std::size_t>(v.position() - start));
+        return true;
     }
 };
 

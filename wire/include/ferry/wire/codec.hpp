@@ -30,11 +30,6 @@ struct DecodeError {
 [[nodiscard]] std::variant<Message, DecodeError> decode(std::string_view header,
                                                         std::string_view body) noexcept;
 
-// Added: the frame-count check of a whole message (after the routing envelope): anything but
-// exactly two frames is BAD_FRAMES; two frames are decoded as decode(header, body).
-[[nodiscard]] std::variant<Message, DecodeError>
-decode_frames(std::span<const std::string_view> frames) noexcept;
-
 // Added: the header alone (signature, version, command byte), for routing before the body is
 // read; BAD_SIGNATURE / VERSION_MISMATCH / UNKNOWN_COMMAND on failure.
 [[nodiscard]] std::variant<Command, DecodeError> decode_header(std::string_view header) noexcept;

@@ -1,6 +1,7 @@
 // Encoder of message bodies; key names come from the fields.hpp tables.
 #include "body_writer.hpp"
 
+#include "ferry/wire/field_binding.hpp"
 #include "ferry/wire/fields.hpp"
 #include "ferry/wire/float64.hpp"
 
@@ -67,6 +68,17 @@ class ByteSink {
     char buffer_[256];
 };
 
+// Whether a member goes on the wire: an optional when set, an `empty_is_absent` list when not
+// empty, anything else always.
+template <class T, class M> std::uint32_t present(const std::optional<T>& value, const M&) {
+    return value.has_value() ? 1u : 0u;
+}
+template <class T, class M> std::uint32_t present(const T& value, const M&) {
+    if constexpr (M::form == FieldForm::empty_is_absent)
+        return value.empty() ? 0u : 1u;
+    else
+        return 1u;
+}
 template <class T> std::uint32_t present(const std::optional<T>& value) {
     return value.has_value() ? 1u : 0u;
 }
@@ -116,12 +128,17 @@ class Writer {
     }
     void value(double v);
     void value(bool v) { sink_.byte(v ? 0xc3 : 0xc2); }
-    void value(const Error& e);
-    void value(const JobTypeCapacity& t);
-    template <class S> void value(const BasicJob<S>& j);
-    template <class S> void value(const BasicSubmitJob<S>& j);
-    template <class S> void value(const BasicResult<S>& r);
-    template <class S> void value(const BasicOutcome<S>& r);
+
+    // A record or a message body: a map of its present fields, in the generated binding's
+    // order (message_structs.hpp), so each field's key and value come from one table walk.
+    template <Bound T> void value(const T& record) {
+        std::uint32_t pairs = 0;
+        for_each_field<T>(
+            [&](const FieldSpec&, const auto& m) { pairs += present(record.*m.ptr, m); });
+        map(pairs);
+        for_each_field<T>(
+            [&](const FieldSpec& spec, const auto& m) { member(spec, record.*m.ptr, m); });
+    }
 
     template <class T> void value(const std::vector<T>& items) {
         array(static_cast<std::uint32_t>(items.size()));
@@ -137,6 +154,19 @@ class Writer {
     template <class T> void field(const FieldSpec& spec, const std::optional<T>& v) {
         if (v)
             field(spec, *v);
+    }
+
+    // One member by its form; an absent optional or an empty `empty_is_absent` list writes nothing.
+    template <class F, class M> void member(const FieldSpec& spec, const F& v, const M&) {
+        if constexpr (M::form == FieldForm::msgpack)
+            bin_field(spec, v);
+        else if constexpr (M::form == FieldForm::raw_map)
+            raw_field(spec, v);
+        else if constexpr (M::form == FieldForm::empty_is_absent) {
+            if (!v.empty())
+                field(spec, v);
+        } else
+            field(spec, v);
     }
 
     // A `msgpack`-typed field: the embedded value travels as bin, bytes verbatim.
@@ -203,213 +233,16 @@ void Writer::value(double v) {
     sink_.write(bytes.data(), bytes.size());
 }
 
-void Writer::value(const Error& e) {
-    const auto f = fields_of(Record::error);
-    map(2 + present(e.traceback) + present(e.retry_after_ms) + present(e.worker));
-    field(f[0], e.code);
-    field(f[1], e.message);
-    field(f[2], e.traceback);
-    field(f[3], e.retry_after_ms);
-    field(f[4], e.worker);
-}
-
-void Writer::value(const JobTypeCapacity& t) {
-    const auto f = fields_of(Record::job_type);
-    map(2 + present(t.max_delay_ms));
-    field(f[0], t.type);
-    field(f[1], t.max_batch);
-    field(f[2], t.max_delay_ms);
-}
-
-template <class S> void Writer::value(const BasicJob<S>& j) {
-    const auto f = fields_of(Record::job);
-    map(4 + present(j.timeout_ms));
-    field(f[0], j.id);
-    field(f[1], j.type);
-    bin_field(f[2], j.payload);
-    field(f[3], j.attempt);
-    field(f[4], j.timeout_ms);
-}
-
-template <class S> void Writer::value(const BasicSubmitJob<S>& j) {
-    const auto f = fields_of(Record::submit_job);
-    map(3 + present(j.priority) + present(j.timeout_ms) + present(j.max_attempts));
-    field(f[0], j.id);
-    field(f[1], j.type);
-    bin_field(f[2], j.payload);
-    field(f[3], j.priority);
-    field(f[4], j.timeout_ms);
-    field(f[5], j.max_attempts);
-}
-
-template <class S> void Writer::value(const BasicResult<S>& r) {
-    const auto f = fields_of(Record::result);
-    map(2 + present(r.result) + present(r.error) + present(r.ms));
-    field(f[0], r.id);
-    field(f[1], r.ok);
-    bin_field(f[2], r.result);
-    field(f[3], r.error);
-    field(f[4], r.ms);
-}
-
-// `causes` is omitted when empty (messages.hpp), so an empty list never travels.
-template <class S> void Writer::value(const BasicOutcome<S>& r) {
-    const auto f = fields_of(Record::outcome);
-    const std::uint32_t has_causes = r.causes.empty() ? 0u : 1u;
-    map(3 + present(r.result) + present(r.error) + has_causes + present(r.ms) + present(r.worker) +
-        present(r.queue_ms) + present(r.handler_ms));
-    field(f[0], r.id);
-    field(f[1], r.ok);
-    bin_field(f[2], r.result);
-    field(f[3], r.error);
-    field(f[4], r.attempts);
-    if (has_causes)
-        field(f[5], r.causes);
-    field(f[6], r.ms);
-    field(f[7], r.worker);
-    field(f[8], r.queue_ms);
-    field(f[9], r.handler_ms);
-}
-
-} // namespace
-
-namespace {
-
-void write(Writer& w, const Ready& m) {
-    const auto f = fields_of(Command::ready);
-    w.map(6);
-    w.field(f[0], m.worker);
-    w.field(f[1], m.host);
-    w.field(f[2], m.pid);
-    w.field(f[3], m.types);
-    w.field(f[4], m.credit);
-    w.field(f[5], m.heartbeat_ms);
-}
-
-template <class S> void write(Writer& w, const BasicJobs<S>& m) {
-    w.map(1);
-    w.field(fields_of(Command::jobs)[0], m.jobs);
-}
-
-template <class S> void write(Writer& w, const BasicResults<S>& m) {
-    const auto f = fields_of(Command::results);
-    w.map(1 + present(m.credit));
-    w.field(f[0], m.results);
-    w.field(f[1], m.credit);
-}
-
-void write(Writer& w, const Heartbeat&) {
-    w.map(0);
-}
-void write(Writer& w, const Status&) {
-    w.map(0);
-}
-
-void write(Writer& w, const Disconnect& m) {
-    const auto f = fields_of(Command::disconnect);
-    w.map(present(m.reason) + present(m.finished));
-    w.field(f[0], m.reason);
-    w.field(f[1], m.finished);
-}
-
-void write(Writer& w, const Cancel& m) {
-    const auto f = fields_of(Command::cancel);
-    w.map(2);
-    w.field(f[0], m.ids);
-    w.field(f[1], m.code);
-}
-
-void write(Writer& w, const Exited& m) {
-    const auto f = fields_of(Command::exited);
-    w.map(2 + present(m.exit_code) + present(m.signal) + present(m.rss_mb) + present(m.running));
-    w.field(f[0], m.worker);
-    w.field(f[1], m.exit_code);
-    w.field(f[2], m.signal);
-    w.field(f[3], m.rss_mb);
-    w.field(f[4], m.reason);
-    w.field(f[5], m.running);
-}
-
-void write(Writer& w, const Welcome& m) {
-    const auto f = fields_of(Command::welcome);
-    w.map(3);
-    w.field(f[0], m.broker);
-    w.field(f[1], m.heartbeat_ms);
-    w.field(f[2], m.liveness);
-}
-
-void write(Writer& w, const ErrorReply& m) {
-    const auto f = fields_of(Command::error);
-    w.map(2);
-    w.field(f[0], m.code);
-    w.field(f[1], m.message);
-}
-
-template <class S> void write(Writer& w, const BasicSubmit<S>& m) {
-    const auto f = fields_of(Command::submit);
-    w.map(4);
-    w.field(f[0], m.client);
-    w.field(f[1], m.session);
-    w.field(f[2], m.seq);
-    w.field(f[3], m.jobs);
-}
-
-void write(Writer& w, const Hello& m) {
-    const auto f = fields_of(Command::hello);
-    w.map(3);
-    w.field(f[0], m.client);
-    w.field(f[1], m.session);
-    w.field(f[2], m.heartbeat_ms);
-}
-
-template <class S> void write(Writer& w, const BasicAck<S>& m) {
-    const auto f = fields_of(Command::ack);
-    w.map(3);
-    w.field(f[0], m.client);
-    w.field(f[1], m.session);
-    w.field(f[2], m.ranges);
-}
-
-void write(Writer& w, const Accepted& m) {
-    const auto f = fields_of(Command::accepted);
-    w.map(4);
-    w.field(f[0], m.seq);
-    w.field(f[1], m.accepted);
-    w.field(f[2], m.duplicates);
-    w.field(f[3], m.credit);
-}
-
-void write(Writer& w, const Rejected& m) {
-    const auto f = fields_of(Command::rejected);
-    w.map(4);
-    w.field(f[0], m.seq);
-    w.field(f[1], m.code);
-    w.field(f[2], m.message);
-    w.field(f[3], m.retry_after_ms);
-}
-
-template <class S> void write(Writer& w, const BasicOutcomes<S>& m) {
-    const auto f = fields_of(Command::outcomes);
-    w.map(1 + present(m.seq));
-    w.field(f[0], m.outcomes);
-    w.field(f[1], m.seq);
-}
-
-void write(Writer& w, const StatusReply& m) {
-    w.map(1);
-    w.raw_field(fields_of(Command::status_reply)[0], m.status);
-}
-
 } // namespace
 
 void write_body(const Message& message, std::string& out) {
     Writer writer(out);
-    std::visit([&](const auto& m) { write(writer, m); }, message);
+    std::visit([&](const auto& m) { writer.value(m); }, message);
 }
 
 template <class T> void write_body_of(const T& message, std::string& out) {
     Writer writer(out);
-    write(writer, message);
+    writer.value(message);
 }
 
 template void write_body_of(const SubmitView&, std::string&);
@@ -425,7 +258,7 @@ void append_outcome(const OutcomeView& outcome, std::string& out) {
 
 void write_outcomes_body(std::string_view records, std::size_t count,
                          std::optional<std::uint64_t> seq, std::string& out) {
-    const auto f = fields_of(Command::outcomes);
+    const auto f = FieldsOf<OutcomesView>::specs;
     Writer writer(out);
     writer.map(1 + present(seq));
     writer.key(f[0]);
