@@ -46,6 +46,22 @@ class RecordingSink : public SchedulerSink {
     std::string unreachable;                                    // worker whose sends fail
 };
 
+// A job of a previous broker life as the journal hands it back: client c1, type echo, at most
+// 3 attempts.
+inline RestoredJob restored_job(const std::string& id, std::uint32_t attempts, bool in_flight,
+                                std::optional<std::string> outcome = std::nullopt) {
+    RestoredJob job;
+    job.client = "c1";
+    job.id = id;
+    job.type = "echo";
+    job.payload = "\xa2hi";
+    job.max_attempts = 3;
+    job.attempts = attempts;
+    job.in_flight = in_flight;
+    job.outcome = std::move(outcome);
+    return job;
+}
+
 // A scheduler, its sink, its config and a clock that moves only when told.
 struct SchedulerFixture {
     explicit SchedulerFixture(BrokerConfig cfg = {})

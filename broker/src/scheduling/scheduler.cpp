@@ -69,7 +69,7 @@ SubmitOutcome Scheduler::submit_keyed(std::string_view client, std::uint32_t ses
     record->isolate = false;
     record->sends = 0;
     record->worker = no_worker;
-    record->journal = JournalPlace{};
+    record->journal = no_journal;
     if (job.payload.size() > config_.max_payload_bytes) {
         record->payload.clear();
         record->causes.push_back(wire::Error{"PAYLOAD_TOO_LARGE",
@@ -81,7 +81,9 @@ SubmitOutcome Scheduler::submit_keyed(std::string_view client, std::uint32_t ses
         return SubmitOutcome::too_large;
     }
     record->payload.assign(job.payload);
-    sink_.journal_accepted(*record);
+    if (observer_ != nullptr) {
+        observer_->accepted(*record);
+    }
     enqueue(ref, *record, now);
     return SubmitOutcome::accepted;
 }
@@ -120,8 +122,7 @@ SubmitOutcome Scheduler::resubmitted(std::string_view client, std::uint32_t sess
 // an edited config does not change jobs already accepted. The interrupted attempt already counts
 // (attempts were recorded at dispatch); it gets its cause here, and a job that has used its last
 // attempt is dead-lettered, so a job that kills the broker cannot loop through restarts.
-RestoreOutcome Scheduler::restore(ReplayedJob&& replayed, TimePoint now) {
-    JournalJob& job = replayed.job;
+RestoreOutcome Scheduler::restore(RestoredJob&& job, TimePoint now) {
     std::string key = make_job_key(job.client, job.id);
     if (table_.known(key)) {
         return RestoreOutcome::duplicate;
@@ -131,29 +132,31 @@ RestoreOutcome Scheduler::restore(ReplayedJob&& replayed, TimePoint now) {
     record.key = std::move(key);
     record.client_size = static_cast<std::uint32_t>(job.client.size());
     record.type = std::move(job.type);
-    record.payload = replayed.outcome ? std::move(*replayed.outcome) : std::move(job.payload);
+    record.payload = job.outcome ? std::move(*job.outcome) : std::move(job.payload);
     record.priority = job.priority;
     record.timeout_ms = job.timeout_ms;
     record.max_attempts = std::max<std::uint32_t>(job.max_attempts, 1);
     record.attempts = job.attempts;
     record.accepted_at = now;
-    record.journal = replayed.place;
-    record.isolate = replayed.in_flight; // counted WORKER_LOST: a suspect
-    if (replayed.in_flight) {
+    record.journal = job.token;
+    record.isolate = job.in_flight; // counted WORKER_LOST: a suspect
+    if (job.in_flight) {
         record.causes.push_back(wire::Error{
             "WORKER_LOST", "broker restarted during attempt " + std::to_string(job.attempts),
             std::nullopt, std::nullopt, std::nullopt});
     }
     const JobRef ref = table_.insert(std::move(record));
     JobRecord& stored = *table_.get(ref);
-    sink_.journal_restored(stored);
-    if (replayed.outcome) {
+    if (observer_ != nullptr) {
+        observer_->restored(stored);
+    }
+    if (job.outcome) {
         stored.state = JobState::answered; // kept for its producer, who resubmits the id
         ++kept_;
         sink_.kept_changed(stored.client(), 1);
         return RestoreOutcome::answered;
     }
-    if (replayed.in_flight && stored.attempts >= stored.max_attempts) {
+    if (job.in_flight && stored.attempts >= stored.max_attempts) {
         fail_for_good(ref, stored, now);
         return RestoreOutcome::dead_lettered;
     }
@@ -302,7 +305,9 @@ void Scheduler::commit_batch(WorkerRecord& worker, TimePoint now) {
         ++record.sends;
         record.dispatched_after_s = std::chrono::duration<float>(now - record.accepted_at).count();
         worker.suspects += record.isolate ? 1 : 0;
-        sink_.journal_dispatched(record);
+        if (observer_ != nullptr) {
+            observer_->dispatched(record);
+        }
         worker.held.push_back(batch_entries_[i].ref.packed());
         deadlines_.add(batch_entries_[i].ref, record.sends, record.timeout_ms, now);
     }
