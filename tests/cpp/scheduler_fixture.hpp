@@ -72,9 +72,10 @@ struct SchedulerFixture {
         wire::SubmitJob job{id, type, "\xa1x", priority, std::nullopt, std::nullopt};
         scheduler.submit("client", std::move(job), now);
     }
-    WorkerRecord& ready(const std::string& name, std::uint64_t credit,
-                        std::uint64_t max_batch = 64) {
-        wire::Ready message{name, "host", 1, {{"echo", max_batch, std::nullopt}}, credit, 100};
+    // A worker serving `echo` whose handler announces max_batch and, if given, max_delay_ms.
+    WorkerRecord& ready(const std::string& name, std::uint64_t credit, std::uint64_t max_batch = 64,
+                        std::optional<std::uint64_t> max_delay_ms = std::nullopt) {
+        wire::Ready message{name, "host", 1, {{"echo", max_batch, max_delay_ms}}, credit, 100};
         return scheduler.worker_ready(message, "route-" + name, now);
     }
     void answer(const std::string& worker, const std::string& key, bool ok,

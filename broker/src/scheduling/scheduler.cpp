@@ -5,6 +5,12 @@
 #include "ferry/wire/codec.hpp"
 
 namespace ferry::broker {
+namespace {
+
+// The batching of a type nobody announced and the config leaves unset: one job at a time.
+const BatchConfig unannounced{};
+
+} // namespace
 
 Scheduler::Scheduler(const BrokerConfig& config, SchedulerSink& sink, std::uint64_t jitter_seed)
     : config_(config), sink_(sink), table_(config.remember_done, config.dead_letters_kept),
@@ -204,7 +210,26 @@ WorkerRecord& Scheduler::worker_ready(const wire::Ready& ready, std::string rout
         settle_removed(std::move(*replaced), WorkerExit::lost, "worker re-registered", now);
         worker = workers_.by_id(new_id);
     }
+    refresh_announced(*worker);
     return *worker;
+}
+
+const BatchConfig& Scheduler::batch_of(const std::string& type) const {
+    if (const auto& configured = config_.type(type).batch) {
+        return *configured;
+    }
+    const auto found = announced_.find(type);
+    return found == announced_.end() ? unannounced : found->second;
+}
+
+void Scheduler::refresh_announced(const WorkerRecord& worker) {
+    for (const auto& [type, max_batch] : worker.types) {
+        if (const auto batch = announced_batch(workers_, type)) {
+            announced_[type] = *batch;
+        } else {
+            announced_.erase(type);
+        }
+    }
 }
 
 // Types are visited in turn; a worker that cannot be reached is removed only after the loop,
@@ -225,7 +250,7 @@ void Scheduler::dispatch(TimePoint now) {
 }
 
 void Scheduler::dispatch_type(const std::string& type, TypeQueue& queue, TimePoint now) {
-    const BatchConfig& batch = config_.type(type).batch;
+    const BatchConfig batch = batch_of(type);
     while (batch_due(batch, queue.size(), queue.oldest(), now, draining_)) {
         WorkerRecord* worker = workers_.pick(type);
         if (worker == nullptr) {
@@ -351,7 +376,7 @@ std::optional<TimePoint> Scheduler::next_wakeup(TimePoint now) const {
     consider(deadlines_.next());
     consider(workers_.next_deadline(config_.liveness));
     for (const auto& [type, queue] : queues_.all()) {
-        const auto at = batch_deadline(config_.type(type).batch, queue.oldest());
+        const auto at = batch_deadline(batch_of(type), queue.oldest());
         if (at && *at > now) {
             consider(at);
         }

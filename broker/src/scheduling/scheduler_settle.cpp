@@ -267,6 +267,7 @@ void Scheduler::settle_removed(WorkerRecord&& worker, WorkerExit exit, const std
     if (exit == WorkerExit::lost) {
         ++stats_.workers_lost;
     }
+    refresh_announced(worker); // it is out of the registry already
     std::unordered_set<std::string_view> started;
     if (running) {
         started.insert(running->begin(), running->end());

@@ -18,6 +18,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 namespace ferry::broker {
@@ -175,6 +176,10 @@ class Scheduler {
     TypeQueue& queue_of(const std::string& type);
     TypeEntry& type_entry(const std::string& type);
     void dispatch_type(const std::string& type, TypeQueue& queue, TimePoint now);
+    // A type's batching: the config's when set, else what its live workers announce.
+    [[nodiscard]] const BatchConfig& batch_of(const std::string& type) const;
+    // Recomputes the announced batching of the types a worker serves (it came or went).
+    void refresh_announced(const WorkerRecord& worker);
     JobsSent send_batch(WorkerRecord& worker, const std::string& type, TypeQueue& queue,
                         std::size_t count, TimePoint now);
     // Moves a queued job's key and payload into the next slot of the JOBS being built.
@@ -230,6 +235,7 @@ class Scheduler {
     wire::OutcomeView outcome_scratch_;      // reused: the outcome being encoded
     std::string encoded_scratch_;            // reused: its encoded record
     std::vector<std::uint32_t> unreachable_; // workers a dispatch pass could not reach
+    std::unordered_map<std::string, BatchConfig> announced_; // type -> its live workers' batching
 };
 
 } // namespace ferry::broker
