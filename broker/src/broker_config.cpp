@@ -168,7 +168,9 @@ void read_job_type(const std::string& origin, const YAML::Node& node, const std:
         read_non_retryable(origin, node["non_retryable"], out.non_retryable);
     }
     if (node["batch"]) {
-        read_batch(origin, node["batch"], out.batch);
+        BatchConfig parsed = out.batch.value_or(BatchConfig{});
+        read_batch(origin, node["batch"], parsed);
+        out.batch = parsed;
     }
 }
 

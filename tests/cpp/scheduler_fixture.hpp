@@ -46,6 +46,22 @@ class RecordingSink : public SchedulerSink {
     std::string unreachable;                                    // worker whose sends fail
 };
 
+// A job of a previous broker life as the journal hands it back: client c1, type echo, at most
+// 3 attempts.
+inline RestoredJob restored_job(const std::string& id, std::uint32_t attempts, bool in_flight,
+                                std::optional<std::string> outcome = std::nullopt) {
+    RestoredJob job;
+    job.client = "c1";
+    job.id = id;
+    job.type = "echo";
+    job.payload = "\xa2hi";
+    job.max_attempts = 3;
+    job.attempts = attempts;
+    job.in_flight = in_flight;
+    job.outcome = std::move(outcome);
+    return job;
+}
+
 // A scheduler, its sink, its config and a clock that moves only when told.
 struct SchedulerFixture {
     explicit SchedulerFixture(BrokerConfig cfg = {})
@@ -56,9 +72,10 @@ struct SchedulerFixture {
         wire::SubmitJob job{id, type, "\xa1x", priority, std::nullopt, std::nullopt};
         scheduler.submit("client", std::move(job), now);
     }
-    WorkerRecord& ready(const std::string& name, std::uint64_t credit,
-                        std::uint64_t max_batch = 64) {
-        wire::Ready message{name, "host", 1, {{"echo", max_batch, std::nullopt}}, credit, 100};
+    // A worker serving `echo` whose handler announces max_batch and, if given, max_delay_ms.
+    WorkerRecord& ready(const std::string& name, std::uint64_t credit, std::uint64_t max_batch = 64,
+                        std::optional<std::uint64_t> max_delay_ms = std::nullopt) {
+        wire::Ready message{name, "host", 1, {{"echo", max_batch, max_delay_ms}}, credit, 100};
         return scheduler.worker_ready(message, "route-" + name, now);
     }
     void answer(const std::string& worker, const std::string& key, bool ok,

@@ -28,7 +28,7 @@ TEST_CASE("An empty file gives every default") {
     CHECK(config.max_pending == 1000000);
     CHECK(config.max_payload_bytes == 16777216);
     CHECK(config.default_type.max_attempts == 3);
-    CHECK(config.type("anything").batch.max_size == 1);
+    CHECK_FALSE(config.type("anything").batch.has_value()); // as the handlers announce
 }
 
 TEST_CASE("Per-type keys override the default type and inherit the rest") {
@@ -39,8 +39,9 @@ job_types:
 )",
                                             "test.yaml");
     const auto& echo = config.type("echo");
-    CHECK(echo.batch.max_size == 64);
-    CHECK(echo.batch.max_delay_ms == 2);
+    REQUIRE(echo.batch.has_value());
+    CHECK(echo.batch->max_size == 64);
+    CHECK(echo.batch->max_delay_ms == 2);
     CHECK(echo.timeout_s == 5);
     CHECK(echo.max_attempts == 4);
     CHECK(echo.non_retryable == std::vector<std::string>{"RETRY"});

@@ -158,12 +158,10 @@ TEST_CASE("Sealed segments are removed once their jobs are done, so the journal 
 TEST_CASE(
     "Replay restores pending jobs, counts interrupted attempts, and dead-letters spent ones") {
     SchedulerFixture f;
-    ReplayedJob queued{make_job("queued", 1), false, std::nullopt, {}};
-    ReplayedJob running{make_job("running", 1), true, std::nullopt, {}};
-    ReplayedJob spent{make_job("spent", 3), true, std::nullopt, {}};
-    CHECK(f.scheduler.restore(std::move(queued), f.now) == RestoreOutcome::queued);
-    CHECK(f.scheduler.restore(std::move(running), f.now) == RestoreOutcome::queued);
-    CHECK(f.scheduler.restore(std::move(spent), f.now) == RestoreOutcome::dead_lettered);
+    CHECK(f.scheduler.restore(restored_job("queued", 1, false), f.now) == RestoreOutcome::queued);
+    CHECK(f.scheduler.restore(restored_job("running", 1, true), f.now) == RestoreOutcome::queued);
+    CHECK(f.scheduler.restore(restored_job("spent", 3, true), f.now) ==
+          RestoreOutcome::dead_lettered);
     CHECK(f.scheduler.active() == 2);
     CHECK(f.scheduler.kept() == 1); // the dead letter's outcome waits for its producer's ACK
     CHECK(f.scheduler.stats().replayed == 3);
@@ -190,8 +188,7 @@ TEST_CASE(
 
 TEST_CASE("After replay a resubmitted pending id is a duplicate, a forgotten finished id runs") {
     SchedulerFixture f;
-    CHECK(f.scheduler.restore(ReplayedJob{make_job("pending"), false, std::nullopt, {}}, f.now) ==
-          RestoreOutcome::queued);
+    CHECK(f.scheduler.restore(restored_job("pending", 0, false), f.now) == RestoreOutcome::queued);
     wire::SubmitJob again{"pending", "echo", "\xa1x", std::nullopt, std::nullopt, std::nullopt};
     CHECK(f.scheduler.submit("c1", std::move(again), f.now) == SubmitOutcome::duplicate);
     wire::SubmitJob finished{"finished", "echo", "\xa1x", std::nullopt, std::nullopt, std::nullopt};

@@ -109,8 +109,8 @@ TEST_CASE("Replayed outcomes are kept for a resubmission and are not delivered b
     outcome.attempts = 1;
     std::string encoded;
     wire::append_outcome(outcome, encoded);
-    ReplayedJob answered{make_job("done"), false, encoded, {}};
-    CHECK(f.scheduler.restore(std::move(answered), f.now) == RestoreOutcome::answered);
+    CHECK(f.scheduler.restore(restored_job("done", 0, false, encoded), f.now) ==
+          RestoreOutcome::answered);
     CHECK(f.scheduler.kept() == 1);
     CHECK(f.sink.kept["c1"] == 1);
     CHECK(f.sink.outcomes.empty()); // nobody has asked for it in this life yet

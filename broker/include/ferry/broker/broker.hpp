@@ -2,8 +2,7 @@
 #pragma once
 
 #include "ferry/broker/broker_config.hpp"
-#include "ferry/broker/journal_lock.hpp"
-#include "ferry/broker/journal_writer.hpp"
+#include "ferry/broker/journal.hpp"
 #include "ferry/broker/outbox.hpp"
 #include "ferry/broker/peer_socket.hpp"
 #include "ferry/broker/scheduler.hpp"
@@ -94,7 +93,9 @@ class Broker : private SchedulerSink {
     [[nodiscard]] const SchedulerStats& stats() const noexcept { return scheduler_.stats(); }
     [[nodiscard]] const BrokerCounters& counters() const noexcept { return counters_; }
     // The journal writer, null when the journal is off (tests read its sizes).
-    [[nodiscard]] const JournalWriter* journal() const noexcept { return journal_.get(); }
+    [[nodiscard]] const JournalWriter* journal() const noexcept {
+        return journal_ ? &journal_->writer() : nullptr;
+    }
 
   private:
     // SchedulerSink
@@ -103,18 +104,8 @@ class Broker : private SchedulerSink {
     void deliver(std::string_view client, std::uint32_t session, JobRef job,
                  std::string_view outcome) override;
     void kept_changed(std::string_view client, int delta) override;
-    void journal_accepted(JobRecord& record) override;
-    void journal_restored(const JobRecord& record) override;
-    void journal_dispatched(const JobRecord& record) override;
-    void journal_answered(JobRecord& record) override;
-    void journal_done(const JobRecord& record) override;
 
-    // Journal (broker_journal.cpp)
     void open_journal();
-    void replay_journal(JournalContents&& contents);
-    void commit_journal();
-    void compact_journal();
-    void carry_forward(std::uint32_t segment);
 
     // Loop steps (broker.cpp)
     void poll_once();
@@ -197,13 +188,12 @@ class Broker : private SchedulerSink {
     TimePoint shutdown_deadline_;                    // end of the grace period
     TimePoint started_at_;                           // for uptime
     TimePoint now_;                                  // time of the current loop pass
-    std::unique_ptr<JournalLock> journal_lock_;      // the journal directory, owned; null: off
-    std::unique_ptr<JournalWriter> journal_; // accepted jobs and outcomes on disk; null: off
-    std::deque<HeldReply> accepted_replies_; // held until the journal wrote their jobs
-    wire::Message message_scratch_;          // reused message being encoded
-    wire::SubmitView submit_view_;           // reused: the SUBMIT being read (views into its frame)
-    wire::AckView ack_view_;                 // reused: the ACK being read (views into its frame)
-    std::vector<JobRef> acked_jobs_;         // reused: the jobs one ACK names
+    std::unique_ptr<Journal> journal_;               // jobs and outcomes on disk; null: off
+    std::deque<HeldReply> accepted_replies_;         // held until the journal wrote their jobs
+    wire::Message message_scratch_;                  // reused message being encoded
+    wire::SubmitView submit_view_;   // reused: the SUBMIT being read (views into its frame)
+    wire::AckView ack_view_;         // reused: the ACK being read (views into its frame)
+    std::vector<JobRef> acked_jobs_; // reused: the jobs one ACK names
     wire::ResultsView results_view_; // reused: the RESULTS being read (views into its frame)
     wire::Frames frames_scratch_;    // reused encoded frames
     std::deque<std::pair<TimePoint, std::uint64_t>> done_samples_; // (time, done) for rates

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <unordered_map>
@@ -35,7 +36,7 @@ struct JobTypeConfig {
     std::uint32_t max_attempts = 3;         // attempts before the job is dead-lettered
     BackoffConfig backoff;                  // delay between attempts
     std::vector<std::string> non_retryable; // extra error codes never retried for this type
-    BatchConfig batch;                      // dynamic batching
+    std::optional<BatchConfig> batch;       // dynamic batching; unset: as the handlers announce
 };
 
 // When the journal forces its writes to the disk.

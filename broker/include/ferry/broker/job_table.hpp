@@ -2,7 +2,6 @@
 #pragma once
 
 #include "ferry/broker/clock.hpp"
-#include "ferry/broker/journal_record.hpp"
 #include "ferry/wire/messages.hpp"
 
 #include <cstdint>
@@ -41,6 +40,11 @@ inline constexpr JobRef no_job{UINT32_MAX, 0};
 // No worker: the value of JobRecord::worker when the job runs nowhere.
 inline constexpr std::uint32_t no_worker = UINT32_MAX;
 
+// The journal's note on a held job (where its live record is), opaque to the job table.
+using JournalToken = std::uint64_t;
+// No note: the job is not journaled.
+inline constexpr JournalToken no_journal = 0;
+
 // One job held by the broker. The fields every step touches (liveness, state, attempts) and the
 // key come first, in the record's first cache line: a lookup or a dispatch of a job whose record
 // is not cached then costs one miss, not several.
@@ -66,7 +70,7 @@ struct alignas(64) JobRecord {
                                        // encoded as one OUTCOMES record
     std::vector<wire::Error> causes;   // every failed attempt, oldest first
     TimePoint accepted_at;             // when SUBMIT accepted it
-    JournalPlace journal;              // where its live journal record is (segment 0: none)
+    JournalToken journal = no_journal; // the journal's note on it (see JobObserver)
 
     // The producer that submitted it and its own id, both parts of the key (kept once: a held
     // job's memory is mostly its record).

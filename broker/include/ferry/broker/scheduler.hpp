@@ -4,10 +4,10 @@
 
 #include "ferry/broker/broker_config.hpp"
 #include "ferry/broker/clock.hpp"
+#include "ferry/broker/job_observer.hpp"
 #include "ferry/broker/job_queue.hpp"
 #include "ferry/broker/job_table.hpp"
 #include "ferry/broker/job_timers.hpp"
-#include "ferry/broker/journal_reader.hpp"
 #include "ferry/broker/retry_policy.hpp"
 #include "ferry/broker/worker_registry.hpp"
 #include "ferry/wire/messages.hpp"
@@ -18,6 +18,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 namespace ferry::broker {
@@ -47,17 +48,6 @@ class SchedulerSink {
                          std::string_view outcome) = 0;
     // The number of outcomes kept for `client` (answered, not acknowledged) changed by `delta`.
     virtual void kept_changed(std::string_view /*client*/, int /*delta*/) {}
-
-    // Journal hooks, no-ops unless the broker keeps a journal. A job was accepted (the hook sets
-    // record.journal); a job was restored at start (its live record is where replay found it);
-    // an attempt was sent; the job was answered (its outcome is in record.payload: the hook
-    // moves record.journal to the answered record; called before deliver()); the job's outcome
-    // was acknowledged or given up (the job leaves the journal).
-    virtual void journal_accepted(JobRecord& /*record*/) {}
-    virtual void journal_restored(const JobRecord& /*record*/) {}
-    virtual void journal_dispatched(const JobRecord& /*record*/) {}
-    virtual void journal_answered(JobRecord& /*record*/) {}
-    virtual void journal_done(const JobRecord& /*record*/) {}
 };
 
 // Counters shown by `ferry status`.
@@ -85,14 +75,6 @@ enum class SubmitOutcome : std::uint8_t {
     duplicate,    // held already (queued, running, or answered: then its outcome is sent again)
     already_done, // finished and acknowledged earlier: answered at once with ALREADY_DONE
     too_large,    // answered at once with PAYLOAD_TOO_LARGE
-};
-
-// What became of a job restored from the journal.
-enum class RestoreOutcome : std::uint8_t {
-    queued,        // waiting for a worker again
-    answered,      // its outcome is kept again, waiting for its producer
-    dead_lettered, // its interrupted attempt was its last: failed with WORKER_LOST
-    duplicate,     // its key is already held (not expected from one journal)
 };
 
 // The keys of the jobs a lost worker's process was running, when its supervisor said
@@ -134,7 +116,9 @@ class Scheduler {
     std::size_t forget_kept(std::string_view client);
     // Restores a job of the previous broker life (journal replay). An attempt that was running
     // when that life ended counts, with cause WORKER_LOST "broker restarted".
-    RestoreOutcome restore(ReplayedJob&& replayed, TimePoint now);
+    RestoreOutcome restore(RestoredJob&& job, TimePoint now);
+    // The part that follows each job's life (the journal); null: none.
+    void observe(JobObserver* observer) noexcept { observer_ = observer; }
     // Registers a worker from its READY; a previous registration of the name counts as lost.
     WorkerRecord& worker_ready(const wire::Ready& ready, std::string routing_id, TimePoint now);
     // Settles the results a worker sent; `worker` is null for a sender that is not registered.
@@ -160,8 +144,10 @@ class Scheduler {
     // Flush partial batches at once (shutdown: nothing waits for a batch to fill).
     void set_draining(bool draining) noexcept { draining_ = draining; }
 
-    // Calls fn(ref, record) for every held job (journal compaction).
-    template <typename Fn> void for_each_held(Fn&& fn) { table_.for_each(std::forward<Fn>(fn)); }
+    // Calls fn(record) for every held job (journal compaction).
+    template <typename Fn> void for_each_held(Fn&& fn) {
+        table_.for_each([&fn](JobRef, JobRecord& record) { fn(record); });
+    }
 
     // Jobs held: queued, delayed, running, or answered and waiting for their ACK.
     [[nodiscard]] std::size_t held() const noexcept { return table_.size(); }
@@ -190,6 +176,10 @@ class Scheduler {
     TypeQueue& queue_of(const std::string& type);
     TypeEntry& type_entry(const std::string& type);
     void dispatch_type(const std::string& type, TypeQueue& queue, TimePoint now);
+    // A type's batching: the config's when set, else what its live workers announce.
+    [[nodiscard]] const BatchConfig& batch_of(const std::string& type) const;
+    // Recomputes the announced batching of the types a worker serves (it came or went).
+    void refresh_announced(const WorkerRecord& worker);
     JobsSent send_batch(WorkerRecord& worker, const std::string& type, TypeQueue& queue,
                         std::size_t count, TimePoint now);
     // Moves a queued job's key and payload into the next slot of the JOBS being built.
@@ -223,6 +213,7 @@ class Scheduler {
 
     const BrokerConfig& config_;             // settings, per type
     SchedulerSink& sink_;                    // where messages go
+    JobObserver* observer_ = nullptr;        // the journal, if any
     JobTable table_;                         // every held job
     JobQueues queues_;                       // queued jobs per type
     WorkerRegistry workers_;                 // live workers
@@ -244,6 +235,7 @@ class Scheduler {
     wire::OutcomeView outcome_scratch_;      // reused: the outcome being encoded
     std::string encoded_scratch_;            // reused: its encoded record
     std::vector<std::uint32_t> unreachable_; // workers a dispatch pass could not reach
+    std::unordered_map<std::string, BatchConfig> announced_; // type -> its live workers' batching
 };
 
 } // namespace ferry::broker

@@ -22,6 +22,8 @@ struct WorkerRecord {
     std::string host;       // host it runs on
     std::uint64_t pid = 0;  // its process id
     std::unordered_map<std::string, std::uint64_t> types; // job type -> largest batch
+    // Job type -> the longest wait for a batch to fill its handler asked for (absent: none).
+    std::unordered_map<std::string, std::uint64_t> max_delay_ms;
     std::uint64_t credit = 0;    // free slots it granted and we have not used
     std::uint64_t in_flight = 0; // jobs sent and unanswered (cancelled ones included)
     std::uint32_t suspects = 0;  // suspect jobs running here: it is sent nothing else meanwhile

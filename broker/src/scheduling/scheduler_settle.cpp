@@ -191,7 +191,9 @@ void Scheduler::answer(JobRef ref, JobRecord& record, bool ok,
     record.state = JobState::answered;
     record.worker = no_worker;
     ++kept_;
-    sink_.journal_answered(record);
+    if (observer_ != nullptr) {
+        observer_->answered(record);
+    }
     sink_.kept_changed(record.client(), 1);
     sink_.deliver(record.client(), record.session, ref, record.payload);
 }
@@ -243,7 +245,9 @@ std::size_t Scheduler::forget_kept(std::string_view client) {
 // The job leaves the broker: its key is remembered as done, so a late resubmission is told
 // ALREADY_DONE instead of running again.
 void Scheduler::forget(JobRef ref, JobRecord& record) {
-    sink_.journal_done(record);
+    if (observer_ != nullptr) {
+        observer_->done(record);
+    }
     --kept_;
     (void)table_.finish(ref);
 }
@@ -263,6 +267,7 @@ void Scheduler::settle_removed(WorkerRecord&& worker, WorkerExit exit, const std
     if (exit == WorkerExit::lost) {
         ++stats_.workers_lost;
     }
+    refresh_announced(worker); // it is out of the registry already
     std::unordered_set<std::string_view> started;
     if (running) {
         started.insert(running->begin(), running->end());

@@ -5,6 +5,12 @@
 #include "ferry/wire/codec.hpp"
 
 namespace ferry::broker {
+namespace {
+
+// The batching of a type nobody announced and the config leaves unset: one job at a time.
+const BatchConfig unannounced{};
+
+} // namespace
 
 Scheduler::Scheduler(const BrokerConfig& config, SchedulerSink& sink, std::uint64_t jitter_seed)
     : config_(config), sink_(sink), table_(config.remember_done, config.dead_letters_kept),
@@ -69,7 +75,7 @@ SubmitOutcome Scheduler::submit_keyed(std::string_view client, std::uint32_t ses
     record->isolate = false;
     record->sends = 0;
     record->worker = no_worker;
-    record->journal = JournalPlace{};
+    record->journal = no_journal;
     if (job.payload.size() > config_.max_payload_bytes) {
         record->payload.clear();
         record->causes.push_back(wire::Error{"PAYLOAD_TOO_LARGE",
@@ -81,7 +87,9 @@ SubmitOutcome Scheduler::submit_keyed(std::string_view client, std::uint32_t ses
         return SubmitOutcome::too_large;
     }
     record->payload.assign(job.payload);
-    sink_.journal_accepted(*record);
+    if (observer_ != nullptr) {
+        observer_->accepted(*record);
+    }
     enqueue(ref, *record, now);
     return SubmitOutcome::accepted;
 }
@@ -120,8 +128,7 @@ SubmitOutcome Scheduler::resubmitted(std::string_view client, std::uint32_t sess
 // an edited config does not change jobs already accepted. The interrupted attempt already counts
 // (attempts were recorded at dispatch); it gets its cause here, and a job that has used its last
 // attempt is dead-lettered, so a job that kills the broker cannot loop through restarts.
-RestoreOutcome Scheduler::restore(ReplayedJob&& replayed, TimePoint now) {
-    JournalJob& job = replayed.job;
+RestoreOutcome Scheduler::restore(RestoredJob&& job, TimePoint now) {
     std::string key = make_job_key(job.client, job.id);
     if (table_.known(key)) {
         return RestoreOutcome::duplicate;
@@ -131,29 +138,31 @@ RestoreOutcome Scheduler::restore(ReplayedJob&& replayed, TimePoint now) {
     record.key = std::move(key);
     record.client_size = static_cast<std::uint32_t>(job.client.size());
     record.type = std::move(job.type);
-    record.payload = replayed.outcome ? std::move(*replayed.outcome) : std::move(job.payload);
+    record.payload = job.outcome ? std::move(*job.outcome) : std::move(job.payload);
     record.priority = job.priority;
     record.timeout_ms = job.timeout_ms;
     record.max_attempts = std::max<std::uint32_t>(job.max_attempts, 1);
     record.attempts = job.attempts;
     record.accepted_at = now;
-    record.journal = replayed.place;
-    record.isolate = replayed.in_flight; // counted WORKER_LOST: a suspect
-    if (replayed.in_flight) {
+    record.journal = job.token;
+    record.isolate = job.in_flight; // counted WORKER_LOST: a suspect
+    if (job.in_flight) {
         record.causes.push_back(wire::Error{
             "WORKER_LOST", "broker restarted during attempt " + std::to_string(job.attempts),
             std::nullopt, std::nullopt, std::nullopt});
     }
     const JobRef ref = table_.insert(std::move(record));
     JobRecord& stored = *table_.get(ref);
-    sink_.journal_restored(stored);
-    if (replayed.outcome) {
+    if (observer_ != nullptr) {
+        observer_->restored(stored);
+    }
+    if (job.outcome) {
         stored.state = JobState::answered; // kept for its producer, who resubmits the id
         ++kept_;
         sink_.kept_changed(stored.client(), 1);
         return RestoreOutcome::answered;
     }
-    if (replayed.in_flight && stored.attempts >= stored.max_attempts) {
+    if (job.in_flight && stored.attempts >= stored.max_attempts) {
         fail_for_good(ref, stored, now);
         return RestoreOutcome::dead_lettered;
     }
@@ -201,7 +210,26 @@ WorkerRecord& Scheduler::worker_ready(const wire::Ready& ready, std::string rout
         settle_removed(std::move(*replaced), WorkerExit::lost, "worker re-registered", now);
         worker = workers_.by_id(new_id);
     }
+    refresh_announced(*worker);
     return *worker;
+}
+
+const BatchConfig& Scheduler::batch_of(const std::string& type) const {
+    if (const auto& configured = config_.type(type).batch) {
+        return *configured;
+    }
+    const auto found = announced_.find(type);
+    return found == announced_.end() ? unannounced : found->second;
+}
+
+void Scheduler::refresh_announced(const WorkerRecord& worker) {
+    for (const auto& [type, max_batch] : worker.types) {
+        if (const auto batch = announced_batch(workers_, type)) {
+            announced_[type] = *batch;
+        } else {
+            announced_.erase(type);
+        }
+    }
 }
 
 // Types are visited in turn; a worker that cannot be reached is removed only after the loop,
@@ -222,7 +250,7 @@ void Scheduler::dispatch(TimePoint now) {
 }
 
 void Scheduler::dispatch_type(const std::string& type, TypeQueue& queue, TimePoint now) {
-    const BatchConfig& batch = config_.type(type).batch;
+    const BatchConfig batch = batch_of(type);
     while (batch_due(batch, queue.size(), queue.oldest(), now, draining_)) {
         WorkerRecord* worker = workers_.pick(type);
         if (worker == nullptr) {
@@ -302,7 +330,9 @@ void Scheduler::commit_batch(WorkerRecord& worker, TimePoint now) {
         ++record.sends;
         record.dispatched_after_s = std::chrono::duration<float>(now - record.accepted_at).count();
         worker.suspects += record.isolate ? 1 : 0;
-        sink_.journal_dispatched(record);
+        if (observer_ != nullptr) {
+            observer_->dispatched(record);
+        }
         worker.held.push_back(batch_entries_[i].ref.packed());
         deadlines_.add(batch_entries_[i].ref, record.sends, record.timeout_ms, now);
     }
@@ -346,7 +376,7 @@ std::optional<TimePoint> Scheduler::next_wakeup(TimePoint now) const {
     consider(deadlines_.next());
     consider(workers_.next_deadline(config_.liveness));
     for (const auto& [type, queue] : queues_.all()) {
-        const auto at = batch_deadline(config_.type(type).batch, queue.oldest());
+        const auto at = batch_deadline(batch_of(type), queue.oldest());
         if (at && *at > now) {
             consider(at);
         }

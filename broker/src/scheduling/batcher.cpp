@@ -31,4 +31,24 @@ std::size_t batch_size(const BatchConfig& batch, std::uint64_t worker_max_batch,
     return static_cast<std::size_t>(limit);
 }
 
+std::optional<BatchConfig> announced_batch(const WorkerRegistry& workers, const std::string& type) {
+    std::uint64_t size = 0;
+    std::optional<std::uint64_t> delay;
+    for (const auto& [id, worker] : workers.all()) {
+        const auto served = worker.types.find(type);
+        if (served == worker.types.end()) {
+            continue;
+        }
+        size = std::max(size, served->second);
+        if (const auto asked = worker.max_delay_ms.find(type); asked != worker.max_delay_ms.end()) {
+            delay = std::min(delay.value_or(asked->second), asked->second);
+        }
+    }
+    if (size == 0) {
+        return std::nullopt;
+    }
+    return BatchConfig{static_cast<std::uint32_t>(std::min<std::uint64_t>(size, UINT32_MAX)),
+                       std::min(delay.value_or(0), max_announced_delay_ms)};
+}
+
 } // namespace ferry::broker

@@ -47,6 +47,19 @@ Broker::Broker(BrokerConfig config)
 
 Broker::~Broker() = default;
 
+// The journal follows the scheduler's jobs from here on; replay restores the previous life's
+// before any socket is read.
+void Broker::open_journal() {
+    if (config_.journal.path.empty()) {
+        return;
+    }
+    journal_ = std::make_unique<Journal>(config_.journal,
+                                         [this](const auto& fn) { scheduler_.for_each_held(fn); });
+    scheduler_.observe(journal_.get());
+    journal_->replay(
+        [this](RestoredJob&& job) { return scheduler_.restore(std::move(job), now_); });
+}
+
 // One pass: wait for input or the next timer, read everything waiting (results first, as they
 // free credit), then run timers, dispatch, heartbeats and deliveries once for the whole pass.
 void Broker::run() {
@@ -77,7 +90,9 @@ void Broker::poll_once() {
     }
     now_ = Clock::now();
     timers_and_dispatch();
-    commit_journal();
+    if (journal_) {
+        journal_->commit();
+    }
     send_accepted_replies();
     flush_outboxes();
     sample_rate();
@@ -212,8 +227,8 @@ void Broker::finish_shutdown() {
         scheduler_.fail_all(std::string(wire::name_of(wire::ErrorCode::unavailable)),
                             "the broker shut down before the job finished", now_);
     }
-    commit_journal();
     if (journal_) {
+        journal_->commit();
         journal_->sync();
     }
     send_accepted_replies();

@@ -24,6 +24,9 @@ WorkerRegistry::add(const wire::Ready& ready, std::string routing_id, TimePoint 
     record.pid = ready.pid;
     for (const auto& capacity : ready.types) {
         record.types[capacity.type] = capacity.max_batch == 0 ? 1 : capacity.max_batch;
+        if (capacity.max_delay_ms) {
+            record.max_delay_ms[capacity.type] = *capacity.max_delay_ms;
+        }
     }
     record.credit = ready.credit;
     record.heartbeat_ms = ready.heartbeat_ms == 0 ? 1000 : ready.heartbeat_ms;
