@@ -1,7 +1,7 @@
 // The producer's side of the broker link: claiming the client name, outcomes in, ACKs out,
 // refusals, and noticing a restarted broker.
-#include "ferry/producer/producer.hpp"
 #include "ferry/producer/broker_status.hpp"
+#include "ferry/producer/producer.hpp"
 #include "ferry/wire/codec.hpp"
 
 #include <algorithm>

@@ -1,7 +1,9 @@
 // `ferry broker CONFIG`: the broker alone (multi-host deployments), until SIGTERM or SIGINT.
 #include "ferry/app/broker_config.hpp"
 #include "ferry/app/commands.hpp"
+#include "ferry/app/config_file.hpp"
 #include "ferry/app/embedded_broker.hpp"
+#include "ferry/app/pipeline_config.hpp"
 
 #include <chrono>
 #include <iostream>
@@ -18,7 +20,10 @@ constexpr auto stop_poll = std::chrono::milliseconds(50); // how often the stop 
 //   ferry broker: producers=ENDPOINT workers=ENDPOINT
 // on stdout, then serves until a stop signal (then the shutdown grace) or a failure of the loop.
 ExitCode serve(const std::string& config_path, const std::atomic<bool>& stop) {
-    EmbeddedBroker broker(load_broker_config(config_path));
+    const std::string text = read_config_file(config_path);
+    // The broker uses only its own sections, but every command checks every key of the file.
+    (void)load_pipeline_config(config_path, text);
+    EmbeddedBroker broker(load_broker_config(config_path, text));
     std::cout << "ferry broker: producers=" << broker.producers_endpoint()
               << " workers=" << broker.workers_endpoint() << std::endl;
     while (!stop.load() && !broker.ended())

@@ -101,9 +101,7 @@ YAML::Node load_yaml(const std::string& text, const std::string& origin) {
 }
 
 const std::vector<std::string_view>& top_level_sections() {
-    static const std::vector<std::string_view> sections = {
-        "broker", "job_types", "input", "output", "producer", "workers", "aggregates"};
-    return sections;
+    return keys_of("(top level)");
 }
 
 void check_top_level(const YAML::Node& root, const std::string& origin) {

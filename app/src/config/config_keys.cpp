@@ -1,25 +1,42 @@
-// Edit distance and nearest-name suggestion for unknown configuration keys.
+// The table of configuration keys, and the nearest-name suggestion for unknown ones.
 #include "ferry/app/config_keys.hpp"
 
+#include "ferry/producer/edit_distance.hpp"
+
 #include <algorithm>
-#include <numeric>
+#include <stdexcept>
 
 namespace ferry::app {
 
-std::size_t edit_distance(std::string_view a, std::string_view b) {
-    std::vector<std::size_t> row(b.size() + 1);
-    std::iota(row.begin(), row.end(), std::size_t{0});
-    for (std::size_t i = 1; i <= a.size(); ++i) {
-        std::size_t diagonal = row[0];
-        row[0] = i;
-        for (std::size_t j = 1; j <= b.size(); ++j) {
-            const std::size_t above = row[j];
-            const std::size_t substitute = diagonal + (a[i - 1] == b[j - 1] ? 0 : 1);
-            row[j] = std::min({above + 1, row[j - 1] + 1, substitute});
-            diagonal = above;
-        }
+const std::vector<ConfigSection>& config_sections() {
+    static const std::vector<ConfigSection> sections = {
+        {"(top level)",
+         {"broker", "job_types", "input", "output", "producer", "workers", "aggregates"}},
+        {"broker",
+         {"producers_endpoint", "workers_endpoint", "heartbeat_ms", "liveness", "max_pending",
+          "max_payload_bytes", "shutdown_grace_s", "remember_done", "dead_letters_kept",
+          "outcome_retention_s", "journal"}},
+        {"broker.journal", {"path", "fsync", "interval_ms", "segment_bytes"}},
+        {"job_types.<type>", {"timeout_s", "max_attempts", "backoff", "non_retryable", "batch"}},
+        {"job_types.<type>.backoff", {"initial_ms", "max_ms", "multiplier", "jitter"}},
+        {"job_types.<type>.batch", {"max_size", "max_delay_ms"}},
+        {"input", {"path", "type", "on_invalid"}},
+        {"output", {"path", "order", "format"}},
+        {"producer", {"client", "window", "submit_batch", "progress_interval_s", "heartbeat_ms"}},
+        {"workers[]",
+         {"handlers", "processes", "python", "max_jobs", "max_rss_mb", "prefetch", "heartbeat_ms",
+          "log_level", "start_method"}},
+        {"aggregates[]", {"name", "kind", "field", "result_field", "input_field"}},
+    };
+    return sections;
+}
+
+const std::vector<std::string_view>& keys_of(std::string_view path) {
+    for (const auto& section : config_sections()) {
+        if (section.path == path)
+            return section.keys;
     }
-    return row[b.size()];
+    throw std::logic_error("no config section " + std::string(path));
 }
 
 // A suggestion is only useful when it is much closer than a rewrite: at most a third of the
@@ -28,7 +45,7 @@ std::string nearest_name(std::string_view key, const std::vector<std::string_vie
     std::string best;
     std::size_t best_distance = 0;
     for (const auto name : allowed) {
-        const std::size_t distance = edit_distance(key, name);
+        const std::size_t distance = producer::edit_distance(key, name);
         if (best.empty() || distance < best_distance) {
             best = std::string(name);
             best_distance = distance;

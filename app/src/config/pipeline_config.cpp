@@ -3,6 +3,8 @@
 
 #include "ferry/app/config_error.hpp"
 #include "ferry/app/config_file.hpp"
+#include "ferry/app/config_keys.hpp"
+#include "ferry/app/config_section.hpp"
 
 #include <filesystem>
 #include <fmt/format.h>
@@ -16,114 +18,6 @@ namespace {
 
 // Durations are capped at a year, so that adding one to a clock reading cannot overflow.
 constexpr std::uint64_t year_s = 365ULL * 24 * 3600;
-
-// Reads one mapping section, refusing keys it does not know, with file:line:col in errors.
-class Section {
-  public:
-    Section(const YAML::Node& node, std::string origin, std::string name,
-            std::vector<std::string_view> allowed)
-        : node_(node), origin_(std::move(origin)), name_(std::move(name)),
-          allowed_(std::move(allowed)) {
-        if (node_ && !node_.IsNull() && !node_.IsMap())
-            fail(node_, "must be a mapping of keys");
-        if (!node_ || node_.IsNull())
-            return;
-        for (const auto& entry : node_)
-            check_key(entry.first);
-    }
-
-    void read(std::string_view key, std::string& out) const {
-        if (auto value = find(key))
-            out = scalar(*value, key);
-    }
-    // A string that must not be empty when given (e.g. a job type).
-    void read_name(std::string_view key, std::string& out) const {
-        auto value = find(key);
-        if (!value)
-            return;
-        out = scalar(*value, key);
-        if (out.empty())
-            fail(*value, fmt::format("'{}' must not be empty", path(key)));
-    }
-    // `minimum` is 1 for keys where 0 means nothing sensible (a zero window, batch, ...).
-    void read(std::string_view key, std::uint64_t& out, std::uint64_t minimum = 0,
-              std::uint64_t maximum = std::numeric_limits<std::uint64_t>::max()) const {
-        auto value = find(key);
-        if (!value)
-            return;
-        std::string text = scalar(*value, key);
-        try {
-            std::size_t used = 0;
-            long long parsed = std::stoll(text, &used);
-            if (used != text.size() || parsed < 0)
-                throw std::invalid_argument(text);
-            out = static_cast<std::uint64_t>(parsed);
-        } catch (const std::exception&) {
-            fail(*value,
-                 fmt::format("'{}' must be a non-negative integer, got '{}'", path(key), text));
-        }
-        if (out < minimum) {
-            fail(*value, fmt::format("'{}' must be at least {}, got {}", path(key), minimum, text));
-        }
-        if (out > maximum) {
-            fail(*value, fmt::format("'{}' must be at most {}, got {}", path(key), maximum, text));
-        }
-    }
-    // "file:line:col" of a key's value, for errors found after reading (e.g. by starting it).
-    [[nodiscard]] std::string position_of(std::string_view key) const {
-        auto value = find(key);
-        return position(origin_, value ? value->Mark() : node_.Mark());
-    }
-    // A key whose value must be one of `choices`; returns the index of the chosen one.
-    std::size_t choose(std::string_view key, const std::vector<std::string_view>& choices,
-                       std::size_t current) const {
-        auto value = find(key);
-        if (!value)
-            return current;
-        std::string text = scalar(*value, key);
-        for (std::size_t i = 0; i < choices.size(); ++i) {
-            if (choices[i] == text)
-                return i;
-        }
-        fail(*value, fmt::format("'{}' must be one of {}, got '{}'", path(key),
-                                 fmt::join(choices, " | "), text));
-    }
-
-    [[noreturn]] void fail(const YAML::Node& at, const std::string& message) const {
-        throw ConfigError(fmt::format("{}: {}", position(origin_, at.Mark()), message));
-    }
-
-  private:
-    [[nodiscard]] std::string path(std::string_view key) const {
-        return fmt::format("{}.{}", name_, key);
-    }
-    [[nodiscard]] std::optional<YAML::Node> find(std::string_view key) const {
-        if (!node_ || !node_.IsMap())
-            return std::nullopt;
-        YAML::Node value = node_[std::string(key)];
-        if (!value)
-            return std::nullopt;
-        return value;
-    }
-    [[nodiscard]] std::string scalar(const YAML::Node& value, std::string_view key) const {
-        if (!value.IsScalar())
-            fail(value, fmt::format("'{}' must be a single value", path(key)));
-        return value.Scalar();
-    }
-    void check_key(const YAML::Node& key) const {
-        std::string text = key.Scalar();
-        for (auto allowed : allowed_) {
-            if (allowed == text)
-                return;
-        }
-        fail(key, unknown_key_message(text, name_, allowed_));
-    }
-
-    YAML::Node node_;                       // the section (may be undefined)
-    std::string origin_;                    // file name for messages
-    std::string name_;                      // section path for messages
-    std::vector<std::string_view> allowed_; // keys this section knows
-};
 
 InputConfig read_input(const Section& section) {
     InputConfig input;
@@ -155,9 +49,7 @@ ProducerConfig read_producer(const Section& section) {
 }
 
 WorkerPoolConfig read_pool(const YAML::Node& node, const std::string& origin, std::size_t index) {
-    Section section(node, origin, fmt::format("workers[{}]", index),
-                    {"handlers", "processes", "python", "max_jobs", "max_rss_mb", "prefetch",
-                     "heartbeat_ms", "log_level", "start_method"});
+    Section section(node, origin, fmt::format("workers[{}]", index), keys_of("workers[]"));
     WorkerPoolConfig pool;
     section.read("handlers", pool.handlers);
     section.read("processes", pool.processes, 1);
@@ -180,7 +72,7 @@ WorkerPoolConfig read_pool(const YAML::Node& node, const std::string& origin, st
 
 AggregateSpec read_aggregate(const YAML::Node& node, const std::string& origin, std::size_t index) {
     std::string where = fmt::format("aggregates[{}]", index);
-    Section section(node, origin, where, {"name", "kind", "field", "result_field", "input_field"});
+    Section section(node, origin, where, keys_of("aggregates[]"));
     AggregateSpec spec;
     std::string kind = "count_by", field, result_field, input_field;
     section.read("name", spec.name);
@@ -217,13 +109,10 @@ PipelineConfig parse_pipeline_config(const std::string& yaml_text, const std::st
     Section top(root, origin, "(top level)", top_level_sections());
     PipelineConfig config;
     config.source = origin;
-    config.input =
-        read_input(Section(root["input"], origin, "input", {"path", "type", "on_invalid"}));
-    config.output =
-        read_output(Section(root["output"], origin, "output", {"path", "order", "format"}));
-    config.producer = read_producer(
-        Section(root["producer"], origin, "producer",
-                {"client", "window", "submit_batch", "progress_interval_s", "heartbeat_ms"}));
+    config.input = read_input(Section(root["input"], origin, "input", keys_of("input")));
+    config.output = read_output(Section(root["output"], origin, "output", keys_of("output")));
+    config.producer =
+        read_producer(Section(root["producer"], origin, "producer", keys_of("producer")));
     if (YAML::Node pools = root["workers"]; pools && !pools.IsNull()) {
         if (!pools.IsSequence())
             top.fail(pools, "'workers' must be a list of pools");
