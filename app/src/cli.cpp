@@ -3,6 +3,7 @@
 #include "ferry/app/config_error.hpp"
 #include "ferry/app/embedded_broker.hpp"
 #include "ferry/app/stop_signal.hpp"
+#include "ferry/app/version.hpp"
 #include "ferry/producer/input_reader.hpp"
 #include "ferry/producer/producer.hpp"
 
@@ -45,6 +46,7 @@ ExitCode run_chosen(const std::vector<Subcommand>& commands) {
 ExitCode run_cli(int argc, char** argv) {
     CLI::App app{"Ferry: batch jobs from a native core to Python AI workers over ZeroMQ"};
     app.require_subcommand(1);
+    app.set_version_flag("--version", version_line(), "print the version, protocol and commit");
     std::string log_level = "info";
     app.add_option("--log-level", log_level, "trace, debug, info, warn, error")
         ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}))
