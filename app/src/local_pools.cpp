@@ -24,6 +24,23 @@ std::string upper(std::string text) {
     return text;
 }
 
+// A pool logs at its workers[].log_level, else at the level `ferry --log-level` set.
+std::string pool_log_level(const WorkerPoolConfig& pool) {
+    if (!pool.log_level.empty())
+        return upper(pool.log_level);
+    switch (spdlog::get_level()) {
+    case spdlog::level::trace:
+    case spdlog::level::debug:
+        return "DEBUG";
+    case spdlog::level::info:
+        return "INFO";
+    case spdlog::level::warn:
+        return "WARNING";
+    default:
+        return "ERROR";
+    }
+}
+
 std::vector<std::string> pool_argv(const std::string& python, const WorkerPoolConfig& pool,
                                    const std::string& endpoint) {
     std::vector<std::string> argv = {python,
@@ -40,7 +57,7 @@ std::vector<std::string> pool_argv(const std::string& python, const WorkerPoolCo
                                      "--heartbeat-ms",
                                      std::to_string(pool.heartbeat_ms),
                                      "--log-level",
-                                     upper(pool.log_level),
+                                     pool_log_level(pool),
                                      "--start-method",
                                      pool.start_method};
     if (pool.max_jobs > 0) {

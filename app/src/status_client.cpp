@@ -1,7 +1,8 @@
-// `ferry status`: the STATUS round trip, and the table and JSON renderings of the status map.
+// `ferry status`: the STATUS round trip and the table rendering of the status map.
 #include "ferry/app/status_client.hpp"
 
 #include "ferry/producer/broker_status.hpp"
+#include "ferry/producer/json_msgpack.hpp"
 #include "ferry/wire/codec.hpp"
 
 #include <cstdio>
@@ -16,23 +17,6 @@ namespace ferry::app {
 using producer::status_fields;
 namespace {
 
-void write_json_string(std::ostream& out, std::string_view text) {
-    out << '"';
-    for (const char c : text) {
-        const auto byte = static_cast<unsigned char>(c);
-        if (c == '"' || c == '\\') {
-            out << '\\' << c;
-        } else if (byte < 0x20) {
-            char escaped[8];
-            std::snprintf(escaped, sizeof escaped, "\\u%04x", byte);
-            out << escaped;
-        } else {
-            out << c;
-        }
-    }
-    out << '"';
-}
-
 std::string text_of(const msgpack::object& value) {
     std::ostringstream out;
     if (value.type == msgpack::type::STR) {
@@ -40,7 +24,9 @@ std::string text_of(const msgpack::object& value) {
     } else if (value.type == msgpack::type::FLOAT64 || value.type == msgpack::type::FLOAT32) {
         out << std::fixed << std::setprecision(1) << value.as<double>();
     } else {
-        write_json(out, value);
+        std::string json;
+        producer::append_json(value, json);
+        out << json;
     }
     return out.str();
 }
@@ -131,58 +117,6 @@ std::string fetch_status(const std::string& endpoint, std::chrono::milliseconds 
     throw std::runtime_error("no status from a broker at " + endpoint + " within " +
                              std::to_string(timeout.count()) +
                              " ms; is it running? (pass its producers endpoint with --broker)");
-}
-
-void write_json(std::ostream& out, const msgpack::object& value) {
-    switch (value.type) {
-    case msgpack::type::NIL:
-        out << "null";
-        break;
-    case msgpack::type::BOOLEAN:
-        out << (value.via.boolean ? "true" : "false");
-        break;
-    case msgpack::type::POSITIVE_INTEGER:
-        out << value.via.u64;
-        break;
-    case msgpack::type::NEGATIVE_INTEGER:
-        out << value.via.i64;
-        break;
-    case msgpack::type::FLOAT32:
-    case msgpack::type::FLOAT64:
-        out << std::setprecision(15) << value.via.f64;
-        break;
-    case msgpack::type::STR:
-        write_json_string(out, {value.via.str.ptr, value.via.str.size});
-        break;
-    case msgpack::type::ARRAY:
-        out << '[';
-        for (std::uint32_t i = 0; i < value.via.array.size; ++i) {
-            out << (i == 0 ? "" : ",");
-            write_json(out, value.via.array.ptr[i]);
-        }
-        out << ']';
-        break;
-    case msgpack::type::MAP:
-        out << '{';
-        for (std::uint32_t i = 0; i < value.via.map.size; ++i) {
-            out << (i == 0 ? "" : ",");
-            const auto& key = value.via.map.ptr[i].key;
-            write_json_string(out, key.type == msgpack::type::STR ? key.as<std::string>()
-                                                                  : text_of(key));
-            out << ':';
-            write_json(out, value.via.map.ptr[i].val);
-        }
-        out << '}';
-        break;
-    default: {
-        std::ostringstream hex;
-        for (std::uint32_t i = 0; value.type == msgpack::type::BIN && i < value.via.bin.size; ++i) {
-            hex << std::hex << std::setw(2) << std::setfill('0')
-                << (static_cast<unsigned>(value.via.bin.ptr[i]) & 0xffU);
-        }
-        write_json_string(out, hex.str());
-    }
-    }
 }
 
 void write_status_table(std::ostream& out, const msgpack::object& status) {

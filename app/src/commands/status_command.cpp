@@ -2,6 +2,7 @@
 #include "ferry/app/commands.hpp"
 #include "ferry/app/endpoint.hpp"
 #include "ferry/app/status_client.hpp"
+#include "ferry/producer/json_msgpack.hpp"
 
 #include <cstdlib>
 #include <iostream>
@@ -26,8 +27,9 @@ ExitCode show_status(const StatusArgs& args) {
     const std::string bytes = fetch_status(args.endpoint, status_timeout);
     const auto handle = msgpack::unpack(bytes.data(), bytes.size());
     if (args.json) {
-        write_json(std::cout, handle.get());
-        std::cout << "\n";
+        std::string json;
+        producer::append_json(handle.get(), json); // the one MessagePack -> JSON renderer
+        std::cout << json << "\n";
     } else {
         write_status_table(std::cout, handle.get());
     }

@@ -60,7 +60,8 @@ WorkerPoolConfig read_pool(const YAML::Node& node, const std::string& origin, st
     section.read("prefetch", pool.prefetch, 1);
     section.read("heartbeat_ms", pool.heartbeat_ms, 1, year_s * 1000);
     static const std::vector<std::string_view> levels = {"debug", "info", "warning", "error"};
-    pool.log_level = std::string(levels[section.choose("log_level", levels, 1)]);
+    if (section.has("log_level"))
+        pool.log_level = std::string(levels[section.choose("log_level", levels, 1)]);
     pool.start_method =
         section.choose("start_method", {"fork", "spawn"}, 0) == 0 ? "fork" : "spawn";
     if (pool.handlers.empty())

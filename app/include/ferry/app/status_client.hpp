@@ -1,4 +1,5 @@
-// A client of the broker's STATUS: the round trip, and the table and JSON renderings of the map.
+// A client of the broker's STATUS: the round trip, and the table rendering of the map (JSON:
+// producer::append_json, the one renderer).
 #pragma once
 
 #include <chrono>
@@ -13,9 +14,6 @@ namespace ferry::app {
 // naming the endpoint when no answer comes within `timeout`.
 [[nodiscard]] std::string fetch_status(const std::string& endpoint,
                                        std::chrono::milliseconds timeout);
-
-// Writes a MessagePack value as JSON (bin as a hex string).
-void write_json(std::ostream& out, const msgpack::object& value);
 
 // Writes the status map as a human table.
 void write_status_table(std::ostream& out, const msgpack::object& status);
