@@ -123,6 +123,7 @@ ExitCode run_session(zmq::context_t& context, const PipelineConfig& config, cons
     if (args.resume)
         options.done_ids = scan_finished_ids(output_path, config.output.format);
     RunSummary summary(config.aggregates);
+    summary.set_startup_offset(plan.waited_s);
     InputReader input(plan.input_path, summary.input_paths());
     if (plan.duplicates)
         input.use_checked_duplicates(*plan.duplicates);

@@ -187,7 +187,9 @@ void Producer::handle_outcomes(wire::Outcomes& outcomes) {
                        outcome.attempts,
                        outcome.ms.value_or(0.0),
                        outcome.worker.value_or(std::string{}),
-                       delivery};
+                       delivery,
+                       outcome.queue_ms,
+                       outcome.handler_ms};
         record_outcome(job, it->second.captured);
         outstanding_.erase(it);
     }

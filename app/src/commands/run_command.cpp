@@ -41,9 +41,12 @@ ExitCode run(const PipelineArgs& args, const std::atomic<bool>& stop) {
     EmbeddedBroker broker(broker_config);
     spdlog::info("embedded broker: producers {} workers {}", broker.producers_endpoint(),
                  broker.workers_endpoint());
+    const auto pools_started = std::chrono::steady_clock::now();
     LocalPools pools;
     pools.start(pipeline.workers, interpreters, broker.workers_endpoint());
     ExitCode code = await_pools(pools, pipeline, broker.producers_endpoint(), stop);
+    plan->waited_s =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - pools_started).count();
     if (code == ExitCode::ok) {
         zmq::context_t context(1);
         code = run_session(context, pipeline, *plan, broker.producers_endpoint(), args.session,

@@ -29,6 +29,7 @@ struct SessionPlan {
     std::string output_path;            // "-" is stdout
     std::optional<std::uint64_t> total; // record count, when the input could be read twice
     std::optional<producer::DuplicateLines> duplicates; // found by the check: the run keeps no ids
+    double waited_s = 0; // spent waiting for workers before the session (ferry run's pools)
 };
 
 // Checks everything a run needs that can be checked without running it: the paths (see

@@ -29,6 +29,8 @@ struct JobOutcome {
     double ms = 0;                    // submit -> outcome, as the broker measured it
     std::string worker;               // worker that produced the outcome
     std::optional<Delivery> delivery; // a broker outcome: kept there until acknowledged
+    std::optional<double> queue_ms;   // accept -> start of the last attempt, from the broker
+    std::optional<double> handler_ms; // the last attempt's handler time, as the worker measured
 };
 
 } // namespace ferry::producer
