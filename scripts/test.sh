@@ -19,7 +19,7 @@ cmake --preset fuzz >/dev/null
 cmake --build --preset fuzz -j "$jobs" --target fuzz_decode
 
 echo "== build: dev"
-cmake --preset dev >/dev/null
+cmake --preset dev -DFERRY_FUZZ_BINARY="$PWD/build-fuzz/tests/fuzz/fuzz_decode" >/dev/null
 cmake --build --preset dev -j "$jobs"
 echo "== tests: everything (C++, Python, contract, fuzz, end to end)"
 ctest --preset dev -j "$jobs" --timeout 600

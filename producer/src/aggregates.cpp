@@ -1,6 +1,7 @@
 // Aggregates over outcomes: count_by, sum, mean, min, max, match_rate, char_accuracy.
 #include "ferry/producer/aggregates.hpp"
 
+#include "ferry/producer/edit_distance.hpp"
 #include "ferry/producer/json_msgpack.hpp"
 
 #include <algorithm>
@@ -57,23 +58,6 @@ bool needs_input(AggregateKind kind) {
     return kind == AggregateKind::match_rate || kind == AggregateKind::char_accuracy;
 }
 
-std::size_t levenshtein(std::string_view a, std::string_view b) {
-    std::vector<std::size_t> row(b.size() + 1);
-    for (std::size_t j = 0; j <= b.size(); ++j)
-        row[j] = j;
-    for (std::size_t i = 1; i <= a.size(); ++i) {
-        std::size_t diagonal = row[0];
-        row[0] = i;
-        for (std::size_t j = 1; j <= b.size(); ++j) {
-            std::size_t above = row[j];
-            row[j] =
-                std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
-            diagonal = above;
-        }
-    }
-    return row[b.size()];
-}
-
 Aggregates::Aggregates(std::vector<AggregateSpec> specs)
     : specs_(std::move(specs)), states_(specs_.size()) {}
 
@@ -113,7 +97,7 @@ void Aggregates::fold(const AggregateSpec& spec, State& state, const FieldValue&
             return;
         ++state.count;
         double length = double(expected.text.size());
-        double edits = value.present ? double(levenshtein(value.text, expected.text)) : length;
+        double edits = value.present ? double(edit_distance(value.text, expected.text)) : length;
         state.chars += length;
         state.sum += std::min(edits, length);
         return;

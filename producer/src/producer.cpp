@@ -44,6 +44,7 @@ Producer::Producer(zmq::context_t& context, ProducerOptions options, InputReader
 ProducerEnd Producer::run(const std::atomic<bool>& stop,
                           const std::function<void(const ProgressSnapshot&)>& on_progress) {
     const auto started = Clock::now();
+    run_started_ = started;
     auto next_status = started;
     last_heard_ = started;
     while (!finished()) {
@@ -181,7 +182,8 @@ void Producer::resend_due_batches() {
 // Every job's one outcome goes through here: output record, summary, progress counts.
 void Producer::record_outcome(const JobOutcome& outcome, const std::vector<FieldValue>& expected) {
     output_.write(outcome);
-    summary_.record(outcome, expected);
+    summary_.record(outcome, expected,
+                    std::chrono::duration<double>(Clock::now() - run_started_).count());
     ++done_;
     if (!outcome.ok)
         ++failed_;

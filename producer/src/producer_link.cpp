@@ -1,7 +1,7 @@
 // The producer's side of the broker link: claiming the client name, outcomes in, ACKs out,
 // refusals, and noticing a restarted broker.
-#include "ferry/producer/producer.hpp"
 #include "ferry/producer/broker_status.hpp"
+#include "ferry/producer/producer.hpp"
 #include "ferry/wire/codec.hpp"
 
 #include <algorithm>
@@ -187,7 +187,9 @@ void Producer::handle_outcomes(wire::Outcomes& outcomes) {
                        outcome.attempts,
                        outcome.ms.value_or(0.0),
                        outcome.worker.value_or(std::string{}),
-                       delivery};
+                       delivery,
+                       outcome.queue_ms,
+                       outcome.handler_ms};
         record_outcome(job, it->second.captured);
         outstanding_.erase(it);
     }

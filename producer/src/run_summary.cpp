@@ -3,6 +3,7 @@
 
 #include "ferry/producer/json_msgpack.hpp"
 
+#include <algorithm>
 #include <fmt/format.h>
 
 namespace ferry::producer {
@@ -21,9 +22,53 @@ void append_counts(const std::map<std::string, std::uint64_t>& counts, std::stri
     out += "}";
 }
 
+Percentiles percentiles_of(const LatencyHistogram& histogram) {
+    return {histogram.percentile(0.50), histogram.percentile(0.95), histogram.percentile(0.99),
+            histogram.max_ms()};
+}
+
+std::string json_percentiles(const Percentiles& p) {
+    return fmt::format("{{\"p50\":{:.3f},\"p95\":{:.3f},\"p99\":{:.3f},\"max\":{:.3f}}}", p.p50,
+                       p.p95, p.p99, p.max);
+}
+
+std::string text_percentiles(const char* name, const Percentiles& p) {
+    return fmt::format("{:<10}  p50 {:.2f}  p95 {:.2f}  p99 {:.2f}  max {:.2f}\n", name, p.p50,
+                       p.p95, p.p99, p.max);
+}
+
 } // namespace
 
-void RunSummary::record(const JobOutcome& outcome, const std::vector<FieldValue>& expected) {
+double RunSummary::startup_seconds() const {
+    return startup_offset_s_ + std::max(first_dispatch_s_, 0.0);
+}
+
+double RunSummary::work_seconds() const {
+    return first_dispatch_s_ < 0 ? 0 : std::max(last_outcome_s_ - first_dispatch_s_, 0.0);
+}
+
+Percentiles RunSummary::queue_latency() const {
+    return percentiles_of(queue_latency_);
+}
+
+Percentiles RunSummary::handler_latency() const {
+    return percentiles_of(handler_latency_);
+}
+
+void RunSummary::record(const JobOutcome& outcome, const std::vector<FieldValue>& expected,
+                        double at_s) {
+    if (outcome.queue_ms)
+        queue_latency_.record(*outcome.queue_ms);
+    if (outcome.handler_ms)
+        handler_latency_.record(*outcome.handler_ms);
+    if (at_s >= 0 && outcome.queue_ms) {
+        // The broker's ms runs from accept to outcome; its queue_ms to the last dispatch.
+        const double dispatched_s = at_s - std::max(outcome.ms - *outcome.queue_ms, 0.0) / 1000;
+        if (first_dispatch_s_ < 0 || dispatched_s < first_dispatch_s_)
+            first_dispatch_s_ = std::max(dispatched_s, 0.0);
+        last_outcome_s_ = std::max(last_outcome_s_, at_s);
+        ++timed_;
+    }
     aggregates_.record(outcome, expected);
     if (outcome.ok) {
         ++succeeded_;
@@ -39,20 +84,22 @@ void RunSummary::record(const JobOutcome& outcome, const std::vector<FieldValue>
 }
 
 Percentiles RunSummary::latency() const {
-    return {latency_.percentile(0.50), latency_.percentile(0.95), latency_.percentile(0.99),
-            latency_.max_ms()};
+    return percentiles_of(latency_);
 }
 
+// Throughput counts the jobs that ran over the time workers ran them (first dispatch to last
+// outcome), so the workers' start-up does not dilute it; startup_s reports that apart.
 std::string RunSummary::to_json() const {
-    Percentiles lat = latency();
-    double rate = wall_s_ > 0 ? double(jobs()) / wall_s_ : 0;
+    const double work = work_seconds();
+    const double rate = work > 0 ? double(timed_) / work : 0;
     std::string out = fmt::format(
         "{{\"jobs\":{},\"succeeded\":{},\"failed\":{},\"duplicates_dropped\":{},\"retries\":{},"
-        "\"resumed\":{},\"wall_s\":{:.3f},\"jobs_per_s\":{:.1f},"
-        "\"latency_ms\":{{\"p50\":{:.3f},\"p95\":{:.3f},\"p99\":{:.3f},\"max\":{:.3f}}},"
+        "\"resumed\":{},\"wall_s\":{:.3f},\"startup_s\":{:.3f},\"work_s\":{:.3f},"
+        "\"jobs_per_s\":{:.1f},\"latency_ms\":{},\"queue_ms\":{},\"handler_ms\":{},"
         "\"per_worker\":",
-        jobs(), succeeded_, failed_, duplicates_dropped_, retries_, resumed_, wall_s_, rate,
-        lat.p50, lat.p95, lat.p99, lat.max);
+        jobs(), succeeded_, failed_, duplicates_dropped_, retries_, resumed_, wall_s_,
+        startup_seconds(), work, rate, json_percentiles(latency()),
+        json_percentiles(queue_latency()), json_percentiles(handler_latency()));
     append_counts(per_worker_, out);
     out += ",\"failures_by_code\":";
     append_counts(failures_by_code_, out);
@@ -61,14 +108,16 @@ std::string RunSummary::to_json() const {
 }
 
 std::string RunSummary::to_text() const {
-    Percentiles lat = latency();
-    double rate = wall_s_ > 0 ? double(jobs()) / wall_s_ : 0;
+    const double work = work_seconds();
+    const double rate = work > 0 ? double(timed_) / work : 0;
     std::string out =
         fmt::format("jobs {}  succeeded {}  failed {}  retries {}  duplicates dropped {}\n"
-                    "wall {:.2f} s  throughput {:.0f} jobs/s\n"
-                    "latency ms  p50 {:.2f}  p95 {:.2f}  p99 {:.2f}  max {:.2f}\n",
-                    jobs(), succeeded_, failed_, retries_, duplicates_dropped_, wall_s_, rate,
-                    lat.p50, lat.p95, lat.p99, lat.max);
+                    "wall {:.2f} s  startup {:.2f} s  work {:.2f} s  throughput {:.0f} jobs/s\n",
+                    jobs(), succeeded_, failed_, retries_, duplicates_dropped_, wall_s_,
+                    startup_seconds(), work, rate);
+    out += text_percentiles("latency ms", latency());
+    out += text_percentiles("queue ms", queue_latency());
+    out += text_percentiles("handler ms", handler_latency());
     if (resumed_ > 0)
         out += fmt::format("resumed: {} jobs were already in the output\n", resumed_);
     for (const auto& [code, count] : failures_by_code_) {

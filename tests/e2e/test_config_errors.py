@@ -62,6 +62,23 @@ def test_a_misspelled_top_level_section_is_refused_with_a_suggestion(
 
 
 @pytest.mark.parametrize("command", sorted(COMMANDS))
+@pytest.mark.parametrize("yaml, where, hint", [
+    ("input:\n  typ: echo\n", "p.yaml:2:3: unknown key 'typ' in 'input'", "'type'"),
+    ("broker:\n  livenes: 4\n", "p.yaml:2:3: unknown key 'livenes' in 'broker'", "'liveness'"),
+    ("workers:\n  - handlers: h\n    prefetc: 2\n", "p.yaml:3:5: unknown key 'prefetc'",
+     "'prefetch'"),
+], ids=["input", "broker", "workers"])
+def test_every_command_refuses_a_misspelled_key_in_any_section(
+        run_ferry, tmp_path: pathlib.Path, command: str, yaml: str, where: str,
+        hint: str) -> None:
+    (tmp_path / "p.yaml").write_text(yaml)
+    write_jobs(tmp_path / "jobs.jsonl", 3)
+    done = run_ferry(*_args(command, "p.yaml"), timeout=20)
+    assert done.returncode == 2, done.stderr
+    assert where in done.stderr and f"did you mean {hint}?" in done.stderr
+
+
+@pytest.mark.parametrize("command", sorted(COMMANDS))
 def test_a_duplicate_key_is_refused_naming_both_lines(run_ferry, tmp_path: pathlib.Path,
                                                       command: str) -> None:
     (tmp_path / "p.yaml").write_text("broker:\n  liveness: 4\n  heartbeat_ms: 100\n  liveness: 5\n")

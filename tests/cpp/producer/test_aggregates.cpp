@@ -1,5 +1,6 @@
 // Aggregates: match rate, character accuracy, numeric reductions, counts by value.
 #include "ferry/producer/aggregates.hpp"
+#include "ferry/producer/edit_distance.hpp"
 
 #include <catch2/catch.hpp>
 #include <msgpack.hpp>
@@ -26,10 +27,10 @@ FieldValue text(std::string value) {
 
 } // namespace
 
-TEST_CASE("levenshtein counts insertions, deletions and substitutions") {
-    CHECK(levenshtein("kitten", "sitting") == 3);
-    CHECK(levenshtein("", "abc") == 3);
-    CHECK(levenshtein("same", "same") == 0);
+TEST_CASE("edit distance counts insertions, deletions and substitutions") {
+    CHECK(edit_distance("kitten", "sitting") == 3);
+    CHECK(edit_distance("", "abc") == 3);
+    CHECK(edit_distance("same", "same") == 0);
 }
 
 TEST_CASE("match rate compares numbers by value and counts failures as misses") {

@@ -83,3 +83,31 @@ TEST_CASE("a run summary's memory does not grow with the number of outcomes") {
     CHECK(std::abs(summary.latency().p50 - 5.49) <= 5.49 / 256 + 0.0005);
     CHECK_THAT(summary.to_json(), Catch::Contains("\"latency_ms\":{\"p50\":"));
 }
+
+TEST_CASE("The summary tells start-up from work: throughput over first dispatch to last outcome") {
+    RunSummary summary;
+    summary.set_startup_offset(2.0); // the pools took 2 s to come up
+    // Three jobs accepted at 0 s; the first dispatched at 1 s, the last outcome at 3 s.
+    const auto outcome = [](double ms, double queue_ms, double handler_ms) {
+        JobOutcome job;
+        job.ok = true;
+        job.ms = ms;
+        job.queue_ms = queue_ms;
+        job.handler_ms = handler_ms;
+        return job;
+    };
+    summary.record(outcome(1500, 1000, 400), {}, 1.5);
+    summary.record(outcome(2500, 2000, 400), {}, 2.5);
+    summary.record(outcome(3000, 2800, 100), {}, 3.0);
+    CHECK(summary.startup_seconds() == Approx(3.0));
+    CHECK(summary.work_seconds() == Approx(2.0));
+    CHECK(summary.queue_latency().p50 == Approx(2000).epsilon(0.01));
+    CHECK(summary.handler_latency().max == Approx(400));
+    const std::string json = summary.to_json();
+    CHECK_THAT(json, Catch::Contains("\"startup_s\":3.000"));
+    CHECK_THAT(json, Catch::Contains("\"work_s\":2.000"));
+    CHECK_THAT(json, Catch::Contains("\"jobs_per_s\":1.5"));
+    CHECK_THAT(json, Catch::Contains("\"queue_ms\":{\"p50\":"));
+    CHECK_THAT(json, Catch::Contains("\"handler_ms\":{\"p50\":"));
+    CHECK_THAT(summary.to_text(), Catch::Contains("startup 3.00 s"));
+}

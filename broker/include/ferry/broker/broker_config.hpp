@@ -1,20 +1,14 @@
-// The broker's configuration: the `broker` and `job_types` sections of a Ferry YAML file.
+// The broker's configuration: the `broker` and `job_types` sections of a Ferry YAML file (read
+// by the app's config loader).
 #pragma once
 
 #include <cstdint>
 #include <optional>
-#include <stdexcept>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
 namespace ferry::broker {
-
-// A configuration the user must fix: the message names file:line:col and the key.
-class ConfigError : public std::runtime_error {
-  public:
-    using std::runtime_error::runtime_error;
-};
 
 // Exponential backoff between attempts of one job.
 struct BackoffConfig {
@@ -72,19 +66,10 @@ struct BrokerConfig {
     std::unordered_map<std::string, JobTypeConfig> types; // named job types, defaults merged in
 
     // The settings of a job type: its own entry, else `default`.
-    [[nodiscard]] const JobTypeConfig& type(const std::string& name) const;
+    [[nodiscard]] const JobTypeConfig& type(const std::string& name) const {
+        const auto found = types.find(name);
+        return found == types.end() ? default_type : found->second;
+    }
 };
-
-// Reads a config file; throws ConfigError naming file:line:col on a bad or unknown key, and
-// naming the path when the file is missing, a directory or empty.
-[[nodiscard]] BrokerConfig load_broker_config(const std::string& path);
-// The same from the file's text, already read (read_config_file) by a command that reads it once
-// for all its sections; `path` names it in messages and anchors relative paths.
-[[nodiscard]] BrokerConfig load_broker_config(const std::string& path, const std::string& text);
-
-// Same from YAML text; `origin` names it in error messages. Applies the environment overrides
-// FERRY_PRODUCERS_ENDPOINT and FERRY_WORKERS_ENDPOINT.
-[[nodiscard]] BrokerConfig parse_broker_config(const std::string& yaml_text,
-                                               const std::string& origin);
 
 } // namespace ferry::broker

@@ -61,7 +61,4 @@ class Aggregates {
     std::vector<State> states_;        // one per spec
 };
 
-// Edit distance between two byte strings (for character accuracy).
-[[nodiscard]] std::size_t levenshtein(std::string_view a, std::string_view b);
-
 } // namespace ferry::producer

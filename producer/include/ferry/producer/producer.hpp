@@ -1,7 +1,7 @@
 // The producer: streams the input to the broker within a bounded window and collects outcomes.
 #pragma once
 
-#include "ferry/broker/type_coverage.hpp"
+#include "ferry/producer/broker_status.hpp"
 #include "ferry/producer/input_reader.hpp"
 #include "ferry/producer/output_writer.hpp"
 #include "ferry/producer/resume_scan.hpp"
@@ -45,8 +45,8 @@ struct ProgressSnapshot {
     std::uint64_t submitted = 0;                // jobs sent to the broker
     std::optional<std::uint64_t> workers_alive; // from the broker's STATUS, when known
     double elapsed_s = 0;                       // since the start
-    std::string waiting; // why no progress is being made, when the broker said
-    std::vector<broker::UnservedType> unserved; // from STATUS: types no live worker serves
+    std::string waiting;                // why no progress is being made, when the broker said
+    std::vector<UnservedType> unserved; // from STATUS: types no live worker serves
 };
 
 // Why run() returned.
@@ -137,13 +137,14 @@ class Producer {
     std::string waiting_;                            // why we wait, for the progress line
     std::string broker_id_;                          // from WELCOME; changes on restart
     std::uint64_t broker_life_ = 0;                  // broker lives seen before this one
-    Clock::time_point last_heard_;                   // last message from the broker
-    Clock::time_point next_silence_warning_{};       // rate limit of the warning
-    std::uint64_t submitted_ = 0;                    // jobs sent
-    std::uint64_t done_ = 0;                         // outcomes written this run
-    std::uint64_t failed_ = 0;                       // of which failed
-    std::optional<std::uint64_t> workers_alive_;     // from STATUS_REPLY
-    std::vector<broker::UnservedType> unserved_;     // from STATUS_REPLY: types no live worker serves
+    Clock::time_point run_started_{};            // when run() began: outcome times count from it
+    Clock::time_point last_heard_;               // last message from the broker
+    Clock::time_point next_silence_warning_{};   // rate limit of the warning
+    std::uint64_t submitted_ = 0;                // jobs sent
+    std::uint64_t done_ = 0;                     // outcomes written this run
+    std::uint64_t failed_ = 0;                   // of which failed
+    std::optional<std::uint64_t> workers_alive_; // from STATUS_REPLY
+    std::vector<UnservedType> unserved_;         // from STATUS_REPLY: types no live worker serves
 };
 
 // A fresh client name for a run: host, pid and a random part, so a new run never collides with

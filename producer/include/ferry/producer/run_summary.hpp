@@ -27,14 +27,23 @@ class RunSummary {
     explicit RunSummary(std::vector<AggregateSpec> aggregates = {})
         : aggregates_(std::move(aggregates)) {}
 
-    // Counts an outcome; `expected` holds its input's captured values for the aggregates.
-    void record(const JobOutcome& outcome, const std::vector<FieldValue>& expected = {});
+    // Counts an outcome; `expected` holds its input's captured values for the aggregates. `at_s`
+    // is when it arrived, in seconds since the session started (negative: not from a broker);
+    // with the outcome's ms and queue_ms it places the job's dispatch in time.
+    void record(const JobOutcome& outcome, const std::vector<FieldValue>& expected = {},
+                double at_s = -1);
     [[nodiscard]] std::vector<std::vector<std::string>> input_paths() const {
         return aggregates_.input_paths();
     }
     void count_duplicate() { ++duplicates_dropped_; }
     void count_resumed(std::uint64_t jobs) { resumed_ += jobs; }
     void set_wall_seconds(double seconds) { wall_s_ = seconds; }
+    // Seconds spent before the session started waiting for workers (ferry run's pools).
+    void set_startup_offset(double seconds) { startup_offset_s_ = seconds; }
+    // Until the first job was dispatched to a worker: the pools' wait, then the session's.
+    [[nodiscard]] double startup_seconds() const;
+    // From the first dispatch to the last outcome: the time the workers worked.
+    [[nodiscard]] double work_seconds() const;
 
     [[nodiscard]] std::uint64_t jobs() const { return succeeded_ + failed_; }
     [[nodiscard]] std::uint64_t succeeded() const { return succeeded_; }
@@ -42,6 +51,8 @@ class RunSummary {
     [[nodiscard]] std::uint64_t duplicates_dropped() const { return duplicates_dropped_; }
     [[nodiscard]] std::uint64_t retries() const { return retries_; }
     [[nodiscard]] Percentiles latency() const;
+    [[nodiscard]] Percentiles queue_latency() const;   // accept -> start of the last attempt
+    [[nodiscard]] Percentiles handler_latency() const; // the last attempt's handler time
 
     // The summary as one JSON object (the `--summary-json` file and `--json` output).
     [[nodiscard]] std::string to_json() const;
@@ -55,7 +66,13 @@ class RunSummary {
     std::uint64_t retries_ = 0;                             // attempts beyond the first
     std::uint64_t resumed_ = 0;                             // jobs already in the output (--resume)
     double wall_s_ = 0;                                     // run wall time
+    double startup_offset_s_ = 0;                           // pools' wait before the session
+    double first_dispatch_s_ = -1;                          // earliest dispatch (-1: none yet)
+    double last_outcome_s_ = -1;                            // latest outcome arrival
+    std::uint64_t timed_ = 0;                               // outcomes inside the work window
     LatencyHistogram latency_;                              // every outcome's ms
+    LatencyHistogram queue_latency_;                        // outcomes' queue_ms
+    LatencyHistogram handler_latency_;                      // outcomes' handler_ms
     std::map<std::string, std::uint64_t> per_worker_;       // outcomes by worker
     std::map<std::string, std::uint64_t> failures_by_code_; // failed outcomes by error code
     Aggregates aggregates_;                                 // configured reductions

@@ -1,0 +1,68 @@
+// The pipeline sections of a Ferry YAML file: input, output, producer, and local worker pools.
+#pragma once
+
+#include "ferry/app/config_error.hpp"
+#include "ferry/producer/aggregates.hpp"
+#include "ferry/producer/output_writer.hpp"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace ferry::app {
+
+// Where jobs come from.
+struct InputConfig {
+    std::string path;          // JSONL file, directory (one job per file), or "-"
+    std::string type = "echo"; // job type given to every record
+    bool skip_invalid = false; // on_invalid: skip (true) or fail (false)
+};
+
+// Where outcomes go.
+struct OutputConfig {
+    std::string path = "results.jsonl";                            // output file, or "-" for stdout
+    producer::OutputOrder order = producer::OutputOrder::input;    // input (default) or completion
+    producer::OutputFormat format = producer::OutputFormat::jsonl; // jsonl or msgpack
+};
+
+// How the producer submits.
+struct ProducerConfig {
+    std::string client;                    // stable client name; empty: host:pid
+    std::uint64_t window = 10000;          // jobs submitted but not yet written out
+    std::uint64_t submit_batch = 256;      // jobs per SUBMIT message
+    std::uint64_t progress_interval_s = 5; // log-line interval when not on a terminal
+    std::uint64_t heartbeat_ms = 1000;     // HELLO interval: how fast the broker sees it gone
+};
+
+// One local worker pool started by `ferry run`.
+struct WorkerPoolConfig {
+    std::string handlers;              // module name or path of a .py file
+    std::uint64_t processes = 2;       // worker processes
+    std::string python;                // interpreter; empty: FERRY_PYTHON, then candidates
+    std::string python_at;             // file:line:col of `python`, for messages
+    std::uint64_t max_jobs = 0;        // recycle a process after this many jobs (0: never)
+    std::uint64_t max_rss_mb = 0;      // recycle a process above this RSS (0: never)
+    std::uint64_t prefetch = 2;        // batches a process may hold beyond the running one
+    std::uint64_t heartbeat_ms = 1000; // worker heartbeat interval
+    std::string log_level;             // worker log level; empty: as `ferry --log-level`
+    std::string start_method = "fork"; // fork (from a warm template) or spawn (fresh interpreters)
+};
+
+struct PipelineConfig {
+    std::string source;                              // the file it was read from
+    InputConfig input;                               // `input`
+    OutputConfig output;                             // `output`
+    ProducerConfig producer;                         // `producer`
+    std::vector<WorkerPoolConfig> workers;           // `workers`
+    std::vector<producer::AggregateSpec> aggregates; // `aggregates`
+};
+
+// Reads the pipeline sections and checks every top-level key; throws ConfigError
+// naming file:line:col and the key on any problem.
+[[nodiscard]] PipelineConfig load_pipeline_config(const std::string& path);
+// The same from the file's text, already read once for all sections (see read_config_file).
+[[nodiscard]] PipelineConfig load_pipeline_config(const std::string& path, const std::string& text);
+[[nodiscard]] PipelineConfig parse_pipeline_config(const std::string& yaml_text,
+                                                   const std::string& origin);
+
+} // namespace ferry::app

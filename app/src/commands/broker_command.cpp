@@ -1,0 +1,44 @@
+// `ferry broker CONFIG`: the broker alone (multi-host deployments), until SIGTERM or SIGINT.
+#include "ferry/app/broker_config.hpp"
+#include "ferry/app/commands.hpp"
+#include "ferry/app/config_file.hpp"
+#include "ferry/app/embedded_broker.hpp"
+#include "ferry/app/pipeline_config.hpp"
+
+#include <chrono>
+#include <iostream>
+#include <memory>
+#include <spdlog/spdlog.h>
+#include <thread>
+
+namespace ferry::app {
+namespace {
+
+constexpr auto stop_poll = std::chrono::milliseconds(50); // how often the stop flag is read
+
+// Binds, prints the machine-readable line
+//   ferry broker: producers=ENDPOINT workers=ENDPOINT
+// on stdout, then serves until a stop signal (then the shutdown grace) or a failure of the loop.
+ExitCode serve(const std::string& config_path, const std::atomic<bool>& stop) {
+    const std::string text = read_config_file(config_path);
+    // The broker uses only its own sections, but every command checks every key of the file.
+    (void)load_pipeline_config(config_path, text);
+    EmbeddedBroker broker(load_broker_config(config_path, text));
+    std::cout << "ferry broker: producers=" << broker.producers_endpoint()
+              << " workers=" << broker.workers_endpoint() << std::endl;
+    while (!stop.load() && !broker.ended())
+        std::this_thread::sleep_for(stop_poll);
+    const std::string failure = broker.stop();
+    return failure.empty() ? ExitCode::ok : ExitCode::internal;
+}
+
+} // namespace
+
+Subcommand add_broker_command(CLI::App& app) {
+    auto config = std::make_shared<std::string>();
+    CLI::App* cli = app.add_subcommand("broker", "run the broker alone (multi-host deployments)");
+    cli->add_option("CONFIG", *config, "pipeline YAML file")->required();
+    return {cli, [config](const std::atomic<bool>& stop) { return serve(*config, stop); }};
+}
+
+} // namespace ferry::app

@@ -1,0 +1,58 @@
+// The table of configuration keys, and the nearest-name suggestion for unknown ones.
+#include "ferry/app/config_keys.hpp"
+
+#include "ferry/producer/edit_distance.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace ferry::app {
+
+const std::vector<ConfigSection>& config_sections() {
+    static const std::vector<ConfigSection> sections = {
+        {"(top level)",
+         {"broker", "job_types", "input", "output", "producer", "workers", "aggregates"}},
+        {"broker",
+         {"producers_endpoint", "workers_endpoint", "heartbeat_ms", "liveness", "max_pending",
+          "max_payload_bytes", "shutdown_grace_s", "remember_done", "dead_letters_kept",
+          "outcome_retention_s", "journal"}},
+        {"broker.journal", {"path", "fsync", "interval_ms", "segment_bytes"}},
+        {"job_types.<type>", {"timeout_s", "max_attempts", "backoff", "non_retryable", "batch"}},
+        {"job_types.<type>.backoff", {"initial_ms", "max_ms", "multiplier", "jitter"}},
+        {"job_types.<type>.batch", {"max_size", "max_delay_ms"}},
+        {"input", {"path", "type", "on_invalid"}},
+        {"output", {"path", "order", "format"}},
+        {"producer", {"client", "window", "submit_batch", "progress_interval_s", "heartbeat_ms"}},
+        {"workers[]",
+         {"handlers", "processes", "python", "max_jobs", "max_rss_mb", "prefetch", "heartbeat_ms",
+          "log_level", "start_method"}},
+        {"aggregates[]", {"name", "kind", "field", "result_field", "input_field"}},
+    };
+    return sections;
+}
+
+const std::vector<std::string_view>& keys_of(std::string_view path) {
+    for (const auto& section : config_sections()) {
+        if (section.path == path)
+            return section.keys;
+    }
+    throw std::logic_error("no config section " + std::string(path));
+}
+
+// A suggestion is only useful when it is much closer than a rewrite: at most a third of the
+// longer name may differ (and at least two edits are always allowed for short typos).
+std::string nearest_name(std::string_view key, const std::vector<std::string_view>& allowed) {
+    std::string best;
+    std::size_t best_distance = 0;
+    for (const auto name : allowed) {
+        const std::size_t distance = producer::edit_distance(key, name);
+        if (best.empty() || distance < best_distance) {
+            best = std::string(name);
+            best_distance = distance;
+        }
+    }
+    const std::size_t limit = std::max<std::size_t>(2, std::max(key.size(), best.size()) / 3);
+    return best_distance <= limit ? best : std::string{};
+}
+
+} // namespace ferry::app

@@ -1,0 +1,172 @@
+// Loading and validation of the pipeline sections (input, output, producer, workers).
+#include "ferry/app/pipeline_config.hpp"
+
+#include "ferry/app/config_error.hpp"
+#include "ferry/app/config_file.hpp"
+#include "ferry/app/config_keys.hpp"
+#include "ferry/app/config_section.hpp"
+
+#include <filesystem>
+#include <fmt/format.h>
+#include <limits>
+#include <set>
+#include <yaml-cpp/yaml.h>
+
+namespace ferry::app {
+using namespace producer; // this file drives the producer library
+namespace {
+
+// Durations are capped at a year, so that adding one to a clock reading cannot overflow.
+constexpr std::uint64_t year_s = 365ULL * 24 * 3600;
+
+InputConfig read_input(const Section& section) {
+    InputConfig input;
+    section.read("path", input.path);
+    section.read_name("type", input.type);
+    input.skip_invalid = section.choose("on_invalid", {"fail", "skip"}, 0) == 1;
+    return input;
+}
+
+OutputConfig read_output(const Section& section) {
+    OutputConfig output;
+    section.read("path", output.path);
+    output.order = section.choose("order", {"input", "completion"}, 0) == 0
+                       ? OutputOrder::input
+                       : OutputOrder::completion;
+    output.format = section.choose("format", {"jsonl", "msgpack"}, 0) == 0 ? OutputFormat::jsonl
+                                                                           : OutputFormat::msgpack;
+    return output;
+}
+
+ProducerConfig read_producer(const Section& section) {
+    ProducerConfig producer;
+    section.read("client", producer.client);
+    section.read("window", producer.window, 1);
+    section.read("submit_batch", producer.submit_batch, 1);
+    section.read("progress_interval_s", producer.progress_interval_s, 1, year_s);
+    section.read("heartbeat_ms", producer.heartbeat_ms, 10, 3600000);
+    return producer;
+}
+
+WorkerPoolConfig read_pool(const YAML::Node& node, const std::string& origin, std::size_t index) {
+    Section section(node, origin, fmt::format("workers[{}]", index), keys_of("workers[]"));
+    WorkerPoolConfig pool;
+    section.read("handlers", pool.handlers);
+    section.read("processes", pool.processes, 1);
+    section.read("python", pool.python);
+    pool.python_at = section.position_of("python");
+    section.read("max_jobs", pool.max_jobs);
+    section.read("max_rss_mb", pool.max_rss_mb);
+    section.read("prefetch", pool.prefetch, 1);
+    section.read("heartbeat_ms", pool.heartbeat_ms, 1, year_s * 1000);
+    static const std::vector<std::string_view> levels = {"debug", "info", "warning", "error"};
+    if (section.has("log_level"))
+        pool.log_level = std::string(levels[section.choose("log_level", levels, 1)]);
+    pool.start_method =
+        section.choose("start_method", {"fork", "spawn"}, 0) == 0 ? "fork" : "spawn";
+    if (pool.handlers.empty())
+        section.fail(node, fmt::format("workers[{}] needs 'handlers': a "
+                                       "module name or a .py path",
+                                       index));
+    return pool;
+}
+
+AggregateSpec read_aggregate(const YAML::Node& node, const std::string& origin, std::size_t index) {
+    std::string where = fmt::format("aggregates[{}]", index);
+    Section section(node, origin, where, keys_of("aggregates[]"));
+    AggregateSpec spec;
+    std::string kind = "count_by", field, result_field, input_field;
+    section.read("name", spec.name);
+    section.read("kind", kind);
+    section.read("field", field);
+    section.read("result_field", result_field);
+    section.read("input_field", input_field);
+    if (!aggregate_kind_from_name(kind, spec.kind)) {
+        section.fail(node, fmt::format("{}.kind '{}' is not one of count_by, sum, mean, min, max, "
+                                       "match_rate, char_accuracy",
+                                       where, kind));
+    }
+    if (spec.name.empty())
+        section.fail(node, fmt::format("{} needs a 'name'", where));
+    std::string path = result_field.empty() ? field : result_field;
+    spec.result_path = split_path(path);
+    spec.input_path = split_path(input_field);
+    if (needs_input(spec.kind) && (spec.input_path.empty() || spec.result_path.empty())) {
+        section.fail(node,
+                     fmt::format("{} ({}) needs 'result_field' and 'input_field'", where, kind));
+    }
+    if (!needs_input(spec.kind) && spec.result_path.empty()) {
+        section.fail(
+            node, fmt::format("{} ({}) needs 'field': a dotted path into the result", where, kind));
+    }
+    return spec;
+}
+
+} // namespace
+
+PipelineConfig parse_pipeline_config(const std::string& yaml_text, const std::string& origin) {
+    const YAML::Node root = load_yaml(yaml_text, origin);
+    check_top_level(root, origin);
+    Section top(root, origin, "(top level)", top_level_sections());
+    PipelineConfig config;
+    config.source = origin;
+    config.input = read_input(Section(root["input"], origin, "input", keys_of("input")));
+    config.output = read_output(Section(root["output"], origin, "output", keys_of("output")));
+    config.producer =
+        read_producer(Section(root["producer"], origin, "producer", keys_of("producer")));
+    if (YAML::Node pools = root["workers"]; pools && !pools.IsNull()) {
+        if (!pools.IsSequence())
+            top.fail(pools, "'workers' must be a list of pools");
+        for (std::size_t i = 0; i < pools.size(); ++i) {
+            config.workers.push_back(read_pool(pools[i], origin, i));
+        }
+    }
+    if (YAML::Node list = root["aggregates"]; list && !list.IsNull()) {
+        if (!list.IsSequence())
+            top.fail(list, "'aggregates' must be a list");
+        std::set<std::string> names;
+        for (std::size_t i = 0; i < list.size(); ++i) {
+            config.aggregates.push_back(read_aggregate(list[i], origin, i));
+            if (!names.insert(config.aggregates.back().name).second) {
+                top.fail(list[i], fmt::format("aggregates[{}]: another aggregate is already named "
+                                              "'{}'; names are keys of the summary",
+                                              i, config.aggregates.back().name));
+            }
+        }
+    }
+    return config;
+}
+
+namespace {
+
+// Paths in a config file are relative to that file, so a pipeline directory can move as a whole.
+void resolve_against(const std::filesystem::path& base, std::string& path) {
+    if (path.empty() || path == "-" || std::filesystem::path(path).is_absolute())
+        return;
+    path = (base / path).lexically_normal().string();
+}
+
+bool looks_like_path(const std::string& handlers) {
+    return handlers.find('/') != std::string::npos ||
+           (handlers.size() > 3 && handlers.ends_with(".py"));
+}
+
+} // namespace
+
+PipelineConfig load_pipeline_config(const std::string& path) {
+    return load_pipeline_config(path, read_config_file(path));
+}
+
+PipelineConfig load_pipeline_config(const std::string& path, const std::string& text) {
+    PipelineConfig config = parse_pipeline_config(text, path);
+    std::filesystem::path base = std::filesystem::absolute(path).parent_path();
+    resolve_against(base, config.input.path);
+    resolve_against(base, config.output.path);
+    for (auto& pool : config.workers) {
+        if (looks_like_path(pool.handlers))
+            resolve_against(base, pool.handlers);
+    }
+    return config;
+}
+
+} // namespace ferry::app
