@@ -4,7 +4,7 @@ set -euo pipefail
 
 PACKAGES=(
   build-essential cmake ninja-build pkg-config git
-  clang libclang-rt-14-dev
+  clang libclang-rt-14-dev clang-format
   libzmq3-dev cppzmq-dev libmsgpack-cxx-dev libyaml-cpp-dev
   libspdlog-dev libfmt-dev catch2 libcli11-dev libsimdjson-dev
   python3 python3-zmq python3-msgpack python3-pytest python3-yaml

@@ -110,7 +110,8 @@ void Producer::take_item(InputItem item) {
         JobOutcome outcome;
         outcome.index = problem->index;
         outcome.id = problem->id;
-        outcome.error = wire::Error{"INVALID_ARGUMENT", problem->describe(), {}, {}, {}};
+        outcome.error = wire::Error{
+            wire::code_name(wire::ErrorCode::invalid_argument), problem->describe(), {}, {}, {}};
         record_outcome(outcome, {});
         return;
     }

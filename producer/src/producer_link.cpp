@@ -16,10 +16,6 @@ namespace {
 
 constexpr int goodbye_linger_ms = 1000; // how long the last ACK and DISCONNECT may take to leave
 
-bool is_code(const std::string& code, wire::ErrorCode expected) {
-    return code == wire::name_of(expected);
-}
-
 } // namespace
 
 // HELLO claims the client name for this session, and repeated every heartbeat it keeps the
@@ -196,7 +192,7 @@ void Producer::handle_outcomes(wire::Outcomes& outcomes) {
 }
 
 void Producer::handle_rejected(const wire::Rejected& rejected) {
-    if (is_code(rejected.code, wire::ErrorCode::client_in_use)) {
+    if (wire::is_code(rejected.code, wire::ErrorCode::client_in_use)) {
         handle_claim_refused(rejected);
         return;
     }
@@ -205,9 +201,9 @@ void Producer::handle_rejected(const wire::Rejected& rejected) {
         return;
     spdlog::debug("broker rejected batch {} ({}: {}); resending in {} ms", rejected.seq,
                   rejected.code, rejected.message, rejected.retry_after_ms);
-    if (is_code(rejected.code, wire::ErrorCode::journal_full)) {
+    if (wire::is_code(rejected.code, wire::ErrorCode::journal_full)) {
         waiting_ = "the broker's journal disk is full; resubmitting when it has room";
-    } else if (is_code(rejected.code, wire::ErrorCode::queue_full)) {
+    } else if (wire::is_code(rejected.code, wire::ErrorCode::queue_full)) {
         waiting_ = "the broker is full (max_pending); resubmitting";
     }
     Batch batch = std::move(it->second);

@@ -45,6 +45,3 @@ class Retry(FerryError):
         self.delay_ms = int(delay_ms)
         self.message = message
 
-
-class SetupError(FerryError):
-    """A handler's setup() failed; the process exits before it announces itself."""

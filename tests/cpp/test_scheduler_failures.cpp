@@ -167,10 +167,11 @@ TEST_CASE("Failing everything at shutdown gives each held job one outcome") {
     f.submit("1");
     f.submit("2");
     f.scheduler.dispatch(f.now);
-    f.scheduler.fail_all("UNAVAILABLE", "broker shut down", f.now);
+    f.scheduler.fail_all(wire::ErrorCode::unavailable, "broker shut down", f.now);
     CHECK(f.sink.outcomes["client"].size() == 2);
     CHECK(f.scheduler.active() == 0);
     CHECK(f.scheduler.in_flight() == 0);
-    f.scheduler.fail_all("UNAVAILABLE", "broker shut down", f.now); // answered jobs stay answered
+    f.scheduler.fail_all(wire::ErrorCode::unavailable, "broker shut down",
+                         f.now); // answered jobs stay answered
     CHECK(f.sink.outcomes["client"].size() == 2);
 }

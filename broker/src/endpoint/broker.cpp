@@ -224,7 +224,7 @@ void Broker::finish_shutdown() {
                      scheduler_.active(), scheduler_.kept());
     } else if (scheduler_.active() > 0) {
         spdlog::warn("shutdown grace over: failing {} unfinished jobs", scheduler_.active());
-        scheduler_.fail_all(std::string(wire::name_of(wire::ErrorCode::unavailable)),
+        scheduler_.fail_all(wire::ErrorCode::unavailable,
                             "the broker shut down before the job finished", now_);
     }
     if (journal_) {
@@ -265,9 +265,11 @@ void Broker::on_bad_message(RouterSocket& socket, const Incoming& incoming,
         return; // not recognisably ours: no reply
     }
     const bool version = kind == wire::DecodeErrorKind::version_mismatch;
-    message_scratch_ = wire::ErrorReply{version ? "VERSION_MISMATCH" : "MALFORMED_MESSAGE",
-                                        version ? "this broker speaks FJP version 1 only"
-                                                : std::string(wire::name_of(kind)) + ": " + detail};
+    message_scratch_ = wire::ErrorReply{
+        wire::code_name(version ? wire::ErrorCode::version_mismatch
+                                : wire::ErrorCode::malformed_message),
+        version ? fmt::format("this broker speaks FJP version {} only", wire::version)
+                : std::string(wire::name_of(kind)) + ": " + detail};
     (void)send(socket, incoming.routing_view(), message_scratch_);
 }
 

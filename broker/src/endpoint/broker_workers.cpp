@@ -38,7 +38,8 @@ void Broker::on_worker_message(const Incoming& incoming, wire::Message&& message
 
 void Broker::on_ready(const Incoming& incoming, wire::Ready&& ready) {
     if (ready.types.empty()) {
-        message_scratch_ = wire::ErrorReply{"INVALID_ARGUMENT", "READY lists no job types"};
+        message_scratch_ = wire::ErrorReply{wire::code_name(wire::ErrorCode::invalid_argument),
+                                            "READY lists no job types"};
         (void)send(workers_, incoming.routing_view(), message_scratch_);
         return;
     }

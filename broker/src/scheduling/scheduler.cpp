@@ -78,7 +78,7 @@ SubmitOutcome Scheduler::submit_keyed(std::string_view client, std::uint32_t ses
     record->journal = no_journal;
     if (job.payload.size() > config_.max_payload_bytes) {
         record->payload.clear();
-        record->causes.push_back(wire::Error{"PAYLOAD_TOO_LARGE",
+        record->causes.push_back(wire::Error{wire::code_name(wire::ErrorCode::payload_too_large),
                                              "payload of " + std::to_string(job.payload.size()) +
                                                  " bytes is above max_payload_bytes (" +
                                                  std::to_string(config_.max_payload_bytes) + ")",
@@ -147,9 +147,10 @@ RestoreOutcome Scheduler::restore(RestoredJob&& job, TimePoint now) {
     record.journal = job.token;
     record.isolate = job.in_flight; // counted WORKER_LOST: a suspect
     if (job.in_flight) {
-        record.causes.push_back(wire::Error{
-            "WORKER_LOST", "broker restarted during attempt " + std::to_string(job.attempts),
-            std::nullopt, std::nullopt, std::nullopt});
+        record.causes.push_back(
+            wire::Error{wire::code_name(wire::ErrorCode::worker_lost),
+                        "broker restarted during attempt " + std::to_string(job.attempts),
+                        std::nullopt, std::nullopt, std::nullopt});
     }
     const JobRef ref = table_.insert(std::move(record));
     JobRecord& stored = *table_.get(ref);

@@ -8,8 +8,9 @@
 namespace ferry::broker {
 namespace {
 
-wire::Error make_error(std::string code, std::string message, std::optional<std::string> worker) {
-    return wire::Error{std::move(code), std::move(message), std::nullopt, std::nullopt,
+wire::Error make_error(wire::ErrorCode code, std::string message,
+                       std::optional<std::string> worker) {
+    return wire::Error{wire::code_name(code), std::move(message), std::nullopt, std::nullopt,
                        std::move(worker)};
 }
 
@@ -70,7 +71,8 @@ void Scheduler::settle_result(WorkerRecord* worker, const wire::ResultView& resu
     if (record.state == JobState::in_flight && !current) {
         // Still running elsewhere: that attempt is moot, tell its worker to stop.
         if (WorkerRecord* other = workers_.by_id(record.worker)) {
-            sink_.send_cancel(*other, wire::Cancel{{record.key}, "CANCELLED"});
+            sink_.send_cancel(
+                *other, wire::Cancel{{record.key}, wire::code_name(wire::ErrorCode::cancelled)});
         }
     }
     if (record.state == JobState::in_flight) {
@@ -83,8 +85,8 @@ void Scheduler::settle_result(WorkerRecord* worker, const wire::ResultView& resu
                now, result.ms);
         return;
     }
-    wire::Error cause = result.error.value_or(
-        make_error("INTERNAL", "worker sent a failed result without an error", std::nullopt));
+    wire::Error cause = result.error.value_or(make_error(
+        wire::ErrorCode::internal, "worker sent a failed result without an error", std::nullopt));
     if (!cause.worker && worker != nullptr) {
         cause.worker = worker->name;
     }
@@ -120,7 +122,8 @@ void Scheduler::compact_held(WorkerRecord& worker) {
 // company: that last attempt is given back, uncounted, and runs again alone, so the cause a job
 // is dead-lettered with is always its own.
 void Scheduler::fail_attempt(JobRef ref, JobRecord& record, wire::Error&& cause, TimePoint now) {
-    if (cause.code == "WORKER_LOST" || cause.code == "TIMEOUT") {
+    if (wire::is_code(cause.code, wire::ErrorCode::worker_lost) ||
+        wire::is_code(cause.code, wire::ErrorCode::timeout)) {
         const bool shared = !record.isolate;
         record.isolate = true;
         if (shared && record.attempts >= record.max_attempts) {
@@ -281,7 +284,8 @@ void Scheduler::settle_removed(WorkerRecord&& worker, WorkerExit exit, const std
         record->worker = no_worker;
         --in_flight_;
         if (exit == WorkerExit::lost && (!running || started.contains(record->key))) {
-            fail_attempt(ref, *record, make_error("WORKER_LOST", reason, worker.name), now);
+            fail_attempt(ref, *record,
+                         make_error(wire::ErrorCode::worker_lost, reason, worker.name), now);
         } else {
             --record->attempts;
             enqueue(ref, *record, now);
@@ -306,13 +310,14 @@ void Scheduler::expire_attempts(TimePoint now) {
         ++stats_.timeouts;
         auto name = worker_name(record.worker);
         auto& cancel = cancels[record.worker];
-        cancel.code = "TIMEOUT";
+        cancel.code = wire::code_name(wire::ErrorCode::timeout);
         cancel.ids.push_back(record.key);
         const std::string message = "attempt " + std::to_string(record.attempts) +
                                     " ran past its limit of " + std::to_string(record.timeout_ms) +
                                     " ms";
         release_from_worker(record);
-        fail_attempt(deadline.ref, record, make_error("TIMEOUT", message, std::move(name)), now);
+        fail_attempt(deadline.ref, record,
+                     make_error(wire::ErrorCode::timeout, message, std::move(name)), now);
     }
     for (auto& [id, cancel] : cancels) {
         if (WorkerRecord* worker = workers_.by_id(id)) {
@@ -321,7 +326,7 @@ void Scheduler::expire_attempts(TimePoint now) {
     }
 }
 
-void Scheduler::fail_all(const std::string& code, const std::string& message, TimePoint now) {
+void Scheduler::fail_all(wire::ErrorCode code, const std::string& message, TimePoint now) {
     std::vector<JobRef> refs;
     table_.for_each([&refs](JobRef ref, const JobRecord& record) {
         if (record.state != JobState::answered) {

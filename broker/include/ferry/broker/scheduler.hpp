@@ -138,7 +138,7 @@ class Scheduler {
     // Sends every batch that is due to workers with credit.
     void dispatch(TimePoint now);
     // Fails every job not answered yet with `code` (shutdown): each gets its outcome now.
-    void fail_all(const std::string& code, const std::string& message, TimePoint now);
+    void fail_all(wire::ErrorCode code, const std::string& message, TimePoint now);
     // When tick or dispatch next has work, if nothing arrives before.
     [[nodiscard]] std::optional<TimePoint> next_wakeup(TimePoint now) const;
     // Flush partial batches at once (shutdown: nothing waits for a batch to fill).

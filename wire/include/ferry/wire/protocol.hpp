@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace ferry::wire {
@@ -13,6 +14,15 @@ namespace ferry::wire {
 [[nodiscard]] std::string_view name_of(Command command) noexcept;
 [[nodiscard]] std::string_view name_of(ErrorCode code) noexcept;
 [[nodiscard]] std::string_view name_of(DecodeErrorKind kind) noexcept;
+
+// An error code's wire name as an owned string, for the records that carry one.
+[[nodiscard]] inline std::string code_name(ErrorCode code) {
+    return std::string(name_of(code));
+}
+// Whether a code read off the wire is `expected`.
+[[nodiscard]] inline bool is_code(std::string_view code, ErrorCode expected) noexcept {
+    return code == name_of(expected);
+}
 
 // Command for a byte, error code for a wire name; empty when unknown.
 [[nodiscard]] std::optional<Command> command_from_byte(std::uint8_t byte) noexcept;
