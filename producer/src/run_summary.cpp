@@ -39,6 +39,10 @@ std::string text_percentiles(const char* name, const Percentiles& p) {
 
 } // namespace
 
+double RunSummary::wall_seconds() const {
+    return startup_offset_s_ + wall_s_;
+}
+
 double RunSummary::startup_seconds() const {
     return startup_offset_s_ + std::max(first_dispatch_s_, 0.0);
 }
@@ -97,7 +101,7 @@ std::string RunSummary::to_json() const {
         "\"resumed\":{},\"wall_s\":{:.3f},\"startup_s\":{:.3f},\"work_s\":{:.3f},"
         "\"jobs_per_s\":{:.1f},\"latency_ms\":{},\"queue_ms\":{},\"handler_ms\":{},"
         "\"per_worker\":",
-        jobs(), succeeded_, failed_, duplicates_dropped_, retries_, resumed_, wall_s_,
+        jobs(), succeeded_, failed_, duplicates_dropped_, retries_, resumed_, wall_seconds(),
         startup_seconds(), work, rate, json_percentiles(latency()),
         json_percentiles(queue_latency()), json_percentiles(handler_latency()));
     append_counts(per_worker_, out);
@@ -113,7 +117,7 @@ std::string RunSummary::to_text() const {
     std::string out =
         fmt::format("jobs {}  succeeded {}  failed {}  retries {}  duplicates dropped {}\n"
                     "wall {:.2f} s  startup {:.2f} s  work {:.2f} s  throughput {:.0f} jobs/s\n",
-                    jobs(), succeeded_, failed_, retries_, duplicates_dropped_, wall_s_,
+                    jobs(), succeeded_, failed_, retries_, duplicates_dropped_, wall_seconds(),
                     startup_seconds(), work, rate);
     out += text_percentiles("latency ms", latency());
     out += text_percentiles("queue ms", queue_latency());

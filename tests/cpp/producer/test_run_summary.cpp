@@ -111,3 +111,18 @@ TEST_CASE("The summary tells start-up from work: throughput over first dispatch 
     CHECK_THAT(json, Catch::Contains("\"handler_ms\":{\"p50\":"));
     CHECK_THAT(summary.to_text(), Catch::Contains("startup 3.00 s"));
 }
+
+TEST_CASE("The wall time counts the pools' wait, so it is never shorter than the start-up") {
+    RunSummary summary;
+    summary.set_startup_offset(2.0); // the pools took 2 s to come up
+    JobOutcome job;
+    job.ok = true;
+    job.ms = 500;
+    job.queue_ms = 100;
+    summary.record(job, {}, 0.5);
+    summary.set_wall_seconds(0.6); // the session alone
+    CHECK(summary.wall_seconds() == Approx(2.6));
+    CHECK(summary.wall_seconds() >= summary.startup_seconds());
+    CHECK_THAT(summary.to_json(), Catch::Contains("\"wall_s\":2.600"));
+    CHECK_THAT(summary.to_text(), Catch::Contains("wall 2.60 s"));
+}

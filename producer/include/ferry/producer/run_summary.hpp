@@ -40,6 +40,8 @@ class RunSummary {
     void set_wall_seconds(double seconds) { wall_s_ = seconds; }
     // Seconds spent before the session started waiting for workers (ferry run's pools).
     void set_startup_offset(double seconds) { startup_offset_s_ = seconds; }
+    // The whole run: the pools' wait (ferry run) and the session, so it is never below startup.
+    [[nodiscard]] double wall_seconds() const;
     // Until the first job was dispatched to a worker: the pools' wait, then the session's.
     [[nodiscard]] double startup_seconds() const;
     // From the first dispatch to the last outcome: the time the workers worked.
