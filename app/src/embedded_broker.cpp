@@ -10,11 +10,13 @@
 namespace ferry::app {
 namespace {
 
-// Journal problems at start are the user's to fix (exit 2), not internal errors.
+// Journal and bind problems at start are the user's to fix (exit 2), not internal errors.
 std::unique_ptr<broker::Broker> start_broker(const broker::BrokerConfig& config) {
     try {
         return std::make_unique<broker::Broker>(config);
     } catch (const broker::JournalError& error) {
+        throw BrokerStartError(error.what());
+    } catch (const broker::BindError& error) {
         throw BrokerStartError(error.what());
     }
 }

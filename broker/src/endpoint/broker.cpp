@@ -26,8 +26,8 @@ RouterSocket bind_router(zmq::context_t& context, const std::string& endpoint, c
     try {
         return RouterSocket(context, endpoint);
     } catch (const zmq::error_t& error) {
-        throw std::runtime_error(std::string("cannot bind the ") + role + " endpoint '" + endpoint +
-                                 "': " + error.what());
+        throw BindError(std::string("cannot bind the ") + role + " endpoint '" + endpoint +
+                        "': " + error.what());
     }
 }
 

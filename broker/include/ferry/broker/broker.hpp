@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
@@ -20,6 +21,12 @@
 #include <zmq.hpp>
 
 namespace ferry::broker {
+
+// An endpoint that cannot be bound (in use, bad address): the user's to fix, not a fault.
+class BindError : public std::runtime_error {
+  public:
+    using std::runtime_error::runtime_error;
+};
 
 // The endpoints actually bound (ports resolved).
 struct BoundEndpoints {
@@ -76,7 +83,7 @@ struct HeldReply {
 
 class Broker : private SchedulerSink {
   public:
-    // Binds both endpoints; throws std::runtime_error naming the endpoint when one cannot bind.
+    // Binds both endpoints; throws BindError naming the endpoint when one cannot bind.
     explicit Broker(BrokerConfig config);
     ~Broker() override;
     Broker(const Broker&) = delete;
