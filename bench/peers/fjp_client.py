@@ -24,12 +24,13 @@ class FjpProducer:
         self.socket = self.context.socket(zmq.DEALER)
         self.socket.connect(endpoint)
         self.client = client or f"bench-{os.getpid()}"
+        self.session = f"{self.client}-{os.getpid()}-{id(self):x}"  # this process owns the name
         self.seq = 0
 
     def submit(self, job_type: str, jobs: Iterable[tuple[str, bytes]]) -> None:
         """Sends one SUBMIT; payloads are already MessagePack-encoded."""
         self.seq += 1
-        body = {"client": self.client, "seq": self.seq,
+        body = {"client": self.client, "session": self.session, "seq": self.seq,
                 "jobs": [{"id": i, "type": job_type, "payload": p} for i, p in jobs]}
         self.socket.send_multipart(encode(Command.SUBMIT, body))
 
