@@ -1,6 +1,7 @@
-// The version line, from what CMake read at configure time (VERSION, git) and the wire constant.
+// The version line: the release (VERSION), the wire constant and the commit stamped at build time.
 #include "ferry/app/version.hpp"
 
+#include "ferry/app/commit.hpp"
 #include "ferry/wire/protocol.hpp"
 
 #include <fmt/format.h>
