@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import resource
 import subprocess
 import tempfile
 from dataclasses import dataclass
@@ -103,6 +104,7 @@ class FerrySession:
         self.ids: list[str] = []
         self.summary: dict[str, Any] = {}
         self.client: Optional[FjpProducer] = None
+        self.cpu: dict[str, float] = {}  # CPU seconds of the last run by role
 
     def _pool_ready(self) -> bool:
         if self.pool.poll() is not None:
@@ -120,7 +122,13 @@ class FerrySession:
         argv = [str(FERRY), "--log-level", "warn", "submit", str(self.config), "--broker",
                 self.producers, "--input", str(self.dir / "input.jsonl"), "--output",
                 str(self.dir / "output.jsonl"), "--summary-json", str(self.dir / "summary.json")]
+        before, children = self._service_cpu(), resource.getrusage(resource.RUSAGE_CHILDREN)
         done = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        service = self._service_cpu()
+        self.cpu = {"submit": after.ru_utime + after.ru_stime - children.ru_utime -
+                    children.ru_stime,
+                    **{role: service[role] - before.get(role, 0.0) for role in service}}
         if done.returncode not in (0, 3):
             raise RuntimeError(f"ferry submit exited {done.returncode}: {done.stderr[-2000:]}")
 
@@ -150,6 +158,12 @@ class FerrySession:
         results = self.collect()
         return results, [float(rec["ms"]) for rec in self._records()]
 
+    def _service_cpu(self) -> dict[str, float]:
+        """CPU seconds (user + system) used so far by the broker and by the pool with its
+        worker processes: CPU accounting, steadier than wall time on a shared VM."""
+        pool = [self.pool.pid, *procs.child_pids(self.pool.pid)]
+        return {"broker": procs.cpu_seconds([self.broker.pid]), "pool": procs.cpu_seconds(pool)}
+
     def worker_pids(self) -> list[int]:
         return procs.child_pids(self.pool.pid)
 
@@ -158,7 +172,8 @@ class FerrySession:
             return {"processes": PROCESSES}
         return {"processes": PROCESSES, "ferry_wall_s": self.summary.get("wall_s"),
                 "ferry_jobs_per_s": self.summary.get("jobs_per_s"),
-                "ferry_latency_ms": self.summary.get("latency_ms")}
+                "ferry_latency_ms": self.summary.get("latency_ms"),
+                "cpu_s": {role: round(seconds, 4) for role, seconds in self.cpu.items()}}
 
     def close(self) -> None:
         if self.client is not None:

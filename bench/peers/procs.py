@@ -112,6 +112,18 @@ def rss_mib(pids: Sequence[int]) -> list[float]:
     return out
 
 
+def cpu_seconds(pids: Sequence[int]) -> float:
+    """User + system CPU seconds used so far by the processes of `pids` that still exist."""
+    total = 0.0
+    for pid in pids:
+        try:
+            times = psutil.Process(pid).cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        total += times.user + times.system
+    return total
+
+
 def child_pids(pid: int) -> list[int]:
     return [p.pid for p in _descendants(pid)]
 

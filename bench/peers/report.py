@@ -18,7 +18,7 @@ PROFILE = procs.ROOT / "docs" / "bench" / "peers-profile.md"
 NOTES = procs.ROOT / "bench" / "peers" / "NOTES.md"
 METHOD = """\
 **Method.** Every system runs the same handler functions (`bench/peers/workloads.py`; digits and
-ocr call the issue-6 handlers in `examples/`) in 2 worker processes on this 2-core machine, on the
+ocr call the example handlers in `examples/`) in 2 worker processes on this 2-core machine, on the
 same payloads and job counts, bound to 127.0.0.1. Workers are started and warmed up (model loaded,
 a warm-up batch run) before timing; **the timed span is from the first submit to the last result
 in the client's hands**, the same for every system (for Ferry: the whole `ferry submit` process —
@@ -75,16 +75,25 @@ def workload_table(rows: list[dict[str, Any]], name: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+SHARES = ("over ideal", "of limit", "of 2 cores")
+
+
+def target_figure(value: float, unit: str) -> str:
+    """A target's measured value or goal as the table shows it."""
+    if unit in SHARES:
+        return f"{value:.1%}"
+    if unit == "jobs/s":
+        return f"{value:,.0f} {unit}"
+    return f"{value:,.3g} {unit}"
+
+
 def target_table(results: dict[str, Any]) -> str:
     lines = ["| target | measured | goal | met? | how |", "| --- | ---: | ---: | --- | --- |"]
     for t in targets(results["rows"], results.get("memory")):
         met = "not measured" if t["met"] is None else ("**met**" if t["met"] else "**MISSED**")
-        value = t["measured"]
-        shown = "—" if value is None else (f"{value:.1%}" if t["unit"] in ("over ideal",
-                                           "of limit") else f"{value:,.3g} {t['unit']}")
-        goal = f"{t['goal']:.0%}" if t["unit"] in ("over ideal", "of limit") else \
-            f"{t['goal']:g} {t['unit']}"
-        lines.append(f"| {t['target']} | {shown} | {goal} | {met} | {t['how']} |")
+        shown = "—" if t["measured"] is None else target_figure(t["measured"], t["unit"])
+        lines.append(f"| {t['target']} | {shown} | {target_figure(t['goal'], t['unit'])} | {met} "
+                     f"| {t['how']} |")
     return "\n".join(lines) + "\n"
 
 
@@ -136,7 +145,7 @@ def section(results: dict[str, Any], chart: Optional[Path]) -> str:
              f"`{results['command'].strip()}` {took}; raw runs in "
              "[bench/peers.json](bench/peers.json).\n", reruns_text(results),
              machine_text(results["machine"]), METHOD,
-             "### Targets (issue 7)\n", target_table(results),
+             "### Targets\n", target_table(results),
              busy_warning(results["rows"])]
     if chart is not None:
         parts.append(f"![jobs/s and latency per system](bench/{chart.name})\n")
