@@ -1,4 +1,5 @@
-"""Runs batches through handlers on a thread of its own, so the session thread keeps the socket.
+"""Runs batches through handlers: on a thread of its own (the session thread keeps the socket),
+or on the calling thread (`run_here`, the session's inline path for fast handlers).
 
 The runner turns whatever a handler does (returns, raises, returns the wrong number of
 results, returns a JobError or Retry in a slot) into one wire result per job.
@@ -22,6 +23,7 @@ from ferry_worker.protocol import ErrorCode
 
 log = logging.getLogger("ferry_worker.runner")
 Result = dict[str, Any]
+Timing = tuple[str, int, float]  # (job type, jobs in the call, seconds the call took)
 
 
 def error_result(job_id: str, code: str, message: str, worker: str, **extra: Any) -> Result:
@@ -165,6 +167,7 @@ class Runner:
         self._cond = threading.Condition()
         self._pending: collections.deque[list[Job]] = collections.deque()
         self._done: collections.deque[list[Result]] = collections.deque()
+        self._timings: list[Timing] = []  # one per finished batch, taken with the results
         self._busy = False  # a batch is being run
         self._inside: Optional[list[Job]] = None  # the jobs inside the handler now
         self._entered = 0.0  # when they went in (monotonic)
@@ -206,11 +209,24 @@ class Runner:
             self._pending = kept
             return taken
 
-    def take_done(self) -> list[Result]:
+    def take_done(self) -> tuple[list[Result], list[Timing]]:
+        """The results of the batches finished since the last call, and each call's timing."""
         with self._cond:
             results = [r for batch in self._done for r in batch]
+            timings = self._timings
             self._done.clear()
-            return results
+            self._timings = []
+            return results, timings
+
+    def free(self) -> bool:
+        """Nothing running and nothing queued: the next batch may start (here or there)."""
+        return not self._busy and not self._pending
+
+    def run_here(self, batch: list[Job]) -> None:
+        """Runs `batch` on the calling thread, with the bookkeeping the thread does."""
+        with self._cond:
+            self._busy = True
+        self._finish(batch, self._timed(batch))
 
     def _loop(self) -> None:
         while True:
@@ -221,12 +237,20 @@ class Runner:
                     return
                 batch = self._pending.popleft()
                 self._busy = True
-            results = self._run(batch)
-            self._on_leave()
-            with self._cond:
-                self._busy, self._inside = False, None
-                self._done.append(results)
+            self._finish(batch, self._timed(batch))
             self._on_done()
+
+    def _timed(self, batch: list[Job]) -> tuple[list[Result], float]:
+        started = time.perf_counter()
+        results = self._run(batch)
+        return results, time.perf_counter() - started
+
+    def _finish(self, batch: list[Job], timed: tuple[list[Result], float]) -> None:
+        self._on_leave()
+        with self._cond:
+            self._busy, self._inside = False, None
+            self._done.append(timed[0])
+            self._timings.append((batch[0].type, len(batch), timed[1]))
 
     def _enter(self, jobs: list[Job]) -> None:
         with self._cond:
