@@ -124,7 +124,8 @@ def test_exited_names_the_jobs_inside_the_handler_of_a_process_killed_there(
         broker, start_pool, method) -> None:
     pool, identity, ready = serve_one(broker, start_pool, "--start-method", method)
     ids = broker.send_jobs(identity, "batch_segv", ["a", "segv", "b"])
-    broker.send_jobs(identity, "batch_segv", ["later"], prefix="q")
+    # another type: jobs of one type that arrive together are coalesced into one call
+    broker.send_jobs(identity, "echo", ["later"], prefix="q")
     _, exited = broker.expect(Command.EXITED)
     assert exited["worker"] == ready["worker"] and exited["signal"] == signal.SIGSEGV
     assert sorted(exited["running"]) == sorted(ids)  # the queued q0 had not started
