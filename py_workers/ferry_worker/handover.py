@@ -14,9 +14,10 @@ import os
 import sys
 import threading
 import time
-from typing import Callable, Optional
+from typing import Callable, Optional, TypeVar
 
 log = logging.getLogger("ferry_worker.handover")
+T = TypeVar("T")
 TAKEOVER_S = 0.01  # an inline call older than this gets the watchdog serving the socket
 
 
@@ -49,7 +50,7 @@ class Handover:
     def start(self) -> None:
         self._thread.start()
 
-    def run_inline(self, call: Callable[[], None]) -> None:
+    def run_inline(self, call: Callable[[], T]) -> T:
         """Runs `call` on this thread with the loop lock released (the caller holds it)."""
         if not self._active.is_set():
             self._active.set()
@@ -58,7 +59,7 @@ class Handover:
             self._inside, self._since = True, time.monotonic()
         self.loop_lock.release()
         try:
-            call()
+            return call()
         finally:
             with self._state:
                 self._inside = False

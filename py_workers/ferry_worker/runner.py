@@ -222,11 +222,16 @@ class Runner:
         """Nothing running and nothing queued: the next batch may start (here or there)."""
         return not self._busy and not self._pending
 
-    def run_here(self, batch: list[Job]) -> None:
-        """Runs `batch` on the calling thread, with the bookkeeping the thread does."""
+    def run_here(self, batch: list[Job]) -> float:
+        """Runs `batch` on the calling thread, with the thread's bookkeeping; returns its seconds.
+
+        The caller records the timing itself (it is not in `take_done`'s timings).
+        """
         with self._cond:
             self._busy = True
-        self._finish(batch, self._timed(batch))
+        timed = self._timed(batch)
+        self._finish(batch, timed, record=False)
+        return timed[1]
 
     def _loop(self) -> None:
         while True:
@@ -245,12 +250,14 @@ class Runner:
         results = self._run(batch)
         return results, time.perf_counter() - started
 
-    def _finish(self, batch: list[Job], timed: tuple[list[Result], float]) -> None:
+    def _finish(self, batch: list[Job], timed: tuple[list[Result], float],
+                record: bool = True) -> None:
         self._on_leave()
         with self._cond:
             self._busy, self._inside = False, None
             self._done.append(timed[0])
-            self._timings.append((batch[0].type, len(batch), timed[1]))
+            if record:
+                self._timings.append((batch[0].type, len(batch), timed[1]))
 
     def _enter(self, jobs: list[Job]) -> None:
         with self._cond:

@@ -222,8 +222,9 @@ class Session:
             if pace is None or not pace.inline:
                 self._runner.submit(batch)
                 return
-            self._handover.run_inline(lambda: self._runner.run_here(batch))
-            self._collect()
+            seconds = self._handover.run_inline(lambda: self._runner.run_here(batch))
+            self._measured([(job_type, len(batch), seconds)])
+        self._collect()
 
     def _measured(self, timings: list[Timing]) -> None:
         for job_type, jobs, seconds in timings:
