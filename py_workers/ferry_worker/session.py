@@ -1,9 +1,9 @@
 """A worker process's session with the broker: READY, jobs in, results out, liveness.
 
-The session thread owns the socket. Jobs that have arrived wait in `_queue` by type and are cut
-into handler batches of up to max_batch_size when the handler is free, so the handler gets every
-job that has arrived even when the broker sends them one at a time. A slow handler runs on the
-Runner's thread, so heartbeats keep flowing while a model computes for minutes; a handler
+The session thread owns the socket. Jobs that have arrived wait in the Runner's queue by type
+and are cut into handler batches of up to max_batch_size when the handler is free, so the handler
+gets every job that has arrived even when the broker sends them one at a time. A slow handler
+runs on the Runner's thread, so heartbeats keep flowing while a model computes for minutes; a handler
 measured fast runs inline on the session thread (pace.py), with a watchdog that serves the
 socket if an inline call runs long (handover.py). Results wait in `_outbox` until a connected
 broker takes them, so results computed while the broker is away are sent after reconnect.
@@ -14,7 +14,6 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections import deque
 from dataclasses import dataclass
 from typing import Any, Optional
 
@@ -67,7 +66,6 @@ class Session:
         self._credit = Credit(largest * config.prefetch, largest, config.max_credit)
         self._pace = {h.job_type: Pace(config.inline) for h in handlers}
         self._held: dict[str, Job] = {}
-        self._queue: dict[str, deque[Job]] = {}  # arrived, not started, by type
         self._starved_at = 0.0  # when the worker ran out of work after sending results
         self._outbox: list[Result] = []
         self._announced = False
@@ -88,6 +86,8 @@ class Session:
         self._runner = Runner(self._handlers, config.worker, self._wake, self._entered,
                               self._left)
         self._handover = Handover(self._step, lambda: self._exit, self._wake)
+        for job_type, pace in self._pace.items():
+            self._runner.set_inline(job_type, pace.inline)
 
     def request_drain(self, reason: str, code: int = exits.EXIT_DRAINED) -> None:
         """Answer what is held, take nothing more, then leave (safe from a signal handler)."""
@@ -105,7 +105,7 @@ class Session:
 
     def _step(self) -> None:
         """One pass: receive what arrived, run or start handler work, answer, keep the link."""
-        if self._queue and self._runner.free():
+        if self._runner.inline_ready():
             timeout = 0
         else:
             timeout = self._poll_ms()
@@ -194,36 +194,19 @@ class Session:
         if self._drain is not None:
             log.info("leaving: %d new jobs left for the broker to re-queue", len(jobs))
             return
-        held, queue = self._held, self._queue
-        for job in jobs:
-            if job.key not in held:
-                held[job.key] = job
-                waiting = queue.get(job.type)
-                if waiting is None:
-                    waiting = queue[job.type] = deque()
-                waiting.append(job)
+        held = self._held
+        fresh = [job for job in jobs if job.key not in held]
+        for job in fresh:
+            held[job.key] = job
+        self._runner.add(fresh)
 
     # ---- running handlers -----------------------------------------------------------------
 
     def _start_work(self) -> None:
-        """Runs every queued batch of inline handlers here, or starts one on the handler thread.
-
-        Only one handler call runs at a time in a process, inline or threaded, as before.
-        """
-        while self._queue and self._runner.free() and self._exit is None:
-            job_type = next(iter(self._queue))
-            waiting = self._queue[job_type]
-            handler = self._handlers.get(job_type)
-            size = handler.max_batch_size if handler else len(waiting)
-            batch = [waiting.popleft() for _ in range(min(size, len(waiting)))]
-            if not waiting:
-                del self._queue[job_type]
-            pace = self._pace.get(job_type)
-            if pace is None or not pace.inline:
-                self._runner.submit(batch)
-                return
+        """Runs every queued batch of inline handlers here (the thread takes its own batches)."""
+        while self._exit is None and (batch := self._runner.take_inline()) is not None:
             seconds = self._handover.run_inline(lambda: self._runner.run_here(batch))
-            self._measured([(job_type, len(batch), seconds)])
+            self._measured([(batch[0].type, len(batch), seconds)])
         self._collect()
 
     def _measured(self, timings: list[Timing]) -> None:
@@ -232,12 +215,13 @@ class Session:
             pace = self._pace.get(job_type)
             switched = pace.record(seconds) if pace is not None else None
             if switched is not None:
+                self._runner.set_inline(job_type, switched == "inline")
                 log.info("handler %r now runs %s (average call %.3f ms, last %.3f ms)", job_type,
                          "inline on the socket thread" if switched == "inline"
                          else "on the handler thread", pace.call_s * 1000, seconds * 1000)
 
     def _cancel(self, ids: set[str], code: str) -> None:
-        for job in self._take_queued(ids):
+        for job in self._runner.take_queued(ids):
             self._answer(error_result(job.key, code, f"cancelled by the broker ({code})",
                                       self.config.worker))
         inside, _ = self._runner.running()
@@ -269,19 +253,6 @@ class Session:
                 pass
         except BlockingIOError:
             pass
-
-    def _take_queued(self, ids: Optional[set[str]] = None) -> list[Job]:
-        """Removes jobs not started yet (those in `ids`, or all) and returns them."""
-        taken: list[Job] = []
-        for job_type in list(self._queue):
-            waiting = self._queue[job_type]
-            taken.extend(job for job in waiting if ids is None or job.key in ids)
-            kept = deque(job for job in waiting if ids is not None and job.key not in ids)
-            if kept:
-                self._queue[job_type] = kept
-            else:
-                del self._queue[job_type]
-        return taken + self._runner.take_queued(ids)
 
     def _collect(self) -> None:
         done, timings = self._runner.take_done()
@@ -360,7 +331,7 @@ class Session:
                 self._answer(error_result(job.key, ErrorCode.WORKER_LOST.value,
                                           f"was inside the handler when it was abandoned: {why}",
                                           worker))
-        self._take_queued()
+        self._runner.take_queued()
         given_back = len(self._held)
         self._held.clear()
         if given_back:
@@ -382,7 +353,7 @@ class Session:
     def _maybe_leave(self) -> None:
         if self._drain is None or self._exit is not None or self._outbox:
             return
-        if not self._queue and self._runner.idle():
+        if self._runner.idle():
             self._leave(*self._drain)
 
     def _leave(self, reason: str, code: int) -> None:
