@@ -22,6 +22,7 @@ from ferry_worker.job import Job
 from ferry_worker.protocol import ErrorCode
 
 log = logging.getLogger("ferry_worker.runner")
+_packb = msgpack.packb
 Result = dict[str, Any]
 Timing = tuple[str, int, float]  # (job type, jobs in the call, seconds the call took)
 
@@ -125,6 +126,12 @@ def _wrong_shape(handler: Handler, jobs: list[Job], outputs: Any) -> str:
 
 
 def _to_result(job: Job, out: Any, worker: str, ms: float) -> Result:
+    if not isinstance(out, (_Failure, BaseException)):  # the usual case: one check, then pack
+        try:
+            return {"id": job.key, "ok": True, "result": _packb(out, use_bin_type=True), "ms": ms}
+        except Exception as exc:  # noqa: BLE001
+            message = f"result of job {job.id!r} cannot be encoded as MessagePack: {exc}"
+            return error_result(job.key, ErrorCode.INTERNAL.value, message, worker, ms=ms)
     tb: Optional[str] = None
     if isinstance(out, _Failure):
         out, tb = out.exc, out.text
@@ -133,15 +140,8 @@ def _to_result(job: Job, out: Any, worker: str, ms: float) -> Result:
                             retry_after_ms=max(0, out.delay_ms), ms=ms)
     if isinstance(out, JobError):
         return error_result(job.key, out.code, out.message, worker, traceback=out.traceback or tb, ms=ms)
-    if isinstance(out, BaseException):
-        message = f"{type(out).__name__}: {out}"
-        return error_result(job.key, ErrorCode.HANDLER_ERROR.value, message, worker, traceback=tb, ms=ms)
-    try:
-        packed = msgpack.packb(out, use_bin_type=True)
-    except Exception as exc:  # noqa: BLE001
-        message = f"result of job {job.id!r} cannot be encoded as MessagePack: {exc}"
-        return error_result(job.key, ErrorCode.INTERNAL.value, message, worker, ms=ms)
-    return {"id": job.key, "ok": True, "result": packed, "ms": ms}
+    message = f"{type(out).__name__}: {out}"  # any other exception, returned or raised
+    return error_result(job.key, ErrorCode.HANDLER_ERROR.value, message, worker, traceback=tb, ms=ms)
 
 
 class Runner:
@@ -170,7 +170,8 @@ class Runner:
         self._on_done = on_done
         self._on_enter = on_enter
         self._on_leave = on_leave
-        self._cond = threading.Condition()
+        self._lock = threading.Lock()  # guards everything below; plain `with` is C-level
+        self._cond = threading.Condition(self._lock)  # only to wait and notify
         self._queue: dict[str, collections.deque[Job]] = {}  # not started yet, by type
         self._inline: set[str] = set()  # job types whose batches the session runs itself
         self._done: collections.deque[list[Result]] = collections.deque()
@@ -186,7 +187,7 @@ class Runner:
 
     def add(self, jobs: list[Job]) -> None:
         """Queues jobs; the handler thread wakes if one of them is its to run."""
-        with self._cond:
+        with self._lock:
             queue, wake = self._queue, False
             for job in jobs:
                 waiting = queue.get(job.type)
@@ -199,7 +200,7 @@ class Runner:
 
     def set_inline(self, job_type: str, inline: bool) -> None:
         """Moves a job type's future batches to the session (True) or the handler thread."""
-        with self._cond:
+        with self._lock:
             if inline:
                 self._inline.add(job_type)
             else:
@@ -207,32 +208,32 @@ class Runner:
                 self._cond.notify()
 
     def stop(self) -> None:
-        with self._cond:
+        with self._lock:
             self._stopping = True
             self._cond.notify()
 
     def running(self) -> tuple[Optional[list[Job]], float]:
         """The jobs inside the handler now (or None) and when they went in (monotonic)."""
-        with self._cond:
+        with self._lock:
             return self._inside, self._entered
 
     def idle(self) -> bool:
-        with self._cond:
+        with self._lock:
             return not self._busy and not self._queue and not self._done
 
     def inline_ready(self) -> bool:
         """Whether `take_inline` would give a batch now."""
-        with self._cond:
+        with self._lock:
             return not self._busy and any(t in self._inline for t in self._queue)
 
     def take_inline(self) -> Optional[list[Job]]:
         """The next batch of an inline handler, marked running, or None (busy or none queued)."""
-        with self._cond:
+        with self._lock:
             return self._take(inline=True)
 
     def take_queued(self, ids: Optional[set[str]] = None) -> list[Job]:
         """Removes queued (not started) jobs — those in `ids`, or all — and returns them."""
-        with self._cond:
+        with self._lock:
             taken: list[Job] = []
             for job_type in list(self._queue):
                 waiting = self._queue[job_type]
@@ -246,7 +247,7 @@ class Runner:
 
     def take_done(self) -> tuple[list[Result], list[Timing]]:
         """The results of the batches finished since the last call, and the thread's timings."""
-        with self._cond:
+        with self._lock:
             results = [r for batch in self._done for r in batch]
             timings = self._timings
             self._done.clear()
@@ -296,7 +297,7 @@ class Runner:
     def _finish(self, batch: list[Job], timed: tuple[list[Result], float],
                 record: bool = True) -> None:
         self._on_leave()
-        with self._cond:
+        with self._lock:
             self._busy, self._inside = False, None
             self._done.append(timed[0])
             if record:
@@ -305,7 +306,7 @@ class Runner:
                 self._cond.notify()  # the thread has work now that the inline call is over
 
     def _enter(self, jobs: list[Job]) -> None:
-        with self._cond:
+        with self._lock:
             self._inside, self._entered = jobs, time.monotonic()
         self._on_enter(jobs)
 

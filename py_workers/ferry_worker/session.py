@@ -25,7 +25,7 @@ from ferry_worker.errors import DecodeError
 from ferry_worker.handler import Handler, announced_batching
 from ferry_worker.handover import Handover
 from ferry_worker.job import Job
-from ferry_worker.link import BrokerLink
+from ferry_worker.link import BrokerLink, recv_frames
 from ferry_worker.pace import Credit, Pace
 from ferry_worker.protocol import MAX_BATCH, Command, DecodeErrorName, ErrorCode
 from ferry_worker.runner import Result, Runner, Timing, error_result
@@ -144,7 +144,7 @@ class Session:
         sock = self._link.socket
         while sock is not None and self._link.socket is sock:
             try:
-                frames = sock.recv_multipart(flags=zmq.NOBLOCK)
+                frames = recv_frames(sock)
             except zmq.Again:
                 return
             self._link.last_recv = time.monotonic()
@@ -206,19 +206,23 @@ class Session:
         """Runs every queued batch of inline handlers here (the thread takes its own batches)."""
         while self._exit is None and (batch := self._runner.take_inline()) is not None:
             seconds = self._handover.run_inline(lambda: self._runner.run_here(batch))
-            self._measured([(batch[0].type, len(batch), seconds)])
+            self._measured_one(batch[0].type, len(batch), seconds)
         self._collect()
 
     def _measured(self, timings: list[Timing]) -> None:
         for job_type, jobs, seconds in timings:
-            self._credit.add_call(seconds, jobs)
-            pace = self._pace.get(job_type)
-            switched = pace.record(seconds) if pace is not None else None
-            if switched is not None:
-                self._runner.set_inline(job_type, switched == "inline")
-                log.info("handler %r now runs %s (average call %.3f ms, last %.3f ms)", job_type,
-                         "inline on the socket thread" if switched == "inline"
-                         else "on the handler thread", pace.call_s * 1000, seconds * 1000)
+            self._measured_one(job_type, jobs, seconds)
+
+    def _measured_one(self, job_type: str, jobs: int, seconds: float) -> None:
+        """Feeds one handler call's time to the credit and to its handler's pace."""
+        self._credit.add_call(seconds, jobs)
+        pace = self._pace.get(job_type)
+        switched = pace.record(seconds) if pace is not None else None
+        if switched is not None:
+            self._runner.set_inline(job_type, switched == "inline")
+            log.info("handler %r now runs %s (average call %.3f ms, last %.3f ms)", job_type,
+                     "inline on the socket thread" if switched == "inline"
+                     else "on the handler thread", pace.call_s * 1000, seconds * 1000)
 
     def _cancel(self, ids: set[str], code: str) -> None:
         for job in self._runner.take_queued(ids):
