@@ -122,10 +122,17 @@ def measure(package_dir: str, jobs: int, seconds: float) -> dict[str, float]:
             except ProcessLookupError:
                 pass
         broker.router.close(linger=0)
-    return account(before, after, results, set(broker.pids.values()), wall)
+    return account(before, after, results, set(broker.pids.values()), wall, seconds)
 
 
-def account(before, after, results, workers: set[int], wall: float) -> dict[str, float]:
+def account(before, after, results, workers: set[int], wall: float, seconds: float
+            ) -> dict[str, float]:
+    """Handler and other CPU, as % of the cores over `wall` and as microseconds per job.
+
+    `at_full_speed_pct` is the other CPU per job times the rate the cores could sustain if they
+    did only handler work (CORES / seconds jobs/s): the share it takes on an otherwise idle
+    machine, where a loaded one runs fewer jobs per second and shows a smaller %.
+    """
     handler_tids = {tid for tid, _ in results if tid not in workers}
     inline_cpu = sum(cpu for tid, cpu in results if tid in workers)
     used = {key: after[key][1] - before.get(key, ("", 0.0))[1] for key in after}
@@ -133,7 +140,10 @@ def account(before, after, results, workers: set[int], wall: float) -> dict[str,
     rest = sum(used.values()) - handler
     main = sum(cpu for (pid, tid), cpu in used.items() if pid == tid and pid in workers)
     supervisor = sum(cpu for (pid, tid), cpu in used.items() if pid not in workers)
-    return {"wall": wall, "jobs_per_s": len(results) / wall, "handler_pct": 100 * handler / (wall * CORES),
+    per_job = rest / len(results)
+    return {"wall": wall, "jobs_per_s": len(results) / wall, "rest_us_per_job": per_job * 1e6,
+            "at_full_speed_pct": 100 * per_job / seconds / (1 + per_job / seconds),
+            "handler_pct": 100 * handler / (wall * CORES),
             "rest_pct": 100 * rest / (wall * CORES),
             "session_pct": 100 * (main - inline_cpu) / (wall * CORES),
             "supervisor_pct": 100 * supervisor / (wall * CORES)}
@@ -167,7 +177,9 @@ def main() -> int:
               f"{summary(package_runs, 'handler_pct')}%  everything else "
               f"{summary(package_runs, 'rest_pct')}% (session threads "
               f"{summary(package_runs, 'session_pct')}%, supervisor "
-              f"{summary(package_runs, 'supervisor_pct')}%)")
+              f"{summary(package_runs, 'supervisor_pct')}%); per job "
+              f"{summary(package_runs, 'rest_us_per_job')} us, so at full speed "
+              f"{summary(package_runs, 'at_full_speed_pct')}% of the cores")
     return 0
 
 
