@@ -21,6 +21,13 @@ log = logging.getLogger("ferry_worker.link")
 _NOBLOCK = int(zmq.NOBLOCK)
 _MORE = int(zmq.SNDMORE)
 _RCVMORE = int(zmq.RCVMORE)
+_EVENTS = int(zmq.EVENTS)
+_POLLIN = int(zmq.POLLIN)
+
+
+def readable(sock: zmq.Socket) -> bool:
+    """Whether a message is queued: asked, where a failed recv would build a zmq.Again."""
+    return bool(sock.get(_EVENTS) & _POLLIN)
 
 
 def recv_frames(sock: zmq.Socket) -> list[bytes]:

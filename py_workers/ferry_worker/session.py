@@ -25,7 +25,7 @@ from ferry_worker.errors import DecodeError
 from ferry_worker.handler import Handler, announced_batching
 from ferry_worker.handover import Handover
 from ferry_worker.job import Job
-from ferry_worker.link import BrokerLink, recv_frames
+from ferry_worker.link import BrokerLink, readable, recv_frames
 from ferry_worker.pace import Credit, Pace
 from ferry_worker.protocol import MAX_BATCH, Command, DecodeErrorName, ErrorCode
 from ferry_worker.runner import Result, Runner, Timing, error_result
@@ -142,11 +142,8 @@ class Session:
 
     def _receive_all(self) -> None:
         sock = self._link.socket
-        while sock is not None and self._link.socket is sock:
-            try:
-                frames = recv_frames(sock)
-            except zmq.Again:
-                return
+        while sock is not None and self._link.socket is sock and readable(sock):
+            frames = recv_frames(sock)
             self._link.last_recv = time.monotonic()
             try:
                 message = decode(frames)
