@@ -85,7 +85,8 @@ class Session:
         self._polled: Optional[zmq.Socket] = None
         self._runner = Runner(self._handlers, config.worker, self._wake, self._entered,
                               self._left)
-        self._handover = Handover(self._step, lambda: self._exit, self._wake)
+        self._handover = Handover(lambda: self._step(start_work=False), lambda: self._exit,
+                                  self._wake)
         for job_type, pace in self._pace.items():
             self._runner.set_inline(job_type, pace.inline)
 
@@ -103,8 +104,12 @@ class Session:
                 self._step()
         return self._exit
 
-    def _step(self) -> None:
-        """One pass: receive what arrived, run or start handler work, answer, keep the link."""
+    def _step(self, start_work: bool = True) -> None:
+        """One pass: receive what arrived, run inline work, answer, keep the link.
+
+        The watchdog's passes (during a long inline call) never start work: the call that just
+        returned is the session thread's to follow, and only that thread runs handlers inline.
+        """
         if self._runner.inline_ready():
             timeout = 0
         else:
@@ -116,7 +121,8 @@ class Session:
         if self._wake_r in events:
             self._drain_wake()
         self._collect()
-        self._start_work()
+        if start_work:
+            self._start_work()
         self._check_running()
         self._maintain_link()
         self._flush()
