@@ -89,7 +89,8 @@ class Broker:
                     job = {"id": f"c{self.seq}", "type": "overhead.cpu", "payload": payload,
                            "attempt": 1}
                     self.router.send_multipart([identity, *encode(Command.JOBS, {"jobs": [job]})])
-                    self.free[identity], left, self.seq = self.free[identity] - 1, left - 1, self.seq + 1
+                    self.free[identity] -= 1
+                    left, self.seq = left - 1, self.seq + 1
             identity, *frames = self.router.recv_multipart()
             message = decode(frames)
             if message.command is Command.RESULTS:

@@ -141,7 +141,8 @@ def _to_result(job: Job, out: Any, worker: str, ms: float) -> Result:
     if isinstance(out, JobError):
         return error_result(job.key, out.code, out.message, worker, traceback=out.traceback or tb, ms=ms)
     message = f"{type(out).__name__}: {out}"  # any other exception, returned or raised
-    return error_result(job.key, ErrorCode.HANDLER_ERROR.value, message, worker, traceback=tb, ms=ms)
+    return error_result(job.key, ErrorCode.HANDLER_ERROR.value, message, worker, traceback=tb,
+                        ms=ms)
 
 
 class Runner:

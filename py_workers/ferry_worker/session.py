@@ -3,9 +3,9 @@
 The session thread owns the socket. Jobs that have arrived wait in the Runner's queue by type
 and are cut into handler batches of up to max_batch_size when the handler is free, so the handler
 gets every job that has arrived even when the broker sends them one at a time. A slow handler
-runs on the Runner's thread, so heartbeats keep flowing while a model computes for minutes; a handler
-measured fast runs inline on the session thread (pace.py), with a watchdog that serves the
-socket if an inline call runs long (handover.py). Results wait in `_outbox` until a connected
+runs on the Runner's thread, so heartbeats keep flowing while a model computes for minutes; a
+handler measured fast runs inline on the session thread (pace.py), with a watchdog that serves
+the socket if an inline call runs long (handover.py). Results wait in `_outbox` until a connected
 broker takes them, so results computed while the broker is away are sent after reconnect.
 """
 

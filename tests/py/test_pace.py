@@ -9,7 +9,7 @@ from ferry_worker.pace import BACK_TO_THREAD_S, CAP_BATCHES, MAX_GAP_S, TRIAL_CA
 from ferry_worker.protocol import Command
 
 
-def test_a_handler_goes_inline_after_its_trial_calls_are_fast_and_back_after_one_slow_call() -> None:
+def test_a_handler_goes_inline_after_fast_trial_calls_and_back_after_one_slow_call() -> None:
     pace = Pace()
     switches = [pace.record(0.0001) for _ in range(TRIAL_CALLS)]
     assert switches == [None] * (TRIAL_CALLS - 1) + ["inline"] and pace.inline
