@@ -86,6 +86,7 @@ def serve(settings: dict[str, Any], preloaded: Optional[list[Handler]] = None) -
     config = SessionConfig(
         broker=settings["broker"], worker=worker, host=host, pid=pid,
         heartbeat_ms=settings.get("heartbeat_ms", 1000), prefetch=settings.get("prefetch", 2),
+        max_credit=settings.get("max_credit", 256), inline=settings.get("inline", "auto"),
         max_jobs=settings.get("max_jobs", 0), max_rss_mb=settings.get("max_rss_mb", 0),
     )
     session = Session(config, handlers, board)

@@ -48,7 +48,14 @@ def build_parser() -> argparse.ArgumentParser:
     add("--max-rss-mb", type=_non_negative, default=0, metavar="N",
         help="recycle a process whose resident memory exceeds N MiB (0: never)")
     add("--prefetch", type=_positive, default=2, metavar="N",
-        help="credit per process = largest max_batch_size x N (default 2)")
+        help="initial and minimum credit per process = largest max_batch_size x N (default 2)")
+    add("--max-credit", type=_non_negative, default=256, metavar="N",
+        help="credit a process may grow to when it measures its handlers faster than the round "
+             "trip to the broker; at most 64 x largest max_batch_size (default 256; 0: credit "
+             "stays at the --prefetch figure)")
+    add("--inline", default="auto", choices=["auto", "always", "never"],
+        help="where handlers run: auto: on the socket thread once measured fast (under 2 ms a "
+             "call), else on the handler thread; always / never: force one (default auto)")
     add("--heartbeat-ms", type=_positive, default=1000, metavar="MS",
         help="heartbeat interval this worker keeps (default 1000)")
     add("--handler-config", default="{}", metavar="JSON",
@@ -123,7 +130,8 @@ def config_from_args(args: argparse.Namespace) -> PoolConfig:
     find_handlers(load_module(args.handlers))  # fail fast, in the supervisor, on a bad module
     return PoolConfig(
         broker=args.broker, handlers=args.handlers, processes=args.processes,
-        heartbeat_ms=args.heartbeat_ms, prefetch=args.prefetch, max_jobs=args.max_jobs,
+        heartbeat_ms=args.heartbeat_ms, prefetch=args.prefetch, max_credit=args.max_credit,
+        inline=args.inline, max_jobs=args.max_jobs,
         max_rss_mb=args.max_rss_mb, log_level=args.log_level, handler_config=handler_config,
         drain_timeout_s=args.drain_timeout, start_method=args.start_method,
     )

@@ -16,6 +16,26 @@ from ferry_worker.codec import pack_frames
 from ferry_worker.protocol import Command
 
 log = logging.getLogger("ferry_worker.link")
+# Plain ints: pyzmq's multipart helpers and getsockopt convert flags through enums and typing
+# on every call, a third of a small message's receive cost; Socket.recv/send/get do not.
+_NOBLOCK = int(zmq.NOBLOCK)
+_MORE = int(zmq.SNDMORE)
+_RCVMORE = int(zmq.RCVMORE)
+_EVENTS = int(zmq.EVENTS)
+_POLLIN = int(zmq.POLLIN)
+
+
+def readable(sock: zmq.Socket) -> bool:
+    """Whether a message is queued: asked, where a failed recv would build a zmq.Again."""
+    return bool(sock.get(_EVENTS) & _POLLIN)
+
+
+def recv_frames(sock: zmq.Socket) -> list[bytes]:
+    """The next message's frames without blocking; raises zmq.Again when none is queued."""
+    frames = [sock.recv(_NOBLOCK)]
+    while sock.get(_RCVMORE):  # the rest of a message arrives with its first frame
+        frames.append(sock.recv(_NOBLOCK))
+    return frames
 
 
 class BrokerLink:
@@ -65,10 +85,12 @@ class BrokerLink:
         """Sends without blocking; False when no broker connection can take it now."""
         if self.socket is None:
             return False
+        head, packed = pack_frames(command, body)
         try:
-            self.socket.send_multipart(pack_frames(command, body), flags=zmq.NOBLOCK, copy=False)
+            self.socket.send(head, _NOBLOCK | _MORE)
         except zmq.Again:
-            return False
+            return False  # nothing queued: zmq refuses a message at its first frame
+        self.socket.send(packed, _NOBLOCK, copy=len(packed) < 65536)
         self.last_sent = time.monotonic()
         return True
 

@@ -41,6 +41,8 @@ class PoolConfig:
     processes: int = 1
     heartbeat_ms: int = 1000
     prefetch: int = 2
+    max_credit: int = 256  # adaptive credit's ceiling (0: fixed at the prefetch figure)
+    inline: str = "auto"  # where handlers run: auto, always, never
     max_jobs: int = 0
     max_rss_mb: int = 0
     log_level: str = "INFO"
@@ -149,6 +151,7 @@ class Pool:
         settings = {
             "broker": cfg.broker, "handlers": cfg.handlers, "index": slot.index,
             "heartbeat_ms": cfg.heartbeat_ms, "prefetch": cfg.prefetch, "max_jobs": cfg.max_jobs,
+            "max_credit": cfg.max_credit, "inline": cfg.inline,
             "max_rss_mb": cfg.max_rss_mb, "log_level": cfg.log_level,
             "handler_config": cfg.handler_config, "parent_pid": os.getpid(),
         }

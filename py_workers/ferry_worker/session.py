@@ -1,7 +1,11 @@
 """A worker process's session with the broker: READY, jobs in, results out, liveness.
 
-The session thread owns the socket; the handler runs on the Runner's thread, so heartbeats
-keep flowing while a model computes for minutes. Results wait in `_outbox` until a connected
+The session thread owns the socket. Jobs that have arrived wait in the Runner's queue by type
+and are cut into handler batches of up to max_batch_size when the handler is free, so the handler
+gets every job that has arrived even when the broker sends them one at a time. A slow handler
+runs on the Runner's thread, so heartbeats keep flowing while a model computes for minutes; a
+handler measured fast runs inline on the session thread (pace.py), with a watchdog that serves
+the socket if an inline call runs long (handover.py). Results wait in `_outbox` until a connected
 broker takes them, so results computed while the broker is away are sent after reconnect.
 """
 
@@ -19,10 +23,12 @@ from ferry_worker import exits
 from ferry_worker.codec import Message, decode
 from ferry_worker.errors import DecodeError
 from ferry_worker.handler import Handler, announced_batching
+from ferry_worker.handover import Handover
 from ferry_worker.job import Job
-from ferry_worker.link import BrokerLink
+from ferry_worker.link import BrokerLink, readable, recv_frames
+from ferry_worker.pace import Credit, Pace
 from ferry_worker.protocol import MAX_BATCH, Command, DecodeErrorName, ErrorCode
-from ferry_worker.runner import Result, Runner, batches, error_result
+from ferry_worker.runner import Result, Runner, Timing, error_result
 from ferry_worker.running import RunningBoard
 from ferry_worker.version import VERSION, protocol_name
 
@@ -38,7 +44,9 @@ class SessionConfig:
     host: str
     pid: int
     heartbeat_ms: int = 1000  # the interval this worker keeps
-    prefetch: int = 2  # credit = largest max_batch_size x prefetch
+    prefetch: int = 2  # initial and minimum credit = largest max_batch_size x prefetch
+    max_credit: int = 256  # adaptive credit never exceeds this (0: credit stays at the minimum)
+    inline: str = "auto"  # where handlers run: auto (measured), always, never (handler thread)
     max_jobs: int = 0  # recycle after this many jobs (0: never)
     max_rss_mb: int = 0  # recycle above this resident size (0: never)
     timeout_grace_ms: int = 250  # a handler past timeout_ms + grace is abandoned
@@ -54,8 +62,11 @@ class Session:
                  board: Optional[RunningBoard] = None) -> None:
         self.config = config
         self._handlers = {h.job_type: h for h in handlers}
-        self._credit = max(h.max_batch_size for h in handlers) * config.prefetch
+        largest = max(h.max_batch_size for h in handlers)
+        self._credit = Credit(largest * config.prefetch, largest, config.max_credit)
+        self._pace = {h.job_type: Pace(config.inline) for h in handlers}
         self._held: dict[str, Job] = {}
+        self._starved_at = 0.0  # when the worker ran out of work after sending results
         self._outbox: list[Result] = []
         self._announced = False
         self._welcomed = False  # this socket's broker accepted READY: it speaks our version
@@ -74,6 +85,10 @@ class Session:
         self._polled: Optional[zmq.Socket] = None
         self._runner = Runner(self._handlers, config.worker, self._wake, self._entered,
                               self._left)
+        self._handover = Handover(lambda: self._step(start_work=False), lambda: self._exit,
+                                  self._wake)
+        for job_type, pace in self._pace.items():
+            self._runner.set_inline(job_type, pace.inline)
 
     def request_drain(self, reason: str, code: int = exits.EXIT_DRAINED) -> None:
         """Answer what is held, take nothing more, then leave (safe from a signal handler)."""
@@ -82,18 +97,32 @@ class Session:
 
     def run(self) -> int:
         self._runner.start()
+        self._handover.start()
         self._link.open()
-        while self._exit is None:
-            self._step()
+        with self._handover.loop_lock:
+            while self._exit is None:
+                self._step()
         return self._exit
 
-    def _step(self) -> None:
-        events = dict(self._poller().poll(self._poll_ms()))
+    def _step(self, start_work: bool = True) -> None:
+        """One pass: receive what arrived, run inline work, answer, keep the link.
+
+        The watchdog's passes (during a long inline call) never start work: the call that just
+        returned is the session thread's to follow, and only that thread runs handlers inline.
+        """
+        if self._runner.inline_ready():
+            timeout = 0
+        else:
+            timeout = self._poll_ms()
+            self._handover.idle()
+        events = dict(self._poller().poll(timeout))
         if self._link.socket is not None and self._link.socket in events:
             self._receive_all()
         if self._wake_r in events:
             self._drain_wake()
         self._collect()
+        if start_work:
+            self._start_work()
         self._check_running()
         self._maintain_link()
         self._flush()
@@ -119,11 +148,8 @@ class Session:
 
     def _receive_all(self) -> None:
         sock = self._link.socket
-        while sock is not None and self._link.socket is sock:
-            try:
-                frames = sock.recv_multipart(flags=zmq.NOBLOCK)
-            except zmq.Again:
-                return
+        while sock is not None and self._link.socket is sock and readable(sock):
+            frames = recv_frames(sock)
             self._link.last_recv = time.monotonic()
             try:
                 message = decode(frames)
@@ -147,6 +173,9 @@ class Session:
     def _dispatch(self, message: Message) -> None:
         command, body = message.command, message.body
         if command is Command.JOBS:
+            if self._starved_at:
+                self._credit.add_gap(self._link.last_recv - self._starved_at)
+                self._starved_at = 0.0
             self._accept_jobs([Job.from_wire(record) for record in body["jobs"]])
         elif command is Command.WELCOME:
             self._dead_after = body["heartbeat_ms"] * max(1, body["liveness"]) / 1000.0
@@ -168,16 +197,35 @@ class Session:
         if self._drain is not None:
             log.info("leaving: %d new jobs left for the broker to re-queue", len(jobs))
             return
-        fresh = [job for job in jobs if job.key not in self._held]
+        held = self._held
+        fresh = [job for job in jobs if job.key not in held]
         for job in fresh:
-            self._held[job.key] = job
-        by_type: dict[str, list[Job]] = {}
-        for job in fresh:
-            by_type.setdefault(job.type, []).append(job)
-        for job_type, group in by_type.items():
-            handler = self._handlers.get(job_type)
-            for batch in batches(group, handler.max_batch_size if handler else len(group)):
-                self._runner.submit(batch)
+            held[job.key] = job
+        self._runner.add(fresh)
+
+    # ---- running handlers -----------------------------------------------------------------
+
+    def _start_work(self) -> None:
+        """Runs every queued batch of inline handlers here (the thread takes its own batches)."""
+        while self._exit is None and (batch := self._runner.take_inline()) is not None:
+            seconds = self._handover.run_inline(lambda: self._runner.run_here(batch))
+            self._measured_one(batch[0].type, len(batch), seconds)
+        self._collect()
+
+    def _measured(self, timings: list[Timing]) -> None:
+        for job_type, jobs, seconds in timings:
+            self._measured_one(job_type, jobs, seconds)
+
+    def _measured_one(self, job_type: str, jobs: int, seconds: float) -> None:
+        """Feeds one handler call's time to the credit and to its handler's pace."""
+        self._credit.add_call(seconds, jobs)
+        pace = self._pace.get(job_type)
+        switched = pace.record(seconds) if pace is not None else None
+        if switched is not None:
+            self._runner.set_inline(job_type, switched == "inline")
+            log.info("handler %r now runs %s (average call %.3f ms, last %.3f ms)", job_type,
+                     "inline on the socket thread" if switched == "inline"
+                     else "on the handler thread", pace.call_s * 1000, seconds * 1000)
 
     def _cancel(self, ids: set[str], code: str) -> None:
         for job in self._runner.take_queued(ids):
@@ -214,7 +262,9 @@ class Session:
             pass
 
     def _collect(self) -> None:
-        done = self._runner.take_done()
+        done, timings = self._runner.take_done()
+        if timings:
+            self._measured(timings)
         if not done:
             return
         for result in done:
@@ -237,14 +287,23 @@ class Session:
                                    exits.EXIT_RECYCLE)
 
     def _flush(self) -> None:
+        """Sends the outbox, one RESULTS per MAX_BATCH results; a credit raise rides along."""
+        sent = False
         while self._exit is None and self._outbox and self._announced:
             chunk = self._outbox[:MAX_BATCH]
             body: dict[str, Any] = {"results": chunk}
+            grown = 0
             if self._drain is not None:
                 body["credit"] = 0
+            elif (grown := self._credit.raise_by()) > 0:
+                body["credit"] = len(chunk) + grown
             if not self._link.send(Command.RESULTS, body):
+                self._credit.target -= grown
                 return
             del self._outbox[:len(chunk)]
+            sent = True
+        if sent and not self._held:
+            self._starved_at = time.monotonic()  # the gap to the next JOBS is a round trip
 
     # ---- timeouts, leaving ----------------------------------------------------------------
 
@@ -339,7 +398,7 @@ class Session:
     def _ready_body(self) -> dict[str, Any]:
         cfg = self.config
         types = [announced_batching(h) for h in self._handlers.values()]
-        credit = 0 if self._drain else max(0, self._credit - len(self._held))
+        credit = 0 if self._drain else max(0, self._credit.target - len(self._held))
         return {"worker": cfg.worker, "host": cfg.host, "pid": cfg.pid, "types": types,
                 "credit": credit, "heartbeat_ms": cfg.heartbeat_ms}
 

@@ -45,8 +45,9 @@ def test_a_segfault_is_reported_with_its_signal_and_rss(broker, start_pool) -> N
     pool.note(broker.handshake(liveness=50)[1])
 
 
-def test_a_handler_that_hangs_is_killed_at_its_timeout(broker, start_pool) -> None:
-    pool, identity, ready = serve_one(broker, start_pool)
+@pytest.mark.parametrize("inline", ["auto", "always"])  # on the handler thread, or inline
+def test_a_handler_that_hangs_is_killed_at_its_timeout(broker, start_pool, inline: str) -> None:
+    pool, identity, ready = serve_one(broker, start_pool, "--inline", inline)
     broker.send_jobs(identity, "hang", [None], timeout_ms=300)
     result = broker.results(1)["j0"]
     assert result["error"]["code"] == "TIMEOUT"
@@ -71,8 +72,9 @@ def test_a_leaking_process_is_recycled_after_its_work_is_answered(broker, start_
     assert not any(m.command is Command.EXITED for _, m in broker.seen)
 
 
-def test_a_process_is_recycled_after_max_jobs(broker, start_pool) -> None:
-    pool, identity, ready = serve_one(broker, start_pool, "--max-jobs", "3")
+@pytest.mark.parametrize("inline", ["auto", "always"])  # on the handler thread, or inline
+def test_a_process_is_recycled_after_max_jobs(broker, start_pool, inline: str) -> None:
+    pool, identity, ready = serve_one(broker, start_pool, "--max-jobs", "3", "--inline", inline)
     broker.send_jobs(identity, "echo", [1, 2, 3])
     assert len(broker.results(3)) == 3
     broker.expect(Command.DISCONNECT)
@@ -89,8 +91,9 @@ def test_a_setup_failure_exits_before_ready_with_the_error_logged(broker, start_
     assert broker.recv(0.2) is None
 
 
-def test_sigterm_drains_held_jobs_then_exits(broker, start_pool) -> None:
-    pool, identity, ready = serve_one(broker, start_pool)
+@pytest.mark.parametrize("inline", ["auto", "always"])  # on the handler thread, or inline
+def test_sigterm_drains_held_jobs_then_exits(broker, start_pool, inline: str) -> None:
+    pool, identity, ready = serve_one(broker, start_pool, "--inline", inline)
     broker.send_jobs(identity, "slow", [0.5])
     broker.send(identity, Command.HEARTBEAT, {})
     pool.proc.send_signal(signal.SIGTERM)
@@ -119,12 +122,14 @@ def test_native_code_that_holds_the_gil_past_its_timeout_is_killed_by_the_superv
     assert pool.note(again)["pid"] != ready["pid"]
 
 
-@pytest.mark.parametrize("method", ["fork", "spawn"])
+@pytest.mark.parametrize("method,inline", [("fork", "auto"), ("spawn", "auto"), ("fork", "always")])
 def test_exited_names_the_jobs_inside_the_handler_of_a_process_killed_there(
-        broker, start_pool, method) -> None:
-    pool, identity, ready = serve_one(broker, start_pool, "--start-method", method)
+        broker, start_pool, method: str, inline: str) -> None:
+    pool, identity, ready = serve_one(broker, start_pool, "--start-method", method,
+                                      "--inline", inline)
     ids = broker.send_jobs(identity, "batch_segv", ["a", "segv", "b"])
-    broker.send_jobs(identity, "batch_segv", ["later"], prefix="q")
+    # another type: jobs of one type that arrive together are coalesced into one call
+    broker.send_jobs(identity, "echo", ["later"], prefix="q")
     _, exited = broker.expect(Command.EXITED)
     assert exited["worker"] == ready["worker"] and exited["signal"] == signal.SIGSEGV
     assert sorted(exited["running"]) == sorted(ids)  # the queued q0 had not started

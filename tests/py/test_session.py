@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 import msgpack
+import pytest
 
 from fake_broker import result_value
 from ferry_worker.protocol import Command
@@ -103,11 +104,12 @@ def open_for_writing_once_read(fifo: Path, timeout: float = 10.0) -> int:
             time.sleep(0.01)
 
 
+@pytest.mark.parametrize("inline", ["auto", "always"])  # on the handler thread, or inline
 def test_heartbeats_keep_flowing_while_a_handler_holds_its_job_past_the_liveness_window(
-        broker, start_pool, tmp_path: Path) -> None:
+        broker, start_pool, tmp_path: Path, inline: str) -> None:
     fifo = tmp_path / "release"
     os.mkfifo(fifo)
-    pool = start_pool("edge_cases.py")
+    pool = start_pool("edge_cases.py", "--inline", inline)
     identity, ready = broker.handshake(heartbeat_ms=100, liveness=10)  # a 1 s liveness window
     pool.note(ready)
     broker.send_jobs(identity, "held", [str(fifo)])
@@ -150,8 +152,10 @@ def results_until_disconnect(broker, timeout: float = 10.0) -> dict[str, dict]:
     raise AssertionError(f"no DISCONNECT within {timeout} s")
 
 
-def test_cancelling_a_running_job_answers_it_and_replaces_the_process(broker, start_pool) -> None:
-    pool = start_pool("edge_cases.py")
+@pytest.mark.parametrize("inline", ["auto", "always"])  # on the handler thread, or inline
+def test_cancelling_a_running_job_answers_it_and_replaces_the_process(
+        broker, start_pool, inline: str) -> None:
+    pool = start_pool("edge_cases.py", "--inline", inline)
     identity, ready = broker.handshake(liveness=50)
     pool.note(ready)
     marker = pool_marker(pool)
@@ -166,9 +170,10 @@ def test_cancelling_a_running_job_answers_it_and_replaces_the_process(broker, st
     assert pool.note(again)["pid"] != ready["pid"]
 
 
+@pytest.mark.parametrize("inline", ["auto", "always"])  # on the handler thread, or inline
 def test_a_timeout_answers_the_jobs_inside_the_handler_and_gives_back_the_others(
-        broker, start_pool) -> None:
-    pool = start_pool("edge_cases.py")
+        broker, start_pool, inline: str) -> None:
+    pool = start_pool("edge_cases.py", "--inline", inline)
     identity, ready = broker.handshake(liveness=50)
     pool.note(ready)
     jobs = [{"id": "hangs", "type": "batch_hang", "payload": msgpack.packb("hang"), "attempt": 1,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ctypes
 import os
 import pathlib
+import threading
 import time
 from typing import Any
 
@@ -139,3 +140,10 @@ def pid(job: Job) -> Any:
 @ferry_worker.handler("hang_holding_gil")
 def hang_holding_gil(job: Job) -> Any:
     ctypes.PyDLL(None).sleep(60)  # native code that keeps the GIL: the process cannot act
+
+
+@ferry_worker.handler("where")
+def where(job: Job) -> Any:
+    """Sleeps payload seconds, then names the thread it ran on (MainThread: inline)."""
+    time.sleep(float(job.payload))
+    return threading.current_thread().name
