@@ -15,6 +15,7 @@ from typing import Any, Callable, Mapping, Optional
 
 import msgpack
 
+from ferry_worker import arrays
 from ferry_worker.errors import JobError, Retry
 from ferry_worker.handler import Handler
 from ferry_worker.job import Job
@@ -135,7 +136,7 @@ def _to_result(job: Job, out: Any, worker: str, ms: float) -> Result:
         message = f"{type(out).__name__}: {out}"
         return error_result(job.key, ErrorCode.HANDLER_ERROR.value, message, worker, traceback=tb, ms=ms)
     try:
-        packed = msgpack.packb(out, use_bin_type=True)
+        packed = msgpack.packb(out, use_bin_type=True, default=arrays.pack_default)
     except Exception as exc:  # noqa: BLE001
         message = f"result of job {job.id!r} cannot be encoded as MessagePack: {exc}"
         return error_result(job.key, ErrorCode.INTERNAL.value, message, worker, ms=ms)
