@@ -26,15 +26,15 @@ struct PreCheck {
 };
 
 // Checks a file input up front (stdin cannot be read twice), reporting problems on stderr.
-PreCheck check_before_submitting(const std::string& path, bool skip_invalid) {
+PreCheck check_before_submitting(const std::string& path, const InputConfig& input) {
     if (path == "-")
         return {};
     const auto started = std::chrono::steady_clock::now();
-    InputCheck check = check_input(path, problems_shown);
+    InputCheck check = check_input(path, problems_shown, hash_id, input.arrays);
     double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     spdlog::info("input {}: {} records checked in {:.2f} s", path, check.records, seconds);
-    if (check.problems.empty() || skip_invalid) {
+    if (check.problems.empty() || input.skip_invalid) {
         return {false, check.records, std::move(check.duplicates)};
     }
     for (const auto& problem : check.problems) {
@@ -107,7 +107,7 @@ std::optional<SessionPlan> prepare_session(const PipelineConfig& config, const S
         return std::nullopt;
     }
     check_session_paths(paths);
-    PreCheck check = check_before_submitting(paths.input, config.input.skip_invalid);
+    PreCheck check = check_before_submitting(paths.input, config.input);
     if (check.refused)
         return std::nullopt;
     return SessionPlan{paths.input, paths.output, check.total, std::move(check.duplicates)};
@@ -125,6 +125,7 @@ ExitCode run_session(zmq::context_t& context, const PipelineConfig& config, cons
     RunSummary summary(config.aggregates);
     summary.set_startup_offset(plan.waited_s);
     InputReader input(plan.input_path, summary.input_paths());
+    input.pack_arrays(config.input.arrays);
     if (plan.duplicates)
         input.use_checked_duplicates(*plan.duplicates);
     OutputWriter output(output_path, config.output.order, config.output.format, args.resume);

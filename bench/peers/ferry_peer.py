@@ -47,6 +47,10 @@ JOB_TYPES = {
 }
 
 
+# Payload fields the producer packs as typed arrays (input.arrays), per job type.
+INPUT_ARRAYS = {"digits.classify": "{pixels: uint8}"}
+
+
 def variants(workload: Workload) -> list[str]:
     if "latency" in workload.tags:
         return [PY_CLIENT, CPP_WINDOW1]
@@ -62,7 +66,8 @@ def config_text(job_type: str, variant: str) -> str:
         "broker:", "  producers_endpoint: tcp://127.0.0.1:0",
         "  workers_endpoint: tcp://127.0.0.1:0", "  max_pending: 1000000",
         "job_types:", f"  {job_type}:", "    timeout_s: 600", f"    batch: {batch}",
-        "input:", f"  type: {job_type}", "output:", "  order: input", "  format: jsonl",
+        "input:", f"  type: {job_type}",
+        *([f"  arrays: {INPUT_ARRAYS[job_type]}"] if job_type in INPUT_ARRAYS else []), "output:", "  order: input", "  format: jsonl",
         "producer:", f"  window: {window}", f"  submit_batch: {submit_batch}",
         "  progress_interval_s: 3600", ""])
 

@@ -1,6 +1,8 @@
 """`digits.classify`: 8x8 digit images in, {"label", "confidence"} out, a whole batch per call.
 
-Payload: {"pixels": [64 numbers, 0..16]} (scikit-learn's digits scale). The model is loaded once
+Payload: {"pixels": [64 numbers, 0..16]} (scikit-learn's digits scale), either a JSON list or,
+with `input.arrays: {pixels: uint8}` in the pipeline config, a typed array that arrives as a
+read-only numpy array: a whole batch of those becomes the model's input with one np.stack. The model is loaded once
 per process in `setup` from the artefact `train.py` writes. The directory comes from the handler
 config key "model_dir", else $FERRY_MODEL_DIR, else <repo>/demo-out/models. The backend comes
 from "backend" / $FERRY_DIGITS_BACKEND: "sklearn", "torch", or "auto" (default: the TorchScript
@@ -85,14 +87,27 @@ def load_backend(directory: pathlib.Path, choice: str) -> Backend:
     return SklearnBackend(sklearn_path)
 
 
-def pixel_row(payload: Any) -> Optional[list[float]]:
-    """The 64 pixel values of a payload, or None when the payload is not a digit image."""
+def pixel_row(payload: Any) -> Optional[Any]:
+    """The 64 pixel values of a payload (a numpy array or a list), or None when it is not a
+    digit image."""
     pixels = payload.get("pixels") if isinstance(payload, dict) else None
+    if isinstance(pixels, np.ndarray):
+        return pixels if pixels.shape == (PIXELS,) and pixels.dtype.kind in "uif" else None
     if not isinstance(pixels, list) or len(pixels) != PIXELS:
         return None
     if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in pixels):
         return None
     return [float(v) for v in pixels]
+
+
+def image_matrix(rows: list[Any]) -> np.ndarray:
+    """One (n, 64) float matrix: one np.stack when every row is an array, else row by row."""
+    if all(isinstance(row, np.ndarray) for row in rows):
+        return np.stack(rows).astype(np.float64)
+    return np.asarray([np.asarray(row, dtype=np.float64) for row in rows])
+
+
+BAD_PAYLOAD = "payload needs 'pixels': 64 numbers 0..16"
 
 
 class DigitsClassifier(ferry_worker.Handler):
@@ -110,17 +125,21 @@ class DigitsClassifier(ferry_worker.Handler):
 
     def handle(self, jobs: list[Job]) -> list[Any]:
         results: list[Any] = [None] * len(jobs)
-        rows: list[list[float]] = []
+        rows: list[Any] = []
         slots: list[int] = []
         for i, job in enumerate(jobs):
-            row = pixel_row(job.payload)
+            try:
+                row = pixel_row(job.payload)
+            except JobError as error:  # a malformed typed array fails its own job only
+                results[i] = error
+                continue
             if row is None:
-                results[i] = JobError("INVALID_ARGUMENT", "payload needs 'pixels': 64 numbers 0..16")
+                results[i] = JobError("INVALID_ARGUMENT", BAD_PAYLOAD)
             else:
                 rows.append(row)
                 slots.append(i)
         if rows:
-            self._classify(np.asarray(rows, dtype=np.float64), slots, results)
+            self._classify(image_matrix(rows), slots, results)
         return results
 
     def _classify(self, images: np.ndarray, slots: list[int], results: list[Any]) -> None:

@@ -148,7 +148,13 @@ InputItem InputReader::parse_line(std::string_view text) {
     for (const auto& path : capture_) {
         captured.push_back(path.empty() ? FieldValue{} : field_from_json(record, path));
     }
-    std::string packed = encode_payloads_ ? json_to_msgpack(payload.value_unsafe()) : std::string{};
+    std::string packed;
+    if (encode_payloads_ || !arrays_.empty()) { // a check still checks the declared arrays
+        if (std::string bad = append_msgpack(payload.value_unsafe(), arrays_, packed); !bad.empty())
+            return problem(id, std::move(bad));
+        if (!encode_payloads_)
+            packed.clear();
+    }
     return accept(std::move(id), std::move(packed), std::move(captured));
 }
 
@@ -212,10 +218,12 @@ std::optional<DuplicateFinder> finder_for(const std::string& path, InputReader& 
 
 } // namespace
 
-InputCheck check_input(const std::string& path, std::size_t problem_limit, IdHash hash) {
+InputCheck check_input(const std::string& path, std::size_t problem_limit, IdHash hash,
+                       const ArrayFields& arrays) {
     InputCheck check;
     InputReader reader(path, {}, hash);
     reader.skip_payload_encoding();
+    reader.pack_arrays(arrays);
     std::optional<DuplicateFinder> finder = finder_for(path, reader, hash);
     while (auto item = reader.next()) {
         if (auto* found = std::get_if<InputProblem>(&*item)) {

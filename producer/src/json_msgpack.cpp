@@ -2,7 +2,7 @@
 #include "ferry/producer/json_msgpack.hpp"
 
 #include "ferry/wire/float64.hpp"
-#include "ferry/wire/msgpack_values.hpp"
+#include "msgpack_append.hpp"
 
 #include <cmath>
 #include <fmt/format.h>
@@ -11,51 +11,75 @@
 namespace ferry::producer {
 namespace {
 
-void pack_json(simdjson::dom::element value, msgpack::sbuffer& buffer,
-               msgpack::packer<msgpack::sbuffer>& packer) {
-    using simdjson::dom::element_type;
+using simdjson::dom::element;
+using simdjson::dom::element_type;
+
+void pack_json(element value, std::string& out) {
     switch (value.type()) {
     case element_type::ARRAY: {
         simdjson::dom::array items = value.get_array().value_unsafe();
-        packer.pack_array(static_cast<std::uint32_t>(items.size()));
-        for (simdjson::dom::element item : items)
-            pack_json(item, buffer, packer);
+        detail::append_array_header(out, items.size());
+        for (element item : items)
+            pack_json(item, out);
         return;
     }
     case element_type::OBJECT: {
         simdjson::dom::object fields = value.get_object().value_unsafe();
-        packer.pack_map(static_cast<std::uint32_t>(fields.size()));
+        detail::append_map_header(out, fields.size());
         for (simdjson::dom::key_value_pair field : fields) {
-            wire::pack_str(packer, field.key);
-            pack_json(field.value, buffer, packer);
+            detail::append_str(out, field.key);
+            pack_json(field.value, out);
         }
         return;
     }
     case element_type::INT64:
-        packer.pack_int64(value.get_int64().value_unsafe());
+        detail::append_int(out, value.get_int64().value_unsafe());
         return;
     case element_type::UINT64:
-        packer.pack_uint64(value.get_uint64().value_unsafe());
+        detail::append_uint(out, value.get_uint64().value_unsafe());
         return;
     case element_type::DOUBLE: {
         const auto bytes = wire::float64_bytes(value.get_double().value_unsafe());
-        buffer.write(bytes.data(), bytes.size());
+        out.append(bytes.data(), bytes.size());
         return;
     }
-    case element_type::STRING: {
-        wire::pack_str(packer, value.get_string().value_unsafe());
+    case element_type::STRING:
+        detail::append_str(out, value.get_string().value_unsafe());
         return;
-    }
     case element_type::BOOL:
-        if (value.get_bool().value_unsafe())
-            packer.pack_true();
-        else
-            packer.pack_false();
+        out.push_back(static_cast<char>(value.get_bool().value_unsafe() ? 0xc3 : 0xc2));
         return;
     case element_type::NULL_VALUE:
-        packer.pack_nil();
+        out.push_back(static_cast<char>(0xc0));
         return;
     }
+}
+
+const ArrayDtype* array_dtype_of(std::string_view key, const ArrayFields& arrays) {
+    for (const auto& [name, dtype] : arrays) {
+        if (name == key)
+            return &dtype;
+    }
+    return nullptr;
+}
+
+// An object payload whose declared fields become typed arrays; "" or what is wrong.
+std::string pack_with_arrays(simdjson::dom::object fields, const ArrayFields& arrays,
+                             std::string& out) {
+    detail::append_map_header(out, fields.size());
+    for (simdjson::dom::key_value_pair field : fields) {
+        detail::append_str(out, field.key);
+        const ArrayDtype* dtype = array_dtype_of(field.key, arrays);
+        if (dtype == nullptr) {
+            pack_json(field.value, out);
+            continue;
+        }
+        if (std::string problem = append_typed_array(field.value, *dtype, out); !problem.empty()) {
+            return fmt::format("payload field \"{}\" (declared {} in input.arrays): {}", field.key,
+                               dtype_name(*dtype), problem);
+        }
+    }
+    return {};
 }
 
 void append_base64(std::string_view bytes, std::string& out) {
@@ -106,10 +130,22 @@ void append_map_key(const msgpack::object& key, std::string& out) {
 } // namespace
 
 std::string json_to_msgpack(simdjson::dom::element value) {
-    msgpack::sbuffer buffer(128);
-    msgpack::packer<msgpack::sbuffer> packer(buffer);
-    pack_json(value, buffer, packer);
-    return std::string(buffer.data(), buffer.size());
+    std::string out;
+    pack_json(value, out);
+    return out;
+}
+
+std::string append_msgpack(simdjson::dom::element value, const ArrayFields& arrays,
+                           std::string& out) {
+    if (arrays.empty() || !value.is_object()) {
+        pack_json(value, out);
+        return {};
+    }
+    const std::size_t start = out.size();
+    std::string problem = pack_with_arrays(value.get_object().value_unsafe(), arrays, out);
+    if (!problem.empty())
+        out.resize(start);
+    return problem;
 }
 
 void append_json_string(std::string_view text, std::string& out) {
@@ -167,6 +203,10 @@ void append_json(const msgpack::object& value, std::string& out) {
         append_base64({value.via.bin.ptr, value.via.bin.size}, out);
         return;
     case msgpack::type::EXT:
+        if (value.via.ext.type() == typed_array_ext_type) {
+            append_typed_array_json({value.via.ext.data(), value.via.ext.size}, out);
+            return;
+        }
         append_base64({value.via.ext.data(), value.via.ext.size}, out);
         return;
     case msgpack::type::ARRAY:

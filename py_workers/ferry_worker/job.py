@@ -6,6 +6,8 @@ from typing import Any, Mapping, Optional
 
 import msgpack
 
+from ferry_worker import arrays
+
 # The broker scopes job ids by producer: on the wire a job's id is "<client>\x1f<id>". Handlers
 # see the producer's own id; results go back under the wire key.
 KEY_SEPARATOR = "\x1f"
@@ -50,9 +52,13 @@ class Job:
 
     @property
     def payload(self) -> Any:
-        """The job's input, as the producer submitted it."""
+        """The job's input, as the producer submitted it; typed arrays are read-only numpy arrays.
+
+        A malformed typed array, or one arriving where numpy is missing, raises JobError
+        INVALID_ARGUMENT (catch it per job in a batched handler to fail that job alone)."""
         if self._payload is _UNSET:
-            self._payload = msgpack.unpackb(self.payload_bytes, raw=False, strict_map_key=False)
+            self._payload = msgpack.unpackb(self.payload_bytes, raw=False, strict_map_key=False,
+                                            ext_hook=arrays.ext_hook)
         return self._payload
 
     def __repr__(self) -> str:

@@ -16,6 +16,7 @@ from typing import Any, Callable, Mapping, Optional
 
 import msgpack
 
+from ferry_worker import arrays
 from ferry_worker.errors import JobError, Retry
 from ferry_worker.handler import Handler
 from ferry_worker.job import Job
@@ -23,6 +24,7 @@ from ferry_worker.protocol import ErrorCode
 
 log = logging.getLogger("ferry_worker.runner")
 _packb = msgpack.packb
+_arrays_out = arrays.pack_default  # numpy arrays and scalars in results
 Result = dict[str, Any]
 Timing = tuple[str, int, float]  # (job type, jobs in the call, seconds the call took)
 
@@ -128,7 +130,8 @@ def _wrong_shape(handler: Handler, jobs: list[Job], outputs: Any) -> str:
 def _to_result(job: Job, out: Any, worker: str, ms: float) -> Result:
     if not isinstance(out, (_Failure, BaseException)):  # the usual case: one check, then pack
         try:
-            return {"id": job.key, "ok": True, "result": _packb(out, use_bin_type=True), "ms": ms}
+            packed = _packb(out, use_bin_type=True, default=_arrays_out)
+            return {"id": job.key, "ok": True, "result": packed, "ms": ms}
         except Exception as exc:  # noqa: BLE001
             message = f"result of job {job.id!r} cannot be encoded as MessagePack: {exc}"
             return error_result(job.key, ErrorCode.INTERNAL.value, message, worker, ms=ms)

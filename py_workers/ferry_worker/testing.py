@@ -22,6 +22,7 @@ from typing import Any, Iterable, Mapping, Optional, Sequence, Union
 
 import msgpack
 
+from ferry_worker import arrays
 from ferry_worker.codec import decode, pack_frames
 from ferry_worker.errors import ConfigError
 from ferry_worker.handler import (
@@ -76,7 +77,8 @@ class JobResult:
             error.get("retry_after_ms"), error.get("worker", ""))
         value = None
         if record["ok"] and "result" in record:
-            value = msgpack.unpackb(record["result"], raw=False, strict_map_key=False)
+            value = msgpack.unpackb(record["result"], raw=False, strict_map_key=False,
+                                    ext_hook=arrays.ext_hook)
         return cls(record["id"], record["ok"], value, failure, record.get("ms"), record)
 
 
@@ -198,7 +200,7 @@ def _batch_size(handler: Handler, asked: Optional[int]) -> int:
 
 def _pack(payload: Any, index: int) -> bytes:
     try:
-        return msgpack.packb(payload, use_bin_type=True)
+        return msgpack.packb(payload, use_bin_type=True, default=arrays.pack_default)
     except Exception as exc:  # noqa: BLE001 - any packer failure: say which payload
         raise ValueError(f"payload {index} cannot be encoded as MessagePack, so no producer "
                          f"could submit it: {exc}") from exc

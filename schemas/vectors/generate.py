@@ -4,7 +4,7 @@
 Deliberately independent of both Ferry codecs: bodies are built here from protocol.yaml's field
 order with msgpack-python (use_bin_type=True), so the vectors check the codecs, not themselves.
 Run: /usr/bin/python3 schemas/vectors/generate.py   (rewrites valid.json, noncanonical.json,
-invalid.json next to this file; the JSON files are committed).
+invalid.json and values/typed_arrays.json next to this file; the JSON files are committed).
 """
 import json
 import struct
@@ -12,6 +12,8 @@ from pathlib import Path
 
 import msgpack
 import yaml
+
+import typed_array_vectors
 
 HERE = Path(__file__).resolve().parent
 PROTOCOL = yaml.safe_load((HERE.parent / "protocol.yaml").read_text())
@@ -256,7 +258,8 @@ def invalid_cases():
 
 def main():
     files = {"valid.json": CANONICAL, "noncanonical.json": noncanonical(),
-             "invalid.json": invalid_cases()}
+             "invalid.json": invalid_cases(),
+             "values/typed_arrays.json": typed_array_vectors.cases(PROTOCOL)}
     for name, cases in files.items():
         (HERE / name).write_text(json.dumps(cases, indent=1, ensure_ascii=False) + "\n")
         print(f"wrote {len(cases)} cases to {name}")

@@ -20,7 +20,7 @@ const std::vector<ConfigSection>& config_sections() {
         {"job_types.<type>", {"timeout_s", "max_attempts", "backoff", "non_retryable", "batch"}},
         {"job_types.<type>.backoff", {"initial_ms", "max_ms", "multiplier", "jitter"}},
         {"job_types.<type>.batch", {"max_size", "max_delay_ms"}},
-        {"input", {"path", "type", "on_invalid"}},
+        {"input", {"path", "type", "on_invalid", "arrays"}},
         {"output", {"path", "order", "format"}},
         {"producer", {"client", "window", "submit_batch", "progress_interval_s", "heartbeat_ms"}},
         {"workers[]",

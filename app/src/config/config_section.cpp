@@ -96,6 +96,27 @@ void Section::read(std::string_view key, std::vector<std::string>& out) const {
     }
 }
 
+void Section::read(std::string_view key, std::vector<std::pair<std::string, std::string>>& out,
+                   const std::function<std::string(const std::string&)>& check) const {
+    auto value = find(key);
+    if (!value || value->IsNull())
+        return;
+    if (!value->IsMap())
+        fail(*value, fmt::format("'{}' must be a mapping of names to values", path(key)));
+    out.clear();
+    for (const auto& entry : *value) {
+        const std::string name = entry.first.Scalar();
+        const std::string where = fmt::format("{}.{}", path(key), name);
+        if (name.empty())
+            fail(entry.first, fmt::format("'{}' has an empty name", path(key)));
+        if (!entry.second.IsScalar())
+            fail(entry.second, fmt::format("'{}' must be a single value", where));
+        if (std::string problem = check(entry.second.Scalar()); !problem.empty())
+            fail(entry.second, fmt::format("'{}' {}", where, problem));
+        out.emplace_back(name, entry.second.Scalar());
+    }
+}
+
 void Section::read_endpoint(std::string_view key, std::string& out) const {
     auto value = find(key);
     if (!value)

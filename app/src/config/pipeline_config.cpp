@@ -24,6 +24,14 @@ InputConfig read_input(const Section& section) {
     section.read("path", input.path);
     section.read_name("type", input.type);
     input.skip_invalid = section.choose("on_invalid", {"fail", "skip"}, 0) == 1;
+    std::vector<std::pair<std::string, std::string>> arrays;
+    section.read("arrays", arrays, [](const std::string& name) {
+        if (name != "float16" && dtype_named(name))
+            return std::string{};
+        return fmt::format("is '{}', not a dtype; use one of {}", name, packable_dtype_names());
+    });
+    for (const auto& [field, dtype] : arrays)
+        input.arrays.emplace_back(field, *dtype_named(dtype));
     return input;
 }
 

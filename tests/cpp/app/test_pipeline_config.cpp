@@ -121,3 +121,21 @@ TEST_CASE("a config path that is a directory or an empty file is refused saying 
     CHECK_THROWS_WITH(load_pipeline_config(dir.path("conf")), Catch::Contains("is a directory"));
     CHECK_THROWS_WITH(load_pipeline_config(dir.write("e.yaml", "")), Catch::Contains("is empty"));
 }
+
+TEST_CASE("input.arrays maps payload fields to dtypes in file order") {
+    PipelineConfig config =
+        parse_pipeline_config("input: {arrays: {pixels: uint8, scores: float32}}\n", "p.yaml");
+    REQUIRE(config.input.arrays.size() == 2);
+    CHECK(config.input.arrays[0].first == "pixels");
+    CHECK(config.input.arrays[0].second == ferry::producer::ArrayDtype::uint8);
+    CHECK(config.input.arrays[1].second == ferry::producer::ArrayDtype::float32);
+}
+
+TEST_CASE("an input.arrays dtype that is not one names the entry and the dtypes") {
+    CHECK_THROWS_WITH(parse_pipeline_config("input:\n  arrays: {pixels: byte}\n", "p.yaml"),
+                      "p.yaml:2:20: 'input.arrays.pixels' is 'byte', not a dtype; use one of "
+                      "bool, int8, uint8, int16, uint16, int32, uint32, int64, uint64, float32, "
+                      "float64");
+    CHECK_THROWS_WITH(parse_pipeline_config("input:\n  arrays: [pixels]\n", "p.yaml"),
+                      "p.yaml:2:11: 'input.arrays' must be a mapping of names to values");
+}

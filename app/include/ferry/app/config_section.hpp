@@ -4,10 +4,12 @@
 #include "ferry/app/config_error.hpp"
 
 #include <cstdint>
+#include <functional>
 #include <limits>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 #include <yaml-cpp/yaml.h>
 
@@ -39,6 +41,10 @@ class Section {
     void read(std::string_view key, double& out, double minimum, double maximum) const;
     // A list of strings (replaces `out` when given).
     void read(std::string_view key, std::vector<std::string>& out) const;
+    // A mapping of names the user picks to single values (e.g. input.arrays), in file order;
+    // `check` returns "" or what is wrong with a value (the message then names the entry).
+    void read(std::string_view key, std::vector<std::pair<std::string, std::string>>& out,
+              const std::function<std::string(const std::string&)>& check) const;
     // A ZeroMQ endpoint a peer can use (see endpoint.hpp).
     void read_endpoint(std::string_view key, std::string& out) const;
     // A key whose value must be one of `choices`; returns the index of the chosen one.

@@ -4,6 +4,7 @@
 #include "ferry/app/config_error.hpp"
 #include "ferry/producer/aggregates.hpp"
 #include "ferry/producer/output_writer.hpp"
+#include "ferry/producer/typed_array.hpp"
 
 #include <cstdint>
 #include <string>
@@ -13,9 +14,10 @@ namespace ferry::app {
 
 // Where jobs come from.
 struct InputConfig {
-    std::string path;          // JSONL file, directory (one job per file), or "-"
-    std::string type = "echo"; // job type given to every record
-    bool skip_invalid = false; // on_invalid: skip (true) or fail (false)
+    std::string path;             // JSONL file, directory (one job per file), or "-"
+    std::string type = "echo";    // job type given to every record
+    bool skip_invalid = false;    // on_invalid: skip (true) or fail (false)
+    producer::ArrayFields arrays; // payload fields packed as typed arrays, with their dtypes
 };
 
 // Where outcomes go.

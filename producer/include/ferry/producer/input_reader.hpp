@@ -4,6 +4,7 @@
 #include "ferry/producer/duplicate_ids.hpp"
 #include "ferry/producer/field_value.hpp"
 #include "ferry/producer/id_table.hpp"
+#include "ferry/producer/typed_array.hpp"
 
 #include <cstdint>
 #include <filesystem>
@@ -64,6 +65,9 @@ class InputReader {
     // Validation only (the check before submitting): records are parsed and checked, but their
     // payloads are not converted to MessagePack, which is most of the per-record cost.
     void skip_payload_encoding() { encode_payloads_ = false; }
+    // Payload fields packed as typed arrays (input.arrays); a value that does not fit its dtype
+    // makes the record a problem.
+    void pack_arrays(ArrayFields arrays) { arrays_ = std::move(arrays); }
     // The caller checks ids itself (check_input, with a DuplicateFinder): keep none here.
     void skip_duplicate_check() { check_ids_ = false; }
     // check_input() read this file and found these duplicates: report those lines, keep no ids.
@@ -97,6 +101,7 @@ class InputReader {
     std::uint64_t next_index_ = 0;                  // output index of the next item
     std::uint64_t line_offset_ = 0;                 // byte offset of the current line
     bool encode_payloads_ = true;                   // false while only validating
+    ArrayFields arrays_;                            // fields packed as typed arrays
     bool check_ids_ = true;                         // false: the caller checks ids
     std::optional<DuplicateLines> checked_;         // duplicates check_input() found
     SeenIds seen_;                                  // ids so far, when not checked_
@@ -112,7 +117,8 @@ struct InputCheck {
 // Reads the whole input without submitting anything: `on_invalid: fail` runs this first.
 // Duplicate ids of a regular file are found with a DuplicateFinder (about 1.25 bytes of memory
 // and 24 bytes of scratch file per record); `hash` is its id hash (tests inject collisions).
+// `arrays` are the payload fields packed as typed arrays: their values are checked too.
 [[nodiscard]] InputCheck check_input(const std::string& path, std::size_t problem_limit,
-                                     IdHash hash = hash_id);
+                                     IdHash hash = hash_id, const ArrayFields& arrays = {});
 
 } // namespace ferry::producer
