@@ -140,9 +140,10 @@ def measure_submit(command: list, jobs: int, stdin_path: Optional[Path]) -> Cost
     return Cost(usage.ru_utime + usage.ru_stime, usage.ru_maxrss, jobs)
 
 
-def callgrind_instructions(command: list, stdin_path: Optional[Path], scratch: Path) -> int:
+def callgrind_instructions(command: list, stdin_path: Optional[Path], scratch: Path,
+                           keep: Optional[Path]) -> int:
     """Total instructions (Ir) of one run under callgrind, every thread included."""
-    out = scratch / f"callgrind.{time.monotonic_ns()}"
+    out = (keep or scratch) / f"callgrind.{Path(command[0]).parent.name}.{time.monotonic_ns()}"
     with (stdin_path or Path(os.devnull)).open("rb") as source:
         subprocess.run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", *command],
                        stdin=source, check=True, stdout=subprocess.DEVNULL,
@@ -215,7 +216,8 @@ def submit_mode(args: argparse.Namespace, binaries: list[Path], scratch: Path) -
         if args.callgrind:
             print("callgrind (every thread of ferry submit):")
             for binary in binaries:
-                total = callgrind_instructions(commands[binary], stdin_path, scratch)
+                total = callgrind_instructions(commands[binary], stdin_path, scratch,
+                                               args.callgrind_keep)
                 print(f"{str(binary):<34} {total:>15,} Ir {total / args.jobs:>10,.0f} Ir/job")
     finally:
         service.close()
@@ -247,6 +249,8 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3, help="runs per binary (default 3)")
     parser.add_argument("--stdin", action="store_true", help="feed the input on stdin")
     parser.add_argument("--callgrind", action="store_true", help="also count instructions")
+    parser.add_argument("--callgrind-keep", type=Path,
+                        help="directory that keeps the callgrind files (callgrind_annotate)")
     parser.add_argument("--run", action="store_true", help="ferry run at each of --sizes")
     parser.add_argument("--sizes", default="200000,2000000", help="job counts for --run")
     args = parser.parse_args()

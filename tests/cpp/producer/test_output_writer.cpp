@@ -8,7 +8,7 @@ using namespace ferry::producer;
 
 namespace {
 
-JobOutcome ok_outcome(std::uint64_t index, const std::string& id) {
+JobOutcome ok_outcome(std::uint64_t index, std::string_view id) {
     JobOutcome outcome;
     outcome.index = index;
     outcome.id = id;

@@ -1,7 +1,8 @@
-// Conversion between JSON text (input and output files) and MessagePack bytes (the wire).
+// JSON text of input payloads -> MessagePack bytes for the wire.
 #pragma once
 
-#include <msgpack.hpp>
+#include "ferry/producer/msgpack_json.hpp" // the other direction
+
 #include <simdjson.h>
 #include <string>
 #include <string_view>
@@ -10,16 +11,5 @@ namespace ferry::producer {
 
 // Encodes a parsed JSON value as one MessagePack value (ints stay ints, floats stay floats).
 [[nodiscard]] std::string json_to_msgpack(simdjson::dom::element value);
-
-// Appends the JSON text of an unpacked MessagePack value to `out`.
-// bin becomes a base64 string, NaN and infinities become null, non-str map keys are stringified.
-void append_json(const msgpack::object& value, std::string& out);
-
-// Appends the JSON text of one encoded MessagePack value; on bad bytes writes a JSON string
-// describing the problem rather than throwing (results come from the network).
-void append_json_from_msgpack(std::string_view bytes, std::string& out);
-
-// Appends `text` as a JSON string literal, escaping what JSON requires.
-void append_json_string(std::string_view text, std::string& out);
 
 } // namespace ferry::producer
