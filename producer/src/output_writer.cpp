@@ -133,14 +133,19 @@ void OutputWriter::render_into(const JobOutcome& outcome, std::string& out) cons
     out.push_back('\n');
 }
 
+// An index behind the order (never given twice by the producer) is written at once rather than
+// parked where it would never come out.
 void OutputWriter::write(const JobOutcome& outcome) {
-    if (order_ == OutputOrder::completion || outcome.index == next_index_) {
+    if (order_ == OutputOrder::completion || outcome.index < next_index_) {
         render_into(outcome, scratch_);
         emit(scratch_, outcome.delivery);
-        if (order_ == OutputOrder::input) {
-            ++next_index_;
-            drain_in_order();
-        }
+        return;
+    }
+    if (outcome.index == next_index_) {
+        render_into(outcome, scratch_);
+        emit(scratch_, outcome.delivery);
+        ++next_index_;
+        drain_in_order();
         return;
     }
     Slot& slot = slot_for(outcome.index);
@@ -152,6 +157,8 @@ void OutputWriter::write(const JobOutcome& outcome) {
 
 void OutputWriter::skip(std::uint64_t index) {
     if (order_ == OutputOrder::completion)
+        return;
+    if (index < next_index_)
         return;
     if (index == next_index_) {
         ++next_index_;
