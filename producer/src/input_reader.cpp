@@ -5,9 +5,10 @@
 #include "ferry/producer/positional_file.hpp"
 
 #include <algorithm>
+#include <fcntl.h>
 #include <fmt/format.h>
-#include <iostream>
 #include <stdexcept>
+#include <unistd.h>
 
 namespace ferry::producer {
 namespace {
@@ -66,7 +67,7 @@ InputReader::InputReader(std::string path, std::vector<std::vector<std::string>>
                          IdHash hash)
     : path_(std::move(path)), capture_(std::move(capture)), seen_(hash) {
     if (path_ == "-") {
-        stream_ = &std::cin;
+        lines_ = std::make_unique<LineSource>(STDIN_FILENO, false, "standard input");
         return;
     }
     std::error_code error;
@@ -78,31 +79,28 @@ InputReader::InputReader(std::string path, std::vector<std::vector<std::string>>
         std::sort(directory_.begin(), directory_.end());
         return;
     }
-    file_ = std::make_unique<std::ifstream>(path_, std::ios::binary);
-    if (!*file_) {
+    const int fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
         throw InputError(fmt::format(
             "cannot read input '{}': no such file or not readable; check --input or input.path",
             path_));
     }
-    stream_ = file_.get();
+    lines_ = std::make_unique<LineSource>(fd, true, path_);
 }
 
 std::optional<InputItem> InputReader::next() {
-    return stream_ != nullptr ? next_line() : next_file();
+    return lines_ ? next_line() : next_file();
 }
 
 std::optional<InputItem> InputReader::next_line() {
-    for (;;) {
-        if (file_)
-            line_offset_ = static_cast<std::uint64_t>(file_->tellg());
-        if (!std::getline(*stream_, line_text_))
-            break;
+    while (std::optional<std::string_view> text = lines_->next()) {
         ++line_;
-        if (!line_text_.empty() && line_text_.back() == '\r')
-            line_text_.pop_back();
-        if (line_text_.find_first_not_of(" \t") == std::string::npos)
+        line_offset_ = lines_->line_offset();
+        if (!text->empty() && text->back() == '\r')
+            text->remove_suffix(1);
+        if (text->find_first_not_of(" \t") == std::string_view::npos)
             continue; // blank line
-        return parse_line(line_text_);
+        return parse_line(*text);
     }
     return std::nullopt;
 }
@@ -169,7 +167,7 @@ InputItem InputReader::accept(std::string id, std::string payload,
 
 // A directory's file names are unique already; a checked file's duplicates are known by line.
 std::optional<std::uint64_t> InputReader::earlier_use(const std::string& id) {
-    if (stream_ == nullptr)
+    if (!lines_)
         return std::nullopt;
     if (checked_)
         return checked_->first_use(line_);

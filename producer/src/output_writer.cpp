@@ -1,7 +1,7 @@
 // Output records (JSON Lines or MessagePack) in input or completion order.
 #include "ferry/producer/output_writer.hpp"
 
-#include "ferry/producer/json_msgpack.hpp"
+#include "ferry/producer/msgpack_json.hpp"
 #include "ferry/wire/float64.hpp"
 #include "ferry/wire/msgpack_values.hpp"
 
@@ -36,8 +36,8 @@ using wire::pack_str;
 
 } // namespace
 
-std::string render_json(const JobOutcome& outcome) {
-    std::string out = "{\"id\":";
+void append_record_json(const JobOutcome& outcome, std::string& out) {
+    out += "{\"id\":";
     append_json_string(outcome.id, out);
     if (outcome.ok) {
         out += ",\"status\":\"ok\",\"result\":";
@@ -55,13 +55,20 @@ std::string render_json(const JobOutcome& outcome) {
             out += "]";
         }
     }
-    fmt::format_to(std::back_inserter(out), ",\"attempts\":{},\"ms\":{:.3f}", outcome.attempts,
+    fmt::memory_buffer tail; // on the stack: formatting straight into `out` is slower
+    fmt::format_to(std::back_inserter(tail), ",\"attempts\":{},\"ms\":{:.3f}", outcome.attempts,
                    outcome.ms);
+    out.append(tail.data(), tail.size());
     if (!outcome.worker.empty()) {
         out += ",\"worker\":";
         append_json_string(outcome.worker, out);
     }
     out += "}";
+}
+
+std::string render_json(const JobOutcome& outcome) {
+    std::string out;
+    append_record_json(outcome, out);
     return out;
 }
 
@@ -115,46 +122,87 @@ OutputWriter::~OutputWriter() {
         std::fclose(file_);
 }
 
-std::string OutputWriter::render(const JobOutcome& outcome) const {
-    if (format_ == OutputFormat::msgpack)
-        return render_msgpack(outcome);
-    std::string line = render_json(outcome);
-    line.push_back('\n');
-    return line;
-}
-
-void OutputWriter::write(const JobOutcome& outcome) {
-    if (order_ == OutputOrder::completion) {
-        emit(render(outcome), outcome.delivery);
+// Overwrites `out` with the record, keeping its capacity.
+void OutputWriter::render_into(const JobOutcome& outcome, std::string& out) const {
+    out.clear();
+    if (format_ == OutputFormat::msgpack) {
+        out += render_msgpack(outcome);
         return;
     }
-    pending_.emplace(outcome.index, Pending{render(outcome), outcome.delivery});
-    drain_in_order();
+    append_record_json(outcome, out);
+    out.push_back('\n');
+}
+
+// An index behind the order (never given twice by the producer) is written at once rather than
+// parked where it would never come out.
+void OutputWriter::write(const JobOutcome& outcome) {
+    if (order_ == OutputOrder::completion || outcome.index < next_index_) {
+        render_into(outcome, scratch_);
+        emit(scratch_, outcome.delivery);
+        return;
+    }
+    if (outcome.index == next_index_) {
+        render_into(outcome, scratch_);
+        emit(scratch_, outcome.delivery);
+        ++next_index_;
+        drain_in_order();
+        return;
+    }
+    Slot& slot = slot_for(outcome.index);
+    render_into(outcome, slot.record);
+    slot.state = Slot::State::record;
+    slot.delivery = outcome.delivery;
+    ++held_;
 }
 
 void OutputWriter::skip(std::uint64_t index) {
     if (order_ == OutputOrder::completion)
         return;
-    skipped_.insert(index);
-    drain_in_order();
+    if (index < next_index_)
+        return;
+    if (index == next_index_) {
+        ++next_index_;
+        drain_in_order();
+        return;
+    }
+    slot_for(index).state = Slot::State::skipped;
+    ++held_;
+}
+
+OutputWriter::Slot& OutputWriter::slot_for(std::uint64_t index) {
+    const auto distance = static_cast<std::size_t>(index - next_index_);
+    if (distance >= ring_.size())
+        grow(distance + 1);
+    return ring_[index & (ring_.size() - 1)];
+}
+
+// Doubles the ring until it spans `needed` positions; held slots move to their new places.
+void OutputWriter::grow(std::size_t needed) {
+    std::size_t size = ring_.empty() ? 64 : ring_.size();
+    while (size < needed)
+        size *= 2;
+    std::vector<Slot> grown(size);
+    for (std::size_t i = 0; i < ring_.size(); ++i) {
+        const std::uint64_t index = next_index_ + i;
+        grown[index & (size - 1)] = std::move(ring_[index & (ring_.size() - 1)]);
+    }
+    ring_ = std::move(grown);
 }
 
 void OutputWriter::drain_in_order() {
-    for (;;) {
-        if (skipped_.erase(next_index_) > 0) {
-            ++next_index_;
-            continue;
-        }
-        auto it = pending_.find(next_index_);
-        if (it == pending_.end())
+    while (held_ > 0) {
+        Slot& slot = ring_[next_index_ & (ring_.size() - 1)];
+        if (slot.state == Slot::State::empty)
             return;
-        emit(std::move(it->second.record), it->second.delivery);
-        pending_.erase(it);
+        if (slot.state == Slot::State::record)
+            emit(slot.record, slot.delivery);
+        slot.state = Slot::State::empty;
+        --held_;
         ++next_index_;
     }
 }
 
-void OutputWriter::emit(std::string record, std::optional<Delivery> delivery) {
+void OutputWriter::emit(std::string_view record, std::optional<Delivery> delivery) {
     if (std::fwrite(record.data(), 1, record.size(), file_) != record.size()) {
         throw std::runtime_error(
             fmt::format("cannot write output '{}': {}", path_, std::strerror(errno)));
@@ -176,9 +224,14 @@ void OutputWriter::flush() {
 // Records still waiting for a predecessor (an interrupted run) are written out of order, so
 // what finished is kept; --resume reads ids, not positions.
 void OutputWriter::finish() {
-    for (auto& [index, pending] : pending_)
-        emit(std::move(pending.record), pending.delivery);
-    pending_.clear();
+    for (std::size_t i = 0; i < ring_.size() && held_ > 0; ++i) {
+        Slot& slot = ring_[(next_index_ + i) & (ring_.size() - 1)];
+        if (slot.state == Slot::State::record)
+            emit(slot.record, slot.delivery);
+        if (slot.state != Slot::State::empty)
+            --held_;
+        slot.state = Slot::State::empty;
+    }
     flush();
 }
 

@@ -1,6 +1,8 @@
 // The producer loop: bounded-window submission, outcome collection, de-duplication by id.
 #include "ferry/producer/producer.hpp"
 
+#include "ferry/wire/codec.hpp"
+
 #include <fmt/format.h>
 #include <random>
 #include <spdlog/spdlog.h>
@@ -37,6 +39,7 @@ Producer::Producer(zmq::context_t& context, ProducerOptions options, InputReader
     socket_.set(zmq::sockopt::sndhwm, 0); // the window bounds what we queue, not the HWM
     socket_.set(zmq::sockopt::rcvhwm, 0);
     socket_.connect(options_.endpoint);
+    outstanding_.reserve(options_.window);
 }
 
 // Each pass: claim (HELLO), submit what the window allows, read the broker, then acknowledge
@@ -136,19 +139,25 @@ void Producer::flush_batch() {
     building_.clear();
 }
 
-// Sends the jobs of `ids` that still await their outcome, as one SUBMIT.
+// Sends the jobs of `ids` that still await their outcome, as one SUBMIT. The message borrows
+// the kept jobs and is encoded into reused frames: nothing of a job is copied to send it.
 void Producer::send_batch(std::vector<std::string> ids) {
-    wire::Submit submit{options_.client, session_, next_seq_++, {}};
-    submit.jobs.reserve(ids.size());
+    submit_view_.client = options_.client;
+    submit_view_.session = session_;
+    submit_view_.seq = next_seq_++;
+    submit_view_.jobs.clear();
     for (const auto& id : ids) {
         if (auto it = outstanding_.find(id); it != outstanding_.end()) {
-            submit.jobs.push_back(it->second.job);
+            const wire::SubmitJob& job = it->second.job;
+            submit_view_.jobs.push_back(
+                {job.id, job.type, job.payload, job.priority, job.timeout_ms, job.max_attempts});
         }
     }
-    if (submit.jobs.empty())
+    if (submit_view_.jobs.empty())
         return;
-    send(submit);
-    unacknowledged_.emplace(submit.seq, Batch{std::move(ids), {}});
+    wire::encode_into(submit_view_, frames_);
+    send_frames();
+    unacknowledged_.emplace(submit_view_.seq, Batch{std::move(ids), {}});
 }
 
 // Every job without an outcome is sent again. Jobs the broker still holds are absorbed as

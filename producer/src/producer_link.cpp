@@ -3,6 +3,7 @@
 #include "ferry/producer/broker_status.hpp"
 #include "ferry/producer/producer.hpp"
 #include "ferry/wire/codec.hpp"
+#include "ferry/wire/views.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -120,6 +121,8 @@ void Producer::receive_all() {
         while (body.more())
             (void)socket_.recv(body, zmq::recv_flags::none);
         last_heard_ = Clock::now();
+        if (receive_outcomes(header.to_string_view(), body.to_string_view()))
+            continue;
         auto decoded = wire::decode(header.to_string_view(), body.to_string_view());
         if (auto* error = std::get_if<wire::DecodeError>(&decoded)) {
             spdlog::warn("dropping a malformed message from the broker: {}: {}",
@@ -130,9 +133,25 @@ void Producer::receive_all() {
     }
 }
 
+// OUTCOMES, the message of every job, is read in place (views into the frame, a reused
+// message); false for any other command, which takes the general decoder.
+bool Producer::receive_outcomes(std::string_view header, std::string_view body) {
+    const auto command = wire::decode_header(header);
+    const auto* known = std::get_if<wire::Command>(&command);
+    if (known == nullptr || *known != wire::Command::outcomes)
+        return false;
+    if (auto error = wire::decode_view(body, outcomes_view_)) {
+        spdlog::warn("dropping a malformed message from the broker: {}: {}",
+                     wire::name_of(error->kind), error->detail);
+        return true;
+    }
+    handle_outcomes(outcomes_view_);
+    return true;
+}
+
 void Producer::handle(wire::Message message) {
     if (auto* outcomes = std::get_if<wire::Outcomes>(&message)) {
-        handle_outcomes(*outcomes);
+        handle_outcomes(wire::convert<wire::OutcomesView>(*outcomes));
     } else if (auto* accepted = std::get_if<wire::Accepted>(&message)) {
         unacknowledged_.erase(accepted->seq);
         waiting_.clear();
@@ -164,9 +183,9 @@ void Producer::handle_welcome(const wire::Welcome& welcome) {
     broker_id_ = welcome.broker;
 }
 
-void Producer::handle_outcomes(wire::Outcomes& outcomes) {
+void Producer::handle_outcomes(const wire::OutcomesView& outcomes) {
     std::uint64_t number = outcomes.seq.value_or(0);
-    for (auto& outcome : outcomes.outcomes) {
+    for (const auto& outcome : outcomes.outcomes) {
         const std::optional<Delivery> delivery =
             outcomes.seq ? std::optional<Delivery>(Delivery{broker_life_, number++}) : std::nullopt;
         auto it = outstanding_.find(outcome.id);
@@ -175,14 +194,14 @@ void Producer::handle_outcomes(wire::Outcomes& outcomes) {
             continue;
         }
         JobOutcome job{it->second.index,
-                       std::move(outcome.id),
+                       it->second.job.id,
                        outcome.ok,
-                       outcome.result.value_or(std::string{}),
+                       outcome.result.value_or(std::string_view{}),
                        outcome.error.value_or(wire::Error{}),
-                       std::move(outcome.causes),
+                       outcome.causes,
                        outcome.attempts,
                        outcome.ms.value_or(0.0),
-                       outcome.worker.value_or(std::string{}),
+                       outcome.worker.value_or(std::string_view{}),
                        delivery,
                        outcome.queue_ms,
                        outcome.handler_ms};
@@ -269,9 +288,13 @@ void Producer::request_status() {
 }
 
 void Producer::send(const wire::Message& message) {
-    wire::Frames frames = wire::encode(message);
-    socket_.send(zmq::buffer(frames.header), zmq::send_flags::sndmore);
-    socket_.send(zmq::buffer(frames.body), zmq::send_flags::none);
+    wire::encode_into(message, frames_);
+    send_frames();
+}
+
+void Producer::send_frames() {
+    socket_.send(zmq::buffer(frames_.header), zmq::send_flags::sndmore);
+    socket_.send(zmq::buffer(frames_.body), zmq::send_flags::none);
 }
 
 } // namespace ferry::producer

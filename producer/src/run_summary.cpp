@@ -9,7 +9,7 @@
 namespace ferry::producer {
 namespace {
 
-void append_counts(const std::map<std::string, std::uint64_t>& counts, std::string& out) {
+template <typename Counts> void append_counts(const Counts& counts, std::string& out) {
     out += "{";
     bool first = true;
     for (const auto& [key, count] : counts) {
@@ -83,8 +83,13 @@ void RunSummary::record(const JobOutcome& outcome, const std::vector<FieldValue>
     if (outcome.attempts > 1)
         retries_ += outcome.attempts - 1;
     latency_.record(outcome.ms);
-    if (!outcome.worker.empty())
-        ++per_worker_[outcome.worker];
+    if (outcome.worker.empty())
+        return;
+    if (auto it = per_worker_.find(outcome.worker); it != per_worker_.end()) {
+        ++it->second;
+    } else {
+        per_worker_.emplace(outcome.worker, 1);
+    }
 }
 
 Percentiles RunSummary::latency() const {

@@ -3,12 +3,11 @@
 #include "ferry/producer/duplicate_ids.hpp"
 #include "ferry/producer/input_reader.hpp"
 #include "heap_usage.hpp"
+#include "stdin_from.hpp"
 #include "temp_dir.hpp"
 
 #include <catch2/catch.hpp>
 #include <cstdlib>
-#include <iostream>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -41,14 +40,14 @@ std::string records(std::size_t count,
 }
 
 // Reads stdin replaced by `text`.
+// The items of `text` read from the real standard input (a file put on descriptor 0).
 std::vector<InputItem> read_stdin(const std::string& text, IdHash hash = hash_id) {
-    std::istringstream input(text);
-    std::streambuf* saved = std::cin.rdbuf(input.rdbuf());
+    ferry::test::TempDir dir;
+    const ferry::test::StdinFrom stdin_from(dir.write("stdin.jsonl", text));
     std::vector<InputItem> items;
     InputReader reader("-", {}, hash);
     while (auto item = reader.next())
         items.push_back(std::move(*item));
-    std::cin.rdbuf(saved);
     return items;
 }
 

@@ -8,7 +8,7 @@ using namespace ferry::producer;
 
 namespace {
 
-JobOutcome ok_outcome(std::uint64_t index, const std::string& id) {
+JobOutcome ok_outcome(std::uint64_t index, std::string_view id) {
     JobOutcome outcome;
     outcome.index = index;
     outcome.id = id;
@@ -88,4 +88,31 @@ TEST_CASE("resumed records waiting behind an unwritten one count against the win
     writer.skip(6);
     CHECK(writer.buffered() == 0);
     writer.finish();
+}
+
+TEST_CASE("outcomes far ahead of the next index wait in the ring and come out in order") {
+    ferry::test::TempDir dir;
+    {
+        OutputWriter writer(dir.path("out.jsonl"), OutputOrder::input, OutputFormat::jsonl, false);
+        std::vector<std::string> ids;
+        for (std::uint64_t i = 0; i < 1000; ++i)
+            ids.push_back("j" + std::to_string(i));
+        for (std::uint64_t i = 1; i < 1000; ++i)
+            writer.write(ok_outcome(i, ids[i])); // grows the ring several times
+        CHECK(writer.buffered() == 999);
+        writer.write(ok_outcome(0, ids[0]));
+        CHECK(writer.buffered() == 0);
+        CHECK(writer.written() == 1000);
+        writer.write(ok_outcome(5, "again")); // behind the order: written, not parked
+        CHECK(writer.buffered() == 0);
+        writer.finish();
+    }
+    const std::string text = dir.read("out.jsonl");
+    std::size_t at = 0;
+    for (int i = 0; i < 1000; ++i) {
+        const std::size_t found = text.find("\"j" + std::to_string(i) + "\"", at);
+        REQUIRE(found != std::string::npos);
+        at = found;
+    }
+    CHECK(text.find("\"again\"") > at);
 }

@@ -18,7 +18,7 @@ std::uint64_t colliding_hash(std::string_view /*id*/) {
     return 42;
 }
 
-JobOutcome outcome_for(const std::string& id) {
+JobOutcome outcome_for(std::string_view id) {
     JobOutcome outcome;
     outcome.id = id;
     outcome.ok = true;

@@ -4,11 +4,11 @@
 #include "ferry/producer/duplicate_ids.hpp"
 #include "ferry/producer/field_value.hpp"
 #include "ferry/producer/id_table.hpp"
+#include "ferry/producer/line_source.hpp"
 #include "ferry/producer/typed_array.hpp"
 
 #include <cstdint>
 #include <filesystem>
-#include <fstream>
 #include <memory>
 #include <optional>
 #include <simdjson.h>
@@ -72,7 +72,7 @@ class InputReader {
     void skip_duplicate_check() { check_ids_ = false; }
     // check_input() read this file and found these duplicates: report those lines, keep no ids.
     void use_checked_duplicates(DuplicateLines duplicates) { checked_ = std::move(duplicates); }
-    // Byte offset of the line of the item next() returned last (JSON Lines files only).
+    // Byte offset of the line of the item next() returned last (JSON Lines only).
     [[nodiscard]] std::uint64_t line_offset() const { return line_offset_; }
 
     // The next record or problem; empty at the end of the input.
@@ -91,12 +91,10 @@ class InputReader {
 
     std::string path_;                              // as given ("-" is stdin)
     std::vector<std::vector<std::string>> capture_; // paths to capture per record
-    std::unique_ptr<std::ifstream> file_;           // open JSONL file, if any
-    std::istream* stream_ = nullptr;                // file_ or std::cin
+    std::unique_ptr<LineSource> lines_;             // the JSONL file or stdin, if not a directory
     std::vector<std::filesystem::path> directory_;  // files of a directory input, sorted
     std::size_t directory_next_ = 0;                // next file in directory_
     simdjson::dom::parser parser_;                  // reused across lines
-    std::string line_text_;                         // current line buffer
     std::uint64_t line_ = 0;                        // current 1-based line
     std::uint64_t next_index_ = 0;                  // output index of the next item
     std::uint64_t line_offset_ = 0;                 // byte offset of the current line

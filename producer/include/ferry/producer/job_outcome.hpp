@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace ferry::producer {
@@ -17,17 +18,18 @@ struct Delivery {
     std::uint64_t number = 0; // its delivery number in that life
 };
 
-// What the output file gets for one job.
+// What the output file gets for one job. The strings are borrowed (from the received message or
+// the input record), valid while the outcome is being recorded.
 struct JobOutcome {
     std::uint64_t index = 0;          // input position (output order)
-    std::string id;                   // job id
+    std::string_view id;              // job id
     bool ok = false;                  // succeeded
-    std::string result;               // encoded MessagePack result, when ok
+    std::string_view result;          // encoded MessagePack result, when ok
     wire::Error error;                // last error, when failed
     std::vector<wire::Error> causes;  // every failed attempt's error, oldest first
     std::uint64_t attempts = 0;       // attempts the broker made (0: never submitted)
     double ms = 0;                    // submit -> outcome, as the broker measured it
-    std::string worker;               // worker that produced the outcome
+    std::string_view worker;          // worker that produced the outcome
     std::optional<Delivery> delivery; // a broker outcome: kept there until acknowledged
     std::optional<double> queue_ms;   // accept -> start of the last attempt, from the broker
     std::optional<double> handler_ms; // the last attempt's handler time, as the worker measured

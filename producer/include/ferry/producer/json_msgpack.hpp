@@ -1,9 +1,9 @@
-// Conversion between JSON text (input and output files) and MessagePack bytes (the wire).
+// JSON text of input payloads -> MessagePack bytes for the wire.
 #pragma once
 
+#include "ferry/producer/msgpack_json.hpp" // the other direction
 #include "ferry/producer/typed_array.hpp"
 
-#include <msgpack.hpp>
 #include <simdjson.h>
 #include <string>
 #include <string_view>
@@ -18,17 +18,5 @@ namespace ferry::producer {
 // leaves `out` as it was and returns what is wrong, naming the field. Else returns "".
 [[nodiscard]] std::string append_msgpack(simdjson::dom::element value, const ArrayFields& arrays,
                                          std::string& out);
-
-// Appends the JSON text of an unpacked MessagePack value to `out`.
-// bin and unknown ext become base64 strings, typed arrays (nested) lists of numbers, NaN and
-// infinities become null, non-str map keys are stringified.
-void append_json(const msgpack::object& value, std::string& out);
-
-// Appends the JSON text of one encoded MessagePack value; on bad bytes writes a JSON string
-// describing the problem rather than throwing (results come from the network).
-void append_json_from_msgpack(std::string_view bytes, std::string& out);
-
-// Appends `text` as a JSON string literal, escaping what JSON requires.
-void append_json_string(std::string_view text, std::string& out);
 
 } // namespace ferry::producer

@@ -5,9 +5,9 @@
 
 #include <cstdint>
 #include <cstdio>
-#include <map>
+#include <optional>
 #include <string>
-#include <unordered_set>
+#include <string_view>
 #include <vector>
 
 namespace ferry::producer {
@@ -15,9 +15,12 @@ namespace ferry::producer {
 enum class OutputOrder { input, completion };
 enum class OutputFormat { jsonl, msgpack };
 
-// In input order, an outcome that arrives before its predecessors waits in a reorder buffer.
-// The buffer never holds more than the producer's in-flight window, because a job enters the
-// window only after every earlier job has been submitted: its size is bounded by `window`.
+// In input order, an outcome that arrives before its predecessors waits in a reorder buffer: a
+// ring of slots indexed by input position, whose rendered records keep their capacity, so once
+// the ring has grown nothing is allocated per record. The ring never spans more than the
+// producer's in-flight window, because a job enters the window only after every earlier job has
+// been submitted: its size is bounded by `window`. An outcome that is next in order is rendered
+// into one reused buffer and written at once.
 class OutputWriter {
   public:
     // Opens `path` ("-" is stdout) for writing, or for appending when `append` (resume).
@@ -42,34 +45,41 @@ class OutputWriter {
 
     // Records held back in input order: rendered ones, and resumed indexes past the next one
     // (both count against the producer's window, so neither grows with the input).
-    [[nodiscard]] std::size_t buffered() const { return pending_.size() + skipped_.size(); }
+    [[nodiscard]] std::size_t buffered() const { return held_; }
     [[nodiscard]] std::uint64_t written() const { return written_; }
 
   private:
-    // A rendered record waiting for its predecessors (input order).
-    struct Pending {
-        std::string record;               // the rendered record
+    // One position of the reorder ring: empty, a rendered record, or an index already written.
+    struct Slot {
+        enum class State : std::uint8_t { empty, record, skipped };
+        State state = State::empty;       // what the slot holds
+        std::string record;               // the rendered record (its capacity is reused)
         std::optional<Delivery> delivery; // how the broker sent it, if it waits for an ACK
     };
-    void emit(std::string record, std::optional<Delivery> delivery);
+    void emit(std::string_view record, std::optional<Delivery> delivery);
     void drain_in_order();
-    [[nodiscard]] std::string render(const JobOutcome& outcome) const;
+    [[nodiscard]] Slot& slot_for(std::uint64_t index);
+    void grow(std::size_t needed);
+    void render_into(const JobOutcome& outcome, std::string& out) const;
 
-    std::FILE* file_ = nullptr;                 // output stream
-    bool owns_file_ = false;                    // false for stdout
-    std::string path_;                          // for error messages
-    OutputOrder order_;                         // input or completion
-    OutputFormat format_;                       // jsonl or msgpack
-    std::uint64_t next_index_ = 0;              // next index to write in input order
-    std::map<std::uint64_t, Pending> pending_;  // records waiting for their predecessors
-    std::unordered_set<std::uint64_t> skipped_; // indexes already in the file (resume)
-    std::uint64_t written_ = 0;                 // records written
-    std::vector<Delivery> unflushed_;           // broker outcomes written, not yet flushed
-    std::vector<Delivery> flushed_;             // ... and flushed: ready to acknowledge
+    std::FILE* file_ = nullptr;       // output stream
+    bool owns_file_ = false;          // false for stdout
+    std::string path_;                // for error messages
+    OutputOrder order_;               // input or completion
+    OutputFormat format_;             // jsonl or msgpack
+    std::uint64_t next_index_ = 0;    // next index to write in input order
+    std::vector<Slot> ring_;          // index i at i % size, for next_index_ <= i < +size
+    std::size_t held_ = 0;            // slots holding a record or a skip
+    std::string scratch_;             // the record being written straight through
+    std::uint64_t written_ = 0;       // records written
+    std::vector<Delivery> unflushed_; // broker outcomes written, not yet flushed
+    std::vector<Delivery> flushed_;   // ... and flushed: ready to acknowledge
 };
 
 // Renders an outcome as one JSON object (no newline).
 [[nodiscard]] std::string render_json(const JobOutcome& outcome);
+// Appends the same JSON object to `out`.
+void append_record_json(const JobOutcome& outcome, std::string& out);
 // Renders an outcome as one MessagePack map with the same fields.
 [[nodiscard]] std::string render_msgpack(const JobOutcome& outcome);
 

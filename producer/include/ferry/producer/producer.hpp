@@ -6,6 +6,7 @@
 #include "ferry/producer/output_writer.hpp"
 #include "ferry/producer/resume_scan.hpp"
 #include "ferry/producer/run_summary.hpp"
+#include "ferry/wire/codec.hpp"
 #include "ferry/wire/messages.hpp"
 
 #include <atomic>
@@ -16,6 +17,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
@@ -88,6 +90,15 @@ class Producer {
         std::vector<FieldValue> captured; // input values for the aggregates
         wire::SubmitJob job;              // what was submitted
     };
+    // Hashes ids kept as strings and received as views alike (no string is built to find one).
+    struct IdHashing {
+        using is_transparent = void;
+        std::size_t operator()(std::string_view id) const noexcept {
+            return std::hash<std::string_view>{}(id);
+        }
+    };
+    using OutstandingJobs =
+        std::unordered_map<std::string, Outstanding, IdHashing, std::equal_to<>>;
 
     // Submitting (producer.cpp)
     void fill_window();
@@ -108,30 +119,32 @@ class Producer {
     void say_goodbye(bool finished);
     void warn_if_broker_silent();
     void receive_all();
+    [[nodiscard]] bool receive_outcomes(std::string_view header, std::string_view body);
     void handle(wire::Message message);
     void handle_welcome(const wire::Welcome& welcome);
-    void handle_outcomes(wire::Outcomes& outcomes);
+    void handle_outcomes(const wire::OutcomesView& outcomes);
     void handle_rejected(const wire::Rejected& rejected);
     void handle_claim_refused(const wire::Rejected& rejected);
     void handle_status(const wire::StatusReply& reply);
     void request_status();
     void send(const wire::Message& message);
+    void send_frames();
     [[nodiscard]] bool wait_readable(std::chrono::milliseconds timeout);
 
-    zmq::socket_t socket_;                                     // DEALER to the broker
-    ProducerOptions options_;                                  // settings
-    std::string session_;                                      // this process's claim on the name
-    InputReader& input_;                                       // where jobs come from
-    OutputWriter& output_;                                     // where outcomes go
-    RunSummary& summary_;                                      // tallies
-    bool input_done_ = false;                                  // input exhausted
-    std::uint64_t next_seq_ = 1;                               // next SUBMIT seq
-    std::vector<std::string> building_;                        // ids of the batch being filled
-    std::map<std::uint64_t, Batch> unacknowledged_;            // seq -> batch awaiting ACCEPTED
-    std::vector<Batch> rejected_;                              // batches waiting to be resent
-    std::unordered_map<std::string, Outstanding> outstanding_; // id -> job awaiting its outcome
-    bool welcomed_ = false;                                    // the broker accepted our claim
-    Clock::time_point next_hello_{};                           // when HELLO goes next
+    zmq::socket_t socket_;                           // DEALER to the broker
+    ProducerOptions options_;                        // settings
+    std::string session_;                            // this process's claim on the name
+    InputReader& input_;                             // where jobs come from
+    OutputWriter& output_;                           // where outcomes go
+    RunSummary& summary_;                            // tallies
+    bool input_done_ = false;                        // input exhausted
+    std::uint64_t next_seq_ = 1;                     // next SUBMIT seq
+    std::vector<std::string> building_;              // ids of the batch being filled
+    std::map<std::uint64_t, Batch> unacknowledged_;  // seq -> batch awaiting ACCEPTED
+    std::vector<Batch> rejected_;                    // batches waiting to be resent
+    OutstandingJobs outstanding_;                    // id -> job awaiting its outcome
+    bool welcomed_ = false;                          // the broker accepted our claim
+    Clock::time_point next_hello_{};                 // when HELLO goes next
     std::optional<Clock::time_point> owner_free_at_; // when the refusing owner's claim lapses,
                                                      // if it stays silent
     std::string waiting_;                            // why we wait, for the progress line
@@ -145,6 +158,9 @@ class Producer {
     std::uint64_t failed_ = 0;                   // of which failed
     std::optional<std::uint64_t> workers_alive_; // from STATUS_REPLY
     std::vector<UnservedType> unserved_;         // from STATUS_REPLY: types no live worker serves
+    wire::SubmitView submit_view_;               // the SUBMIT being sent (borrows outstanding_)
+    wire::OutcomesView outcomes_view_;           // the OUTCOMES being read (borrows the frame)
+    wire::Frames frames_;                        // encoded messages, capacity reused
 };
 
 // A fresh client name for a run: host, pid and a random part, so a new run never collides with

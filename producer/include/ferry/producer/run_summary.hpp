@@ -62,6 +62,9 @@ class RunSummary {
     [[nodiscard]] std::string to_text() const;
 
   private:
+    // Counts by name, found by a borrowed name without making a string.
+    using Counts = std::map<std::string, std::uint64_t, std::less<>>;
+
     std::uint64_t succeeded_ = 0;                           // outcomes ok
     std::uint64_t failed_ = 0;                              // outcomes failed
     std::uint64_t duplicates_dropped_ = 0;                  // outcomes seen twice, second dropped
@@ -75,7 +78,7 @@ class RunSummary {
     LatencyHistogram latency_;                              // every outcome's ms
     LatencyHistogram queue_latency_;                        // outcomes' queue_ms
     LatencyHistogram handler_latency_;                      // outcomes' handler_ms
-    std::map<std::string, std::uint64_t> per_worker_;       // outcomes by worker
+    Counts per_worker_;                                     // outcomes by worker
     std::map<std::string, std::uint64_t> failures_by_code_; // failed outcomes by error code
     Aggregates aggregates_;                                 // configured reductions
 };
