@@ -34,6 +34,18 @@ void append_error_json(const wire::Error& error, std::string& out) {
 using wire::pack_error;
 using wire::pack_str;
 
+// What failed and what to do: every whole record already written stays, and --resume completes
+// the rest (a cut-off last record is trimmed first), so the user frees space and resumes.
+std::string write_failure(std::string_view what, const std::string& path, int error) {
+    std::string message =
+        fmt::format("cannot {} output '{}': {}", what, path, std::strerror(error));
+    if (path != "-") {
+        message += "; the records already in it are kept: make room (or fix the cause) and run the "
+                   "same command again with --resume to complete the rest";
+    }
+    return message;
+}
+
 } // namespace
 
 void append_record_json(const JobOutcome& outcome, std::string& out) {
@@ -204,8 +216,7 @@ void OutputWriter::drain_in_order() {
 
 void OutputWriter::emit(std::string_view record, std::optional<Delivery> delivery) {
     if (std::fwrite(record.data(), 1, record.size(), file_) != record.size()) {
-        throw std::runtime_error(
-            fmt::format("cannot write output '{}': {}", path_, std::strerror(errno)));
+        throw std::runtime_error(write_failure("write", path_, errno));
     }
     ++written_;
     if (delivery)
@@ -214,8 +225,7 @@ void OutputWriter::emit(std::string_view record, std::optional<Delivery> deliver
 
 void OutputWriter::flush() {
     if (std::fflush(file_) != 0) {
-        throw std::runtime_error(
-            fmt::format("cannot flush output '{}': {}", path_, std::strerror(errno)));
+        throw std::runtime_error(write_failure("flush", path_, errno));
     }
     flushed_.insert(flushed_.end(), unflushed_.begin(), unflushed_.end());
     unflushed_.clear();

@@ -24,8 +24,8 @@ const std::vector<ConfigSection>& config_sections() {
         {"output", {"path", "order", "format"}},
         {"producer", {"client", "window", "submit_batch", "progress_interval_s", "heartbeat_ms"}},
         {"workers[]",
-         {"handlers", "processes", "python", "max_jobs", "max_rss_mb", "prefetch", "heartbeat_ms",
-          "log_level", "start_method"}},
+         {"handlers", "processes", "python", "max_jobs", "max_rss_mb", "prefetch", "max_credit",
+          "inline", "heartbeat_ms", "log_level", "start_method"}},
         {"aggregates[]", {"name", "kind", "field", "result_field", "input_field"}},
     };
     return sections;

@@ -66,6 +66,9 @@ WorkerPoolConfig read_pool(const YAML::Node& node, const std::string& origin, st
     section.read("max_jobs", pool.max_jobs);
     section.read("max_rss_mb", pool.max_rss_mb);
     section.read("prefetch", pool.prefetch, 1);
+    section.read("max_credit", pool.max_credit);
+    static const std::vector<std::string_view> inline_modes = {"auto", "always", "never"};
+    pool.inline_mode = std::string(inline_modes[section.choose("inline", inline_modes, 0)]);
     section.read("heartbeat_ms", pool.heartbeat_ms, 1, year_s * 1000);
     static const std::vector<std::string_view> levels = {"debug", "info", "warning", "error"};
     if (section.has("log_level"))

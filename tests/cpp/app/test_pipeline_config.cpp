@@ -139,3 +139,16 @@ TEST_CASE("an input.arrays dtype that is not one names the entry and the dtypes"
     CHECK_THROWS_WITH(parse_pipeline_config("input:\n  arrays: [pixels]\n", "p.yaml"),
                       "p.yaml:2:11: 'input.arrays' must be a mapping of names to values");
 }
+
+TEST_CASE("a worker pool's credit cap and inline mode are read, and a bad mode lists the choices") {
+    PipelineConfig defaults = parse_pipeline_config("workers: [{handlers: h}]\n", "p.yaml");
+    CHECK(defaults.workers[0].max_credit == 256);
+    CHECK(defaults.workers[0].inline_mode == "auto");
+    PipelineConfig set =
+        parse_pipeline_config("workers: [{handlers: h, max_credit: 0, inline: never}]\n", "p.yaml");
+    CHECK(set.workers[0].max_credit == 0);
+    CHECK(set.workers[0].inline_mode == "never");
+    CHECK_THROWS_WITH(
+        parse_pipeline_config("workers: [{handlers: h, inline: sometimes}]\n", "p.yaml"),
+        Catch::Contains("auto | always | never"));
+}

@@ -45,6 +45,8 @@ struct WorkerPoolConfig {
     std::uint64_t max_jobs = 0;        // recycle a process after this many jobs (0: never)
     std::uint64_t max_rss_mb = 0;      // recycle a process above this RSS (0: never)
     std::uint64_t prefetch = 2;        // batches a process may hold beyond the running one
+    std::uint64_t max_credit = 256;    // cap of the credit a process raises itself (0: prefetch)
+    std::string inline_mode = "auto";  // handlers on the socket thread: auto, always or never
     std::uint64_t heartbeat_ms = 1000; // worker heartbeat interval
     std::string log_level;             // worker log level; empty: as `ferry --log-level`
     std::string start_method = "fork"; // fork (from a warm template) or spawn (fresh interpreters)
