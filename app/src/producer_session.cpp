@@ -2,6 +2,7 @@
 #include "ferry/app/producer_session.hpp"
 
 #include "ferry/app/session_paths.hpp"
+#include "ferry/producer/input_check.hpp"
 #include "ferry/producer/producer.hpp"
 #include "ferry/producer/progress_display.hpp"
 #include "ferry/producer/resume_scan.hpp"
@@ -18,32 +19,45 @@ namespace {
 
 constexpr std::size_t problems_shown = 20;
 
-// What the check before submitting found.
-struct PreCheck {
-    bool refused = false;                     // bad records and on_invalid: fail: nothing may run
-    std::optional<std::uint64_t> total;       // record count, when the input could be read twice
-    std::optional<DuplicateLines> duplicates; // found by the check: the run keeps no ids
-};
+// How the input is read: its typed arrays, the values the aggregates compare, what is skipped.
+CheckOptions check_options(const PipelineConfig& config) {
+    CheckOptions options;
+    options.problem_limit = problems_shown;
+    options.arrays = config.input.arrays;
+    options.capture = RunSummary(config.aggregates).input_paths();
+    options.skip_invalid = config.input.skip_invalid;
+    return options;
+}
 
-// Checks a file input up front (stdin cannot be read twice), reporting problems on stderr.
-PreCheck check_before_submitting(const std::string& path, const InputConfig& input) {
-    if (path == "-")
-        return {};
-    const auto started = std::chrono::steady_clock::now();
-    InputCheck check = check_input(path, problems_shown, hash_id, input.arrays);
-    double seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    spdlog::info("input {}: {} records checked in {:.2f} s", path, check.records, seconds);
-    if (check.problems.empty() || input.skip_invalid) {
-        return {false, check.records, std::move(check.duplicates)};
-    }
+void report_problems(const InputCheck& check) {
     for (const auto& problem : check.problems) {
         std::fprintf(stderr, "ferry: %s\n", problem.describe().c_str());
     }
     std::fprintf(stderr,
                  "ferry: the input has invalid records; nothing was submitted. Fix them, or set "
                  "input.on_invalid: skip to write them as failed jobs and run the rest.\n");
-    return {true, std::nullopt, std::nullopt};
+}
+
+// Reads a file input once before submitting (stdin is streamed instead), reporting problems
+// on stderr; false when a problem means nothing may run. The run replays what it read.
+bool check_before_submitting(const PipelineConfig& config, SessionPlan& plan) {
+    if (plan.input_path == "-")
+        return true;
+    const auto started = std::chrono::steady_clock::now();
+    const CheckOptions options = check_options(config);
+    InputCheck check = check_input(plan.input_path, options);
+    double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    spdlog::info(
+        "input {}: {} records checked in {:.2f} s{}", plan.input_path, check.records, seconds,
+        check.spool ? fmt::format(", kept for the run ({} bytes)", check.spool->bytes()) : "");
+    if (!check.problems.empty() && !config.input.skip_invalid) {
+        report_problems(check);
+        return false;
+    }
+    plan.total = check.records;
+    plan.checked = std::make_shared<CheckedInput>(plan.input_path, std::move(check), options);
+    return true;
 }
 
 // A resumed run takes the client name of the run it resumes, so the outcomes of jobs a
@@ -107,10 +121,10 @@ std::optional<SessionPlan> prepare_session(const PipelineConfig& config, const S
         return std::nullopt;
     }
     check_session_paths(paths);
-    PreCheck check = check_before_submitting(paths.input, config.input);
-    if (check.refused)
+    SessionPlan plan{paths.input, paths.output, std::nullopt, nullptr};
+    if (!check_before_submitting(config, plan))
         return std::nullopt;
-    return SessionPlan{paths.input, paths.output, check.total, std::move(check.duplicates)};
+    return plan;
 }
 
 ExitCode run_session(zmq::context_t& context, const PipelineConfig& config, const SessionPlan& plan,
@@ -124,10 +138,12 @@ ExitCode run_session(zmq::context_t& context, const PipelineConfig& config, cons
         options.done_ids = scan_finished_ids(output_path, config.output.format);
     RunSummary summary(config.aggregates);
     summary.set_startup_offset(plan.waited_s);
-    InputReader input(plan.input_path, summary.input_paths());
-    input.pack_arrays(config.input.arrays);
-    if (plan.duplicates)
-        input.use_checked_duplicates(*plan.duplicates);
+    std::unique_ptr<InputReader> streamed; // stdin: read as it comes, ids kept in memory
+    if (!plan.checked) {
+        streamed = std::make_unique<InputReader>(plan.input_path, summary.input_paths());
+        streamed->pack_arrays(config.input.arrays);
+    }
+    JobSource& input = plan.checked ? static_cast<JobSource&>(*plan.checked) : *streamed;
     OutputWriter output(output_path, config.output.order, config.output.format, args.resume);
     Producer producer(context, std::move(options), input, output, summary);
     ProgressDisplay progress(plan.total, ProgressDisplay::stderr_is_terminal(),

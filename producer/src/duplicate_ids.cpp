@@ -46,13 +46,12 @@ bool BloomFilter::test_and_set(std::uint64_t hash) {
     return seen;
 }
 
-DuplicateFinder::DuplicateFinder(std::uint64_t max_records, IdHash hash)
-    : hash_(hash), filter_(max_records), spill_(open_scratch_file("the duplicate-id check")) {}
+DuplicateFinder::DuplicateFinder(IdHash hash)
+    : hash_(hash), spill_(open_scratch_file("the duplicate-id check")) {}
 
 void DuplicateFinder::add(std::string_view id, std::uint64_t line, std::uint64_t offset) {
     const Spilled record{hash_(id), line, offset};
-    if (filter_.test_and_set(record.hash))
-        flagged_.push_back(record.hash);
+    ++count_;
     if (std::fwrite(&record, sizeof(record), 1, spill_.get()) != 1) {
         throw std::runtime_error(fmt::format("cannot write the duplicate-id check's scratch file "
                                              "(24 bytes a record, in $TMPDIR or /tmp): {}",
@@ -60,25 +59,40 @@ void DuplicateFinder::add(std::string_view id, std::uint64_t line, std::uint64_t
     }
 }
 
-// The scratch file's records whose hash was flagged, grouped by hash, in line order within one.
-std::vector<DuplicateFinder::Spilled> DuplicateFinder::flagged_records() {
-    std::sort(flagged_.begin(), flagged_.end());
-    flagged_.erase(std::unique(flagged_.begin(), flagged_.end()), flagged_.end());
-    std::vector<Spilled> records;
+template <typename Each> void DuplicateFinder::read_spill(Each each) {
     std::vector<Spilled> block(spill_block);
     std::rewind(spill_.get()); // flushes what add() buffered
     while (const std::size_t read =
                std::fread(block.data(), sizeof(Spilled), block.size(), spill_.get())) {
-        for (std::size_t i = 0; i < read; ++i) {
-            if (std::binary_search(flagged_.begin(), flagged_.end(), block[i].hash)) {
-                records.push_back(block[i]);
-            }
-        }
+        for (std::size_t i = 0; i < read; ++i)
+            each(block[i]);
     }
     if (std::ferror(spill_.get()) != 0) {
         throw std::runtime_error("cannot read back the duplicate-id check's scratch file");
     }
-    std::vector<std::uint64_t>().swap(flagged_);
+}
+
+// The hashes the filter had seen (maybe) before, sorted and unique. The filter lives only here.
+std::vector<std::uint64_t> DuplicateFinder::flagged_hashes() {
+    BloomFilter filter(count_);
+    std::vector<std::uint64_t> flagged;
+    read_spill([&](const Spilled& record) {
+        if (filter.test_and_set(record.hash))
+            flagged.push_back(record.hash);
+    });
+    std::sort(flagged.begin(), flagged.end());
+    flagged.erase(std::unique(flagged.begin(), flagged.end()), flagged.end());
+    return flagged;
+}
+
+// The scratch file's records whose hash was flagged, grouped by hash, in line order within one.
+std::vector<DuplicateFinder::Spilled>
+DuplicateFinder::flagged_records(const std::vector<std::uint64_t>& flagged) {
+    std::vector<Spilled> records;
+    read_spill([&](const Spilled& record) {
+        if (std::binary_search(flagged.begin(), flagged.end(), record.hash))
+            records.push_back(record);
+    });
     std::stable_sort(records.begin(), records.end(),
                      [](const Spilled& a, const Spilled& b) { return a.hash < b.hash; });
     return records;
@@ -88,8 +102,8 @@ std::vector<DuplicateFinder::Spilled> DuplicateFinder::flagged_records() {
 // and every later line with that id is a duplicate of it. One group at a time is in memory.
 DuplicateLines DuplicateFinder::finish(const IdAt& id_at) {
     std::vector<Duplicate> found;
-    if (!flagged_.empty()) {
-        const std::vector<Spilled> records = flagged_records();
+    if (std::vector<std::uint64_t> flagged = flagged_hashes(); !flagged.empty()) {
+        const std::vector<Spilled> records = flagged_records(flagged);
         for (std::size_t begin = 0, end = 0; begin < records.size(); begin = end) {
             end = begin + 1;
             while (end < records.size() && records[end].hash == records[begin].hash)

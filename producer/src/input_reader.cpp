@@ -2,7 +2,6 @@
 #include "ferry/producer/input_reader.hpp"
 
 #include "ferry/producer/json_msgpack.hpp"
-#include "ferry/producer/positional_file.hpp"
 
 #include <algorithm>
 #include <fcntl.h>
@@ -37,13 +36,14 @@ RecordId id_of(simdjson::dom::element record, const std::string& fallback) {
     return found;
 }
 
-std::string duplicate_message(const std::string& id, std::uint64_t first_line) {
+} // namespace
+
+std::string duplicate_id_message(const std::string& id, std::uint64_t first_line) {
     return fmt::format("duplicate id \"{}\": already used on line {}; ids must be unique within "
                        "an input",
                        id, first_line);
 }
 
-// The id of the valid record on the line at `offset` (the duplicate check's confirmation).
 std::string record_id_at(const PositionalFile& file, std::uint64_t offset, std::uint64_t line) {
     std::string text;
     simdjson::dom::parser parser;
@@ -56,8 +56,6 @@ std::string record_id_at(const PositionalFile& file, std::uint64_t offset, std::
     }
     return id_of(record, std::to_string(line)).id;
 }
-
-} // namespace
 
 std::string InputProblem::describe() const {
     return fmt::format("{}:{}: {}", file, line, message);
@@ -159,7 +157,7 @@ InputItem InputReader::parse_line(std::string_view text) {
 InputItem InputReader::accept(std::string id, std::string payload,
                               std::vector<FieldValue> captured) {
     if (auto first_line = earlier_use(id)) {
-        return problem(id, duplicate_message(id, *first_line));
+        return problem(id, duplicate_id_message(id, *first_line));
     }
     return InputRecord{std::move(id), std::move(payload), line_, next_index_++,
                        std::move(captured)};
@@ -178,71 +176,6 @@ std::optional<std::uint64_t> InputReader::earlier_use(const std::string& id) {
 
 InputProblem InputReader::problem(std::string id, std::string message) {
     return InputProblem{path_, line_, std::move(id), std::move(message), next_index_++};
-}
-
-namespace {
-
-// Adds the first `limit` duplicates to the first `limit` other problems, and keeps the first
-// `limit` of all in line order. (Check problems are only printed: their index is not used.)
-void add_duplicate_problems(const PositionalFile& file, const DuplicateLines& duplicates,
-                            std::size_t limit, std::vector<InputProblem>& problems) {
-    for (std::size_t i = 0; i < duplicates.size() && i < limit; ++i) {
-        const Duplicate& duplicate = duplicates.lines()[i];
-        std::string id = record_id_at(file, duplicate.offset, duplicate.line);
-        std::string message = duplicate_message(id, duplicate.first_line);
-        problems.push_back(
-            InputProblem{file.path(), duplicate.line, std::move(id), std::move(message), 0});
-    }
-    std::stable_sort(problems.begin(), problems.end(),
-                     [](const InputProblem& a, const InputProblem& b) { return a.line < b.line; });
-    if (problems.size() > limit)
-        problems.resize(limit);
-}
-
-// A regular file's ids go to a DuplicateFinder rather than the reader's in-memory set: the file
-// can be read again to confirm what the finder flags. Anything else (a pipe) keeps the set.
-// No scratch file means nothing can run: a usage error (exit 2), like an unreadable input.
-std::optional<DuplicateFinder> finder_for(const std::string& path, InputReader& reader,
-                                          IdHash hash) {
-    if (path == "-" || !std::filesystem::is_regular_file(path))
-        return std::nullopt;
-    reader.skip_duplicate_check();
-    try {
-        return std::optional<DuplicateFinder>(std::in_place, count_newlines(path) + 1, hash);
-    } catch (const std::runtime_error& error) {
-        throw InputError(error.what());
-    }
-}
-
-} // namespace
-
-InputCheck check_input(const std::string& path, std::size_t problem_limit, IdHash hash,
-                       const ArrayFields& arrays) {
-    InputCheck check;
-    InputReader reader(path, {}, hash);
-    reader.skip_payload_encoding();
-    reader.pack_arrays(arrays);
-    std::optional<DuplicateFinder> finder = finder_for(path, reader, hash);
-    while (auto item = reader.next()) {
-        if (auto* found = std::get_if<InputProblem>(&*item)) {
-            if (check.problems.size() < problem_limit)
-                check.problems.push_back(std::move(*found));
-            continue;
-        }
-        ++check.records;
-        const auto& record = std::get<InputRecord>(*item);
-        if (finder)
-            finder->add(record.id, record.line, reader.line_offset());
-    }
-    if (!finder)
-        return check;
-    const PositionalFile file(path);
-    check.duplicates = finder->finish([&file](std::uint64_t offset, std::uint64_t line) {
-        return record_id_at(file, offset, line);
-    });
-    check.records -= check.duplicates->size();
-    add_duplicate_problems(file, *check.duplicates, problem_limit, check.problems);
-    return check;
 }
 
 } // namespace ferry::producer

@@ -77,19 +77,6 @@ bool PositionalFile::read_line_at(std::uint64_t offset, std::string& line) const
     }
 }
 
-std::uint64_t count_newlines(const std::string& path) {
-    const PositionalFile file(path);
-    constexpr std::size_t block = 1 << 20;
-    std::string bytes;
-    std::uint64_t lines = 0;
-    for (std::uint64_t offset = 0;; offset += block) {
-        file.read_at(offset, block, bytes);
-        lines += static_cast<std::uint64_t>(std::count(bytes.begin(), bytes.end(), '\n'));
-        if (bytes.size() < block)
-            return lines;
-    }
-}
-
 ScratchFile open_scratch_file(const std::string& purpose) {
     std::error_code error;
     std::filesystem::path directory = std::filesystem::temp_directory_path(error);

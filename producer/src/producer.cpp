@@ -29,7 +29,7 @@ std::string fresh_client_name() {
     return fmt::format("{}:{}:{:08x}", host, ::getpid(), random());
 }
 
-Producer::Producer(zmq::context_t& context, ProducerOptions options, InputReader& input,
+Producer::Producer(zmq::context_t& context, ProducerOptions options, JobSource& input,
                    OutputWriter& output, RunSummary& summary)
     : socket_(context, zmq::socket_type::dealer), options_(std::move(options)),
       session_(fresh_session()), input_(input), output_(output), summary_(summary) {

@@ -1,6 +1,7 @@
 // Duplicate ids: caught in large files and on stdin with both lines named, never invented by a
 // hash collision, and found without keeping every id in memory.
 #include "ferry/producer/duplicate_ids.hpp"
+#include "ferry/producer/input_check.hpp"
 #include "ferry/producer/input_reader.hpp"
 #include "heap_usage.hpp"
 #include "stdin_from.hpp"
@@ -18,6 +19,12 @@ namespace {
 // Every id gets the same hash: each record collides with every other.
 std::uint64_t colliding_hash(std::string_view /*id*/) {
     return 0x5EED'0000'0000'0001ULL;
+}
+
+CheckOptions hashed_by(IdHash hash) {
+    CheckOptions options;
+    options.hash = hash;
+    return options;
 }
 
 std::string record(const std::string& id) {
@@ -66,7 +73,7 @@ TEST_CASE("duplicate ids in a large input are caught with the file and both line
     ferry::test::TempDir dir;
     const auto text = records(200'000, {{150'000, 7}, {199'999, 7}, {8, 2}});
     const auto path = dir.write("big.jsonl", text);
-    InputCheck check = check_input(path, 20);
+    InputCheck check = check_input(path, {});
     CHECK(check.records == 199'997);
     REQUIRE(check.problems.size() == 3);
     CHECK(check.problems[0].describe() ==
@@ -83,30 +90,39 @@ TEST_CASE("duplicate ids in a large input are caught with the file and both line
 TEST_CASE("the run over a checked file reports its duplicates and keeps no ids") {
     ferry::test::TempDir dir;
     const auto path = dir.write("big.jsonl", records(200'000, {{123'456, 99}}));
-    InputCheck check = check_input(path, 20);
-    InputReader reader(path);
-    reader.skip_payload_encoding();
-    reader.use_checked_duplicates(std::move(*check.duplicates));
-    const std::size_t before = ferry::test::heap_bytes_in_use();
-    std::vector<std::uint64_t> lines;
-    while (auto item = reader.next()) {
-        if (auto* problem = std::get_if<InputProblem>(&*item)) {
-            lines.push_back(problem->line);
-            CHECK_THAT(problem->message, Catch::Contains("\"r99\": already used on line 99"));
+    // Replayed from the check's spool, and read a second time when the check kept nothing.
+    for (const bool keep : {true, false}) {
+        CAPTURE(keep);
+        CheckOptions options;
+        options.keep = keep;
+        CheckedInput input(path, check_input(path, options), options);
+        CHECK(input.replayed() == keep);
+        const std::size_t before = ferry::test::heap_bytes_in_use();
+        std::vector<std::uint64_t> lines;
+        std::uint64_t items = 0;
+        while (auto item = input.next()) {
+            ++items;
+            if (auto* problem = std::get_if<InputProblem>(&*item)) {
+                lines.push_back(problem->line);
+                CHECK(problem->index == 123'455);
+                CHECK_THAT(problem->message, Catch::Contains("\"r99\": already used on line 99"));
+            }
         }
+        CHECK(items == 200'000);
+        CHECK(lines == std::vector<std::uint64_t>{123'456});
+        CHECK(ferry::test::heap_bytes_in_use() - before < 64 * 1024);
     }
-    CHECK(lines == std::vector<std::uint64_t>{123'456});
-    CHECK(ferry::test::heap_bytes_in_use() - before < 64 * 1024);
 }
 
 TEST_CASE("finding duplicates keeps under 2 bytes of memory per record") {
     constexpr std::uint64_t count = 200'000;
     const std::size_t before = ferry::test::heap_bytes_in_use();
-    DuplicateFinder finder(count);
+    DuplicateFinder finder;
     for (std::uint64_t line = 1; line <= count; ++line) {
         finder.add("id-" + std::to_string(line), line, line * 40);
     }
-    CHECK((ferry::test::heap_bytes_in_use() - before) < 2 * count);
+    CHECK((ferry::test::heap_bytes_in_use() - before) < 64 * 1024); // records go to disk
+    CHECK(BloomFilter(count).memory_bytes() < 2 * count);           // what finish() sizes
     auto found = finder.finish([](std::uint64_t, std::uint64_t) -> std::string {
         FAIL("no record needs re-reading when no two hashes are equal");
         return {};
@@ -119,7 +135,7 @@ TEST_CASE("colliding hashes in a file are not reported as duplicates, real dupli
     // Every hash equal: lines 3 and 5 repeat line 2's and line 4's ids; the rest are unique.
     const auto path = dir.write("in.jsonl", record("a") + record("b") + record("b") + record("c") +
                                                 record("c") + record("d"));
-    InputCheck check = check_input(path, 20, colliding_hash);
+    InputCheck check = check_input(path, hashed_by(colliding_hash));
     CHECK(check.records == 4);
     REQUIRE(check.problems.size() == 2);
     CHECK(check.problems[0].line == 3);
@@ -166,9 +182,9 @@ TEST_CASE("a duplicate check with no writable scratch directory is an input erro
     const char* saved = std::getenv("TMPDIR");
     const std::string previous = saved != nullptr ? saved : "";
     ::setenv("TMPDIR", "/proc", 1); // a directory where nobody, root included, can create files
-    CHECK_THROWS_WITH(check_input(path, 20),
+    CHECK_THROWS_WITH(check_input(path, {}),
                       Catch::Contains("scratch file") && Catch::Contains("set TMPDIR"));
-    CHECK_THROWS_AS(check_input(path, 20), InputError);
+    CHECK_THROWS_AS(check_input(path, {}), InputError);
     if (saved != nullptr) {
         ::setenv("TMPDIR", previous.c_str(), 1);
     } else {

@@ -1,4 +1,5 @@
 // The input reader: records, ids, malformed lines with file and line, duplicates, directories.
+#include "ferry/producer/input_check.hpp"
 #include "ferry/producer/input_reader.hpp"
 #include "temp_dir.hpp"
 
@@ -55,7 +56,7 @@ TEST_CASE("a duplicate id names both lines") {
     ferry::test::TempDir dir;
     auto path =
         dir.write("in.jsonl", "{\"id\": \"x\", \"payload\": 1}\n{\"id\": \"x\", \"payload\": 2}\n");
-    auto check = check_input(path, 10);
+    auto check = check_input(path, {});
     CHECK(check.records == 1);
     REQUIRE(check.problems.size() == 1);
     CHECK(check.problems[0].line == 2);

@@ -3,11 +3,12 @@
 
 #include "ferry/app/exit_code.hpp"
 #include "ferry/app/pipeline_config.hpp"
-#include "ferry/producer/duplicate_ids.hpp"
+#include "ferry/producer/input_check.hpp"
 
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <zmq.hpp>
@@ -27,15 +28,16 @@ struct SessionArgs {
 struct SessionPlan {
     std::string input_path;             // "-" is stdin
     std::string output_path;            // "-" is stdout
-    std::optional<std::uint64_t> total; // record count, when the input could be read twice
-    std::optional<producer::DuplicateLines> duplicates; // found by the check: the run keeps no ids
+    std::optional<std::uint64_t> total; // record count, when the input was checked beforehand
+    std::shared_ptr<producer::CheckedInput> checked; // the checked items (null: stdin, unchecked)
     double waited_s = 0; // spent waiting for workers before the session (ferry run's pools)
 };
 
 // Checks everything a run needs that can be checked without running it: the paths (see
-// check_session_paths) and, with on_invalid: fail, every input record. Creates and truncates
-// nothing. Problems are reported on stderr and give nullopt (exit 2); unusable paths throw
-// InputError.
+// check_session_paths) and every record of an input that is not stdin, read once: the records
+// are kept packed for run_session (in a scratch file), which does not read the input again.
+// Creates and truncates nothing the user named. Problems are reported on stderr and give nullopt
+// (exit 2); unusable paths throw InputError.
 [[nodiscard]] std::optional<SessionPlan> prepare_session(const PipelineConfig& config,
                                                          const SessionArgs& args);
 

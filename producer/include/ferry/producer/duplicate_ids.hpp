@@ -49,16 +49,16 @@ class BloomFilter {
     std::uint64_t bits_;               // words_.size() * 64
 };
 
-// Two passes over one file's ids. add() sees every valid record in order: its hash goes
-// through the Bloom filter and, with its line and byte offset, into an unlinked scratch file
-// (24 bytes a record, on disk). finish() reads the scratch file back, keeps the records whose
-// hash the filter flagged (about 1% of them), and re-reads just those whose hash another record
-// shares to compare the real ids: a hash collision is never a duplicate, and as the filter has
+// Duplicate ids among records seen once, in order, without keeping their ids. add() writes each
+// record's id hash, line and byte offset to an unlinked scratch file (24 bytes a record, on
+// disk). finish() reads that file back twice: first through a Bloom filter sized for the count
+// now known, which flags the hashes seen (maybe) before (about 1% of them); then to keep the
+// records with a flagged hash. Only the records whose hash another record shares are looked up
+// again to compare the real ids: a hash collision is never a duplicate, and as the filter has
 // no false negatives, no duplicate is missed.
 class DuplicateFinder {
   public:
-    // `max_records` bounds the records to come (the file's line count) and sizes the filter.
-    explicit DuplicateFinder(std::uint64_t max_records, IdHash hash = hash_id);
+    explicit DuplicateFinder(IdHash hash = hash_id);
 
     // Re-reads the id of the record whose line starts at `offset`.
     using IdAt = std::function<std::string(std::uint64_t offset, std::uint64_t line)>;
@@ -74,15 +74,17 @@ class DuplicateFinder {
         std::uint64_t line;   // 1-based line
         std::uint64_t offset; // byte offset of the line
     };
-    [[nodiscard]] std::vector<Spilled> flagged_records();
+    // Reads the scratch file from the start in blocks, calling `each` on every record.
+    template <typename Each> void read_spill(Each each);
+    [[nodiscard]] std::vector<std::uint64_t> flagged_hashes();
+    [[nodiscard]] std::vector<Spilled> flagged_records(const std::vector<std::uint64_t>& flagged);
     // Compares the ids of records sharing one hash (in line order) and adds the repeats.
     static void confirm_group(const Spilled* group, std::size_t size, const IdAt& id_at,
                               std::vector<Duplicate>& found);
 
-    IdHash hash_;                        // hash of an id
-    BloomFilter filter_;                 // hashes seen so far
-    std::vector<std::uint64_t> flagged_; // hashes the filter had seen (maybe) before
-    ScratchFile spill_;                  // every record's Spilled, in input order
+    IdHash hash_;             // hash of an id
+    std::uint64_t count_ = 0; // records added
+    ScratchFile spill_;       // every record's Spilled, in input order
 };
 
 } // namespace ferry::producer

@@ -2,9 +2,10 @@
 #pragma once
 
 #include "ferry/producer/duplicate_ids.hpp"
-#include "ferry/producer/field_value.hpp"
 #include "ferry/producer/id_table.hpp"
+#include "ferry/producer/input_item.hpp"
 #include "ferry/producer/line_source.hpp"
+#include "ferry/producer/positional_file.hpp"
 #include "ferry/producer/typed_array.hpp"
 
 #include <cstdint>
@@ -12,49 +13,21 @@
 #include <memory>
 #include <optional>
 #include <simdjson.h>
-#include <stdexcept>
 #include <string>
 #include <variant>
 #include <vector>
 
 namespace ferry::producer {
 
-// The input cannot be used at all (unreadable path, or a bad record with on_invalid: fail on a
-// stream that could not be checked beforehand): a usage error, exit code 2.
-class InputError : public std::runtime_error {
-  public:
-    using std::runtime_error::runtime_error;
-};
-
-// One job read from the input.
-struct InputRecord {
-    std::string id;                   // the record's "id", or its line number when it has none
-    std::string payload;              // the "payload" value, encoded as MessagePack
-    std::uint64_t line = 0;           // 1-based line (or file number, for a directory)
-    std::uint64_t index = 0;          // 0-based position in the input: the output order
-    std::vector<FieldValue> captured; // input values the aggregates compare against
-};
-
-// A record that cannot become a job: where it is and what is wrong.
-struct InputProblem {
-    std::string file;        // input path
-    std::uint64_t line = 0;  // 1-based line
-    std::string id;          // the id it would have had, for the failure record
-    std::string message;     // what is wrong and what to do
-    std::uint64_t index = 0; // output position, like InputRecord::index
-    [[nodiscard]] std::string describe() const;
-};
-
-using InputItem = std::variant<InputRecord, InputProblem>;
-
 // Reads records one at a time. Each line is parsed with simdjson; a bad line becomes an
 // InputProblem and the reader goes on, so the caller chooses between failing and skipping.
 //
 // A repeated id is a problem naming both lines. How it is caught decides the memory: a file that
-// check_input() has read is given the duplicates it found (use_checked_duplicates: nothing per
-// record is kept); otherwise (stdin, which cannot be read twice) every id is kept in a SeenIds:
+// check_input() (input_check.hpp) has read is given the duplicates it found
+// (use_checked_duplicates: nothing per record is kept); otherwise (stdin, which is not checked
+// beforehand) every id is kept in a SeenIds:
 // its bytes, 12 bytes of line and length, and an 8-byte table entry (docs/configuration.md).
-class InputReader {
+class InputReader : public JobSource {
   public:
     // Opens `path`; throws InputError naming the path when it cannot be read.
     // `capture` lists dotted paths whose values each record carries along (aggregates).
@@ -76,7 +49,7 @@ class InputReader {
     [[nodiscard]] std::uint64_t line_offset() const { return line_offset_; }
 
     // The next record or problem; empty at the end of the input.
-    [[nodiscard]] std::optional<InputItem> next();
+    [[nodiscard]] std::optional<InputItem> next() override;
 
     [[nodiscard]] const std::string& path() const { return path_; }
 
@@ -105,18 +78,12 @@ class InputReader {
     SeenIds seen_;                                  // ids so far, when not checked_
 };
 
-// What a full read of the input found: its problems (at most a limit) and its record count.
-struct InputCheck {
-    std::vector<InputProblem> problems;       // first problems, in input order
-    std::uint64_t records = 0;                // valid records (a duplicate is a problem)
-    std::optional<DuplicateLines> duplicates; // every duplicate, for a JSON Lines file
-};
+// The message of a record whose id `id` was first used on `first_line`.
+[[nodiscard]] std::string duplicate_id_message(const std::string& id, std::uint64_t first_line);
 
-// Reads the whole input without submitting anything: `on_invalid: fail` runs this first.
-// Duplicate ids of a regular file are found with a DuplicateFinder (about 1.25 bytes of memory
-// and 24 bytes of scratch file per record); `hash` is its id hash (tests inject collisions).
-// `arrays` are the payload fields packed as typed arrays: their values are checked too.
-[[nodiscard]] InputCheck check_input(const std::string& path, std::size_t problem_limit,
-                                     IdHash hash = hash_id, const ArrayFields& arrays = {});
+// The id of the valid record on the line at `offset` of `file` (the duplicate check's
+// confirmation); throws InputError when that line no longer holds a valid record.
+[[nodiscard]] std::string record_id_at(const PositionalFile& file, std::uint64_t offset,
+                                       std::uint64_t line);
 
 } // namespace ferry::producer

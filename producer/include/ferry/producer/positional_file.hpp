@@ -32,10 +32,6 @@ class PositionalFile {
     std::string path_; // for messages
 };
 
-// The number of "\n" bytes in a file: an upper bound of its JSON Lines records, read in large
-// blocks without parsing.
-[[nodiscard]] std::uint64_t count_newlines(const std::string& path);
-
 using ScratchFile = std::unique_ptr<std::FILE, int (*)(std::FILE*)>;
 
 // A read-write file in the temporary directory ($TMPDIR, else /tmp) that is already unlinked:

@@ -2,7 +2,7 @@
 #pragma once
 
 #include "ferry/producer/broker_status.hpp"
-#include "ferry/producer/input_reader.hpp"
+#include "ferry/producer/input_item.hpp"
 #include "ferry/producer/output_writer.hpp"
 #include "ferry/producer/resume_scan.hpp"
 #include "ferry/producer/run_summary.hpp"
@@ -67,7 +67,7 @@ class ClientInUseError : public std::runtime_error {
 // output, so a run killed at any moment loses nothing that a resumed run cannot get back.
 class Producer {
   public:
-    Producer(zmq::context_t& context, ProducerOptions options, InputReader& input,
+    Producer(zmq::context_t& context, ProducerOptions options, JobSource& input,
              OutputWriter& output, RunSummary& summary);
 
     // Runs until every input record has its outcome, or `stop` becomes true.
@@ -134,7 +134,7 @@ class Producer {
     zmq::socket_t socket_;                           // DEALER to the broker
     ProducerOptions options_;                        // settings
     std::string session_;                            // this process's claim on the name
-    InputReader& input_;                             // where jobs come from
+    JobSource& input_;                               // where jobs come from
     OutputWriter& output_;                           // where outcomes go
     RunSummary& summary_;                            // tallies
     bool input_done_ = false;                        // input exhausted
