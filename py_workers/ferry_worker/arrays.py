@@ -26,7 +26,7 @@ EXT_TYPE = TYPED_ARRAY_EXT_TYPE  # ASCII 'A'
 MAX_RANK = TYPED_ARRAY_MAX_RANK  # the wire's nesting limit
 FIXED_HEADER = 2  # dtype code and rank
 # protocol.yaml's dtype name families -> numpy's dtype.kind letter.
-_KIND_LETTERS = {"int": "i", "uint": "u", "float": "f"}
+_KIND_LETTERS: dict[str, str] = {"int": "i", "uint": "u", "float": "f"}
 
 
 def _dtype_text(name: str) -> str:
