@@ -146,14 +146,52 @@ def row_tables(spec: dict, records: dict) -> list[str]:
                     [f'    {{Record::{name}, "{name}", {fields_table_name(name)}}},' for name in records]))
 
 
+def dtype_member(name: str) -> str:
+    """The enum member of a dtype name: `bool` is a C++ keyword."""
+    return "bool_" if name == "bool" else name
+
+
+def dtype_size_and_kind(name: str) -> tuple[int, str]:
+    """Bytes per element and DtypeKind of a numpy name: bool, int8..int64, uint8..uint64, floatN."""
+    if name == "bool":
+        return 1, "boolean"
+    for prefix, kind in (("uint", "unsigned_int"), ("int", "signed_int"), ("float", "floating")):
+        if name.startswith(prefix):
+            return int(name[len(prefix):]) // 8, kind
+    raise ValueError(f"protocol.yaml typed_array.dtypes: no element size for {name!r}")
+
+
+def typed_array_constants(spec: dict) -> list[str]:
+    """The ext type, the rank limit and the dtype enum of typed arrays."""
+    arrays = spec["typed_array"]
+    out = ["// Typed arrays in payloads and results (PROTOCOL.md section 5): a MessagePack ext value.",
+           f"inline constexpr std::int8_t typed_array_ext_type = 0x{arrays['ext_type']:02X};",
+           f"inline constexpr std::size_t typed_array_max_rank = {arrays['max_rank']};\n",
+           "// Typed-array element types; the values are the dtype codes on the wire.",
+           "enum class ArrayDtype : std::uint8_t {"]
+    out += [f"    {dtype_member(d['name'])} = {d['code']}," for d in arrays["dtypes"]]
+    out.append("};\n\n// How a typed-array element's bytes are read.")
+    out.append("enum class DtypeKind : std::uint8_t { boolean, signed_int, unsigned_int, floating };\n")
+    return out
+
+
+def dtype_rows(spec: dict) -> list[str]:
+    """One ArrayDtypeRow per dtype, in code order."""
+    rows = []
+    for d in spec["typed_array"]["dtypes"]:
+        size, kind = dtype_size_and_kind(d["name"])
+        rows.append(f'    {{ArrayDtype::{dtype_member(d["name"])}, "{d["name"]}", {size}, DtypeKind::{kind}}},')
+    return array("ArrayDtypeRow", "array_dtype_rows", rows)
+
+
 def render_cpp_tables(spec: dict) -> str:
     """protocol_tables.hpp: constants, enums, name and field tables, in protocol.yaml order."""
     records = records_of(spec)
     out = [HEADER + "#pragma once\n",
            "#include <array>\n#include <cstddef>\n#include <cstdint>\n#include <span>\n#include <string_view>\n",
-           "namespace ferry::wire {\n", *constants_and_enums(spec, records), FIELD_SPEC,
-           "namespace tables {\n", *field_tables(spec, records), ROW_TYPES, *row_tables(spec, records),
-           COMMAND_ROW_FN, "} // namespace tables\n\n} // namespace ferry::wire"]
+           "namespace ferry::wire {\n", *constants_and_enums(spec, records),
+           *typed_array_constants(spec), FIELD_SPEC, "namespace tables {\n", *field_tables(spec, records),
+           ROW_TYPES, *row_tables(spec, records), *dtype_rows(spec), COMMAND_ROW_FN, "} // namespace tables\n\n} // namespace ferry::wire"]
     return "\n".join(out) + "\n"
 
 
@@ -191,6 +229,14 @@ struct RecordRow {
     Record record;                     // the enum value
     std::string_view name;             // protocol.yaml name ("error" for error_fields)
     std::span<const FieldSpec> fields; // fields in encoder order
+};
+
+// A typed-array element type: its code, numpy name, width and how its bytes are read.
+struct ArrayDtypeRow {
+    ArrayDtype dtype;      // the enum value (the dtype code)
+    std::string_view name; // numpy and config name, e.g. "uint8"
+    std::size_t size;      // bytes per element
+    DtypeKind kind;        // bool, signed, unsigned or floating point
 };
 """
 

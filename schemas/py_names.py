@@ -42,6 +42,17 @@ def field_rows(fields: list, indent: str) -> list[str]:
     return [f'{indent}Field("{f["name"]}", "{f["type"]}", {bool(f["required"])}),' for f in fields]
 
 
+def typed_array_lines(arrays: dict) -> list[str]:
+    """The ext type, the rank limit and the dtype names of typed arrays (PROTOCOL.md section 5)."""
+    out = ["", "", "# Typed arrays in payloads and results: a MessagePack ext value of this type.",
+           f"TYPED_ARRAY_EXT_TYPE = 0x{arrays['ext_type']:02X}",
+           f"TYPED_ARRAY_MAX_RANK = {arrays['max_rank']}",
+           "# Typed-array element types: dtype code on the wire -> numpy name.",
+           "TYPED_ARRAY_DTYPES: dict[int, str] = {"]
+    out += [f'    {d["code"]}: "{d["name"]}",' for d in arrays["dtypes"]]
+    return out + ["}"]
+
+
 def render_python(spec: dict) -> str:
     """The whole module text."""
     proto, limits = spec["protocol"], spec["limits"]
@@ -68,4 +79,5 @@ def render_python(spec: dict) -> str:
     out += ["", "class DecodeErrorName(str, enum.Enum):",
             '    """What a decoder reports for bytes it cannot accept (protocol.yaml decode_errors)."""', ""]
     out += [documented(f'    {e["name"]} = "{e["name"]}"', e["doc"]) for e in spec["decode_errors"]]
+    out += typed_array_lines(spec["typed_array"])
     return "\n".join(out) + "\n"

@@ -3,7 +3,7 @@
 #include "ferry/producer/json_msgpack.hpp"
 
 #include "ferry/wire/float64.hpp"
-#include "msgpack_append.hpp"
+#include "ferry/wire/msgpack_append.hpp"
 
 #include <fmt/format.h>
 
@@ -17,25 +17,25 @@ void pack_json(element value, std::string& out) {
     switch (value.type()) {
     case element_type::ARRAY: {
         simdjson::dom::array items = value.get_array().value_unsafe();
-        detail::append_array_header(out, items.size());
+        wire::append_array_header(out, items.size());
         for (element item : items)
             pack_json(item, out);
         return;
     }
     case element_type::OBJECT: {
         simdjson::dom::object fields = value.get_object().value_unsafe();
-        detail::append_map_header(out, fields.size());
+        wire::append_map_header(out, fields.size());
         for (simdjson::dom::key_value_pair field : fields) {
-            detail::append_str(out, field.key);
+            wire::append_str(out, field.key);
             pack_json(field.value, out);
         }
         return;
     }
     case element_type::INT64:
-        detail::append_int(out, value.get_int64().value_unsafe());
+        wire::append_int(out, value.get_int64().value_unsafe());
         return;
     case element_type::UINT64:
-        detail::append_uint(out, value.get_uint64().value_unsafe());
+        wire::append_uint(out, value.get_uint64().value_unsafe());
         return;
     case element_type::DOUBLE: {
         const auto bytes = wire::float64_bytes(value.get_double().value_unsafe());
@@ -43,7 +43,7 @@ void pack_json(element value, std::string& out) {
         return;
     }
     case element_type::STRING:
-        detail::append_str(out, value.get_string().value_unsafe());
+        wire::append_str(out, value.get_string().value_unsafe());
         return;
     case element_type::BOOL:
         out.push_back(static_cast<char>(value.get_bool().value_unsafe() ? 0xc3 : 0xc2));
@@ -65,9 +65,9 @@ const ArrayDtype* array_dtype_of(std::string_view key, const ArrayFields& arrays
 // An object payload whose declared fields become typed arrays; "" or what is wrong.
 std::string pack_with_arrays(simdjson::dom::object fields, const ArrayFields& arrays,
                              std::string& out) {
-    detail::append_map_header(out, fields.size());
+    wire::append_map_header(out, fields.size());
     for (simdjson::dom::key_value_pair field : fields) {
-        detail::append_str(out, field.key);
+        wire::append_str(out, field.key);
         const ArrayDtype* dtype = array_dtype_of(field.key, arrays);
         if (dtype == nullptr) {
             pack_json(field.value, out);

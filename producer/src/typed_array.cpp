@@ -1,7 +1,7 @@
 // Packs JSON lists into typed-array ext values (dtype, shape, raw little-endian elements).
 #include "ferry/producer/typed_array.hpp"
 
-#include "msgpack_append.hpp"
+#include "ferry/wire/msgpack_append.hpp"
 #include "typed_array_dtypes.hpp"
 
 #include <bit>
@@ -67,7 +67,7 @@ class ArrayPacker {
         for (std::uint32_t dim : shape_)
             count *= dim;
         const std::size_t header = typed_array_fixed_header + 4 * shape_.size();
-        detail::append_ext_header(out_, typed_array_ext_type, header + count * info_.size);
+        wire::append_ext_header(out_, typed_array_ext_type, header + count * info_.size);
         out_.push_back(static_cast<char>(info_.dtype));
         out_.push_back(static_cast<char>(shape_.size()));
         for (std::uint32_t dim : shape_)
@@ -129,8 +129,8 @@ class ArrayPacker {
     }
 
     std::string out_of_range(std::string_view text) const {
-        return fmt::format("element {} is {}, out of range for {} ({}..{})", where(), text,
-                           info_.name, info_.min_text, info_.max_text);
+        return fmt::format("element {} is {}, out of range for {} ({})", where(), text, info_.name,
+                           detail::range_text(info_));
     }
 
     std::string write_integer(std::int64_t v) {
@@ -179,6 +179,26 @@ class ArrayPacker {
 };
 
 } // namespace
+
+namespace detail {
+
+std::string range_text(const DtypeInfo& info) {
+    switch (info.kind) {
+    case DtypeKind::boolean:
+        return "false..true";
+    case DtypeKind::floating: // the largest finite value of each IEEE width, rounded
+        return info.size == 2   ? "-65504..65504"
+               : info.size == 4 ? "-3.4e38..3.4e38"
+                                : "-1.8e308..1.8e308";
+    case DtypeKind::signed_int:
+        return info.size == 8 ? "-2^63..2^63-1" : fmt::format("{}..{}", info.min, info.max);
+    case DtypeKind::unsigned_int:
+        return info.size == 8 ? "0..2^64-1" : fmt::format("0..{}", info.max);
+    }
+    return {};
+}
+
+} // namespace detail
 
 std::optional<ArrayDtype> dtype_named(std::string_view name) {
     for (const auto& info : detail::dtype_table()) {

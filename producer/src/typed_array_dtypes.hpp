@@ -1,4 +1,5 @@
-// The table of typed-array element types: wire code, name, size, range (packing and rendering).
+// The typed-array element types as packing and rendering use them: protocol.yaml's dtype table
+// (generated into ferry/wire) with the integer range each one packs.
 #pragma once
 
 #include "ferry/producer/typed_array.hpp"
@@ -6,47 +7,60 @@
 #include <array>
 #include <cstdint>
 #include <limits>
+#include <string>
 #include <string_view>
 
 namespace ferry::producer::detail {
 
-// How an element's bytes are read.
-enum class DtypeKind { boolean, signed_int, unsigned_int, floating };
+using wire::DtypeKind;
 
 // One element type.
 struct DtypeInfo {
-    ArrayDtype dtype;          // the wire code
-    std::string_view name;     // config and numpy name
-    std::size_t size;          // bytes per element
-    DtypeKind kind;            // how the bytes are read
-    std::int64_t min;          // smallest integer (integer kinds)
-    std::uint64_t max;         // largest integer (integer kinds)
-    std::string_view min_text; // range for messages
-    std::string_view max_text; // range for messages
+    ArrayDtype dtype{};    // the wire code
+    std::string_view name; // config and numpy name
+    std::size_t size = 0;  // bytes per element
+    DtypeKind kind{};      // how the bytes are read
+    std::int64_t min = 0;  // smallest integer (integer kinds)
+    std::uint64_t max = 0; // largest integer (integer kinds)
 };
 
 inline constexpr std::uint64_t u64_max = std::numeric_limits<std::uint64_t>::max();
 inline constexpr std::int64_t i64_min = std::numeric_limits<std::int64_t>::min();
 
-// Indexed by code - 1: the codes are 1..12 in order.
-inline constexpr std::array<DtypeInfo, 12> dtype_table_ = {{
-    {ArrayDtype::bool_, "bool", 1, DtypeKind::boolean, 0, 1, "false", "true"},
-    {ArrayDtype::int8, "int8", 1, DtypeKind::signed_int, -128, 127, "-128", "127"},
-    {ArrayDtype::uint8, "uint8", 1, DtypeKind::unsigned_int, 0, 255, "0", "255"},
-    {ArrayDtype::int16, "int16", 2, DtypeKind::signed_int, -32768, 32767, "-32768", "32767"},
-    {ArrayDtype::uint16, "uint16", 2, DtypeKind::unsigned_int, 0, 65535, "0", "65535"},
-    {ArrayDtype::int32, "int32", 4, DtypeKind::signed_int, -2147483648LL, 2147483647, "-2147483648",
-     "2147483647"},
-    {ArrayDtype::uint32, "uint32", 4, DtypeKind::unsigned_int, 0, 4294967295ULL, "0", "4294967295"},
-    {ArrayDtype::int64, "int64", 8, DtypeKind::signed_int, i64_min, 9223372036854775807ULL, "-2^63",
-     "2^63-1"},
-    {ArrayDtype::uint64, "uint64", 8, DtypeKind::unsigned_int, 0, u64_max, "0", "2^64-1"},
-    {ArrayDtype::float16, "float16", 2, DtypeKind::floating, 0, 0, "-65504", "65504"},
-    {ArrayDtype::float32, "float32", 4, DtypeKind::floating, 0, 0, "-3.4e38", "3.4e38"},
-    {ArrayDtype::float64, "float64", 8, DtypeKind::floating, 0, 0, "-1.8e308", "1.8e308"},
-}};
+// A generated row with the range of integers its width holds (0..1 for bool).
+constexpr DtypeInfo info_of(const wire::tables::ArrayDtypeRow& row) {
+    DtypeInfo info{row.dtype, row.name, row.size, row.kind};
+    const unsigned bits = 8 * static_cast<unsigned>(row.size);
+    if (row.kind == DtypeKind::boolean) {
+        info.max = 1;
+    } else if (row.kind == DtypeKind::unsigned_int) {
+        info.max = bits == 64 ? u64_max : (std::uint64_t{1} << bits) - 1;
+    } else if (row.kind == DtypeKind::signed_int) {
+        info.max = (std::uint64_t{1} << (bits - 1)) - 1;
+        info.min = bits == 64 ? i64_min : -(std::int64_t{1} << (bits - 1));
+    }
+    return info;
+}
 
-inline const std::array<DtypeInfo, 12>& dtype_table() {
+// Indexed by code - 1 (checked below).
+inline constexpr auto dtype_table_ = [] {
+    std::array<DtypeInfo, wire::tables::array_dtype_rows.size()> table{};
+    for (std::size_t i = 0; i < table.size(); ++i)
+        table[i] = info_of(wire::tables::array_dtype_rows[i]);
+    return table;
+}();
+
+static_assert(
+    [] {
+        for (std::size_t i = 0; i < dtype_table_.size(); ++i) {
+            if (static_cast<std::size_t>(dtype_table_[i].dtype) != i + 1)
+                return false;
+        }
+        return true;
+    }(),
+    "protocol.yaml typed_array.dtypes must list the codes 1, 2, 3, ... in order");
+
+inline const auto& dtype_table() {
     return dtype_table_;
 }
 
@@ -58,5 +72,8 @@ inline const DtypeInfo& dtype_info(ArrayDtype dtype) {
 inline const DtypeInfo* dtype_of_code(std::uint8_t code) {
     return code >= 1 && code <= dtype_table_.size() ? &dtype_table_[code - 1] : nullptr;
 }
+
+// The values a dtype holds, for messages: "0..255", "-2^63..2^63-1", "-3.4e38..3.4e38".
+std::string range_text(const DtypeInfo& info);
 
 } // namespace ferry::producer::detail

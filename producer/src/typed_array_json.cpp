@@ -1,8 +1,10 @@
 // Renders typed-array ext data back as JSON (nested lists of numbers) for output records.
 #include "ferry/producer/json_msgpack.hpp"
 #include "ferry/producer/typed_array.hpp"
+#include "ferry/wire/protocol.hpp"
 #include "typed_array_dtypes.hpp"
 
+#include <algorithm>
 #include <bit>
 #include <cmath>
 #include <cstring>
@@ -125,6 +127,26 @@ void append_level(const ArrayView& view, std::size_t depth, const char*& at, std
     out.push_back(']');
 }
 
+// Why a well-formed array with a zero dimension is still refused: it holds no element bytes, so
+// its size says nothing about the lists it renders; shape [4000000000, 0] is 4 billion `[]`.
+// The lists before the first zero dimension are capped at limits.max_batch, the most items the
+// protocol lets one list carry. "" when within it.
+std::string empty_lists_problem(const ArrayView& view) {
+    std::uint64_t lists = 1;
+    for (std::uint32_t dim : view.shape) {
+        if (dim == 0)
+            break;
+        lists = std::min<std::uint64_t>(lists * dim, wire::max_batch + 1); // no overflow
+    }
+    if (lists <= wire::max_batch || !std::ranges::count(view.shape, 0u))
+        return {};
+    std::string shape;
+    for (std::uint32_t dim : view.shape)
+        fmt::format_to(std::back_inserter(shape), "{}{}", shape.empty() ? "" : ", ", dim);
+    return fmt::format("shape [{}] renders more than {} empty lists (limits.max_batch)", shape,
+                       wire::max_batch);
+}
+
 } // namespace
 
 std::string typed_array_problem(std::string_view ext_data) {
@@ -134,7 +156,10 @@ std::string typed_array_problem(std::string_view ext_data) {
 
 void append_typed_array_json(std::string_view ext_data, std::string& out) {
     ArrayView view;
-    if (std::string problem = parse(ext_data, view); !problem.empty()) {
+    std::string problem = parse(ext_data, view);
+    if (problem.empty())
+        problem = empty_lists_problem(view);
+    if (!problem.empty()) {
         append_json_string(fmt::format("<malformed typed array: {}>", problem), out);
         return;
     }

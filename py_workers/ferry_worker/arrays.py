@@ -15,17 +15,32 @@ from typing import Any
 import msgpack
 
 from ferry_worker.errors import JobError
-from ferry_worker.protocol import ErrorCode
+from ferry_worker.protocol import (
+    TYPED_ARRAY_DTYPES,
+    TYPED_ARRAY_EXT_TYPE,
+    TYPED_ARRAY_MAX_RANK,
+    ErrorCode,
+)
 
-EXT_TYPE = 0x41  # ASCII 'A'
-MAX_RANK = 32  # the wire's nesting limit
+EXT_TYPE = TYPED_ARRAY_EXT_TYPE  # ASCII 'A'
+MAX_RANK = TYPED_ARRAY_MAX_RANK  # the wire's nesting limit
 FIXED_HEADER = 2  # dtype code and rank
+# protocol.yaml's dtype name families -> numpy's dtype.kind letter.
+_KIND_LETTERS: dict[str, str] = {"int": "i", "uint": "u", "float": "f"}
+
+
+def _dtype_text(name: str) -> str:
+    """numpy's dtype string of a protocol dtype name, little-endian: "uint16" -> "<u2"."""
+    if name == "bool":
+        return "|b1"
+    family = name.rstrip("0123456789")
+    size = int(name[len(family):]) // 8
+    order = "|" if size == 1 else "<"
+    return f"{order}{_KIND_LETTERS[family]}{size}"
+
 
 # Wire code -> numpy dtype string (explicit byte order: little-endian on every host).
-DTYPES: dict[int, str] = {
-    1: "|b1", 2: "|i1", 3: "|u1", 4: "<i2", 5: "<u2", 6: "<i4", 7: "<u4", 8: "<i8", 9: "<u8",
-    10: "<f2", 11: "<f4", 12: "<f8",
-}
+DTYPES: dict[int, str] = {code: _dtype_text(name) for code, name in TYPED_ARRAY_DTYPES.items()}
 # numpy's dtype.kind + itemsize ("u1", "f4") -> wire code, whatever the byte order.
 _CODES: dict[str, int] = {text[1:]: code for code, text in DTYPES.items()}
 
@@ -61,13 +76,8 @@ def problem(data: bytes) -> str:
     need = math.prod(shape) * int(DTYPES[code][2])
     if len(data) - header != need:
         return (f"{len(data) - header} element bytes where shape and "
-                f"{_name(DTYPES[code])} need {need}")
+                f"{TYPED_ARRAY_DTYPES[code]} need {need}")
     return ""
-
-
-def _name(dtype: str) -> str:
-    kind, size = dtype[1], int(dtype[2])
-    return {"b": "bool", "i": f"int{8 * size}", "u": f"uint{8 * size}", "f": f"float{8 * size}"}[kind]
 
 
 def decode(data: bytes) -> Any:

@@ -232,3 +232,23 @@ class DecodeErrorName(str, enum.Enum):
     WRONG_TYPE = "WRONG_TYPE"  # a known field or the body has the wrong MessagePack type
     MISSING_FIELD = "MISSING_FIELD"  # a required field is absent
     TOO_LARGE = "TOO_LARGE"  # a count, length or depth above `limits`
+
+
+# Typed arrays in payloads and results: a MessagePack ext value of this type.
+TYPED_ARRAY_EXT_TYPE = 0x41
+TYPED_ARRAY_MAX_RANK = 32
+# Typed-array element types: dtype code on the wire -> numpy name.
+TYPED_ARRAY_DTYPES: dict[int, str] = {
+    1: "bool",
+    2: "int8",
+    3: "uint8",
+    4: "int16",
+    5: "uint16",
+    6: "int32",
+    7: "uint32",
+    8: "int64",
+    9: "uint64",
+    10: "float16",
+    11: "float32",
+    12: "float64",
+}

@@ -1,6 +1,7 @@
 // Codec behaviour the vectors do not pin down: header helpers, buffer reuse, hostile sizes.
 #include "ferry/wire/codec.hpp"
 #include "ferry/wire/fields.hpp"
+#include "ferry/wire/msgpack_values.hpp"
 #include "record_reader.hpp" // white box: field_index
 #include "wire_test_support.hpp"
 
@@ -26,7 +27,37 @@ std::optional<wire::DecodeErrorKind> error_kind(std::string_view header, std::st
     return std::nullopt;
 }
 
+// A RESULTS body with one failed result whose error map is what pack_error writes.
+std::string results_body_with(const wire::Error& error) {
+    msgpack::sbuffer buffer;
+    wire::SbufferPacker packer(buffer);
+    packer.pack_map(1);
+    wire::pack_str(packer, "results");
+    packer.pack_array(1);
+    packer.pack_map(3);
+    wire::pack_str(packer, "id");
+    wire::pack_str(packer, "job-1");
+    wire::pack_str(packer, "ok");
+    packer.pack_false();
+    wire::pack_str(packer, "error");
+    wire::pack_error(packer, error);
+    return {buffer.data(), buffer.size()};
+}
+
 } // namespace
+
+TEST_CASE("pack_error writes every error field including retry_after_ms and the codec reads it back") {
+    const wire::Error full{"RETRY", "busy", "Traceback ...", 1500, "w-3"};
+    const wire::Error bare{"TIMEOUT", "slow", std::nullopt, std::nullopt, std::nullopt};
+    for (const wire::Error& error : {full, bare}) {
+        const auto decoded =
+            wire::decode(wire::encode_header(wire::Command::results), results_body_with(error));
+        REQUIRE(std::holds_alternative<wire::Message>(decoded));
+        const auto& results = std::get<wire::Results>(std::get<wire::Message>(decoded));
+        REQUIRE(results.results.size() == 1);
+        CHECK(results.results[0].error == error);
+    }
+}
 
 TEST_CASE("decode_header reads the command of a good header and refuses bad ones") {
     const auto header = wire::encode_header(wire::Command::results);

@@ -4,6 +4,7 @@
 #include "ferry/wire/field_binding.hpp"
 #include "ferry/wire/fields.hpp"
 #include "ferry/wire/float64.hpp"
+#include "ferry/wire/msgpack_append.hpp"
 
 #include <bit>
 #include <cstdint>
@@ -19,7 +20,8 @@ namespace {
 // protocol.yaml's vectors fix, byte for byte). Why our own and not msgpack-c's packer: a value
 // goes out in pieces of one to nine bytes, and the packer's stream call per piece (a
 // std::string::append each) cost more than the bytes; here pieces gather in a staging buffer
-// that is appended in one call, and large pieces (payloads) go straight through.
+// that is appended in one call, and large pieces (payloads) go straight through. The headers'
+// bytes come from msgpack_append.hpp, which the producer's JSON packing writes with too.
 class ByteSink {
   public:
     explicit ByteSink(std::string& out) : out_(&out) {}
@@ -33,13 +35,12 @@ class ByteSink {
         buffer_[used_++] = static_cast<char>(b);
     }
 
-    // A marker byte followed by `width` big-endian bytes of `value`.
-    void marked(std::uint8_t marker, std::uint64_t value, unsigned width) {
-        if (used_ + 9 > sizeof(buffer_))
+    // A header from msgpack_append.hpp: its whole array copied (a fixed size), its size kept.
+    void head(const MsgpackHead& h) {
+        if (used_ + h.bytes.size() > sizeof(buffer_))
             flush();
-        buffer_[used_++] = static_cast<char>(marker);
-        for (unsigned i = width; i-- > 0;)
-            buffer_[used_++] = static_cast<char>(value >> (8 * i));
+        std::memcpy(buffer_ + used_, h.bytes.data(), h.bytes.size());
+        used_ += h.size;
     }
 
     void write(const char* data, std::size_t size) {
@@ -88,44 +89,18 @@ class Writer {
   public:
     explicit Writer(std::string& out) : sink_(out) {}
 
-    void map(std::uint32_t pairs) { header(pairs, 0x80, 16, 0xde); }
-    void array(std::uint32_t items) { header(items, 0x90, 16, 0xdc); }
+    void map(std::uint32_t pairs) { sink_.head(map_head(pairs)); }
+    void array(std::uint32_t items) { sink_.head(array_head(items)); }
 
     void key(const FieldSpec& spec) { value(spec.name); }
 
     void value(std::string_view s) {
-        const auto size = static_cast<std::uint32_t>(s.size());
-        if (size < 32)
-            sink_.byte(static_cast<std::uint8_t>(0xa0 | size));
-        else if (size <= 0xff)
-            sink_.marked(0xd9, size, 1);
-        else
-            sized(size, 0xda);
+        sink_.head(str_head(s.size()));
         sink_.write(s.data(), s.size());
     }
-    void value(std::uint64_t v) {
-        if (v < 128)
-            sink_.byte(static_cast<std::uint8_t>(v));
-        else
-            unsigned_int(v);
-    }
+    void value(std::uint64_t v) { sink_.head(uint_head(v)); }
     // Negative values take the smallest signed form; non-negative ones are written as uint.
-    void value(std::int64_t v) {
-        if (v >= -32) {
-            if (v < 128)
-                sink_.byte(static_cast<std::uint8_t>(v));
-            else
-                unsigned_int(static_cast<std::uint64_t>(v));
-        } else if (v >= -128) {
-            sink_.marked(0xd0, static_cast<std::uint64_t>(v), 1);
-        } else if (v >= -32768) {
-            sink_.marked(0xd1, static_cast<std::uint64_t>(v), 2);
-        } else if (v >= INT32_MIN) {
-            sink_.marked(0xd2, static_cast<std::uint64_t>(v), 4);
-        } else {
-            sink_.marked(0xd3, static_cast<std::uint64_t>(v), 8);
-        }
-    }
+    void value(std::int64_t v) { sink_.head(int_head(v)); }
     void value(double v);
     void value(bool v) { sink_.byte(v ? 0xc3 : 0xc2); }
 
@@ -172,11 +147,7 @@ class Writer {
     // A `msgpack`-typed field: the embedded value travels as bin, bytes verbatim.
     void bin_field(const FieldSpec& spec, std::string_view bytes) {
         key(spec);
-        const auto size = static_cast<std::uint32_t>(bytes.size());
-        if (size <= 0xff)
-            sink_.marked(0xc4, size, 1);
-        else
-            sized(size, 0xc5);
+        sink_.head(bin_head(bytes.size()));
         sink_.write(bytes.data(), bytes.size());
     }
 
@@ -200,31 +171,6 @@ class Writer {
 
   private:
     ByteSink sink_;
-
-    // A count: fix form below `fix_limit`, else the 16-bit marker or the 32-bit one after it.
-    void header(std::uint32_t count, std::uint8_t fix, std::uint32_t fix_limit, std::uint8_t m16) {
-        if (count < fix_limit)
-            sink_.byte(static_cast<std::uint8_t>(fix | count));
-        else
-            sized(count, m16);
-    }
-    // A 16-bit length after `m16`, or a 32-bit one after the next marker.
-    void sized(std::uint32_t size, std::uint8_t m16) {
-        if (size <= 0xffff)
-            sink_.marked(m16, size, 2);
-        else
-            sink_.marked(static_cast<std::uint8_t>(m16 + 1), size, 4);
-    }
-    void unsigned_int(std::uint64_t v) {
-        if (v <= 0xff)
-            sink_.marked(0xcc, v, 1);
-        else if (v <= 0xffff)
-            sink_.marked(0xcd, v, 2);
-        else if (v <= 0xffffffff)
-            sink_.marked(0xce, v, 4);
-        else
-            sink_.marked(0xcf, v, 8);
-    }
 };
 
 // Always float 64 (see float64.hpp): a decoder of a `float` field refuses an int as WRONG_TYPE.

@@ -169,6 +169,33 @@ TEST_CASE("malformed typed-array data is rendered as a message saying what is wr
     CHECK(out == "\"<malformed typed array: unknown dtype code 99>\"");
 }
 
+// uint8 ext data of `shape` and no elements (the shape must hold a zero).
+std::string empty_array(std::initializer_list<std::uint32_t> shape) {
+    std::string data{'\x03', static_cast<char>(shape.size())};
+    for (std::uint32_t dim : shape)
+        for (int i = 0; i < 4; ++i)
+            data.push_back(static_cast<char>(dim >> (8 * i)));
+    return data;
+}
+
+TEST_CASE("an empty array renders at most max_batch empty lists and is malformed beyond that") {
+    std::string out;
+    append_typed_array_json(empty_array({2, 3, 0, 4000000000u}), out);
+    CHECK(out == "[[[],[],[]],[[],[],[]]]");
+    out.clear();
+    append_typed_array_json(empty_array({65536, 0}), out);
+    CHECK(out.size() == 2 + 65536 * 3 - 1); // [ and ], 65536 [] with commas between
+    // bounded inputs: without the cap these render 65537 and 90000 lists, not billions
+    out.clear();
+    append_typed_array_json(empty_array({65537, 0}), out);
+    CHECK(out == "\"<malformed typed array: shape [65537, 0] renders more than 65536 empty lists "
+                 "(limits.max_batch)>\"");
+    out.clear();
+    append_typed_array_json(empty_array({300, 300, 0, 7}), out);
+    CHECK(out.starts_with("\"<malformed typed array: shape [300, 300, 0, 7] renders more than"));
+    CHECK(typed_array_problem(empty_array({65537, 0})).empty()); // well formed on the wire
+}
+
 TEST_CASE("float16 and rank 0 arrays from workers render as JSON numbers") {
     std::string out;
     append_typed_array_json(std::string("\x0a\x02\x01\x00\x00\x00\x03\x00\x00\x00"

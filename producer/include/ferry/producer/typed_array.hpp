@@ -2,6 +2,8 @@
 // little-endian elements (schemas/PROTOCOL.md, "Typed arrays"). Packing from JSON, rendering back.
 #pragma once
 
+#include "ferry/wire/generated/protocol_tables.hpp"
+
 #include <cstdint>
 #include <optional>
 #include <simdjson.h>
@@ -12,28 +14,15 @@
 
 namespace ferry::producer {
 
-// The MessagePack ext type code of a typed array (ASCII 'A').
-inline constexpr std::int8_t typed_array_ext_type = 0x41;
+// The MessagePack ext type code of a typed array (ASCII 'A'), from protocol.yaml.
+using wire::typed_array_ext_type;
 // Bytes before the shape: the dtype code and the rank.
 inline constexpr std::size_t typed_array_fixed_header = 2;
-// Largest rank a typed array may have (the wire's nesting limit).
-inline constexpr std::size_t typed_array_max_rank = 32;
+// Largest rank a typed array may have (protocol.yaml typed_array.max_rank).
+using wire::typed_array_max_rank;
 
-// Element types; the values are the dtype codes on the wire.
-enum class ArrayDtype : std::uint8_t {
-    bool_ = 1,
-    int8 = 2,
-    uint8 = 3,
-    int16 = 4,
-    uint16 = 5,
-    int32 = 6,
-    uint32 = 7,
-    int64 = 8,
-    uint64 = 9,
-    float16 = 10,
-    float32 = 11,
-    float64 = 12,
-};
+// Element types; the values are the dtype codes on the wire (generated from protocol.yaml).
+using ArrayDtype = wire::ArrayDtype;
 
 // The dtype of a config name ("uint8", "float32", ...); empty for an unknown name.
 [[nodiscard]] std::optional<ArrayDtype> dtype_named(std::string_view name);

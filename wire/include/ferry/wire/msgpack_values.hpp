@@ -14,7 +14,7 @@ using SbufferPacker = msgpack::packer<msgpack::sbuffer>;
 // A str value.
 void pack_str(SbufferPacker& packer, std::string_view text);
 
-// A job error as a map of its present fields: code, message, traceback, worker.
+// A job error as a map of its present fields, in protocol.yaml's error_fields order.
 void pack_error(SbufferPacker& packer, const Error& error);
 
 } // namespace ferry::wire

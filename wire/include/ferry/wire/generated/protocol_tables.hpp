@@ -71,6 +71,29 @@ enum class DecodeErrorKind : std::uint8_t {
 // The nested records of protocol.yaml (`records` plus `error_fields`).
 enum class Record : std::uint8_t { job_type, job, submit_job, result, outcome, error };
 
+// Typed arrays in payloads and results (PROTOCOL.md section 5): a MessagePack ext value.
+inline constexpr std::int8_t typed_array_ext_type = 0x41;
+inline constexpr std::size_t typed_array_max_rank = 32;
+
+// Typed-array element types; the values are the dtype codes on the wire.
+enum class ArrayDtype : std::uint8_t {
+    bool_ = 1,
+    int8 = 2,
+    uint8 = 3,
+    int16 = 4,
+    uint16 = 5,
+    int32 = 6,
+    uint32 = 7,
+    int64 = 8,
+    uint64 = 9,
+    float16 = 10,
+    float32 = 11,
+    float64 = 12,
+};
+
+// How a typed-array element's bytes are read.
+enum class DtypeKind : std::uint8_t { boolean, signed_int, unsigned_int, floating };
+
 // One field of a body or record: wire name, protocol.yaml type spelling, and whether required.
 struct FieldSpec {
     std::string_view name; // map key on the wire
@@ -229,6 +252,14 @@ struct RecordRow {
     std::span<const FieldSpec> fields; // fields in encoder order
 };
 
+// A typed-array element type: its code, numpy name, width and how its bytes are read.
+struct ArrayDtypeRow {
+    ArrayDtype dtype;      // the enum value (the dtype code)
+    std::string_view name; // numpy and config name, e.g. "uint8"
+    std::size_t size;      // bytes per element
+    DtypeKind kind;        // bool, signed, unsigned or floating point
+};
+
 inline constexpr std::array<CommandRow, 17> command_rows{{
     {Command::ready, "READY", ready_body},
     {Command::jobs, "JOBS", jobs_body},
@@ -285,6 +316,21 @@ inline constexpr std::array<RecordRow, 6> record_rows{{
     {Record::result, "result", result_record},
     {Record::outcome, "outcome", outcome_record},
     {Record::error, "error", error_record},
+}};
+
+inline constexpr std::array<ArrayDtypeRow, 12> array_dtype_rows{{
+    {ArrayDtype::bool_, "bool", 1, DtypeKind::boolean},
+    {ArrayDtype::int8, "int8", 1, DtypeKind::signed_int},
+    {ArrayDtype::uint8, "uint8", 1, DtypeKind::unsigned_int},
+    {ArrayDtype::int16, "int16", 2, DtypeKind::signed_int},
+    {ArrayDtype::uint16, "uint16", 2, DtypeKind::unsigned_int},
+    {ArrayDtype::int32, "int32", 4, DtypeKind::signed_int},
+    {ArrayDtype::uint32, "uint32", 4, DtypeKind::unsigned_int},
+    {ArrayDtype::int64, "int64", 8, DtypeKind::signed_int},
+    {ArrayDtype::uint64, "uint64", 8, DtypeKind::unsigned_int},
+    {ArrayDtype::float16, "float16", 2, DtypeKind::floating},
+    {ArrayDtype::float32, "float32", 4, DtypeKind::floating},
+    {ArrayDtype::float64, "float64", 8, DtypeKind::floating},
 }};
 
 // Position of a command in command_rows (and in the Message variant); -1 for a byte not listed.
