@@ -91,8 +91,8 @@ bool RecordSpool::append(const InputItem& item) {
 }
 
 bool RecordSpool::flush() {
-    if (!buffer_.empty() && std::fwrite(buffer_.data(), 1, buffer_.size(), file_.get()) !=
-                                buffer_.size()) {
+    if (!buffer_.empty() &&
+        std::fwrite(buffer_.data(), 1, buffer_.size(), file_.get()) != buffer_.size()) {
         give_up(fmt::format("its scratch file could not be written: {}", std::strerror(errno)));
         return false;
     }

@@ -46,7 +46,8 @@ std::string results_body_with(const wire::Error& error) {
 
 } // namespace
 
-TEST_CASE("pack_error writes every error field including retry_after_ms and the codec reads it back") {
+TEST_CASE(
+    "pack_error writes every error field including retry_after_ms and the codec reads it back") {
     const wire::Error full{"RETRY", "busy", "Traceback ...", 1500, "w-3"};
     const wire::Error bare{"TIMEOUT", "slow", std::nullopt, std::nullopt, std::nullopt};
     for (const wire::Error& error : {full, bare}) {

@@ -62,10 +62,12 @@ TEST_CASE("a spool gives back every item as kept, in order, across block boundar
     RecordSpool spool(open_scratch_file("a test"), "in.jsonl", 1 << 30, 64);
     std::vector<InputRecord> records;
     for (std::uint64_t n = 0; n < 500; ++n) {
-        records.push_back(record_with(n, std::string(n == 250 ? 10'000 : n % 7, char('a' + n % 26))));
+        records.push_back(
+            record_with(n, std::string(n == 250 ? 10'000 : n % 7, char('a' + n % 26))));
         REQUIRE(spool.append(records.back()));
         if (n % 100 == 50)
-            REQUIRE(spool.append(InputProblem{"ignored", n + 1, "p" + std::to_string(n), "bad", n}));
+            REQUIRE(
+                spool.append(InputProblem{"ignored", n + 1, "p" + std::to_string(n), "bad", n}));
     }
     REQUIRE(spool.finish_writing());
     std::size_t next_record = 0;
@@ -121,8 +123,8 @@ TEST_CASE("a spool whose disk is full gives up saying so") {
         kept = spool.append(record_with(n, std::string(100, 'x')));
     CHECK_FALSE(kept);
     CHECK_FALSE(spool.kept());
-    CHECK_THAT(spool.why_not_kept(), Catch::Contains("could not be written") &&
-                                         Catch::Contains("No space left"));
+    CHECK_THAT(spool.why_not_kept(),
+               Catch::Contains("could not be written") && Catch::Contains("No space left"));
 }
 
 TEST_CASE("a checked input too large for the temporary directory is read again, item for item") {
@@ -194,7 +196,8 @@ TEST_CASE("a checked input replays its invalid records as problems in their plac
 
 TEST_CASE("a check that finds a problem keeps nothing when nothing may run") {
     ferry::test::TempDir dir;
-    const std::string path = dir.write("in.jsonl", "{\"payload\": 1}\nnot json\n{\"payload\": 2}\n");
+    const std::string path =
+        dir.write("in.jsonl", "{\"payload\": 1}\nnot json\n{\"payload\": 2}\n");
     InputCheck check = check_input(path, CheckOptions{});
     CHECK(check.spool == nullptr);
     CHECK(check.records == 2);

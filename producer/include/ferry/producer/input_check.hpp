@@ -54,10 +54,10 @@ class CheckedInput : public JobSource {
     [[nodiscard]] bool replayed() const { return spool_ != nullptr; }
 
   private:
-    std::string path_;                          // the input
-    std::unique_ptr<RecordSpool> spool_;        // the kept items, when kept
-    DuplicateLines duplicates_;                 // the check's duplicates
-    std::unique_ptr<InputReader> second_read_;  // the input again, when nothing was kept
+    std::string path_;                         // the input
+    std::unique_ptr<RecordSpool> spool_;       // the kept items, when kept
+    DuplicateLines duplicates_;                // the check's duplicates
+    std::unique_ptr<InputReader> second_read_; // the input again, when nothing was kept
 };
 
 } // namespace ferry::producer

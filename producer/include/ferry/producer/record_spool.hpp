@@ -48,12 +48,12 @@ class RecordSpool {
     std::uint64_t read_u64();
     std::string read_string();
 
-    ScratchFile file_;        // the spool's file
-    std::string input_path_;  // the input, for the problems replayed
-    std::uint64_t limit_;     // largest file size
-    std::size_t block_;       // write and read unit
-    std::string buffer_;      // bytes to write, or bytes read and not yet consumed
-    std::size_t read_at_ = 0; // first unconsumed byte of buffer_ while reading
+    ScratchFile file_;          // the spool's file
+    std::string input_path_;    // the input, for the problems replayed
+    std::uint64_t limit_;       // largest file size
+    std::size_t block_;         // write and read unit
+    std::string buffer_;        // bytes to write, or bytes read and not yet consumed
+    std::size_t read_at_ = 0;   // first unconsumed byte of buffer_ while reading
     std::uint64_t written_ = 0; // bytes in the file and buffer_ so far
     bool reading_ = false;      // finish_writing() was called
     bool given_up_ = false;     // nothing is kept
