@@ -5,6 +5,7 @@
 #include "ferry/app/stop_signal.hpp"
 #include "ferry/app/version.hpp"
 #include "ferry/producer/input_reader.hpp"
+#include "ferry/producer/output_writer.hpp"
 #include "ferry/producer/producer.hpp"
 
 #include <cstdio>
@@ -15,7 +16,8 @@
 namespace ferry::app {
 namespace {
 
-// Runs the chosen subcommand; what the user must fix is exit 2, anything else exit 1.
+// Runs the chosen subcommand; what the user must fix is exit 2, an output that cannot be
+// written exit 4, anything else exit 1.
 ExitCode run_chosen(const std::vector<Subcommand>& commands) {
     try {
         for (const auto& command : commands) {
@@ -28,6 +30,9 @@ ExitCode run_chosen(const std::vector<Subcommand>& commands) {
     } catch (const producer::InputError& error) {
         std::fprintf(stderr, "ferry: %s\n", error.what());
         return ExitCode::usage;
+    } catch (const producer::OutputError& error) {
+        std::fprintf(stderr, "ferry: %s\n", error.what());
+        return ExitCode::output;
     } catch (const ConfigError& error) {
         std::fprintf(stderr, "ferry: %s\n", error.what());
         return ExitCode::usage;

@@ -216,7 +216,7 @@ void OutputWriter::drain_in_order() {
 
 void OutputWriter::emit(std::string_view record, std::optional<Delivery> delivery) {
     if (std::fwrite(record.data(), 1, record.size(), file_) != record.size()) {
-        throw std::runtime_error(write_failure("write", path_, errno));
+        throw OutputError(write_failure("write", path_, errno));
     }
     ++written_;
     if (delivery)
@@ -225,7 +225,7 @@ void OutputWriter::emit(std::string_view record, std::optional<Delivery> deliver
 
 void OutputWriter::flush() {
     if (std::fflush(file_) != 0) {
-        throw std::runtime_error(write_failure("flush", path_, errno));
+        throw OutputError(write_failure("flush", path_, errno));
     }
     flushed_.insert(flushed_.end(), unflushed_.begin(), unflushed_.end());
     unflushed_.clear();

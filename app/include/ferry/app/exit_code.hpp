@@ -10,6 +10,7 @@ enum class ExitCode : int {
     internal = 1,      // internal error
     usage = 2,         // usage, configuration or input error: nothing was run
     failures = 3,      // finished, some jobs failed
+    output = 4,        // the output could not be written; what was written is kept (--resume)
     interrupted = 130, // stopped by SIGINT/SIGTERM; what finished is in the output
 };
 

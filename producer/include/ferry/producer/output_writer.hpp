@@ -6,11 +6,19 @@
 #include <cstdint>
 #include <cstdio>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace ferry::producer {
+
+// The output file could not be written (a full disk, an I/O error): the records before the
+// failing one are in it, and `--resume` completes the rest (exit code 4).
+class OutputError : public std::runtime_error {
+  public:
+    using std::runtime_error::runtime_error;
+};
 
 enum class OutputOrder { input, completion };
 enum class OutputFormat { jsonl, msgpack };
@@ -34,9 +42,9 @@ class OutputWriter {
     // Marks an index as already present in the output (resume), so order moves past it.
     void skip(std::uint64_t index);
     // Hands what was written to the file (the kernel): after this returns, a crash of this
-    // process loses none of it. Throws if the file cannot be written.
+    // process loses none of it. Throws OutputError if the file cannot be written.
     void flush();
-    // Writes out what is buffered and flushes; throws if the file cannot be written.
+    // Writes out what is buffered and flushes; throws OutputError if the file cannot be written.
     void finish();
 
     // Broker outcomes written and flushed since the caller last cleared this: the broker may
