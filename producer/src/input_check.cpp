@@ -44,6 +44,10 @@ std::optional<DuplicateFinder> finder_for(const std::string& path, InputReader& 
     }
 }
 
+void log_not_kept(const std::string& path, const std::string& why) {
+    spdlog::info("input {}: not kept for the run ({}); it is read again", path, why);
+}
+
 // The spool the check keeps its items in, or null when it keeps nothing.
 std::unique_ptr<RecordSpool> spool_for(const std::string& path, const CheckOptions& options) {
     if (!options.keep)
@@ -51,7 +55,7 @@ std::unique_ptr<RecordSpool> spool_for(const std::string& path, const CheckOptio
     try {
         return std::make_unique<RecordSpool>(RecordSpool::in_temp_directory(path));
     } catch (const std::runtime_error& error) {
-        spdlog::info("input {}: not kept for the run ({}); it is read again", path, error.what());
+        log_not_kept(path, error.what());
         return nullptr;
     }
 }
@@ -65,10 +69,8 @@ void keep(InputCheck& check, InputReader& reader, const InputItem& item,
     const bool refused = !options.skip_invalid && std::holds_alternative<InputProblem>(item);
     if (!refused && check.spool->append(item))
         return;
-    if (!refused) {
-        spdlog::info("input {}: not kept for the run: {}; it is read again", reader.path(),
-                     check.spool->why_not_kept());
-    }
+    if (!refused)
+        log_not_kept(reader.path(), check.spool->why_not_kept());
     check.spool.reset();
     reader.skip_payload_encoding();
 }
@@ -97,8 +99,7 @@ InputCheck check_input(const std::string& path, const CheckOptions& options) {
         }
     }
     if (check.spool && !check.spool->finish_writing()) {
-        spdlog::info("input {}: not kept for the run: {}; it is read again", path,
-                     check.spool->why_not_kept());
+        log_not_kept(path, check.spool->why_not_kept());
         check.spool.reset();
     }
     if (!finder)
@@ -114,7 +115,7 @@ InputCheck check_input(const std::string& path, const CheckOptions& options) {
 
 CheckedInput::CheckedInput(std::string path, InputCheck check, const CheckOptions& options)
     : path_(std::move(path)), spool_(std::move(check.spool)),
-      duplicates_(check.duplicates.value_or(DuplicateLines{})) {
+      duplicates_(std::move(check.duplicates).value_or(DuplicateLines{})) {
     if (spool_)
         return;
     second_read_ = std::make_unique<InputReader>(path_, options.capture, options.hash);

@@ -133,12 +133,14 @@ void append_level(const ArrayView& view, std::size_t depth, const char*& at, std
 // protocol lets one list carry. "" when within it.
 std::string empty_lists_problem(const ArrayView& view) {
     std::uint64_t lists = 1;
+    bool empty = false; // a zero dimension: no element bytes at all
     for (std::uint32_t dim : view.shape) {
-        if (dim == 0)
+        empty = dim == 0;
+        if (empty)
             break;
         lists = std::min<std::uint64_t>(lists * dim, wire::max_batch + 1); // no overflow
     }
-    if (lists <= wire::max_batch || !std::ranges::count(view.shape, 0u))
+    if (!empty || lists <= wire::max_batch)
         return {};
     std::string shape;
     for (std::uint32_t dim : view.shape)
