@@ -115,22 +115,34 @@ std::optional<std::vector<StatusWorker>> registered_workers(const std::string& e
     }
 }
 
+// Every job type the pipeline submits, with the key that names it (for messages).
+std::vector<std::pair<std::string, std::string>> types_needed(const PipelineConfig& config) {
+    if (config.stages.empty())
+        return {{config.input.type, "input.type"}};
+    std::vector<std::pair<std::string, std::string>> types;
+    for (std::size_t i = 0; i < config.stages.size(); ++i)
+        types.emplace_back(config.stages[i].type, fmt::format("stages[{}].type", i));
+    return types;
+}
+
 ExitCode check_type_served(const std::vector<StatusWorker>& workers, const PipelineConfig& config) {
     std::set<std::string> served;
     for (const auto& worker : workers)
         served.insert(worker.types.begin(), worker.types.end());
-    const std::string& type = config.input.type;
-    if (served.contains(type))
-        return ExitCode::ok;
     const std::vector<std::string_view> names(served.begin(), served.end());
-    const std::string hint = nearest_name(type, names);
-    const std::string message = fmt::format(
-        "ferry: no worker serves job type '{}' (input.type in {}; the pools serve {}); {}set "
-        "input.type to a served type, or add a handler whose job_type is '{}'\n",
-        type, config.source, fmt::join(names, ", "),
-        hint.empty() ? "" : fmt::format("did you mean '{}'? Otherwise ", hint), type);
-    std::fputs(message.c_str(), stderr);
-    return ExitCode::usage;
+    for (const auto& [type, key] : types_needed(config)) {
+        if (served.contains(type))
+            continue;
+        const std::string hint = nearest_name(type, names);
+        const std::string message = fmt::format(
+            "ferry: no worker serves job type '{}' ({} in {}; the pools serve {}); {}set "
+            "{} to a served type, or add a handler whose job_type is '{}'\n",
+            type, key, config.source, fmt::join(names, ", "),
+            hint.empty() ? "" : fmt::format("did you mean '{}'? Otherwise ", hint), key, type);
+        std::fputs(message.c_str(), stderr);
+        return ExitCode::usage;
+    }
+    return ExitCode::ok;
 }
 
 } // namespace

@@ -108,6 +108,8 @@ ProducerOptions producer_options(const PipelineConfig& config, const std::string
     options.submit_batch = config.producer.submit_batch;
     options.heartbeat_ms = config.producer.heartbeat_ms;
     options.skip_invalid = config.input.skip_invalid;
+    if (!config.stages.empty())
+        options.stages = std::make_shared<const StagePlan>(config.stages);
     return options;
 }
 

@@ -69,7 +69,19 @@ std::vector<std::vector<std::string>> Aggregates::input_paths() const {
 }
 
 void Aggregates::record(const JobOutcome& outcome, const std::vector<FieldValue>& expected) {
+    fold_matching({}, outcome, expected);
+}
+
+void Aggregates::record_stage(std::string_view stage, const JobOutcome& outcome,
+                              const std::vector<FieldValue>& expected) {
+    fold_matching(stage, outcome, expected);
+}
+
+void Aggregates::fold_matching(std::string_view stage, const JobOutcome& outcome,
+                               const std::vector<FieldValue>& expected) {
     for (std::size_t i = 0; i < specs_.size(); ++i) {
+        if (specs_[i].stage != stage)
+            continue;
         FieldValue value = result_field(outcome, specs_[i].result_path);
         fold(specs_[i], states_[i], value, i < expected.size() ? expected[i] : FieldValue{},
              outcome.ok);

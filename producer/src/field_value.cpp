@@ -64,13 +64,21 @@ const msgpack::object* map_lookup(const msgpack::object& map, std::string_view k
 
 } // namespace
 
-FieldValue field_from_msgpack(const msgpack::object& value, const std::vector<std::string>& path) {
+const msgpack::object* find_in_msgpack(const msgpack::object& value,
+                                       const std::vector<std::string>& path) {
     const msgpack::object* at = &value;
     for (const auto& key : path) {
         at = map_lookup(*at, key);
         if (at == nullptr)
-            return {};
+            return nullptr;
     }
+    return at;
+}
+
+FieldValue field_from_msgpack(const msgpack::object& value, const std::vector<std::string>& path) {
+    const msgpack::object* at = find_in_msgpack(value, path);
+    if (at == nullptr)
+        return {};
     FieldValue out{true, false, 0, {}};
     switch (at->type) {
     case msgpack::type::POSITIVE_INTEGER:

@@ -31,6 +31,36 @@ void append_error_json(const wire::Error& error, std::string& out) {
     out += "}";
 }
 
+// ,"error":{...} and, when there are any, ,"causes":[...]
+void append_failure_json(const wire::Error& error, const std::vector<wire::Error>& causes,
+                         std::string& out) {
+    out += ",\"error\":";
+    append_error_json(error, out);
+    if (causes.empty())
+        return;
+    out += ",\"causes\":[";
+    for (std::size_t i = 0; i < causes.size(); ++i) {
+        if (i > 0)
+            out += ",";
+        append_error_json(causes[i], out);
+    }
+    out += "]";
+}
+
+// ,"failed":[{"id","stage","error","causes"}...]: the failed branches of a fan-out.
+void append_branches_json(const std::vector<BranchFailure>& branches, std::string& out) {
+    out += ",\"failed\":[";
+    for (std::size_t i = 0; i < branches.size(); ++i) {
+        out += i > 0 ? ",{\"id\":" : "{\"id\":";
+        append_json_string(branches[i].id, out);
+        out += ",\"stage\":";
+        append_json_string(branches[i].stage, out);
+        append_failure_json(branches[i].error, branches[i].causes, out);
+        out += "}";
+    }
+    out += "]";
+}
+
 using wire::pack_error;
 using wire::pack_str;
 
@@ -46,6 +76,33 @@ std::string write_failure(std::string_view what, const std::string& path, int er
     return message;
 }
 
+// "error" and, when there are any, "causes", as map entries.
+void pack_failure(msgpack::packer<msgpack::sbuffer>& packer, const wire::Error& error,
+                  const std::vector<wire::Error>& causes) {
+    pack_str(packer, "error");
+    pack_error(packer, error);
+    if (causes.empty())
+        return;
+    pack_str(packer, "causes");
+    packer.pack_array(static_cast<std::uint32_t>(causes.size()));
+    for (const auto& cause : causes)
+        pack_error(packer, cause);
+}
+
+void pack_branches(msgpack::packer<msgpack::sbuffer>& packer,
+                   const std::vector<BranchFailure>& branches) {
+    pack_str(packer, "failed");
+    packer.pack_array(static_cast<std::uint32_t>(branches.size()));
+    for (const auto& branch : branches) {
+        packer.pack_map(branch.causes.empty() ? 3 : 4);
+        pack_str(packer, "id");
+        pack_str(packer, branch.id);
+        pack_str(packer, "stage");
+        pack_str(packer, branch.stage);
+        pack_failure(packer, branch.error, branch.causes);
+    }
+}
+
 } // namespace
 
 void append_record_json(const JobOutcome& outcome, std::string& out) {
@@ -55,17 +112,18 @@ void append_record_json(const JobOutcome& outcome, std::string& out) {
         out += ",\"status\":\"ok\",\"result\":";
         append_json_from_msgpack(outcome.result, out);
     } else {
-        out += ",\"status\":\"failed\",\"error\":";
-        append_error_json(outcome.error, out);
-        if (!outcome.causes.empty()) {
-            out += ",\"causes\":[";
-            for (std::size_t i = 0; i < outcome.causes.size(); ++i) {
-                if (i > 0)
-                    out += ",";
-                append_error_json(outcome.causes[i], out);
-            }
-            out += "]";
+        out += ",\"status\":\"failed\"";
+        if (!outcome.stage.empty()) {
+            out += ",\"stage\":";
+            append_json_string(outcome.stage, out);
         }
+        append_failure_json(outcome.error, outcome.causes, out);
+        if (!outcome.result.empty()) {
+            out += ",\"result\":";
+            append_json_from_msgpack(outcome.result, out);
+        }
+        if (outcome.branches != nullptr)
+            append_branches_json(*outcome.branches, out);
     }
     fmt::memory_buffer tail; // on the stack: formatting straight into `out` is slower
     fmt::format_to(std::back_inserter(tail), ",\"attempts\":{},\"ms\":{:.3f}", outcome.attempts,
@@ -87,24 +145,27 @@ std::string render_json(const JobOutcome& outcome) {
 std::string render_msgpack(const JobOutcome& outcome) {
     msgpack::sbuffer buffer(256);
     msgpack::packer<msgpack::sbuffer> packer(buffer);
-    std::uint32_t fields = 5 + (outcome.ok ? 0 : (outcome.causes.empty() ? 0 : 1));
+    const bool partial = !outcome.ok && !outcome.result.empty();
+    std::uint32_t fields = 5 + (outcome.ok ? 0 : (outcome.causes.empty() ? 0 : 1)) +
+                           (outcome.ok || outcome.stage.empty() ? 0 : 1) + (partial ? 1 : 0) +
+                           (outcome.branches != nullptr ? 1 : 0);
     packer.pack_map(fields);
     pack_str(packer, "id");
     pack_str(packer, outcome.id);
     pack_str(packer, "status");
     pack_str(packer, outcome.ok ? "ok" : "failed");
-    if (outcome.ok) {
+    if (outcome.ok || partial) {
         pack_str(packer, "result");
         buffer.write(outcome.result.data(), outcome.result.size()); // already MessagePack
-    } else {
-        pack_str(packer, "error");
-        pack_error(packer, outcome.error);
-        if (!outcome.causes.empty()) {
-            pack_str(packer, "causes");
-            packer.pack_array(static_cast<std::uint32_t>(outcome.causes.size()));
-            for (const auto& cause : outcome.causes)
-                pack_error(packer, cause);
+    }
+    if (!outcome.ok) {
+        if (!outcome.stage.empty()) {
+            pack_str(packer, "stage");
+            pack_str(packer, outcome.stage);
         }
+        pack_failure(packer, outcome.error, outcome.causes);
+        if (outcome.branches != nullptr)
+            pack_branches(packer, *outcome.branches);
     }
     pack_str(packer, "attempts");
     packer.pack_uint64(outcome.attempts);
@@ -150,12 +211,12 @@ void OutputWriter::render_into(const JobOutcome& outcome, std::string& out) cons
 void OutputWriter::write(const JobOutcome& outcome) {
     if (order_ == OutputOrder::completion || outcome.index < next_index_) {
         render_into(outcome, scratch_);
-        emit(scratch_, outcome.delivery);
+        emit(scratch_, outcome.delivery, outcome.more_deliveries);
         return;
     }
     if (outcome.index == next_index_) {
         render_into(outcome, scratch_);
-        emit(scratch_, outcome.delivery);
+        emit(scratch_, outcome.delivery, outcome.more_deliveries);
         ++next_index_;
         drain_in_order();
         return;
@@ -164,6 +225,9 @@ void OutputWriter::write(const JobOutcome& outcome) {
     render_into(outcome, slot.record);
     slot.state = Slot::State::record;
     slot.delivery = outcome.delivery;
+    slot.more_deliveries.clear();
+    if (outcome.more_deliveries != nullptr)
+        slot.more_deliveries = *outcome.more_deliveries;
     ++held_;
 }
 
@@ -207,20 +271,23 @@ void OutputWriter::drain_in_order() {
         if (slot.state == Slot::State::empty)
             return;
         if (slot.state == Slot::State::record)
-            emit(slot.record, slot.delivery);
+            emit(slot.record, slot.delivery, &slot.more_deliveries);
         slot.state = Slot::State::empty;
         --held_;
         ++next_index_;
     }
 }
 
-void OutputWriter::emit(std::string_view record, std::optional<Delivery> delivery) {
+void OutputWriter::emit(std::string_view record, std::optional<Delivery> delivery,
+                        const std::vector<Delivery>* more) {
     if (std::fwrite(record.data(), 1, record.size(), file_) != record.size()) {
         throw OutputError(write_failure("write", path_, errno));
     }
     ++written_;
     if (delivery)
         unflushed_.push_back(*delivery);
+    if (more != nullptr)
+        unflushed_.insert(unflushed_.end(), more->begin(), more->end());
 }
 
 void OutputWriter::flush() {
@@ -237,7 +304,7 @@ void OutputWriter::finish() {
     for (std::size_t i = 0; i < ring_.size() && held_ > 0; ++i) {
         Slot& slot = ring_[(next_index_ + i) & (ring_.size() - 1)];
         if (slot.state == Slot::State::record)
-            emit(slot.record, slot.delivery);
+            emit(slot.record, slot.delivery, &slot.more_deliveries);
         if (slot.state != Slot::State::empty)
             --held_;
         slot.state = Slot::State::empty;

@@ -40,6 +40,13 @@ Producer::Producer(zmq::context_t& context, ProducerOptions options, JobSource& 
     socket_.set(zmq::sockopt::rcvhwm, 0);
     socket_.connect(options_.endpoint);
     outstanding_.reserve(options_.window);
+    if (options_.stages) {
+        stage_run_.emplace(options_.stages);
+        std::vector<std::string> names;
+        for (const auto& stage : options_.stages->stages())
+            names.push_back(stage.name);
+        summary_.declare_stages(names);
+    }
 }
 
 // Each pass: claim (HELLO), submit what the window allows, read the broker, then acknowledge
@@ -122,6 +129,10 @@ void Producer::take_item(InputItem item) {
     if (options_.done_ids.contains(record.id)) {
         output_.skip(record.index);
         summary_.count_resumed(1);
+        return;
+    }
+    if (stage_run_) {
+        start_item(std::move(record));
         return;
     }
     building_.push_back(record.id);

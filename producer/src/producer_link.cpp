@@ -193,6 +193,12 @@ void Producer::handle_outcomes(const wire::OutcomesView& outcomes) {
             summary_.count_duplicate();
             continue;
         }
+        if (stage_run_) {
+            std::string id = it->first; // the next stage's jobs may rehash outstanding_
+            outstanding_.erase(it);
+            advance_item(id, outcome, delivery);
+            continue;
+        }
         JobOutcome job{it->second.index,
                        it->second.job.id,
                        outcome.ok,
@@ -204,7 +210,10 @@ void Producer::handle_outcomes(const wire::OutcomesView& outcomes) {
                        outcome.worker.value_or(std::string_view{}),
                        delivery,
                        outcome.queue_ms,
-                       outcome.handler_ms};
+                       outcome.handler_ms,
+                       {},
+                       nullptr,
+                       nullptr};
         record_outcome(job, it->second.captured);
         outstanding_.erase(it);
     }

@@ -59,17 +59,49 @@ Percentiles RunSummary::handler_latency() const {
     return percentiles_of(handler_latency_);
 }
 
-void RunSummary::record(const JobOutcome& outcome, const std::vector<FieldValue>& expected,
-                        double at_s) {
-    if (outcome.queue_ms)
-        queue_latency_.record(*outcome.queue_ms);
-    if (outcome.handler_ms)
-        handler_latency_.record(*outcome.handler_ms);
-    if (at_s >= 0 && outcome.queue_ms) {
+// Queue and handler times, and the window in which the workers worked.
+void RunSummary::record_timing(const JobOutcome& job, double at_s) {
+    if (job.queue_ms)
+        queue_latency_.record(*job.queue_ms);
+    if (job.handler_ms)
+        handler_latency_.record(*job.handler_ms);
+    if (at_s >= 0 && job.queue_ms) {
         // The broker's ms runs from accept to outcome; its queue_ms to the last dispatch.
-        const double dispatched_s = at_s - std::max(outcome.ms - *outcome.queue_ms, 0.0) / 1000;
+        const double dispatched_s = at_s - std::max(job.ms - *job.queue_ms, 0.0) / 1000;
         if (first_dispatch_s_ < 0 || dispatched_s < first_dispatch_s_)
             first_dispatch_s_ = std::max(dispatched_s, 0.0);
+        last_outcome_s_ = std::max(last_outcome_s_, at_s);
+    }
+}
+
+void RunSummary::declare_stages(const std::vector<std::string>& names) {
+    for (const auto& name : names)
+        stages_.emplace_back(name, StageCounts{});
+}
+
+void RunSummary::record_stage(std::string_view stage, const JobOutcome& job,
+                              const std::vector<FieldValue>& expected, double at_s) {
+    record_timing(job, at_s);
+    auto it = std::find_if(stages_.begin(), stages_.end(),
+                           [stage](const auto& entry) { return entry.first == stage; });
+    if (it == stages_.end())
+        it = stages_.emplace(stages_.end(), std::string(stage), StageCounts{});
+    ++(job.ok ? it->second.succeeded : it->second.failed);
+    if (job.attempts > 1) {
+        it->second.retries += job.attempts - 1;
+        retries_ += job.attempts - 1;
+    }
+    aggregates_.record_stage(stage, job, expected);
+}
+
+void RunSummary::record(const JobOutcome& outcome, const std::vector<FieldValue>& expected,
+                        double at_s) {
+    // A multi-stage item's timing came with its stage jobs; it counts in the rate when the
+    // workers worked on it.
+    const bool staged = !stages_.empty();
+    if (!staged)
+        record_timing(outcome, at_s);
+    if (at_s >= 0 && (outcome.queue_ms || (staged && first_dispatch_s_ >= 0))) {
         last_outcome_s_ = std::max(last_outcome_s_, at_s);
         ++timed_;
     }
@@ -80,7 +112,7 @@ void RunSummary::record(const JobOutcome& outcome, const std::vector<FieldValue>
         ++failed_;
         ++failures_by_code_[outcome.error.code];
     }
-    if (outcome.attempts > 1)
+    if (outcome.attempts > 1 && !staged)
         retries_ += outcome.attempts - 1;
     latency_.record(outcome.ms);
     if (outcome.worker.empty())
@@ -112,6 +144,19 @@ std::string RunSummary::to_json() const {
     append_counts(per_worker_, out);
     out += ",\"failures_by_code\":";
     append_counts(failures_by_code_, out);
+    if (!stages_.empty()) {
+        out += ",\"stages\":{";
+        for (const auto& [name, counts] : stages_) {
+            if (out.back() != '{')
+                out += ",";
+            append_json_string(name, out);
+            fmt::format_to(std::back_inserter(out),
+                           ":{{\"jobs\":{},\"succeeded\":{},\"failed\":{},\"retries\":{}}}",
+                           counts.succeeded + counts.failed, counts.succeeded, counts.failed,
+                           counts.retries);
+        }
+        out += "}";
+    }
     out += ",\"aggregates\":" + aggregates_.to_json() + "}";
     return out;
 }
@@ -131,6 +176,11 @@ std::string RunSummary::to_text() const {
         out += fmt::format("resumed: {} jobs were already in the output\n", resumed_);
     for (const auto& [code, count] : failures_by_code_) {
         out += fmt::format("failed with {}: {}\n", code, count);
+    }
+    for (const auto& [name, counts] : stages_) {
+        out += fmt::format("stage {}: {} jobs  succeeded {}  failed {}  retries {}\n", name,
+                           counts.succeeded + counts.failed, counts.succeeded, counts.failed,
+                           counts.retries);
     }
     out += aggregates_.to_text();
     for (const auto& [worker, count] : per_worker_) {

@@ -52,10 +52,10 @@ input: {{type: test.sleep}}
         line = self.broker.stdout.readline()  # printed once both sockets are bound
         assert line.startswith("ferry broker: producers="), line
 
-    def start_pool(self) -> None:
+    def start_pool(self, handlers: pathlib.Path = HANDLERS) -> None:
         self.procs.append(subprocess.Popen(
             [sys.executable, "-m", "ferry_worker", "--broker", self.workers, "--handlers",
-             str(HANDLERS), "--processes", "2", "--heartbeat-ms", "200", "--log-level", "WARNING"],
+             str(handlers), "--processes", "2", "--heartbeat-ms", "200", "--log-level", "WARNING"],
             cwd=self.dir, env=self.env, stdin=subprocess.DEVNULL))
 
     def submit(self, *args: str, wait: bool = True, output: str = "out.jsonl"):

@@ -11,7 +11,7 @@ namespace ferry::app {
 const std::vector<ConfigSection>& config_sections() {
     static const std::vector<ConfigSection> sections = {
         {"(top level)",
-         {"broker", "job_types", "input", "output", "producer", "workers", "aggregates"}},
+         {"broker", "job_types", "input", "output", "producer", "workers", "aggregates", "stages"}},
         {"broker",
          {"producers_endpoint", "workers_endpoint", "heartbeat_ms", "liveness", "max_pending",
           "max_payload_bytes", "shutdown_grace_s", "remember_done", "dead_letters_kept",
@@ -26,7 +26,8 @@ const std::vector<ConfigSection>& config_sections() {
         {"workers[]",
          {"handlers", "processes", "python", "max_jobs", "max_rss_mb", "prefetch", "max_credit",
           "inline", "heartbeat_ms", "log_level", "start_method"}},
-        {"aggregates[]", {"name", "kind", "field", "result_field", "input_field"}},
+        {"aggregates[]", {"name", "kind", "field", "result_field", "input_field", "stage"}},
+        {"stages[]", {"name", "type", "for_each", "payload"}},
     };
     return sections;
 }

@@ -6,6 +6,8 @@
 #include "ferry/app/config_keys.hpp"
 #include "ferry/app/config_section.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <fmt/format.h>
 #include <limits>
@@ -92,6 +94,7 @@ AggregateSpec read_aggregate(const YAML::Node& node, const std::string& origin, 
     section.read("field", field);
     section.read("result_field", result_field);
     section.read("input_field", input_field);
+    section.read("stage", spec.stage);
     if (!aggregate_kind_from_name(kind, spec.kind)) {
         section.fail(node, fmt::format("{}.kind '{}' is not one of count_by, sum, mean, min, max, "
                                        "match_rate, char_accuracy",
@@ -111,6 +114,92 @@ AggregateSpec read_aggregate(const YAML::Node& node, const std::string& origin, 
             node, fmt::format("{} ({}) needs 'field': a dotted path into the result", where, kind));
     }
     return spec;
+}
+
+// A payload expression (`result.text`), checked where it is written.
+PayloadSource read_source(const Section& section, const YAML::Node& node,
+                          const std::string& where) {
+    if (!node.IsScalar())
+        section.fail(node, fmt::format("{} must be an expression such as result.text", where));
+    std::string error;
+    std::optional<PayloadSource> source = parse_payload_source(node.Scalar(), error);
+    if (!source)
+        section.fail(node, fmt::format("{}: {}", where, error));
+    return *source;
+}
+
+PayloadMapping read_payload(const Section& section, const YAML::Node& node,
+                            const std::string& where) {
+    PayloadMapping mapping;
+    if (!node.IsMap()) {
+        mapping.value = read_source(section, node, where);
+        return mapping;
+    }
+    for (const auto& entry : node) {
+        const std::string key = entry.first.Scalar();
+        mapping.fields.emplace_back(key, read_source(section, entry.second, where + "." + key));
+    }
+    if (mapping.fields.empty())
+        section.fail(node, fmt::format("{} is an empty map; leave it out to pass the previous "
+                                       "result on whole",
+                                       where));
+    return mapping;
+}
+
+bool is_stage_name(const std::string& name) {
+    return !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.';
+    });
+}
+
+StageSpec read_stage(const YAML::Node& node, const std::string& origin, std::size_t index) {
+    const std::string where = fmt::format("stages[{}]", index);
+    Section section(node, origin, where, keys_of("stages[]"));
+    StageSpec stage;
+    section.read_name("name", stage.name);
+    section.read_name("type", stage.type);
+    if (stage.name.empty() || stage.type.empty())
+        section.fail(node, fmt::format("{} needs a 'name' and a job 'type'", where));
+    if (!is_stage_name(stage.name))
+        section.fail(node["name"], fmt::format("{}.name '{}' may hold only letters, digits, "
+                                               "'_', '-' and '.' (it prefixes job ids)",
+                                               where, stage.name));
+    section.read("for_each", stage.for_each_text);
+    stage.for_each = split_path(stage.for_each_text);
+    if (node["payload"])
+        stage.payload = read_payload(section, node["payload"], where + ".payload");
+    return stage;
+}
+
+// The stages, checked as a whole (names unique, what each may read); the first stage's type
+// is the input's type, so `input.type` must not also be set.
+void read_stages(const Section& top, const YAML::Node& root, const std::string& origin,
+                 PipelineConfig& config) {
+    const YAML::Node list = root["stages"];
+    if (!list.IsSequence() || list.size() == 0)
+        top.fail(list, "'stages' must be a list of stages, each with a name and a job type");
+    for (std::size_t i = 0; i < list.size(); ++i)
+        config.stages.push_back(read_stage(list[i], origin, i));
+    try {
+        (void)StagePlan(config.stages);
+    } catch (const std::invalid_argument& error) {
+        top.fail(list, error.what());
+    }
+    if (YAML::Node input = root["input"]; input && input.IsMap() && input["type"]) {
+        top.fail(input["type"], "input.type and stages both give job types; with stages, each "
+                                "stage has its own: remove input.type");
+    }
+    config.input.type = config.stages.front().type;
+    for (std::size_t i = 0; i < config.aggregates.size(); ++i) {
+        const std::string& stage = config.aggregates[i].stage;
+        const bool known =
+            stage.empty() || std::any_of(config.stages.begin(), config.stages.end(),
+                                         [&](const auto& s) { return s.name == stage; });
+        if (!known)
+            top.fail(
+                root["aggregates"][i]["stage"],
+                fmt::format("aggregates[{}].stage '{}' is not a stage of this pipeline", i, stage));
+    }
 }
 
 } // namespace
@@ -143,6 +232,15 @@ PipelineConfig parse_pipeline_config(const std::string& yaml_text, const std::st
                                               "'{}'; names are keys of the summary",
                                               i, config.aggregates.back().name));
             }
+        }
+    }
+    if (root["stages"] && !root["stages"].IsNull()) {
+        read_stages(top, root, origin, config);
+    } else {
+        for (std::size_t i = 0; i < config.aggregates.size(); ++i) {
+            if (!config.aggregates[i].stage.empty())
+                top.fail(root["aggregates"][i]["stage"],
+                         fmt::format("aggregates[{}].stage: this pipeline has no stages", i));
         }
     }
     return config;

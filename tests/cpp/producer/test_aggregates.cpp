@@ -41,7 +41,7 @@ TEST_CASE("edit distance counts insertions, deletions and substitutions") {
 }
 
 TEST_CASE("match rate compares numbers by value and counts failures as misses") {
-    Aggregates aggregates({{"acc", AggregateKind::match_rate, {"label"}, {"label"}}});
+    Aggregates aggregates({{"acc", AggregateKind::match_rate, {"label"}, {"label"}, {}}});
     aggregates.record(result_with({{"label", int64_t(7)}}), {number(7)});
     aggregates.record(result_with({{"label", 7.0}}), {number(7)});
     aggregates.record(result_with({{"label", int64_t(1)}}), {number(7)});
@@ -53,7 +53,7 @@ TEST_CASE("match rate compares numbers by value and counts failures as misses") 
 }
 
 TEST_CASE("character accuracy weighs edits by the expected text's length") {
-    Aggregates aggregates({{"ocr", AggregateKind::char_accuracy, {"text"}, {"text"}}});
+    Aggregates aggregates({{"ocr", AggregateKind::char_accuracy, {"text"}, {"text"}, {}}});
     aggregates.record(result_with({{"text", std::string("hello world")}}), {text("hello world")});
     aggregates.record(result_with({{"text", std::string("hellq")}}), {text("hello")});
     // 1 edit over 16 expected characters
@@ -61,9 +61,9 @@ TEST_CASE("character accuracy weighs edits by the expected text's length") {
 }
 
 TEST_CASE("mean, min and max use only numeric results") {
-    Aggregates aggregates({{"mean", AggregateKind::mean, {"c"}, {}},
-                           {"low", AggregateKind::min, {"c"}, {}},
-                           {"high", AggregateKind::max, {"c"}, {}}});
+    Aggregates aggregates({{"mean", AggregateKind::mean, {"c"}, {}, {}},
+                           {"low", AggregateKind::min, {"c"}, {}, {}},
+                           {"high", AggregateKind::max, {"c"}, {}, {}}});
     aggregates.record(result_with({{"c", 0.5}}), {});
     aggregates.record(result_with({{"c", 1.5}}), {});
     aggregates.record(result_with({{"c", std::string("n/a")}}), {});
@@ -74,7 +74,7 @@ TEST_CASE("mean, min and max use only numeric results") {
 }
 
 TEST_CASE("count by tallies each distinct value") {
-    Aggregates aggregates({{"by", AggregateKind::count_by, {"k"}, {}}});
+    Aggregates aggregates({{"by", AggregateKind::count_by, {"k"}, {}, {}}});
     aggregates.record(result_with({{"k", std::string("x")}}), {});
     aggregates.record(result_with({{"k", std::string("x")}}), {});
     aggregates.record(result_with({{"k", std::string("y")}}), {});

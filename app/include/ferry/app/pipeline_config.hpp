@@ -4,6 +4,7 @@
 #include "ferry/app/config_error.hpp"
 #include "ferry/producer/aggregates.hpp"
 #include "ferry/producer/output_writer.hpp"
+#include "ferry/producer/stage_plan.hpp"
 #include "ferry/producer/typed_array.hpp"
 
 #include <cstdint>
@@ -59,6 +60,7 @@ struct PipelineConfig {
     ProducerConfig producer;                         // `producer`
     std::vector<WorkerPoolConfig> workers;           // `workers`
     std::vector<producer::AggregateSpec> aggregates; // `aggregates`
+    std::vector<producer::StageSpec> stages;         // `stages` (empty: one job per record)
 };
 
 // Reads the pipeline sections and checks every top-level key; throws ConfigError

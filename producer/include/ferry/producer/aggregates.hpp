@@ -20,6 +20,7 @@ struct AggregateSpec {
     AggregateKind kind = AggregateKind::count_by;
     std::vector<std::string> result_path; // dotted path into the result
     std::vector<std::string> input_path;  // dotted path into the input record (match kinds)
+    std::string stage; // multi-stage: fold that stage's job results (empty: the output records)
 };
 
 // Parses a kind name; false when unknown.
@@ -37,8 +38,11 @@ class Aggregates {
     // (empty for aggregates that need no input).
     [[nodiscard]] std::vector<std::vector<std::string>> input_paths() const;
 
-    // Folds one outcome in; `expected[i]` is the captured input value for aggregate i.
+    // Folds one output record in; `expected[i]` is the captured input value for aggregate i.
     void record(const JobOutcome& outcome, const std::vector<FieldValue>& expected);
+    // Folds one job of `stage` in, for the aggregates that name that stage.
+    void record_stage(std::string_view stage, const JobOutcome& outcome,
+                      const std::vector<FieldValue>& expected);
 
     [[nodiscard]] bool empty() const { return specs_.empty(); }
     [[nodiscard]] std::string to_json() const; // {"name": {...}, ...}
@@ -53,6 +57,8 @@ class Aggregates {
         double min = 0, max = 0;                     // extremes
         std::map<std::string, std::uint64_t> counts; // count_by
     };
+    void fold_matching(std::string_view stage, const JobOutcome& outcome,
+                       const std::vector<FieldValue>& expected);
     void fold(const AggregateSpec& spec, State& state, const FieldValue& value,
               const FieldValue& expected, bool ok);
     [[nodiscard]] double value_of(const AggregateSpec& spec, const State& state) const;

@@ -26,6 +26,11 @@ struct FieldValue {
 [[nodiscard]] FieldValue field_from_json(simdjson::dom::element record,
                                          const std::vector<std::string>& path);
 
+// The object at `path` in an unpacked MessagePack value (an empty path is the value itself);
+// null when a step is missing or is not a map.
+[[nodiscard]] const msgpack::object* find_in_msgpack(const msgpack::object& value,
+                                                     const std::vector<std::string>& path);
+
 // The value at `path` in an unpacked MessagePack value (an empty path is the value itself).
 [[nodiscard]] FieldValue field_from_msgpack(const msgpack::object& value,
                                             const std::vector<std::string>& path);

@@ -18,6 +18,14 @@ struct Delivery {
     std::uint64_t number = 0; // its delivery number in that life
 };
 
+// A branch of a multi-stage item that failed: which job, at which stage, and why.
+struct BranchFailure {
+    std::string id;                  // the branch's item id ("<id>", or "<id>/k" after a fan-out)
+    std::string stage;               // the stage whose job failed
+    wire::Error error;               // its last error
+    std::vector<wire::Error> causes; // every failed attempt's error, oldest first
+};
+
 // What the output file gets for one job. The strings are borrowed (from the received message or
 // the input record), valid while the outcome is being recorded.
 struct JobOutcome {
@@ -33,6 +41,12 @@ struct JobOutcome {
     std::optional<Delivery> delivery; // a broker outcome: kept there until acknowledged
     std::optional<double> queue_ms;   // accept -> start of the last attempt, from the broker
     std::optional<double> handler_ms; // the last attempt's handler time, as the worker measured
+    // Multi-stage pipelines only: the stage that failed, the failed branches of a fan-out (the
+    // record then carries the other branches' results in `result`, nil for each failed one),
+    // and every stage outcome of the item beyond `delivery`, acknowledged with it.
+    std::string_view stage;
+    const std::vector<BranchFailure>* branches = nullptr;
+    const std::vector<Delivery>* more_deliveries = nullptr;
 };
 
 } // namespace ferry::producer

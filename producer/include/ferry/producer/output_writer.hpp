@@ -60,11 +60,13 @@ class OutputWriter {
     // One position of the reorder ring: empty, a rendered record, or an index already written.
     struct Slot {
         enum class State : std::uint8_t { empty, record, skipped };
-        State state = State::empty;       // what the slot holds
-        std::string record;               // the rendered record (its capacity is reused)
-        std::optional<Delivery> delivery; // how the broker sent it, if it waits for an ACK
+        State state = State::empty;            // what the slot holds
+        std::string record;                    // the rendered record (its capacity is reused)
+        std::optional<Delivery> delivery;      // how the broker sent it, if it waits for an ACK
+        std::vector<Delivery> more_deliveries; // a multi-stage item's other stage outcomes
     };
-    void emit(std::string_view record, std::optional<Delivery> delivery);
+    void emit(std::string_view record, std::optional<Delivery> delivery,
+              const std::vector<Delivery>* more);
     void drain_in_order();
     [[nodiscard]] Slot& slot_for(std::uint64_t index);
     void grow(std::size_t needed);

@@ -6,6 +6,7 @@
 #include "ferry/producer/output_writer.hpp"
 #include "ferry/producer/resume_scan.hpp"
 #include "ferry/producer/run_summary.hpp"
+#include "ferry/producer/stage_run.hpp"
 #include "ferry/wire/codec.hpp"
 #include "ferry/wire/messages.hpp"
 
@@ -38,6 +39,7 @@ struct ProducerOptions {
     std::optional<std::uint64_t> timeout_ms;   // per-job timeout override
     std::optional<std::uint64_t> max_attempts; // per-job attempts override
     FinishedIds done_ids;                      // ids already in the output (--resume)
+    std::shared_ptr<const StagePlan> stages;   // multi-stage pipeline (null: one job per record)
 };
 
 // Progress as the display sees it.
@@ -110,6 +112,11 @@ class Producer {
     [[nodiscard]] bool window_full() const;
     [[nodiscard]] bool finished() const;
     void record_outcome(const JobOutcome& outcome, const std::vector<FieldValue>& expected);
+    // Multi-stage (producer_stages.cpp)
+    void start_item(InputRecord record);
+    void advance_item(const std::string& id, const wire::OutcomeView& outcome,
+                      std::optional<Delivery> delivery);
+    void take_step(StageStep step);
     [[nodiscard]] ProgressSnapshot snapshot(Clock::time_point started) const;
 
     // The broker link (producer_link.cpp)
@@ -161,6 +168,7 @@ class Producer {
     wire::SubmitView submit_view_;               // the SUBMIT being sent (borrows outstanding_)
     wire::OutcomesView outcomes_view_;           // the OUTCOMES being read (borrows the frame)
     wire::Frames frames_;                        // encoded messages, capacity reused
+    std::optional<StageRun> stage_run_;          // items between stages (multi-stage only)
 };
 
 // A fresh client name for a run: host, pid and a random part, so a new run never collides with

@@ -32,6 +32,13 @@ class RunSummary {
     // with the outcome's ms and queue_ms it places the job's dispatch in time.
     void record(const JobOutcome& outcome, const std::vector<FieldValue>& expected = {},
                 double at_s = -1);
+    // Counts one job of a stage of a multi-stage pipeline: per-stage counts, the stage's
+    // aggregates, queue and handler times, and when the workers worked. `record` then takes
+    // each item's record (its ms is the item's whole time through the stages).
+    // Makes this the summary of a multi-stage pipeline with these stages, in order.
+    void declare_stages(const std::vector<std::string>& names);
+    void record_stage(std::string_view stage, const JobOutcome& job,
+                      const std::vector<FieldValue>& expected, double at_s);
     [[nodiscard]] std::vector<std::vector<std::string>> input_paths() const {
         return aggregates_.input_paths();
     }
@@ -64,6 +71,13 @@ class RunSummary {
   private:
     // Counts by name, found by a borrowed name without making a string.
     using Counts = std::map<std::string, std::uint64_t, std::less<>>;
+    // One stage's jobs.
+    struct StageCounts {
+        std::uint64_t succeeded = 0; // jobs ok
+        std::uint64_t failed = 0;    // jobs failed
+        std::uint64_t retries = 0;   // attempts beyond the first
+    };
+    void record_timing(const JobOutcome& job, double at_s);
 
     std::uint64_t succeeded_ = 0;                           // outcomes ok
     std::uint64_t failed_ = 0;                              // outcomes failed
@@ -81,6 +95,7 @@ class RunSummary {
     Counts per_worker_;                                     // outcomes by worker
     std::map<std::string, std::uint64_t> failures_by_code_; // failed outcomes by error code
     Aggregates aggregates_;                                 // configured reductions
+    std::vector<std::pair<std::string, StageCounts>> stages_; // multi-stage: jobs per stage
 };
 
 } // namespace ferry::producer
