@@ -45,9 +45,9 @@ void Producer::advance_item(const std::string& id, const wire::OutcomeView& outc
 void Producer::take_step(StageStep step) {
     for (StageJob& stage_job : step.jobs) {
         building_.push_back(stage_job.id);
-        wire::SubmitJob job{stage_job.id,      std::move(stage_job.type),
-                            std::move(stage_job.payload), options_.priority,
-                            options_.timeout_ms, options_.max_attempts};
+        wire::SubmitJob job{
+            stage_job.id,      std::move(stage_job.type), std::move(stage_job.payload),
+            options_.priority, options_.timeout_ms,       options_.max_attempts};
         outstanding_.emplace(std::move(stage_job.id),
                              Outstanding{stage_job.index, {}, std::move(job)});
     }

@@ -69,8 +69,8 @@ const msgpack::object* resolve(const PayloadSource& source, const StageValues& v
             std::string parent = std::string(root_name(source.root));
             for (const auto& step : walked)
                 parent += "." + step;
-            error = fmt::format("field '{}' is missing from {} ({})", key, parent,
-                                what_is_there(*at));
+            error =
+                fmt::format("field '{}' is missing from {} ({})", key, parent, what_is_there(*at));
             return nullptr;
         }
         walked.push_back(key);
@@ -109,7 +109,9 @@ std::optional<PayloadSource> parse_payload_source(std::string_view text, std::st
     source.text = std::string(text);
     std::vector<std::string> parts = split_path(text);
     static const std::vector<std::pair<std::string_view, PayloadRoot>> roots = {
-        {"result", PayloadRoot::result}, {"item", PayloadRoot::item}, {"input", PayloadRoot::input}};
+        {"result", PayloadRoot::result},
+        {"item", PayloadRoot::item},
+        {"input", PayloadRoot::input}};
     for (const auto& [name, root] : roots) {
         if (!parts.empty() && parts[0] == name) {
             source.root = root;
@@ -135,8 +137,8 @@ StagePlan::StagePlan(std::vector<StageSpec> stages) : stages_(std::move(stages))
     std::set<std::string> names;
     for (std::size_t i = 0; i < stages_.size(); ++i) {
         if (!names.insert(stages_[i].name).second)
-            throw std::invalid_argument(fmt::format(
-                "stages[{}]: another stage is already named '{}'", i, stages_[i].name));
+            throw std::invalid_argument(
+                fmt::format("stages[{}]: another stage is already named '{}'", i, stages_[i].name));
         check_stage(stages_[i], i, reads_input_);
     }
 }
@@ -152,7 +154,7 @@ BuiltPayload StagePlan::payload_for(std::size_t index, const StageValues& values
     };
     std::string error;
     if (stage.payload.empty()) {
-        const msgpack::object* whole = values.item    ? values.item
+        const msgpack::object* whole = values.item     ? values.item
                                        : values.result ? values.result
                                                        : values.input;
         if (whole == nullptr)

@@ -73,9 +73,8 @@ class StagePlan {
     [[nodiscard]] BuiltPayload payload_for(std::size_t index, const StageValues& values) const;
     // The list stage `index` fans out over, from the previous result; an error names the field
     // when it is missing or not a list.
-    [[nodiscard]] std::optional<msgpack::object_array> fan_out_list(std::size_t index,
-                                                                    const msgpack::object& result,
-                                                                    std::string& error) const;
+    [[nodiscard]] std::optional<msgpack::object_array>
+    fan_out_list(std::size_t index, const msgpack::object& result, std::string& error) const;
 
   private:
     std::vector<StageSpec> stages_; // in order

@@ -86,10 +86,10 @@ class StageRun {
   private:
     // A branch of an item's tree: a result, a failure, or the children a fan-out made.
     struct Branch {
-        std::string result;            // encoded result of its last stage so far
-        bool failed = false;           // this branch failed (its result is nil)
-        bool fanned = false;           // `children` hold its elements
-        std::vector<Branch> children;  // one per element after a fan-out
+        std::string result;           // encoded result of its last stage so far
+        bool failed = false;          // this branch failed (its result is nil)
+        bool fanned = false;          // `children` hold its elements
+        std::vector<Branch> children; // one per element after a fan-out
     };
     // One input record on its way through the stages.
     struct Item {
@@ -122,9 +122,9 @@ class StageRun {
     [[nodiscard]] Branch& branch_at(Item& item, const std::vector<std::uint32_t>& path);
     [[nodiscard]] FinishedItem finish(Item& item, Clock::time_point now);
 
-    std::shared_ptr<const StagePlan> plan_;               // the stages
-    std::unordered_map<std::uint64_t, Item> items_;       // by input position
-    std::unordered_map<std::string, JobPlace> jobs_;      // by wire id
+    std::shared_ptr<const StagePlan> plan_;          // the stages
+    std::unordered_map<std::uint64_t, Item> items_;  // by input position
+    std::unordered_map<std::string, JobPlace> jobs_; // by wire id
 };
 
 } // namespace ferry::producer
