@@ -99,6 +99,11 @@ void write_summary_file(const std::string& path, const std::string& json) {
         throw std::runtime_error(fmt::format("cannot write summary '{}'", path));
 }
 
+// What names a run in the log: its client name when configured, else its output.
+std::string options_client_or(const PipelineConfig& config, const std::string& output_path) {
+    return config.producer.client.empty() ? output_path : config.producer.client;
+}
+
 ProducerOptions producer_options(const PipelineConfig& config, const std::string& endpoint) {
     ProducerOptions options;
     options.endpoint = endpoint;
@@ -153,11 +158,13 @@ ExitCode run_session(zmq::context_t& context, const PipelineConfig& config, cons
 
     const auto started = std::chrono::steady_clock::now();
     ProducerEnd end = producer.run(stop, [&](const ProgressSnapshot& s) {
-        progress.show(s);
+        if (!args.quiet)
+            progress.show(s);
         if (health_check)
             health_check();
     });
-    progress.finish();
+    if (!args.quiet)
+        progress.finish();
     output.finish();
     summary.set_wall_seconds(
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
@@ -165,7 +172,11 @@ ExitCode run_session(zmq::context_t& context, const PipelineConfig& config, cons
     std::string json = summary.to_json();
     if (args.summary_json)
         write_summary_file(*args.summary_json, json);
-    if (args.json) {
+    if (args.report)
+        args.report(summary);
+    if (args.quiet) {
+        spdlog::info("{}: {}", options_client_or(config, output_path), summary.to_text());
+    } else if (args.json) {
         std::printf("%s\n", json.c_str());
     } else {
         // With the records on stdout, the summary goes to stderr so the records stay parseable.
@@ -178,13 +189,15 @@ ExitCode run_session(zmq::context_t& context, const PipelineConfig& config, cons
             std::filesystem::remove(file, ignored);
         }
     }
-    if (end == ProducerEnd::interrupted) {
+    if (end == ProducerEnd::interrupted && !args.quiet) {
         std::fprintf(stderr,
                      "ferry: interrupted; %llu outcomes are in %s; rerun with --resume "
                      "to finish the rest\n",
                      static_cast<unsigned long long>(summary.jobs()), output_path.c_str());
         return ExitCode::interrupted;
     }
+    if (end == ProducerEnd::interrupted)
+        return ExitCode::interrupted;
     return summary.failed() > 0 ? ExitCode::failures : ExitCode::ok;
 }
 

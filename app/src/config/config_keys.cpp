@@ -11,7 +11,9 @@ namespace ferry::app {
 const std::vector<ConfigSection>& config_sections() {
     static const std::vector<ConfigSection> sections = {
         {"(top level)",
-         {"broker", "job_types", "input", "output", "producer", "workers", "aggregates", "stages"}},
+         {"broker", "job_types", "input", "output", "producer", "workers", "aggregates", "stages",
+          "schedule", "service"}},
+        {"service", {"state_dir", "pipelines", "shutdown_grace_s"}},
         {"broker",
          {"producers_endpoint", "workers_endpoint", "heartbeat_ms", "liveness", "max_pending",
           "max_payload_bytes", "shutdown_grace_s", "remember_done", "dead_letters_kept",
@@ -20,7 +22,7 @@ const std::vector<ConfigSection>& config_sections() {
         {"job_types.<type>", {"timeout_s", "max_attempts", "backoff", "non_retryable", "batch"}},
         {"job_types.<type>.backoff", {"initial_ms", "max_ms", "multiplier", "jitter"}},
         {"job_types.<type>.batch", {"max_size", "max_delay_ms"}},
-        {"input", {"path", "type", "on_invalid", "arrays"}},
+        {"input", {"path", "type", "on_invalid", "arrays", "wait"}},
         {"output", {"path", "order", "format"}},
         {"producer", {"client", "window", "submit_batch", "progress_interval_s", "heartbeat_ms"}},
         {"workers[]",
@@ -28,6 +30,9 @@ const std::vector<ConfigSection>& config_sections() {
           "inline", "heartbeat_ms", "log_level", "start_method"}},
         {"aggregates[]", {"name", "kind", "field", "result_field", "input_field", "stage"}},
         {"stages[]", {"name", "type", "for_each", "payload"}},
+        {"schedule",
+         {"cron", "every", "timezone", "overlap", "catchup_window", "misfire", "jitter", "paused",
+          "keep_runs"}},
     };
     return sections;
 }

@@ -21,7 +21,20 @@ namespace {
 // Durations are capped at a year, so that adding one to a clock reading cannot overflow.
 constexpr std::uint64_t year_s = 365ULL * 24 * 3600;
 
-InputConfig read_input(const Section& section) {
+// A duration key (`30s`, `5m`, `2h`, `1h30m`), in seconds.
+std::uint64_t read_duration(const Section& section, const YAML::Node& node, std::string_view key,
+                            std::uint64_t fallback) {
+    if (!section.has(key))
+        return fallback;
+    const YAML::Node value = node[std::string(key)];
+    std::string error;
+    std::optional<std::uint64_t> seconds = parse_duration_s(value.Scalar(), error);
+    if (!seconds)
+        section.fail(value, fmt::format("'{}' {}", key, error));
+    return *seconds;
+}
+
+InputConfig read_input(const Section& section, const YAML::Node& section_node) {
     InputConfig input;
     section.read("path", input.path);
     section.read_name("type", input.type);
@@ -34,7 +47,31 @@ InputConfig read_input(const Section& section) {
     });
     for (const auto& [field, dtype] : arrays)
         input.arrays.emplace_back(field, *dtype_named(dtype));
+    input.wait_s = read_duration(section, section_node, "wait", 0);
     return input;
+}
+
+ScheduleConfig read_schedule(const YAML::Node& node, const std::string& origin) {
+    Section section(node, origin, "schedule", keys_of("schedule"));
+    ScheduleConfig schedule;
+    section.read("cron", schedule.cron);
+    schedule.cron_at = section.position_of("cron");
+    section.read("every", schedule.every);
+    schedule.every_at = section.position_of("every");
+    section.read_name("timezone", schedule.timezone);
+    schedule.timezone_at = section.position_of("timezone");
+    if (schedule.cron.empty() == schedule.every.empty())
+        section.fail(node, "'schedule' needs exactly one of 'cron' (e.g. \"0 2 * * *\") and "
+                           "'every' (e.g. 30s, 5m, 2h)");
+    schedule.overlap = static_cast<Overlap>(section.choose(
+        "overlap", {"skip", "buffer_one", "buffer_all", "allow", "cancel_other"}, 0));
+    schedule.catchup_window_s =
+        read_duration(section, node, "catchup_window", schedule.catchup_window_s);
+    schedule.misfire = static_cast<Misfire>(section.choose("misfire", {"run_once", "run_all"}, 0));
+    schedule.jitter_s = read_duration(section, node, "jitter", 0);
+    schedule.paused = section.choose("paused", {"false", "true"}, 0) == 1;
+    section.read("keep_runs", schedule.keep_runs, 1, 1000000);
+    return schedule;
 }
 
 OutputConfig read_output(const Section& section) {
@@ -210,7 +247,8 @@ PipelineConfig parse_pipeline_config(const std::string& yaml_text, const std::st
     Section top(root, origin, "(top level)", top_level_sections());
     PipelineConfig config;
     config.source = origin;
-    config.input = read_input(Section(root["input"], origin, "input", keys_of("input")));
+    config.input =
+        read_input(Section(root["input"], origin, "input", keys_of("input")), root["input"]);
     config.output = read_output(Section(root["output"], origin, "output", keys_of("output")));
     config.producer =
         read_producer(Section(root["producer"], origin, "producer", keys_of("producer")));
@@ -233,6 +271,10 @@ PipelineConfig parse_pipeline_config(const std::string& yaml_text, const std::st
                                               i, config.aggregates.back().name));
             }
         }
+    }
+    if (root["schedule"] && !root["schedule"].IsNull()) {
+        config.schedule = read_schedule(root["schedule"], origin);
+        config.schedule_at = top.position_of("schedule");
     }
     if (root["stages"] && !root["stages"].IsNull()) {
         read_stages(top, root, origin, config);

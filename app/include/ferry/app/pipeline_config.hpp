@@ -2,12 +2,14 @@
 #pragma once
 
 #include "ferry/app/config_error.hpp"
+#include "ferry/app/schedule_config.hpp"
 #include "ferry/producer/aggregates.hpp"
 #include "ferry/producer/output_writer.hpp"
 #include "ferry/producer/stage_plan.hpp"
 #include "ferry/producer/typed_array.hpp"
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,6 +21,7 @@ struct InputConfig {
     std::string type = "echo";    // job type given to every record
     bool skip_invalid = false;    // on_invalid: skip (true) or fail (false)
     producer::ArrayFields arrays; // payload fields packed as typed arrays, with their dtypes
+    std::uint64_t wait_s = 0;     // a scheduled run waits this long for a missing input
 };
 
 // Where outcomes go.
@@ -61,6 +64,8 @@ struct PipelineConfig {
     std::vector<WorkerPoolConfig> workers;           // `workers`
     std::vector<producer::AggregateSpec> aggregates; // `aggregates`
     std::vector<producer::StageSpec> stages;         // `stages` (empty: one job per record)
+    std::optional<ScheduleConfig> schedule;          // `schedule` (ferry serve fires runs)
+    std::string schedule_at;                         // file:line:col of `schedule`
 };
 
 // Reads the pipeline sections and checks every top-level key; throws ConfigError

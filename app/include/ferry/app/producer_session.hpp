@@ -4,6 +4,7 @@
 #include "ferry/app/exit_code.hpp"
 #include "ferry/app/pipeline_config.hpp"
 #include "ferry/producer/input_check.hpp"
+#include "ferry/producer/run_summary.hpp"
 
 #include <atomic>
 #include <cstdint>
@@ -22,6 +23,8 @@ struct SessionArgs {
     std::optional<std::string> summary_json; // --summary-json
     bool resume = false;                     // --resume
     bool json = false;                       // --json: summary as JSON on stdout
+    bool quiet = false; // a service's run: no progress display, the summary goes to the log
+    std::function<void(const producer::RunSummary&)> report; // gets the summary at the end
 };
 
 // What the checks before a run settled; nothing has been created yet.

@@ -58,6 +58,7 @@ class RunSummary {
     [[nodiscard]] std::uint64_t succeeded() const { return succeeded_; }
     [[nodiscard]] std::uint64_t failed() const { return failed_; }
     [[nodiscard]] std::uint64_t duplicates_dropped() const { return duplicates_dropped_; }
+    [[nodiscard]] std::uint64_t resumed() const { return resumed_; }
     [[nodiscard]] std::uint64_t retries() const { return retries_; }
     [[nodiscard]] Percentiles latency() const;
     [[nodiscard]] Percentiles queue_latency() const;   // accept -> start of the last attempt
