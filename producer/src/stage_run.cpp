@@ -43,10 +43,16 @@ StageStep StageRun::start(InputRecord record, Clock::time_point now) {
         item.input = record.payload;
     StageStep step;
     step.captured = &item.captured;
-    msgpack::object_handle input = msgpack::unpack(record.payload.data(), record.payload.size());
-    StageValues values;
-    values.input = &input.get();
-    add_job(item, JobPlace{item.index, 0, {}, item.id}, values, item.root, step);
+    JobPlace place{item.index, 0, {}, item.id};
+    if (plan_->stage(0).payload.empty()) { // the input payload as it is: nothing to unpack
+        add_built_job(item, std::move(place), std::move(record.payload), step);
+    } else {
+        msgpack::object_handle input =
+            msgpack::unpack(record.payload.data(), record.payload.size());
+        StageValues values;
+        values.input = &input.get();
+        add_job(item, std::move(place), values, item.root, step);
+    }
     if (item.open == 0)
         step.finished = finish(item, now);
     return step;
@@ -74,6 +80,9 @@ std::optional<StageStep> StageRun::advance(std::string_view id, const StageOutco
         fail_branch(item, branch, place, step.stage, outcome.error, outcome.causes);
     } else if (place.stage + 1 == plan_->size()) {
         branch.result.assign(outcome.result);
+    } else if (passes_result_on(place.stage + 1)) {
+        add_built_job(item, JobPlace{place.index, place.stage + 1, place.path, place.item_id},
+                      std::string(outcome.result), step);
     } else {
         try {
             msgpack::object_handle result =
@@ -90,6 +99,13 @@ std::optional<StageStep> StageRun::advance(std::string_view id, const StageOutco
     if (item.open == 0)
         step.finished = finish(item, now);
     return step;
+}
+
+// Whether stage `index` takes the previous result unchanged (no fan-out, no mapping): it is then
+// passed on as the bytes that came, without being unpacked.
+bool StageRun::passes_result_on(std::size_t index) const {
+    const StageSpec& stage = plan_->stage(index);
+    return stage.for_each.empty() && stage.payload.empty();
 }
 
 // The jobs of the stage after `from` for one finished branch: one job, or one per element.
@@ -132,8 +148,13 @@ void StageRun::add_job(Item& item, JobPlace place, const StageValues& values, Br
         fail_branch(item, branch, place, stage.name, invalid_argument(payload.error), {});
         return;
     }
-    StageJob job{fmt::format("{}:{}", stage.name, place.item_id), stage.type,
-                 std::move(payload.bytes), item.index};
+    add_built_job(item, std::move(place), std::move(payload.bytes), step);
+}
+
+void StageRun::add_built_job(Item& item, JobPlace place, std::string payload, StageStep& step) {
+    const StageSpec& stage = plan_->stage(place.stage);
+    StageJob job{fmt::format("{}:{}", stage.name, place.item_id), stage.type, std::move(payload),
+                 item.index};
     jobs_.insert_or_assign(job.id, std::move(place));
     step.jobs.push_back(std::move(job));
     ++item.open;

@@ -171,3 +171,33 @@ TEST_CASE("a plan refuses duplicate names, item outside fan-out and a fanning fi
     CHECK(error == "'output.x' must start with result, item or input (e.g. result.text)");
     CHECK_FALSE(parse_payload_source("result..x", error));
 }
+
+TEST_CASE("a stage without mapping gets the previous result as it came, and nested fan-outs nest "
+          "the record's lists") {
+    StageSpec pages{"pages", "t.pages", {}, "", {}};
+    StageSpec lines{"lines", "t.lines", {"lines"}, "lines", {}};
+    StageSpec words{"words", "t.words", {"words"}, "words", {}};
+    StageSpec tag{"tag", "t.tag", {}, "", {}};
+    StageRun run(
+        std::make_shared<const StagePlan>(std::vector<StageSpec>{pages, lines, words, tag}));
+    (void)run.start(record("doc", 0, R"({"n":1})"), now);
+    auto step =
+        run.advance("pages:doc", ok(pack(R"({"lines":[{"words":[1,2]},{"words":[3]}]})"), 1), now);
+    REQUIRE(step->jobs.size() == 2);
+    step = run.advance("lines:doc/0", ok(pack(R"({"words":["a","b"]})"), 2), now);
+    REQUIRE(step->jobs.size() == 2);
+    CHECK(step->jobs[1].id == "words:doc/0/1");
+    CHECK(to_json(step->jobs[1].payload) == R"("b")");
+    step = run.advance("lines:doc/1", ok(pack(R"({"words":["c"]})"), 3), now);
+    step = run.advance("words:doc/0/0", ok(pack(R"({"w":"A"})"), 4), now);
+    REQUIRE(step->jobs.size() == 1);
+    CHECK(step->jobs[0].id == "tag:doc/0/0");
+    CHECK(to_json(step->jobs[0].payload) == R"({"w":"A"})");
+    for (const char* id : {"words:doc/0/1", "words:doc/1/0"})
+        (void)run.advance(id, ok(pack(R"({"w":"x"})"), 5), now);
+    (void)run.advance("tag:doc/0/0", ok(pack("1"), 6), now);
+    (void)run.advance("tag:doc/0/1", ok(pack("2"), 7), now);
+    step = run.advance("tag:doc/1/0", ok(pack("3"), 8), now);
+    REQUIRE(step->finished);
+    CHECK(to_json(step->finished->bound().result) == "[[1,2],[3]]");
+}

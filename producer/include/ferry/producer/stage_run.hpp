@@ -113,10 +113,12 @@ class StageRun {
         std::string item_id;             // "<id>" or "<id>/k/..."
     };
 
+    [[nodiscard]] bool passes_result_on(std::size_t index) const;
     void make_jobs(Item& item, Branch& branch, const JobPlace& from, const msgpack::object* result,
                    StageStep& step);
     void add_job(Item& item, JobPlace place, const StageValues& values, Branch& branch,
                  StageStep& step);
+    void add_built_job(Item& item, JobPlace place, std::string payload, StageStep& step);
     void fail_branch(Item& item, Branch& branch, const JobPlace& place, std::string_view stage,
                      wire::Error error, std::vector<wire::Error> causes);
     [[nodiscard]] Branch& branch_at(Item& item, const std::vector<std::uint32_t>& path);
