@@ -1,8 +1,8 @@
 // Aggregates over outcomes: count_by, sum, mean, min, max, match_rate, char_accuracy.
 #include "ferry/producer/aggregates.hpp"
 
-#include "ferry/producer/edit_distance.hpp"
 #include "ferry/producer/json_msgpack.hpp"
+#include "ferry/wire/edit_distance.hpp"
 
 #include <algorithm>
 #include <array>
@@ -109,7 +109,8 @@ void Aggregates::fold(const AggregateSpec& spec, State& state, const FieldValue&
             return;
         ++state.count;
         double length = double(expected.text.size());
-        double edits = value.present ? double(edit_distance(value.text, expected.text)) : length;
+        double edits =
+            value.present ? double(wire::edit_distance(value.text, expected.text)) : length;
         state.chars += length;
         state.sum += std::min(edits, length);
         return;

@@ -1,7 +1,7 @@
 // The table of configuration keys, and the nearest-name suggestion for unknown ones.
 #include "ferry/app/config_keys.hpp"
 
-#include "ferry/producer/edit_distance.hpp"
+#include "ferry/wire/edit_distance.hpp"
 
 #include <algorithm>
 #include <stdexcept>
@@ -51,7 +51,7 @@ std::string nearest_name(std::string_view key, const std::vector<std::string_vie
     std::string best;
     std::size_t best_distance = 0;
     for (const auto name : allowed) {
-        const std::size_t distance = producer::edit_distance(key, name);
+        const std::size_t distance = wire::edit_distance(key, name);
         if (best.empty() || distance < best_distance) {
             best = std::string(name);
             best_distance = distance;

@@ -1,6 +1,6 @@
 // Aggregates: match rate, character accuracy, numeric reductions, counts by value.
 #include "ferry/producer/aggregates.hpp"
-#include "ferry/producer/edit_distance.hpp"
+#include "ferry/wire/edit_distance.hpp"
 
 #include <catch2/catch.hpp>
 #include <deque>
@@ -35,9 +35,9 @@ FieldValue text(std::string value) {
 } // namespace
 
 TEST_CASE("edit distance counts insertions, deletions and substitutions") {
-    CHECK(edit_distance("kitten", "sitting") == 3);
-    CHECK(edit_distance("", "abc") == 3);
-    CHECK(edit_distance("same", "same") == 0);
+    CHECK(ferry::wire::edit_distance("kitten", "sitting") == 3);
+    CHECK(ferry::wire::edit_distance("", "abc") == 3);
+    CHECK(ferry::wire::edit_distance("same", "same") == 0);
 }
 
 TEST_CASE("match rate compares numbers by value and counts failures as misses") {

@@ -4,10 +4,10 @@
 #include <cstddef>
 #include <string_view>
 
-namespace ferry::producer {
+namespace ferry::wire {
 
 // Levenshtein distance: the fewest insertions, deletions and substitutions (of bytes) that turn
 // `a` into `b`.
 [[nodiscard]] std::size_t edit_distance(std::string_view a, std::string_view b);
 
-} // namespace ferry::producer
+} // namespace ferry::wire

@@ -1,11 +1,11 @@
 // Levenshtein distance with one row of memory.
-#include "ferry/producer/edit_distance.hpp"
+#include "ferry/wire/edit_distance.hpp"
 
 #include <algorithm>
 #include <numeric>
 #include <vector>
 
-namespace ferry::producer {
+namespace ferry::wire {
 
 std::size_t edit_distance(std::string_view a, std::string_view b) {
     std::vector<std::size_t> row(b.size() + 1);
@@ -23,4 +23,4 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
     return row[b.size()];
 }
 
-} // namespace ferry::producer
+} // namespace ferry::wire
