@@ -68,8 +68,8 @@ void prepare_output(const std::string& output, bool resume) {
     if (!parent.empty())
         fs::create_directories(parent, error);
     if (error) {
-        throw RunFailure(fmt::format("cannot create the output's directory {}: {}",
-                                     parent.string(), error.message()));
+        throw RunFailure(fmt::format("cannot create the output's directory {}: {}", parent.string(),
+                                     error.message()));
     }
 }
 
@@ -98,8 +98,7 @@ void PipelineRunner::launch(const PipelineConfig& config, const RunRequest& requ
     auto running = std::make_unique<Running>();
     Running& handle = *running;
     running_[request.run_id] = std::move(running);
-    handle.thread =
-        std::thread([this, config, request, &handle] { run(config, request, handle); });
+    handle.thread = std::thread([this, config, request, &handle] { run(config, request, handle); });
 }
 
 bool PipelineRunner::cancel(const std::string& run_id) {
@@ -165,8 +164,8 @@ void PipelineRunner::run(const PipelineConfig& config, const RunRequest& request
     try {
         result = run_session_for(config, request, running);
     } catch (const std::exception& error) {
-        result.end = running.stop.load() && !running.cancelled.load() ? RunEnd::interrupted
-                                                                        : RunEnd::failed;
+        result.end =
+            running.stop.load() && !running.cancelled.load() ? RunEnd::interrupted : RunEnd::failed;
         result.message = error.what();
     }
     result.run_id = request.run_id;
@@ -212,10 +211,10 @@ RunResult PipelineRunner::run_session_for(const PipelineConfig& config, const Ru
             run_session(context_, run_config, *plan, endpoint_, args, running.stop);
         result.end = end_of(code, running.cancelled);
         if (result.end == RunEnd::failed)
-            result.message = code == ExitCode::failures
-                                 ? fmt::format("{} of {} records failed", result.failed,
-                                               result.total)
-                                 : fmt::format("the run ended with exit code {}", int(code));
+            result.message =
+                code == ExitCode::failures
+                    ? fmt::format("{} of {} records failed", result.failed, result.total)
+                    : fmt::format("the run ended with exit code {}", int(code));
     } catch (const RunFailure& failure) {
         result.end = RunEnd::failed;
         result.message = failure.what();

@@ -49,8 +49,9 @@ void check_fields(const std::string& text) {
         const char field = text[++i];
         if (field != '%' && allowed_fields.find(field) == std::string_view::npos)
             throw TemplateError(fmt::format("'{}': %{} is not a field a path may use ({})", text,
-                                            field, "%Y %m %d %H %M %S %j %y %a %A %b %B %e %u "
-                                                   "%V %G %g %U %W %p %I %z, or %%"));
+                                            field,
+                                            "%Y %m %d %H %M %S %j %y %a %A %b %B %e %u "
+                                            "%V %G %g %U %W %p %I %z, or %%"));
     }
 }
 

@@ -33,7 +33,9 @@ std::size_t unit_index(std::string_view text, char letter) {
     fail(text, "unknown unit '" + std::string(1, letter) + "' (units: d, h, m, s)");
 }
 
-bool is_digit(char c) { return std::isdigit(static_cast<unsigned char>(c)) != 0; }
+bool is_digit(char c) {
+    return std::isdigit(static_cast<unsigned char>(c)) != 0;
+}
 
 } // namespace
 
@@ -102,6 +104,8 @@ std::optional<Instant> EveryTimetable::next_after(Instant after) const {
     return Instant(std::chrono::seconds((index + 1) * step));
 }
 
-std::string EveryTimetable::describe() const { return "every " + format_interval(interval_); }
+std::string EveryTimetable::describe() const {
+    return "every " + format_interval(interval_);
+}
 
 } // namespace ferry::schedule

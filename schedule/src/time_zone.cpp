@@ -2,12 +2,12 @@
 // tzdb, date lists links ("US/Eastern") among the zones.
 #include "ferry/schedule/time_zone.hpp"
 
+#include "ferry/wire/edit_distance.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <utility>
 #include <vector>
-
-#include "ferry/wire/edit_distance.hpp"
 
 namespace ferry::schedule {
 namespace {

@@ -136,8 +136,8 @@ ServiceConfig load_service_config(const std::string& path) {
         const fs::path base = fs::absolute(path).parent_path();
         std::string state_dir = "ferry-state";
         section.read("state_dir", state_dir);
-        service.state_dir = fs::path(state_dir).is_absolute() ? state_dir
-                                                              : (base / state_dir).string();
+        service.state_dir =
+            fs::path(state_dir).is_absolute() ? state_dir : (base / state_dir).string();
         section.read("shutdown_grace_s", service.shutdown_grace_s, 0, 86400);
         if (!section.has("pipelines") || !root["service"]["pipelines"].IsSequence())
             section.fail(root["service"] ? root["service"] : root,

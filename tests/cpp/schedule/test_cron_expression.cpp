@@ -1,7 +1,7 @@
 // Parsing cron expressions: each field form, names, macros, and errors that locate the field.
-#include <catch2/catch.hpp>
-
 #include "ferry/schedule/cron_expression.hpp"
+
+#include <catch2/catch.hpp>
 
 using namespace ferry::schedule;
 

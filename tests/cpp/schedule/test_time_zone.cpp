@@ -1,8 +1,8 @@
 // Zone lookup: IANA names and UTC are found; a misspelling gets the nearest names suggested.
-#include <catch2/catch.hpp>
-
 #include "ferry/schedule/cron_timetable.hpp"
 #include "ferry/schedule/time_zone.hpp"
+
+#include <catch2/catch.hpp>
 
 using namespace ferry::schedule;
 

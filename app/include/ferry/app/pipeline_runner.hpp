@@ -19,11 +19,11 @@ namespace ferry::app {
 
 // One run to start: which pipeline, which nominal time, under which id.
 struct RunRequest {
-    std::string run_id;                   // the producer client name too
-    std::chrono::sys_seconds nominal;     // the nominal time the paths are rendered with
-    std::string timezone = "UTC";         // the zone of the paths' strftime fields
-    bool resume = false;                  // a run an earlier life of the service started
-    std::chrono::seconds input_wait{0};   // how long a missing input is waited for
+    std::string run_id;                 // the producer client name too
+    std::chrono::sys_seconds nominal;   // the nominal time the paths are rendered with
+    std::string timezone = "UTC";       // the zone of the paths' strftime fields
+    bool resume = false;                // a run an earlier life of the service started
+    std::chrono::seconds input_wait{0}; // how long a missing input is waited for
 };
 
 // How a run ended. `interrupted` runs were stopped by the service's shutdown: they stay
@@ -31,7 +31,7 @@ struct RunRequest {
 enum class RunEnd { succeeded, failed, cancelled, interrupted };
 
 struct RunResult {
-    std::string run_id;      // the run
+    std::string run_id; // the run
     RunEnd end = RunEnd::failed;
     std::uint64_t ok = 0;     // records that succeeded
     std::uint64_t failed = 0; // records that failed
@@ -66,16 +66,16 @@ class PipelineRunner {
         std::thread thread;                 // runs the session
     };
     void run(const PipelineConfig& config, const RunRequest& request, Running& running);
-    [[nodiscard]] RunResult run_session_for(const PipelineConfig& config,
-                                            const RunRequest& request, Running& running);
+    [[nodiscard]] RunResult run_session_for(const PipelineConfig& config, const RunRequest& request,
+                                            Running& running);
     void reap();
 
-    zmq::context_t& context_;                                  // shared by every run
-    std::string endpoint_;                                     // the broker's producer endpoint
-    mutable std::mutex mutex_;                                 // guards the two below
-    std::map<std::string, std::unique_ptr<Running>> running_;  // by run id
-    std::vector<RunResult> finished_;                          // ended, not yet taken
-    std::vector<std::unique_ptr<Running>> ended_;              // threads to join
+    zmq::context_t& context_;                                 // shared by every run
+    std::string endpoint_;                                    // the broker's producer endpoint
+    mutable std::mutex mutex_;                                // guards the two below
+    std::map<std::string, std::unique_ptr<Running>> running_; // by run id
+    std::vector<RunResult> finished_;                         // ended, not yet taken
+    std::vector<std::unique_ptr<Running>> ended_;             // threads to join
 };
 
 } // namespace ferry::app
