@@ -57,7 +57,8 @@ ExitCode run_cli(int argc, char** argv) {
         ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}))
         ->capture_default_str();
     const std::vector<Subcommand> commands{add_run_command(app), add_submit_command(app),
-                                           add_broker_command(app), add_status_command(app)};
+                                           add_broker_command(app), add_status_command(app),
+                                           add_serve_command(app)};
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& error) {

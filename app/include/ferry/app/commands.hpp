@@ -23,6 +23,7 @@ struct Subcommand {
 [[nodiscard]] Subcommand add_submit_command(CLI::App& app); // `ferry submit`
 [[nodiscard]] Subcommand add_broker_command(CLI::App& app); // `ferry broker`
 [[nodiscard]] Subcommand add_status_command(CLI::App& app); // `ferry status`
+[[nodiscard]] Subcommand add_serve_command(CLI::App& app);  // `ferry serve`
 
 // Parses the command line, sets up logging and the stop signals, runs the chosen subcommand and
 // turns what it throws into a message on stderr and an exit code.

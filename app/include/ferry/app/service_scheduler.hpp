@@ -1,0 +1,66 @@
+// The scheduler of `ferry serve`: every pipeline's fire plan and run history, behind one lock,
+// answering the serve loop (what to start or cancel now) and the admin commands alike.
+#pragma once
+
+#include "ferry/app/pipeline_runner.hpp"
+#include "ferry/app/service_config.hpp"
+#include "ferry/schedule/fire_plan.hpp"
+
+#include <chrono>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace ferry::app {
+
+using ServiceClock = std::chrono::system_clock;
+
+// A run the serve loop must start now: which pipeline, and the request for the runner.
+struct RunStart {
+    std::size_t pipeline = 0; // index into ServiceConfig::pipelines
+    RunRequest request;       // id, nominal time, resume or fresh
+};
+
+// What is due now.
+struct DueRuns {
+    std::vector<RunStart> start;     // fresh runs (their fire is on disk) and resumed ones
+    std::vector<std::string> cancel; // runs to stop (overlap: cancel_other)
+};
+
+// An admin request's answer: a JSON reply, or a message (and an error code) when refused.
+struct ServiceAnswer {
+    bool ok = false;   // done
+    std::string reply; // JSON when ok, else the message
+    std::string code;  // error code name when refused
+};
+
+struct SchedulerState;
+struct PipelinePlan;
+
+class ServiceScheduler {
+  public:
+    // Builds each pipeline's timetable (a ConfigError names file:line:col of a bad cron,
+    // interval or zone) and reads its history from `<state_dir>/runs`.
+    ServiceScheduler(const ServiceConfig& config, ServiceClock::time_point now);
+    ~ServiceScheduler();
+
+    // Runs to start or cancel at `now`; a fresh run's record is fsynced before it is returned.
+    [[nodiscard]] DueRuns tick(ServiceClock::time_point now);
+    // Records how a run ended (an interrupted run stays running: the next start resumes it).
+    void finished(const RunResult& result, ServiceClock::time_point now);
+    // Waits until the next nominal time, an admin request that changed something, or `limit`.
+    void wait(ServiceClock::time_point limit);
+    // Answers an admin request (runs, trigger, pause, resume, backfill): a JSON reply, or a
+    // message when refused.
+    using Answer = ServiceAnswer;
+    [[nodiscard]] Answer answer(std::string_view command, std::string_view args_json);
+
+  private:
+    void add_due(PipelinePlan& pipeline, const schedule::Action& action, DueRuns& due);
+
+    std::unique_ptr<SchedulerState> state_; // plans, stores, the lock and the wake-up
+};
+
+} // namespace ferry::app
