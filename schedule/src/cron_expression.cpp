@@ -2,13 +2,13 @@
 // by skipping whole months, days and hours that cannot match.
 #include "ferry/schedule/cron_expression.hpp"
 
+#include "cron_field_parser.hpp"
+
 #include <algorithm>
 #include <array>
 #include <cctype>
 #include <string>
 #include <vector>
-
-#include "cron_field_parser.hpp"
 
 namespace ferry::schedule {
 namespace {
@@ -78,8 +78,9 @@ void check_field_count(const std::vector<Token>& tokens) {
     }
     if (tokens.size() != 5) {
         fail_whole(tokens.empty() ? 0 : tokens[0].offset,
-                   std::to_string(tokens.size()) + " fields, expected 5 (minute hour "
-                   "day-of-month month day-of-week) or a macro such as @daily");
+                   std::to_string(tokens.size()) +
+                       " fields, expected 5 (minute hour "
+                       "day-of-month month day-of-week) or a macro such as @daily");
     }
 }
 
@@ -92,7 +93,9 @@ CronMasks parse_masks(const std::vector<Token>& tokens) {
             parse_cron_field(CronField::day_of_week, tokens[4].text, tokens[4].offset)};
 }
 
-bool has(std::uint64_t mask, unsigned value) { return ((mask >> value) & 1U) != 0; }
+bool has(std::uint64_t mask, unsigned value) {
+    return ((mask >> value) & 1U) != 0;
+}
 
 // The smallest allowed value >= from, if any up to `high`.
 std::optional<unsigned> next_allowed(std::uint64_t mask, unsigned from, unsigned high) {
@@ -108,12 +111,18 @@ std::optional<unsigned> next_allowed(std::uint64_t mask, unsigned from, unsigned
 
 std::string_view cron_field_name(CronField field) {
     switch (field) {
-    case CronField::minute: return "minute";
-    case CronField::hour: return "hour";
-    case CronField::day_of_month: return "day-of-month";
-    case CronField::month: return "month";
-    case CronField::day_of_week: return "day-of-week";
-    case CronField::whole: break;
+    case CronField::minute:
+        return "minute";
+    case CronField::hour:
+        return "hour";
+    case CronField::day_of_month:
+        return "day-of-month";
+    case CronField::month:
+        return "month";
+    case CronField::day_of_week:
+        return "day-of-week";
+    case CronField::whole:
+        break;
     }
     return "expression";
 }
@@ -148,8 +157,6 @@ bool CronExpression::matches_day(date::year_month_day day) const {
 }
 
 LocalMinute CronExpression::skip_to_candidate(LocalMinute at) const {
-    using std::chrono::hours;
-    using std::chrono::minutes;
     const date::local_days day = date::floor<date::days>(at);
     const date::year_month_day ymd(day);
     if (!has(masks_.months, unsigned(ymd.month()))) {
@@ -159,6 +166,13 @@ LocalMinute CronExpression::skip_to_candidate(LocalMinute at) const {
     if (!matches_day(ymd)) {
         return day + date::days(1);
     }
+    return skip_within_day(day, at);
+}
+
+// On a matching day: the next allowed hour, then the next allowed minute in it; past the last
+// one, the next day's midnight.
+LocalMinute CronExpression::skip_within_day(date::local_days day, LocalMinute at) const {
+    using std::chrono::hours;
     const auto hour = unsigned(date::floor<hours>(at - day).count());
     const auto hour_allowed = next_allowed(masks_.hours, hour, 23);
     if (!hour_allowed) {
@@ -172,7 +186,7 @@ LocalMinute CronExpression::skip_to_candidate(LocalMinute at) const {
     if (!minute_allowed) {
         return day + hours(hour + 1);
     }
-    return day + hours(hour) + minutes(*minute_allowed);
+    return day + hours(hour) + std::chrono::minutes(*minute_allowed);
 }
 
 std::optional<LocalMinute> CronExpression::next_match(LocalMinute from) const {

@@ -1,11 +1,11 @@
 // Parses one cron field (`*`, `a-b`, `*/n`, `a-b/n`, `a/n`, lists, names) into a bit mask.
 #pragma once
 
+#include "ferry/schedule/cron_expression.hpp"
+
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
-
-#include "ferry/schedule/cron_expression.hpp"
 
 namespace ferry::schedule::detail {
 

@@ -1,11 +1,11 @@
 // Test helper: reads `EXPR<TAB>ZONE<TAB>START_EPOCH<TAB>N` lines and prints the next N nominal
 // epochs after START on one line ("none" where the timetable ends), or "error: <message>".
+#include "ferry/schedule/cron_timetable.hpp"
+
 #include <iostream>
 #include <sstream>
 #include <string>
 #include <vector>
-
-#include "ferry/schedule/cron_timetable.hpp"
 
 namespace {
 

@@ -1,12 +1,11 @@
 // Test helper: UTC instants from calendar fields, and back to text for readable failures.
 #pragma once
 
-#include <optional>
-#include <string>
+#include "ferry/schedule/timetable.hpp"
 
 #include <date/date.h>
-
-#include "ferry/schedule/timetable.hpp"
+#include <optional>
+#include <string>
 
 namespace ferry::schedule::testing {
 
@@ -15,6 +14,8 @@ inline Instant utc(int year, unsigned month, unsigned day, int hour = 0, int min
     return Instant(days) + std::chrono::hours(hour) + std::chrono::minutes(minute);
 }
 
-inline std::string text(std::optional<Instant> at) { return at ? date::format("%F %R UTC", *at) : "none"; }
+inline std::string text(std::optional<Instant> at) {
+    return at ? date::format("%F %R UTC", *at) : "none";
+}
 
 } // namespace ferry::schedule::testing

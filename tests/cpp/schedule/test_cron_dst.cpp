@@ -1,10 +1,10 @@
 // The daylight saving policy: a time in a spring gap fires at the gap's end, once; a repeated
 // time fires at its first occurrence only. New York and Berlin shift by an hour, Lord Howe by 30
 // minutes. Expected instants are worked out by hand from each zone's published rules.
-#include <catch2/catch.hpp>
-
 #include "ferry/schedule/cron_timetable.hpp"
 #include "instants.hpp"
+
+#include <catch2/catch.hpp>
 
 using namespace ferry::schedule;
 using ferry::schedule::testing::text;

@@ -1,8 +1,8 @@
 // Which instants a cron timetable yields in UTC: the day OR rule, leap days, never-matching.
-#include <catch2/catch.hpp>
-
 #include "ferry/schedule/cron_timetable.hpp"
 #include "instants.hpp"
+
+#include <catch2/catch.hpp>
 
 using namespace ferry::schedule;
 using ferry::schedule::testing::text;

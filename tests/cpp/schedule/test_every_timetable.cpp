@@ -1,8 +1,8 @@
 // `every` intervals: parsing with clear errors, and nominal times anchored at the Unix epoch.
-#include <catch2/catch.hpp>
-
 #include "ferry/schedule/every_timetable.hpp"
 #include "instants.hpp"
+
+#include <catch2/catch.hpp>
 
 using namespace ferry::schedule;
 using ferry::schedule::testing::text;

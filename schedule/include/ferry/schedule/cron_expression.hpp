@@ -3,12 +3,11 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <date/date.h>
 #include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
-
-#include <date/date.h>
 
 namespace ferry::schedule {
 
@@ -66,11 +65,12 @@ class CronExpression {
     CronExpression(std::string text, CronMasks masks);
     // `at` itself when it matches, otherwise a later minute with no match in between.
     [[nodiscard]] LocalMinute skip_to_candidate(LocalMinute at) const;
+    [[nodiscard]] LocalMinute skip_within_day(date::local_days day, LocalMinute at) const;
 
-    std::string text_;        // as the user wrote it
-    CronMasks masks_;         // the allowed values
-    bool day_of_month_all_;   // day-of-month allows every day: not a restriction
-    bool day_of_week_all_;    // day-of-week allows every weekday: not a restriction
+    std::string text_;      // as the user wrote it
+    CronMasks masks_;       // the allowed values
+    bool day_of_month_all_; // day-of-month allows every day: not a restriction
+    bool day_of_week_all_;  // day-of-week allows every weekday: not a restriction
 };
 
 } // namespace ferry::schedule

@@ -1,13 +1,12 @@
 // A cron expression evaluated in a named time zone: the Timetable a `cron:` schedule uses.
 #pragma once
 
-#include <string>
-#include <string_view>
-
-#include <date/tz.h>
-
 #include "ferry/schedule/cron_expression.hpp"
 #include "ferry/schedule/timetable.hpp"
+
+#include <date/tz.h>
+#include <string>
+#include <string_view>
 
 namespace ferry::schedule {
 
@@ -30,8 +29,8 @@ class CronTimetable final : public Timetable {
     // The instant a matched local minute fires at, by the policy above.
     [[nodiscard]] Instant resolve(LocalMinute local) const;
 
-    CronExpression expression_;    // which local minutes match
-    const date::time_zone* zone_;  // owned by the tz database
+    CronExpression expression_;   // which local minutes match
+    const date::time_zone* zone_; // owned by the tz database
 };
 
 } // namespace ferry::schedule

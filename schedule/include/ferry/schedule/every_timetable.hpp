@@ -1,12 +1,12 @@
 // An `every:` schedule: the multiples of a fixed interval since the Unix epoch.
 #pragma once
 
+#include "ferry/schedule/timetable.hpp"
+
 #include <chrono>
 #include <stdexcept>
 #include <string>
 #include <string_view>
-
-#include "ferry/schedule/timetable.hpp"
 
 namespace ferry::schedule {
 

@@ -1,11 +1,10 @@
 // Looking up a named time zone in the OS tz database, with "did you mean" for a misspelling.
 #pragma once
 
+#include <date/tz.h>
 #include <stdexcept>
 #include <string>
 #include <string_view>
-
-#include <date/tz.h>
 
 namespace ferry::schedule {
 
