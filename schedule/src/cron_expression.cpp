@@ -157,8 +157,6 @@ bool CronExpression::matches_day(date::year_month_day day) const {
 }
 
 LocalMinute CronExpression::skip_to_candidate(LocalMinute at) const {
-    using std::chrono::hours;
-    using std::chrono::minutes;
     const date::local_days day = date::floor<date::days>(at);
     const date::year_month_day ymd(day);
     if (!has(masks_.months, unsigned(ymd.month()))) {
@@ -168,6 +166,13 @@ LocalMinute CronExpression::skip_to_candidate(LocalMinute at) const {
     if (!matches_day(ymd)) {
         return day + date::days(1);
     }
+    return skip_within_day(day, at);
+}
+
+// On a matching day: the next allowed hour, then the next allowed minute in it; past the last
+// one, the next day's midnight.
+LocalMinute CronExpression::skip_within_day(date::local_days day, LocalMinute at) const {
+    using std::chrono::hours;
     const auto hour = unsigned(date::floor<hours>(at - day).count());
     const auto hour_allowed = next_allowed(masks_.hours, hour, 23);
     if (!hour_allowed) {
@@ -181,7 +186,7 @@ LocalMinute CronExpression::skip_to_candidate(LocalMinute at) const {
     if (!minute_allowed) {
         return day + hours(hour + 1);
     }
-    return day + hours(hour) + minutes(*minute_allowed);
+    return day + hours(hour) + std::chrono::minutes(*minute_allowed);
 }
 
 std::optional<LocalMinute> CronExpression::next_match(LocalMinute from) const {

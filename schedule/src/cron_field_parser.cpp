@@ -6,6 +6,7 @@
 #include <charconv>
 #include <optional>
 #include <string>
+#include <utility>
 
 namespace ferry::schedule::detail {
 namespace {
@@ -75,8 +76,9 @@ int parse_value(const Item& item, std::string_view text) {
     int value = 0;
     const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
     if (error != std::errc{} || end != text.data() + text.size()) {
-        fail(item,
-             "'" + std::string(text) + "' is not a number; allowed: " + range_text(item.field));
+        const bool named = item.field == CronField::month || item.field == CronField::day_of_week;
+        fail(item, "'" + std::string(text) + "' is not a number" + (named ? " or a name" : "") +
+                       "; allowed: " + range_text(item.field));
     }
     const FieldRange range = field_range(item.field);
     if (value < range.low || value > range.high) {
@@ -95,26 +97,30 @@ int parse_step(const Item& item, std::string_view text) {
     return step;
 }
 
+// The first and last value of an item's base (`*`, `a`, `a-b`); `stepped` when a step follows,
+// which makes a single value run to the field's end.
+std::pair<int, int> parse_bounds(const Item& item, std::string_view base, bool stepped) {
+    const FieldRange range = field_range(item.field);
+    if (base == "*") {
+        return {range.low, range.high};
+    }
+    const std::size_t dash = base.find('-');
+    const int low = parse_value(item, base.substr(0, dash));
+    const int high = dash != std::string_view::npos ? parse_value(item, base.substr(dash + 1))
+                     : stepped                      ? range.high
+                                                    : low;
+    if (high < low) {
+        fail(item, "the range runs backwards (" + std::to_string(low) + " > " +
+                       std::to_string(high) + "); write the smaller value first");
+    }
+    return {low, high};
+}
+
 std::uint64_t parse_item(const Item& item) {
     const std::size_t slash = item.text.find('/');
-    const std::string_view base = item.text.substr(0, slash);
-    const FieldRange range = field_range(item.field);
-    const int step =
-        slash == std::string_view::npos ? 1 : parse_step(item, item.text.substr(slash + 1));
-    int low = range.low;
-    int high = range.high;
-    if (base != "*") {
-        const std::size_t dash = base.find('-');
-        low = parse_value(item, base.substr(0, dash));
-        // `a/n` runs from a to the end of the range, as in Vixie cron.
-        high = dash != std::string_view::npos    ? parse_value(item, base.substr(dash + 1))
-               : slash != std::string_view::npos ? range.high
-                                                 : low;
-        if (high < low) {
-            fail(item, "the range runs backwards (" + std::to_string(low) + " > " +
-                           std::to_string(high) + "); write the smaller value first");
-        }
-    }
+    const bool stepped = slash != std::string_view::npos;
+    const int step = stepped ? parse_step(item, item.text.substr(slash + 1)) : 1;
+    const auto [low, high] = parse_bounds(item, item.text.substr(0, slash), stepped);
     std::uint64_t mask = 0;
     for (int value = low; value <= high; value += step) {
         mask |= std::uint64_t{1} << value;

@@ -37,6 +37,31 @@ bool is_digit(char c) {
     return std::isdigit(static_cast<unsigned char>(c)) != 0;
 }
 
+// One "<count><unit>" term of an interval, such as the "30m" of "1h30m".
+struct Term {
+    std::int64_t count; // how many of the unit
+    std::size_t unit;   // index into `units`
+};
+
+// Reads the term starting at `at` and moves `at` past it.
+Term read_term(std::string_view text, std::size_t& at) {
+    const std::size_t start = at;
+    while (at < text.size() && is_digit(text[at])) {
+        ++at;
+    }
+    if (at == start) {
+        fail(text, "expected a number at '" + std::string(text.substr(at)) + "'");
+    }
+    if (at - start > max_digits) {
+        fail(text, "the number is too large");
+    }
+    const std::int64_t count = std::stoll(std::string(text.substr(start, at - start)));
+    if (at == text.size()) {
+        fail(text, "missing unit after " + std::to_string(count));
+    }
+    return {count, unit_index(text, text[at++])};
+}
+
 } // namespace
 
 std::chrono::seconds parse_interval(std::string_view text) {
@@ -48,28 +73,13 @@ std::chrono::seconds parse_interval(std::string_view text) {
     }
     std::int64_t total = 0;
     std::size_t next_unit = 0; // units before this one are already used
-    std::size_t at = 0;
-    while (at < text.size()) {
-        const std::size_t start = at;
-        while (at < text.size() && is_digit(text[at])) {
-            ++at;
-        }
-        if (at == start) {
-            fail(text, "expected a number at '" + std::string(text.substr(at)) + "'");
-        }
-        if (at - start > max_digits) {
-            fail(text, "the number is too large");
-        }
-        const std::int64_t count = std::stoll(std::string(text.substr(start, at - start)));
-        if (at == text.size()) {
-            fail(text, "missing unit after " + std::to_string(count));
-        }
-        const std::size_t unit = unit_index(text, text[at++]);
-        if (unit < next_unit) {
+    for (std::size_t at = 0; at < text.size();) {
+        const Term term = read_term(text, at);
+        if (term.unit < next_unit) {
             fail(text, "units must go from largest to smallest, each once (d, h, m, s)");
         }
-        next_unit = unit + 1;
-        total += count * units[unit].seconds;
+        next_unit = term.unit + 1;
+        total += term.count * units[term.unit].seconds;
     }
     if (total < 1) {
         fail(text, "an interval must be at least 1s");

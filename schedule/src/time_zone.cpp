@@ -42,8 +42,10 @@ std::vector<std::string> nearest_zone_names(std::string_view name) {
         }
     }
     std::sort(ranked.begin(), ranked.end());
+    // A name that differs only in case is the one meant: suggest it alone.
+    const std::size_t wanted_count = !ranked.empty() && ranked[0].first == 0 ? 1 : 3;
     std::vector<std::string> names;
-    for (std::size_t i = 0; i < ranked.size() && i < 3; ++i) {
+    for (std::size_t i = 0; i < ranked.size() && i < wanted_count; ++i) {
         names.push_back(ranked[i].second);
     }
     return names;

@@ -97,7 +97,8 @@ TEST_CASE("malformed fields are refused with what is wrong") {
     CHECK_THAT(error_of("*/0 * * * *").what(), Catch::Contains("at least 1"));
     CHECK_THAT(error_of("0 0 * * 5-2").what(), Catch::Contains("runs backwards"));
     CHECK(error_of("0 0 * foo *").field() == CronField::month);
-    CHECK_THAT(error_of("0 0 * foo *").what(), Catch::Contains("JAN-DEC"));
+    CHECK_THAT(error_of("0 0 * foo *").what(),
+               Catch::Contains("not a number or a name") && Catch::Contains("JAN-DEC"));
     CHECK(error_of("0 0 * * 8").field() == CronField::day_of_week);
     CHECK_THAT(error_of("0 0 * * 8").what(), Catch::Contains("SUN-SAT"));
     CHECK_THAT(error_of("1,,2 * * * *").what(), Catch::Contains("empty list item"));

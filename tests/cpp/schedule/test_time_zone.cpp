@@ -32,7 +32,8 @@ TEST_CASE("a misspelt zone suggests the nearest name") {
 }
 
 TEST_CASE("a zone in the wrong case suggests the right spelling") {
-    CHECK_THAT(zone_error("europe/berlin"), Catch::Contains("did you mean Europe/Berlin"));
+    CHECK(zone_error("europe/berlin") ==
+          "unknown time zone 'europe/berlin'; did you mean Europe/Berlin?");
 }
 
 TEST_CASE("a zone far from every name says what to write instead") {

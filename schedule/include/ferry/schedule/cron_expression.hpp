@@ -65,6 +65,7 @@ class CronExpression {
     CronExpression(std::string text, CronMasks masks);
     // `at` itself when it matches, otherwise a later minute with no match in between.
     [[nodiscard]] LocalMinute skip_to_candidate(LocalMinute at) const;
+    [[nodiscard]] LocalMinute skip_within_day(date::local_days day, LocalMinute at) const;
 
     std::string text_;      // as the user wrote it
     CronMasks masks_;       // the allowed values
