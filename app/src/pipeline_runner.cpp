@@ -86,8 +86,9 @@ RunEnd end_of(ExitCode code, const std::atomic<bool>& cancelled) {
 
 } // namespace
 
-PipelineRunner::PipelineRunner(zmq::context_t& context, std::string endpoint)
-    : context_(context), endpoint_(std::move(endpoint)) {}
+PipelineRunner::PipelineRunner(zmq::context_t& context, std::string endpoint,
+                               std::function<void()> on_end)
+    : context_(context), endpoint_(std::move(endpoint)), on_end_(std::move(on_end)) {}
 
 PipelineRunner::~PipelineRunner() {
     interrupt_all();
@@ -171,13 +172,17 @@ void PipelineRunner::run(const PipelineConfig& config, const RunRequest& request
     result.run_id = request.run_id;
     if (result.end == RunEnd::failed)
         spdlog::warn("run {} failed: {}", request.run_id, result.message);
-    std::lock_guard lock(mutex_);
-    finished_.push_back(std::move(result));
-    auto it = running_.find(request.run_id);
-    if (it != running_.end()) { // interrupt_all may have taken it already
-        ended_.push_back(std::move(it->second));
-        running_.erase(it);
+    {
+        std::lock_guard lock(mutex_);
+        finished_.push_back(std::move(result));
+        auto it = running_.find(request.run_id);
+        if (it != running_.end()) { // interrupt_all may have taken it already
+            ended_.push_back(std::move(it->second));
+            running_.erase(it);
+        }
     }
+    if (on_end_)
+        on_end_();
 }
 
 RunResult PipelineRunner::run_session_for(const PipelineConfig& config, const RunRequest& request,

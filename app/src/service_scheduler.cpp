@@ -107,6 +107,12 @@ void ServiceScheduler::wait(ServiceClock::time_point limit) {
     state_->woken = false;
 }
 
+void ServiceScheduler::wake() {
+    std::lock_guard lock(state_->mutex);
+    state_->woken = true;
+    state_->wake.notify_all();
+}
+
 ServiceScheduler::Answer ServiceScheduler::answer(std::string_view command,
                                                   std::string_view args_json) {
     std::lock_guard lock(state_->mutex);

@@ -81,7 +81,8 @@ ExitCode serve(const std::string& path, const std::atomic<bool>& stop) {
     pools.start(config.workers, interpreters, broker.workers_endpoint());
     zmq::context_t context(1);
     {
-        PipelineRunner runner(context, broker.producers_endpoint());
+        PipelineRunner runner(context, broker.producers_endpoint(),
+                              [&scheduler] { scheduler->wake(); });
         while (!stop.load() && !broker.ended()) {
             serve_pass(config, *scheduler, runner);
             scheduler->wait(ServiceClock::now() + loop_limit);

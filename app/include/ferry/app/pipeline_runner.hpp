@@ -7,6 +7,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -43,7 +44,9 @@ struct RunResult {
 // Starts runs on threads; the caller collects their ends with take_finished().
 class PipelineRunner {
   public:
-    PipelineRunner(zmq::context_t& context, std::string endpoint);
+    // `on_end` is called (on the run's thread) each time a run ends: the caller's wake-up.
+    PipelineRunner(zmq::context_t& context, std::string endpoint,
+                   std::function<void()> on_end = {});
     ~PipelineRunner();
     PipelineRunner(const PipelineRunner&) = delete;
     PipelineRunner& operator=(const PipelineRunner&) = delete;
@@ -72,6 +75,7 @@ class PipelineRunner {
 
     zmq::context_t& context_;                                 // shared by every run
     std::string endpoint_;                                    // the broker's producer endpoint
+    std::function<void()> on_end_; // a run ended
     mutable std::mutex mutex_;                                // guards the two below
     std::map<std::string, std::unique_ptr<Running>> running_; // by run id
     std::vector<RunResult> finished_;                         // ended, not yet taken

@@ -50,8 +50,11 @@ class ServiceScheduler {
     [[nodiscard]] DueRuns tick(ServiceClock::time_point now);
     // Records how a run ended (an interrupted run stays running: the next start resumes it).
     void finished(const RunResult& result, ServiceClock::time_point now);
-    // Waits until the next nominal time, an admin request that changed something, or `limit`.
+    // Waits until the next nominal time, an admin request that changed something, wake(), or
+    // `limit`.
     void wait(ServiceClock::time_point limit);
+    // Ends a wait now (a run ended: its successor may start). Any thread.
+    void wake();
     // Answers an admin request (runs, trigger, pause, resume, backfill): a JSON reply, or a
     // message when refused.
     using Answer = ServiceAnswer;
