@@ -15,7 +15,7 @@ constexpr int pipeline_width = 16;
 constexpr int run_id_width = 26;
 constexpr int time_width = 22;
 constexpr int state_width = 11;
-constexpr int counts_width = 16;
+constexpr int counts_width = 18;
 
 [[noreturn]] void unexpected(std::string_view what) {
     throw std::runtime_error("the broker's reply is not what this ferry expects (" +
