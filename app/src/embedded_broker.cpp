@@ -24,15 +24,19 @@ std::unique_ptr<broker::Broker> start_broker(const broker::BrokerConfig& config)
 } // namespace
 
 struct EmbeddedBroker::State {
-    explicit State(const broker::BrokerConfig& config) : broker(start_broker(config)) {}
+    State(const broker::BrokerConfig& config, std::shared_ptr<broker::AdminService> admin)
+        : broker(start_broker(config)) {
+        broker->set_admin_service(std::move(admin)); // before the loop's thread starts
+    }
     std::unique_ptr<broker::Broker> broker; // binds both endpoints
     std::thread loop;                       // runs broker->run()
     std::atomic<bool> ended{false};         // run() returned or threw
     std::string failure;                    // what it threw; read after join
 };
 
-EmbeddedBroker::EmbeddedBroker(const broker::BrokerConfig& config)
-    : state_(std::make_unique<State>(config)) {
+EmbeddedBroker::EmbeddedBroker(const broker::BrokerConfig& config,
+                               std::shared_ptr<broker::AdminService> admin)
+    : state_(std::make_unique<State>(config, std::move(admin))) {
     producers_endpoint_ = state_->broker->endpoints().producers;
     workers_endpoint_ = state_->broker->endpoints().workers;
     state_->loop = std::thread([state = state_.get()] {

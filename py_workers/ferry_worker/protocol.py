@@ -38,6 +38,8 @@ class Command(enum.IntEnum):
     ACK = 0x15
     STATUS = 0x20
     STATUS_REPLY = 0x21
+    ADMIN = 0x22
+    ADMIN_REPLY = 0x23
 
 
 class Field(NamedTuple):
@@ -178,6 +180,15 @@ COMMAND_FIELDS: dict[Command, tuple[Field, ...]] = {
     Command.STATUS_REPLY: (
         Field("status", "map", True),
     ),
+    Command.ADMIN: (
+        Field("command", "str", True),
+        Field("args", "str", True),
+    ),
+    Command.ADMIN_REPLY: (
+        Field("ok", "bool", True),
+        Field("reply", "str", True),
+        Field("code", "str", False),
+    ),
 }
 
 
@@ -200,6 +211,8 @@ class ErrorCode(str, enum.Enum):
     JOURNAL_FULL = "JOURNAL_FULL"  # the journal's disk is full; resubmit after retry_after_ms
     # the id finished and was acknowledged earlier; its outcome is gone
     ALREADY_DONE = "ALREADY_DONE"
+    # the broker has no service for this request (ADMIN without `ferry serve`)
+    UNSUPPORTED = "UNSUPPORTED"
 
 
 RETRYABLE: frozenset[str] = frozenset(

@@ -153,6 +153,13 @@ CANONICAL = [
     valid("status", "STATUS", {}),
     valid("status_reply", "STATUS_REPLY", {"status": STATUS}),
     valid("status_reply_empty_map", "STATUS_REPLY", {"status": mp({})}),
+    valid("admin", "ADMIN", {"command": "trigger",
+                             "args": '{"pipeline": "nightly", "at": "2026-12-03T02:00:00Z"}'}),
+    valid("admin_empty_args", "ADMIN", {"command": "runs", "args": "{}"}),
+    valid("admin_reply", "ADMIN_REPLY", {"ok": True,
+                                         "reply": '{"message": "triggered nightly at 02:00"}'}),
+    valid("admin_reply_refused", "ADMIN_REPLY", {"ok": False, "reply": "no pipeline 'nightly'",
+                                                 "code": "INVALID_ARGUMENT"}),
 ]
 
 
@@ -248,6 +255,11 @@ def invalid_cases():
         invalid("hello_missing_session", [header("HELLO"), raw_map([("client", pack("c")),
                                                                     ("heartbeat_ms", pack(1000))])],
                 "MISSING_FIELD"),
+        invalid("admin_missing_args", [header("ADMIN"), raw_map([("command", pack("runs"))])],
+                "MISSING_FIELD"),
+        invalid("admin_reply_ok_str", [header("ADMIN_REPLY"), raw_map([("ok", pack("yes")),
+                                                                       ("reply", pack("{}"))])],
+                "WRONG_TYPE"),
         invalid("submit_missing_session", [header("SUBMIT"), raw_map([
             ("client", pack("c")), ("seq", pack(1)), ("jobs", pack([]))])], "MISSING_FIELD"),
         invalid("nesting_above_max_depth",

@@ -234,6 +234,19 @@ wire::Message producer_command_from_json(wire::Command command, const YAML::Node
         embedded(n, "status", m.status);
         return m;
     }
+    case wire::Command::admin: {
+        wire::Admin m;
+        field(n, "command", m.command);
+        field(n, "args", m.args);
+        return m;
+    }
+    case wire::Command::admin_reply: {
+        wire::AdminReply m;
+        field(n, "ok", m.ok);
+        field(n, "reply", m.reply);
+        field(n, "code", m.code);
+        return m;
+    }
     default:
         break;
     }

@@ -38,7 +38,10 @@ inline BrokerConfig test_config() {
 // A broker on its own thread, stopped and joined on destruction.
 class RunningBroker {
   public:
-    explicit RunningBroker(BrokerConfig config = test_config()) : broker_(std::move(config)) {
+    explicit RunningBroker(BrokerConfig config = test_config(),
+                           std::shared_ptr<AdminService> admin = nullptr)
+        : broker_(std::move(config)) {
+        broker_.set_admin_service(std::move(admin));
         thread_ = std::thread([this] { broker_.run(); });
     }
     ~RunningBroker() { stop(); }

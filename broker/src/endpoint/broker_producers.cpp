@@ -1,5 +1,5 @@
 // The broker's producer endpoint: SUBMIT with backpressure, ACK, HELLO, OUTCOMES delivery,
-// STATUS.
+// STATUS and ADMIN.
 #include "ferry/broker/broker.hpp"
 #include "ferry/broker/status.hpp"
 
@@ -16,6 +16,8 @@ constexpr std::uint64_t journal_full_retry_ms = 1000; // suggested wait while th
 void Broker::on_producer_message(const Incoming& incoming, wire::Message&& message) {
     if (std::holds_alternative<wire::Status>(message)) {
         on_status(producers_, incoming);
+    } else if (const auto* admin = std::get_if<wire::Admin>(&message)) {
+        on_admin(incoming, *admin);
     } else if (const auto* hello = std::get_if<wire::Hello>(&message)) {
         on_hello(incoming, *hello);
     } else if (const auto* disconnect = std::get_if<wire::Disconnect>(&message)) {
@@ -249,6 +251,40 @@ void Broker::on_status(RouterSocket& socket, const Incoming& incoming) {
                     now_,      coverage_,          journal_ && journal_->blocked()};
     message_scratch_ = wire::StatusReply{encode_status(view)};
     (void)send(socket, incoming.routing_view(), message_scratch_);
+}
+
+// ADMIN is answered at once by the embedding service, on this thread (the service must be quick);
+// the reply goes to the asking connection only, like STATUS_REPLY.
+void Broker::on_admin(const Incoming& incoming, const wire::Admin& admin) {
+    AdminAnswer answer = admin_answer(admin);
+    wire::AdminReply reply{answer.ok, std::move(answer.reply), std::nullopt};
+    if (!answer.code.empty()) {
+        reply.code = std::move(answer.code);
+    }
+    message_scratch_ = std::move(reply);
+    (void)send(producers_, incoming.routing_view(), message_scratch_);
+}
+
+// Whatever the service throws is its bug, not the broker's: it becomes a failed reply, and the
+// loop goes on serving every other peer.
+AdminAnswer Broker::admin_answer(const wire::Admin& admin) {
+    if (!admin_service_) {
+        return {false,
+                "this broker has no scheduler: pipeline commands need `ferry serve` (the broker "
+                "of `ferry broker` and `ferry run` only carries jobs)",
+                std::string(wire::code_name(wire::ErrorCode::unsupported))};
+    }
+    try {
+        return admin_service_->answer(admin.command, admin.args);
+    } catch (const std::exception& error) {
+        spdlog::error("admin request '{}' failed in the service: {}", admin.command, error.what());
+        return {false, "the service failed on '" + admin.command + "': " + error.what(),
+                std::string(wire::code_name(wire::ErrorCode::internal))};
+    } catch (...) {
+        spdlog::error("admin request '{}' failed in the service: unknown exception", admin.command);
+        return {false, "the service failed on '" + admin.command + "' (unknown exception)",
+                std::string(wire::code_name(wire::ErrorCode::internal))};
+    }
 }
 
 } // namespace ferry::broker

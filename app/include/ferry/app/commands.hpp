@@ -24,6 +24,12 @@ struct Subcommand {
 [[nodiscard]] Subcommand add_broker_command(CLI::App& app); // `ferry broker`
 [[nodiscard]] Subcommand add_status_command(CLI::App& app); // `ferry status`
 [[nodiscard]] Subcommand add_serve_command(CLI::App& app);  // `ferry serve`
+// The pipeline commands: ADMIN requests to the scheduler of a `ferry serve` (admin_flags.hpp).
+[[nodiscard]] Subcommand add_runs_command(CLI::App& app);     // `ferry runs`
+[[nodiscard]] Subcommand add_trigger_command(CLI::App& app);  // `ferry trigger`
+[[nodiscard]] Subcommand add_pause_command(CLI::App& app);    // `ferry pause`
+[[nodiscard]] Subcommand add_resume_command(CLI::App& app);   // `ferry resume`
+[[nodiscard]] Subcommand add_backfill_command(CLI::App& app); // `ferry backfill`
 
 // Parses the command line, sets up logging and the stop signals, runs the chosen subcommand and
 // turns what it throws into a message on stderr and an exit code.

@@ -1,6 +1,7 @@
 // The broker inside the `ferry` process, for `ferry run` and `ferry broker` alike.
 #pragma once
 
+#include "ferry/broker/admin_service.hpp"
 #include "ferry/broker/broker_config.hpp"
 
 #include <memory>
@@ -18,10 +19,12 @@ class BrokerStartError : public std::runtime_error {
 
 // Binds the broker's sockets in the constructor (so the endpoints are known, with OS-picked
 // ports resolved) and runs its poll loop on a thread until stop() or destruction. Throws
-// BrokerStartError when the journal cannot be used.
+// BrokerStartError when the journal cannot be used. `admin` answers ADMIN requests on the
+// producers endpoint (`ferry serve`'s scheduler); without one they are refused.
 class EmbeddedBroker {
   public:
-    explicit EmbeddedBroker(const broker::BrokerConfig& config);
+    explicit EmbeddedBroker(const broker::BrokerConfig& config,
+                            std::shared_ptr<broker::AdminService> admin = nullptr);
     ~EmbeddedBroker();
     EmbeddedBroker(const EmbeddedBroker&) = delete;
     EmbeddedBroker& operator=(const EmbeddedBroker&) = delete;

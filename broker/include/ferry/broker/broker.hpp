@@ -1,6 +1,7 @@
 // The broker: two ROUTER sockets and one poll loop that owns every job until its outcome.
 #pragma once
 
+#include "ferry/broker/admin_service.hpp"
 #include "ferry/broker/broker_config.hpp"
 #include "ferry/broker/journal.hpp"
 #include "ferry/broker/outbox.hpp"
@@ -93,6 +94,11 @@ class Broker : private SchedulerSink {
     [[nodiscard]] const std::string& id() const noexcept { return id_; }
     // Runs the poll loop until a stop was requested and the shutdown finished.
     void run();
+    // Who answers ADMIN requests; null (the default): they are refused as UNSUPPORTED. Set it
+    // before run(): the loop reads it without a lock.
+    void set_admin_service(std::shared_ptr<AdminService> service) {
+        admin_service_ = std::move(service);
+    }
     // Asks the loop to shut down (thread- and async-signal-safe).
     void request_stop() noexcept { stop_requested_.store(true, std::memory_order_relaxed); }
 
@@ -161,6 +167,8 @@ class Broker : private SchedulerSink {
     void reject(const Incoming& incoming, std::uint64_t seq, wire::ErrorCode code,
                 const std::string& message, std::uint64_t retry_after_ms);
     void on_status(RouterSocket& socket, const Incoming& incoming);
+    void on_admin(const Incoming& incoming, const wire::Admin& admin);
+    [[nodiscard]] AdminAnswer admin_answer(const wire::Admin& admin);
     void send_accepted_replies();
     void flush_outboxes();
     bool flush_client(ClientState& client);
@@ -196,6 +204,7 @@ class Broker : private SchedulerSink {
     TimePoint started_at_;                           // for uptime
     TimePoint now_;                                  // time of the current loop pass
     std::unique_ptr<Journal> journal_;               // jobs and outcomes on disk; null: off
+    std::shared_ptr<AdminService> admin_service_;    // answers ADMIN; null: none
     std::deque<HeldReply> accepted_replies_;         // held until the journal wrote their jobs
     wire::Message message_scratch_;                  // reused message being encoded
     wire::SubmitView submit_view_;   // reused: the SUBMIT being read (views into its frame)

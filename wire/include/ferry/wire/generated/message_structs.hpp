@@ -213,8 +213,21 @@ struct StatusReply {
     bool operator==(const StatusReply&) const = default; // field-wise, for tests
 };
 
+struct Admin {
+    std::string command; // what to do: runs, trigger, pause, resume, backfill, ...
+    std::string args; // a JSON object text, passed to the admin service unread
+    bool operator==(const Admin&) const = default; // field-wise, for tests
+};
+
+struct AdminReply {
+    bool ok = false; // the admin service did it
+    std::string reply; // ok: a JSON text; not ok: what went wrong, for humans
+    std::optional<std::string> code; // not ok: a name from `error_codes`
+    bool operator==(const AdminReply&) const = default; // field-wise, for tests
+};
+
 // Any decoded message; the alternative tells the command (command_rows order).
-using Message = std::variant<Ready, Jobs, Results, Heartbeat, Disconnect, Cancel, Exited, Welcome, ErrorReply, Submit, Accepted, Rejected, Outcomes, Hello, Ack, Status, StatusReply>;
+using Message = std::variant<Ready, Jobs, Results, Heartbeat, Disconnect, Cancel, Exited, Welcome, ErrorReply, Submit, Accepted, Rejected, Outcomes, Hello, Ack, Status, StatusReply, Admin, AdminReply>;
 
 // Each struct's fields bound to its members, in encoder order (field_binding.hpp).
 template <> struct FieldsOf<Error> {
@@ -410,6 +423,21 @@ template <> struct FieldsOf<StatusReply> {
     static constexpr std::span<const FieldSpec> specs = tables::status_reply_body;
     static constexpr auto members = std::make_tuple(
         bind<FieldForm::raw_map>(&T::status));
+};
+template <> struct FieldsOf<Admin> {
+    using T = Admin;
+    static constexpr std::span<const FieldSpec> specs = tables::admin_body;
+    static constexpr auto members = std::make_tuple(
+        bind<FieldForm::plain>(&T::command),
+        bind<FieldForm::plain>(&T::args));
+};
+template <> struct FieldsOf<AdminReply> {
+    using T = AdminReply;
+    static constexpr std::span<const FieldSpec> specs = tables::admin_reply_body;
+    static constexpr auto members = std::make_tuple(
+        bind<FieldForm::plain>(&T::ok),
+        bind<FieldForm::plain>(&T::reply),
+        bind<FieldForm::plain>(&T::code));
 };
 
 } // namespace ferry::wire

@@ -37,6 +37,8 @@ enum class Command : std::uint8_t {
     ack = 0x15,
     status = 0x20,
     status_reply = 0x21,
+    admin = 0x22,
+    admin_reply = 0x23,
 };
 
 enum class ErrorCode : std::uint8_t {
@@ -55,6 +57,7 @@ enum class ErrorCode : std::uint8_t {
     client_in_use, // another live producer session owns this client name
     journal_full, // the journal's disk is full; resubmit after retry_after_ms
     already_done, // the id finished and was acknowledged earlier; its outcome is gone
+    unsupported, // the broker has no service for this request (ADMIN without `ferry serve`)
 };
 
 enum class DecodeErrorKind : std::uint8_t {
@@ -224,6 +227,15 @@ inline constexpr FieldSpec ack_body[] = {
 inline constexpr FieldSpec status_reply_body[] = {
     {"status", "map", true},
 };
+inline constexpr FieldSpec admin_body[] = {
+    {"command", "str", true},
+    {"args", "str", true},
+};
+inline constexpr FieldSpec admin_reply_body[] = {
+    {"ok", "bool", true},
+    {"reply", "str", true},
+    {"code", "str", false},
+};
 
 // A command: its byte, its wire name and its body's fields.
 struct CommandRow {
@@ -260,7 +272,7 @@ struct ArrayDtypeRow {
     DtypeKind kind;        // bool, signed, unsigned or floating point
 };
 
-inline constexpr std::array<CommandRow, 17> command_rows{{
+inline constexpr std::array<CommandRow, 19> command_rows{{
     {Command::ready, "READY", ready_body},
     {Command::jobs, "JOBS", jobs_body},
     {Command::results, "RESULTS", results_body},
@@ -278,9 +290,11 @@ inline constexpr std::array<CommandRow, 17> command_rows{{
     {Command::ack, "ACK", ack_body},
     {Command::status, "STATUS", std::span<const FieldSpec>{}},
     {Command::status_reply, "STATUS_REPLY", status_reply_body},
+    {Command::admin, "ADMIN", admin_body},
+    {Command::admin_reply, "ADMIN_REPLY", admin_reply_body},
 }};
 
-inline constexpr std::array<ErrorCodeRow, 15> error_code_rows{{
+inline constexpr std::array<ErrorCodeRow, 16> error_code_rows{{
     {ErrorCode::invalid_argument, "INVALID_ARGUMENT", false},
     {ErrorCode::payload_too_large, "PAYLOAD_TOO_LARGE", false},
     {ErrorCode::timeout, "TIMEOUT", true},
@@ -296,6 +310,7 @@ inline constexpr std::array<ErrorCodeRow, 15> error_code_rows{{
     {ErrorCode::client_in_use, "CLIENT_IN_USE", true},
     {ErrorCode::journal_full, "JOURNAL_FULL", true},
     {ErrorCode::already_done, "ALREADY_DONE", false},
+    {ErrorCode::unsupported, "UNSUPPORTED", false},
 }};
 
 inline constexpr std::array<DecodeErrorRow, 8> decode_error_rows{{
