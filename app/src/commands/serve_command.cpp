@@ -73,7 +73,7 @@ ExitCode serve(const std::string& path, const std::atomic<bool>& stop) {
     const auto state_lock = lock_state(config.state_dir);
     auto scheduler = std::make_shared<ServiceScheduler>(config, ServiceClock::now());
     const std::vector<std::string> interpreters = choose_interpreters(config.workers);
-    EmbeddedBroker broker(config.broker);
+    EmbeddedBroker broker(config.broker, scheduler);
     std::cout << "ferry serve: producers=" << broker.producers_endpoint()
               << " workers=" << broker.workers_endpoint() << " state=" << config.state_dir
               << std::endl;

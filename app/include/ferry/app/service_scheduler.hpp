@@ -4,6 +4,7 @@
 
 #include "ferry/app/pipeline_runner.hpp"
 #include "ferry/app/service_config.hpp"
+#include "ferry/broker/admin_service.hpp"
 #include "ferry/schedule/fire_plan.hpp"
 
 #include <chrono>
@@ -30,21 +31,19 @@ struct DueRuns {
 };
 
 // An admin request's answer: a JSON reply, or a message (and an error code) when refused.
-struct ServiceAnswer {
-    bool ok = false;   // done
-    std::string reply; // JSON when ok, else the message
-    std::string code;  // error code name when refused
-};
+using ServiceAnswer = broker::AdminAnswer;
 
 struct SchedulerState;
 struct PipelinePlan;
 
-class ServiceScheduler {
+// Also the broker's admin service: `ferry runs/trigger/pause/resume/backfill` reach it through
+// the broker's producer port, and are answered on the broker's thread under the one lock.
+class ServiceScheduler : public broker::AdminService {
   public:
     // Builds each pipeline's timetable (a ConfigError names file:line:col of a bad cron,
     // interval or zone) and reads its history from `<state_dir>/runs`.
     ServiceScheduler(const ServiceConfig& config, ServiceClock::time_point now);
-    ~ServiceScheduler();
+    ~ServiceScheduler() override;
 
     // Runs to start or cancel at `now`; a fresh run's record is fsynced before it is returned.
     [[nodiscard]] DueRuns tick(ServiceClock::time_point now);
@@ -58,7 +57,7 @@ class ServiceScheduler {
     // Answers an admin request (runs, trigger, pause, resume, backfill): a JSON reply, or a
     // message when refused.
     using Answer = ServiceAnswer;
-    [[nodiscard]] Answer answer(std::string_view command, std::string_view args_json);
+    [[nodiscard]] Answer answer(std::string_view command, std::string_view args_json) override;
 
   private:
     void add_due(PipelinePlan& pipeline, const schedule::Action& action, DueRuns& due);
