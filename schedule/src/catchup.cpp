@@ -7,8 +7,8 @@
 namespace ferry::schedule {
 namespace {
 
-RunRecord record_at(const std::string& pipeline, Instant nominal, RunReason reason,
-                    RunState state, std::string cause) {
+RunRecord record_at(const std::string& pipeline, Instant nominal, RunReason reason, RunState state,
+                    std::string cause) {
     RunRecord record;
     record.run_id = make_run_id(pipeline, nominal);
     record.pipeline = pipeline;
@@ -42,8 +42,8 @@ class MissedList {
 
 } // namespace
 
-CatchupDecision decide_catchup(const std::string& pipeline, const ScheduleSpec& spec,
-                               Instant last, Instant now) {
+CatchupDecision decide_catchup(const std::string& pipeline, const ScheduleSpec& spec, Instant last,
+                               Instant now) {
     CatchupDecision decision;
     MissedList missed;
     std::vector<Instant> inside;

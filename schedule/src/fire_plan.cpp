@@ -11,8 +11,7 @@
 namespace ferry::schedule {
 
 FirePlan::FirePlan(std::string pipeline, ScheduleSpec spec, RunStore& store, Instant now)
-    : pipeline_(std::move(pipeline)), spec_(std::move(spec)), store_(store),
-      paused_(spec_.paused) {
+    : pipeline_(std::move(pipeline)), spec_(std::move(spec)), store_(store), paused_(spec_.paused) {
     restore(now);
     if (paused_)
         return;
@@ -23,7 +22,7 @@ FirePlan::FirePlan(std::string pipeline, ScheduleSpec spec, RunStore& store, Ins
     if (last)
         catch_up(*last, now);
     else
-        next_nominal_ = spec_.timetable->next_after(now);
+        next_nominal_ = spec_.timetable->next_after(now - std::chrono::seconds{1});
 }
 
 // A run left running was started by a previous process: the runner resumes it under the same
@@ -168,8 +167,7 @@ void FirePlan::end_unrun(RunRecord run, RunState state, std::string cause, Insta
     store_.update(run);
 }
 
-std::vector<Action> FirePlan::finished(const std::string& run_id, RunOutcome outcome,
-                                       Instant now) {
+std::vector<Action> FirePlan::finished(const std::string& run_id, RunOutcome outcome, Instant now) {
     auto found = std::find_if(running_.begin(), running_.end(),
                               [&](const RunRecord& run) { return run.run_id == run_id; });
     std::vector<Action> actions;
@@ -230,7 +228,7 @@ void FirePlan::resume(Instant now) {
     if (!paused_)
         return;
     paused_ = false;
-    next_nominal_ = spec_.timetable->next_after(now);
+    next_nominal_ = spec_.timetable->next_after(now - std::chrono::seconds{1});
 }
 
 std::optional<Instant> FirePlan::next_wakeup() const {
