@@ -45,8 +45,13 @@ void FirePlan::catch_up(Instant last, Instant now) {
     CatchupDecision decision = decide_catchup(pipeline_, spec_, last, now);
     next_nominal_ = decision.next_nominal;
     store_.create_all(decision.missed);
-    store_.create_all(decision.runs);
+    // A time a trigger or backfill took already keeps that run; only the others catch up.
+    std::vector<RunRecord> fresh;
     for (auto& run : decision.runs)
+        if (!store_.find(pipeline_, run.run_id))
+            fresh.push_back(std::move(run));
+    store_.create_all(fresh);
+    for (auto& run : fresh)
         waiting_.push_back({std::move(run), now});
     if (decision.unrecorded_missed > 0)
         spdlog::warn("pipeline {}: {} older nominal times were missed during downtime (not "

@@ -58,9 +58,8 @@ inline std::vector<std::string> ids_of(const std::vector<schedule::Action>& acti
 namespace ferry::test {
 
 // The latest recorded state of the run of `pipeline` at `nominal`; nullopt when there is none.
-inline std::optional<schedule::RunState> state_at(schedule::RunStore& store,
-                                                  const std::string& pipeline,
-                                                  schedule::Instant nominal) {
+inline std::optional<schedule::RunState>
+state_at(schedule::RunStore& store, const std::string& pipeline, schedule::Instant nominal) {
     auto found = store.find(pipeline, schedule::make_run_id(pipeline, nominal));
     if (!found)
         return std::nullopt;

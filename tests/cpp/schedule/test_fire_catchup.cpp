@@ -100,3 +100,21 @@ TEST_CASE("a pipeline that never ran starts at the next nominal time without cat
     CHECK(store.runs("p").empty());
     CHECK(plan.next_wakeup() == at(660));
 }
+
+TEST_CASE("catch-up leaves a missed time that a trigger already ran alone") {
+    TempDir dir;
+    RunStore store(dir.root());
+    ran_once_at(store, every(60), 60);
+    {
+        FirePlan plan("p", every(60), store, at(61));
+        plan.pause();
+        const auto manual = plan.trigger(at(600), at(62));
+        REQUIRE(manual.start);
+        REQUIRE(plan.finished(manual.start->run.run_id, succeeded(), at(63)).empty());
+    }
+    FirePlan plan("p", every(60), store, at(630));
+    CHECK(ids_of(plan.tick(at(630)), ActionKind::start).empty());
+    const auto run = *store.find("p", make_run_id("p", at(600)));
+    CHECK(run.reason == RunReason::trigger);
+    CHECK(run.state == RunState::succeeded);
+}

@@ -66,9 +66,9 @@ namespace {
 // A runner driving a plan every 30 s for ten minutes; each run takes 40 s. With `crash_at`, the
 // plan and store are dropped before that step and rebuilt from the directory.
 struct Simulation {
-    std::map<std::string, int> starts;     // Start actions per run id
-    std::map<std::string, int> resumes;    // Resume actions per run id
-    std::map<std::string, long> running;   // run id -> when the runner started it
+    std::map<std::string, int> starts;   // Start actions per run id
+    std::map<std::string, int> resumes;  // Resume actions per run id
+    std::map<std::string, long> running; // run id -> when the runner started it
 
     void step(FirePlan& plan, long t) {
         for (const auto& action : plan.tick(at(t)))
