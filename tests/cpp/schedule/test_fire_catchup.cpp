@@ -1,5 +1,6 @@
 // Catch-up after downtime: the window, run_once against run_all, and the cap of 100.
 #include "every_seconds.hpp"
+#include "ferry/schedule/catchup.hpp"
 #include "temp_dir.hpp"
 
 #include <catch2/catch.hpp>
@@ -117,4 +118,18 @@ TEST_CASE("catch-up leaves a missed time that a trigger already ran alone") {
     const auto run = *store.find("p", make_run_id("p", at(600)));
     CHECK(run.reason == RunReason::trigger);
     CHECK(run.state == RunState::succeeded);
+}
+
+TEST_CASE("a long downtime records only the newest 1000 missed times one by one") {
+    TempDir dir;
+    RunStore store(dir.root(), 5000);
+    ran_once_at(store, every(1), 1);
+    FirePlan plan("p", every(1), store, at(7201)); // two hours down: 2..7200 were missed
+    CHECK(ids_of(plan.tick(at(7201)), ActionKind::start) ==
+          std::vector{make_run_id("p", at(7200))});
+    CHECK(state_at(store, "p", at(7201)) == RunState::skipped_overlap);
+    CHECK(count_in(store, RunState::missed) == max_missed_records);
+    CHECK(state_at(store, "p", at(7199)) == RunState::missed);
+    CHECK(state_at(store, "p", at(6200)) == RunState::missed);
+    CHECK_FALSE(state_at(store, "p", at(6199)));
 }
