@@ -5,6 +5,7 @@
 #include "ferry/schedule/jitter.hpp"
 
 #include <algorithm>
+#include <cassert>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
@@ -177,8 +178,10 @@ std::vector<Action> FirePlan::finished(const std::string& run_id, RunOutcome out
                               [&](const RunRecord& run) { return run.run_id == run_id; });
     std::vector<Action> actions;
     // A run cancelled by cancel_other is recorded already; its late end changes nothing.
-    if (found == running_.end())
+    if (found == running_.end()) {
+        spdlog::debug("pipeline {}: end of {} ignored: not running", pipeline_, run_id);
         return actions;
+    }
     RunRecord run = std::move(*found);
     running_.erase(found);
     run.state = outcome.state;

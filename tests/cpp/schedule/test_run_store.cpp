@@ -146,3 +146,24 @@ TEST_CASE("a batch of new runs is one write and one fsync, skipping existing ids
     CHECK(store.syncs() == 2);
     CHECK(line_count(store.file_of("p")) == 3);
 }
+
+TEST_CASE("a temp file left by a crash during a rewrite changes nothing and is replaced") {
+    TempDir dir;
+    {
+        RunStore store(dir.root(), 2);
+        REQUIRE(store.create(run_at(0)));
+    }
+    const auto file = std::filesystem::path(dir.root()) / "runs" / "p.jsonl";
+    std::ofstream(file.string() + ".tmp") << "half a rewrite";
+    RunStore store(dir.root(), 2);
+    REQUIRE(store.runs("p").size() == 1);
+    for (long i = 1; i <= 4; ++i)
+        REQUIRE(store.create(run_at(i * 60)));
+    CHECK(store.rewrites() == 1);
+    CHECK_FALSE(std::filesystem::exists(file.string() + ".tmp"));
+    RunStore reread(dir.root(), 2);
+    const auto runs = reread.runs("p");
+    REQUIRE(runs.size() == 2);
+    CHECK(runs[0].nominal == at(180));
+    CHECK(runs[1].nominal == at(240));
+}
