@@ -7,8 +7,8 @@
 namespace ferry::schedule {
 namespace {
 
-RunRecord record_at(const std::string& pipeline, Instant nominal, RunReason reason,
-                    RunState state, std::string cause) {
+RunRecord record_at(const std::string& pipeline, Instant nominal, RunReason reason, RunState state,
+                    std::string cause) {
     RunRecord record;
     record.run_id = make_run_id(pipeline, nominal);
     record.pipeline = pipeline;
@@ -42,38 +42,56 @@ class MissedList {
 
 } // namespace
 
-CatchupDecision decide_catchup(const std::string& pipeline, const ScheduleSpec& spec,
-                               Instant last, Instant now) {
-    CatchupDecision decision;
-    MissedList missed;
+namespace {
+
+// Walks the missed times: those before the window go to `missed`, the others are returned.
+// Leaves the first nominal time at or after `now` in `next`.
+std::vector<Instant> split_by_window(const std::string& pipeline, const ScheduleSpec& spec,
+                                     Instant last, Instant now, MissedList& missed,
+                                     std::optional<Instant>& next) {
+    const std::string cause =
+        fmt::format("missed during downtime, older than the catch-up window of {}s",
+                    spec.catchup_window.count());
     std::vector<Instant> inside;
-    const Instant window_start = now - spec.catchup_window;
     auto at = spec.timetable->next_after(last);
     for (; at && *at < now; at = spec.timetable->next_after(*at)) {
-        if (*at < window_start)
-            missed.add(record_at(pipeline, *at, RunReason::scheduled, RunState::missed,
-                                 fmt::format("missed during downtime, older than the catch-up "
-                                             "window of {}s",
-                                             spec.catchup_window.count())),
+        if (*at < now - spec.catchup_window)
+            missed.add(record_at(pipeline, *at, RunReason::scheduled, RunState::missed, cause),
                        now);
         else
             inside.push_back(*at);
     }
-    decision.next_nominal = at;
-    const std::size_t runnable = spec.misfire == MisfirePolicy::run_once
-                                     ? std::min<std::size_t>(inside.size(), 1)
-                                     : std::min(inside.size(), spec.catchup_cap);
-    const std::size_t cut = inside.size() - runnable;
+    next = at;
+    return inside;
+}
+
+// How many of the times inside the window run: the newest one or the newest up to the cap.
+std::size_t runnable_count(const ScheduleSpec& spec, std::size_t inside) {
+    if (spec.misfire == MisfirePolicy::run_once)
+        return std::min<std::size_t>(inside, 1);
+    return std::min(inside, spec.catchup_cap);
+}
+
+} // namespace
+
+CatchupDecision decide_catchup(const std::string& pipeline, const ScheduleSpec& spec, Instant last,
+                               Instant now) {
+    CatchupDecision decision;
+    MissedList missed;
+    const auto inside = split_by_window(pipeline, spec, last, now, missed, decision.next_nominal);
+    const std::size_t cut = inside.size() - runnable_count(spec, inside.size());
     const bool capped = spec.misfire == MisfirePolicy::run_all && cut > 0;
     const std::string cause =
         capped ? fmt::format("catch-up cap of {} reached", spec.catchup_cap)
                : std::string("missed during downtime; misfire run_once ran only the latest");
-    for (std::size_t i = 0; i < cut; ++i)
-        missed.add(record_at(pipeline, inside[i], RunReason::scheduled, RunState::missed, cause),
-                   now);
-    for (std::size_t i = cut; i < inside.size(); ++i)
-        decision.runs.push_back(
-            record_at(pipeline, inside[i], RunReason::catchup, RunState::pending, ""));
+    for (std::size_t i = 0; i < inside.size(); ++i) {
+        if (i < cut)
+            missed.add(
+                record_at(pipeline, inside[i], RunReason::scheduled, RunState::missed, cause), now);
+        else
+            decision.runs.push_back(
+                record_at(pipeline, inside[i], RunReason::catchup, RunState::pending, ""));
+    }
     if (capped)
         decision.error = fmt::format("catch-up cap of {} reached: {} nominal times were not run",
                                      spec.catchup_cap, cut);

@@ -5,14 +5,14 @@
 #include "ferry/schedule/jitter.hpp"
 
 #include <algorithm>
+#include <cassert>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 namespace ferry::schedule {
 
 FirePlan::FirePlan(std::string pipeline, ScheduleSpec spec, RunStore& store, Instant now)
-    : pipeline_(std::move(pipeline)), spec_(std::move(spec)), store_(store),
-      paused_(spec_.paused) {
+    : pipeline_(std::move(pipeline)), spec_(std::move(spec)), store_(store), paused_(spec_.paused) {
     restore(now);
     if (paused_)
         return;
@@ -23,7 +23,7 @@ FirePlan::FirePlan(std::string pipeline, ScheduleSpec spec, RunStore& store, Ins
     if (last)
         catch_up(*last, now);
     else
-        next_nominal_ = spec_.timetable->next_after(now);
+        next_nominal_ = spec_.timetable->next_after(now - std::chrono::seconds{1});
 }
 
 // A run left running was started by a previous process: the runner resumes it under the same
@@ -46,8 +46,13 @@ void FirePlan::catch_up(Instant last, Instant now) {
     CatchupDecision decision = decide_catchup(pipeline_, spec_, last, now);
     next_nominal_ = decision.next_nominal;
     store_.create_all(decision.missed);
-    store_.create_all(decision.runs);
+    // A time a trigger or backfill took already keeps that run; only the others catch up.
+    std::vector<RunRecord> fresh;
     for (auto& run : decision.runs)
+        if (!store_.find(pipeline_, run.run_id))
+            fresh.push_back(std::move(run));
+    store_.create_all(fresh);
+    for (auto& run : fresh)
         waiting_.push_back({std::move(run), now});
     if (decision.unrecorded_missed > 0)
         spdlog::warn("pipeline {}: {} older nominal times were missed during downtime (not "
@@ -168,14 +173,15 @@ void FirePlan::end_unrun(RunRecord run, RunState state, std::string cause, Insta
     store_.update(run);
 }
 
-std::vector<Action> FirePlan::finished(const std::string& run_id, RunOutcome outcome,
-                                       Instant now) {
+std::vector<Action> FirePlan::finished(const std::string& run_id, RunOutcome outcome, Instant now) {
     auto found = std::find_if(running_.begin(), running_.end(),
                               [&](const RunRecord& run) { return run.run_id == run_id; });
     std::vector<Action> actions;
     // A run cancelled by cancel_other is recorded already; its late end changes nothing.
-    if (found == running_.end())
+    if (found == running_.end()) {
+        spdlog::debug("pipeline {}: end of {} ignored: not running", pipeline_, run_id);
         return actions;
+    }
     RunRecord run = std::move(*found);
     running_.erase(found);
     run.state = outcome.state;
@@ -230,7 +236,7 @@ void FirePlan::resume(Instant now) {
     if (!paused_)
         return;
     paused_ = false;
-    next_nominal_ = spec_.timetable->next_after(now);
+    next_nominal_ = spec_.timetable->next_after(now - std::chrono::seconds{1});
 }
 
 std::optional<Instant> FirePlan::next_wakeup() const {

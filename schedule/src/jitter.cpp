@@ -1,4 +1,4 @@
-// Deterministic jitter: FNV-1a over pipeline and nominal time, clamped below the next nominal.
+// Deterministic jitter: FNV-1a over pipeline and nominal time, bounded by the next nominal time.
 #include "ferry/schedule/jitter.hpp"
 
 #include <algorithm>
@@ -22,17 +22,16 @@ std::uint64_t fnv1a(std::string_view text) {
 
 std::chrono::seconds jitter_delay(std::string_view pipeline, Instant nominal,
                                   std::chrono::seconds bound, std::optional<Instant> next_nominal) {
+    // The bound shrinks to the gap before the next nominal time, so the delay spreads over
+    // the gap instead of piling up at its end.
+    if (next_nominal)
+        bound = std::min(bound, *next_nominal - nominal);
     if (bound.count() <= 0)
         return std::chrono::seconds{0};
     const std::string key =
         std::string(pipeline) + "@" + std::to_string(nominal.time_since_epoch().count());
-    auto delay = std::chrono::seconds{
+    return std::chrono::seconds{
         static_cast<std::int64_t>(fnv1a(key) % static_cast<std::uint64_t>(bound.count()))};
-    if (next_nominal) {
-        const auto room = *next_nominal - nominal - std::chrono::seconds{1};
-        delay = std::clamp(delay, std::chrono::seconds{0}, std::max(room, std::chrono::seconds{0}));
-    }
-    return delay;
 }
 
 } // namespace ferry::schedule

@@ -36,9 +36,9 @@ Civil civil_of(Instant at) {
     const auto day = std::chrono::floor<std::chrono::days>(at);
     const std::chrono::year_month_day ymd{day};
     const std::chrono::hh_mm_ss time{at - day};
-    return {static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
-            static_cast<unsigned>(ymd.day()), time.hours().count(), time.minutes().count(),
-            time.seconds().count()};
+    return {static_cast<int>(ymd.year()),     static_cast<unsigned>(ymd.month()),
+            static_cast<unsigned>(ymd.day()), time.hours().count(),
+            time.minutes().count(),           time.seconds().count()};
 }
 
 } // namespace
@@ -103,8 +103,8 @@ std::optional<Instant> parse_instant(std::string_view text) {
                                           std::chrono::day{d}};
     if (!ymd.ok() || h > 23 || mi > 59 || s > 59)
         return std::nullopt;
-    return Instant{std::chrono::sys_days{ymd}} + std::chrono::hours{h} +
-           std::chrono::minutes{mi} + std::chrono::seconds{s};
+    return Instant{std::chrono::sys_days{ymd}} + std::chrono::hours{h} + std::chrono::minutes{mi} +
+           std::chrono::seconds{s};
 }
 
 } // namespace ferry::schedule

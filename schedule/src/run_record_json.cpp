@@ -1,4 +1,5 @@
-// Run records to and from JSON lines: written with the producer's string escape, read with simdjson.
+// Run records to and from JSON lines: written with the producer's string escape, read with
+// simdjson.
 #include "ferry/schedule/run_record_json.hpp"
 
 #include "ferry/producer/msgpack_json.hpp"

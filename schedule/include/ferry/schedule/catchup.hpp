@@ -17,11 +17,11 @@ namespace ferry::schedule {
 inline constexpr std::size_t max_missed_records = 1000;
 
 struct CatchupDecision {
-    std::vector<RunRecord> runs;          // pending catch-up runs, oldest first
-    std::vector<RunRecord> missed;        // recorded missed, oldest first
-    std::size_t unrecorded_missed = 0;    // missed times beyond max_missed_records
-    std::string error;                    // the cap message when the cap cut runs off
-    std::optional<Instant> next_nominal;  // the first nominal time at or after `now`
+    std::vector<RunRecord> runs;         // pending catch-up runs, oldest first
+    std::vector<RunRecord> missed;       // recorded missed, oldest first
+    std::size_t unrecorded_missed = 0;   // missed times beyond max_missed_records
+    std::string error;                   // the cap message when the cap cut runs off
+    std::optional<Instant> next_nominal; // the first nominal time at or after `now`
 };
 
 // Decides every nominal time in (last, now): those older than the catch-up window are missed;

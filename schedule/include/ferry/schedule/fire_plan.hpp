@@ -93,17 +93,17 @@ class FirePlan {
     RunRecord new_record(Instant nominal, RunReason reason) const;
     Instant start_time(const RunRecord& run, Instant now) const;
 
-    std::string pipeline_;               // the pipeline's name
-    ScheduleSpec spec_;                  // its schedule and policies
-    RunStore& store_;                    // its durable history
+    std::string pipeline_;                // the pipeline's name
+    ScheduleSpec spec_;                   // its schedule and policies
+    RunStore& store_;                     // its durable history
     std::optional<Instant> next_nominal_; // the next nominal time to fire
-    std::vector<RunRecord> running_;     // started, not finished
-    std::vector<Waiting> waiting_;       // decided, waiting for their start time
-    std::deque<RunRecord> buffered_;     // held back by a running run (buffer_one/buffer_all)
-    std::deque<RunRecord> backfill_;     // backfill runs, started one at a time
-    std::vector<Action> resumes_;        // found at construction, returned by the first tick
-    bool paused_;                        // no nominal time fires
-    std::string error_;                  // status error
+    std::vector<RunRecord> running_;      // started, not finished
+    std::vector<Waiting> waiting_;        // decided, waiting for their start time
+    std::deque<RunRecord> buffered_;      // held back by a running run (buffer_one/buffer_all)
+    std::deque<RunRecord> backfill_;      // backfill runs, started one at a time
+    std::vector<Action> resumes_;         // found at construction, returned by the first tick
+    bool paused_;                         // no nominal time fires
+    std::string error_;                   // status error
 };
 
 } // namespace ferry::schedule

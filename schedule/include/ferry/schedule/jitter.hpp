@@ -9,9 +9,9 @@
 
 namespace ferry::schedule {
 
-// A delay in [0, bound) derived from a hash of pipeline and nominal time (not random, so a
-// restarted service waits for the same instant), and always before `next_nominal`: a run never
-// starts at or after the nominal time that follows it.
+// A delay in [0, min(bound, next_nominal - nominal)) derived from a hash of pipeline and nominal
+// time (not random, so a restarted service waits for the same instant), and always before
+// `next_nominal`: a run never starts at or after the nominal time that follows it.
 [[nodiscard]] std::chrono::seconds jitter_delay(std::string_view pipeline, Instant nominal,
                                                 std::chrono::seconds bound,
                                                 std::optional<Instant> next_nominal);

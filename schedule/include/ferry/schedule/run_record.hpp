@@ -24,9 +24,9 @@ struct RunCounts {
 };
 
 struct RunRecord {
-    std::string run_id;          // pipeline@nominal; also the producer's client name
-    std::string pipeline;        // the pipeline's name ([A-Za-z0-9_.-]+, checked by the config)
-    Instant nominal{};           // the schedule instant this run stands for
+    std::string run_id;   // pipeline@nominal; also the producer's client name
+    std::string pipeline; // the pipeline's name ([A-Za-z0-9_.-]+, checked by the config)
+    Instant nominal{};    // the schedule instant this run stands for
     RunReason reason = RunReason::scheduled;
     RunState state = RunState::pending;
     std::optional<Instant> fired; // when it actually started

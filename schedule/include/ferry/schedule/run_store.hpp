@@ -16,7 +16,8 @@ namespace ferry::schedule {
 // O_APPEND and fsynced before the call returns: once `create` or `update` returns, a crash cannot
 // take the change back. Loading folds the lines to the latest state per run id. The file is only
 // ever rewritten whole, atomically (temp file, fsync, rename, fsync of the directory), when it
-// has grown past twice the retention or when its last line was torn by a crash.
+// has grown past twice the retention or when its last line was torn by a crash. One store per
+// state directory, used from one thread (the service's loop): it caches what it has read.
 class RunStore {
   public:
     // `keep_last`: finished runs kept per pipeline; pending and running runs are always kept.

@@ -29,7 +29,7 @@ struct ScheduleSpec {
     OverlapPolicy overlap = OverlapPolicy::skip;
     MisfirePolicy misfire = MisfirePolicy::run_once;
     std::chrono::seconds catchup_window{std::chrono::hours{1}}; // older missed times are not run
-    std::size_t catchup_cap = 100;   // at most this many catch-up runs after one downtime
+    std::size_t catchup_cap = 100;  // at most this many catch-up runs after one downtime
     std::chrono::seconds jitter{0}; // upper bound of the per-nominal-time start delay
     bool paused = false;            // start paused
 };
