@@ -52,9 +52,14 @@ def read_pages(day) -> list:
 
 @pytest.fixture(scope="module")
 def tagger(request):
-    # pytest's cache keeps the trained model between runs: training takes seconds, loading not.
-    model_dir = pathlib.Path(request.config.cache.mkdir("scans-language"))
-    config = {"model_path": str(model_dir / f"model-v{load('language_handler').MODEL_VERSION}.pickle")}
+    # Training takes seconds, loading not: pytest's cache keeps the model between runs; without
+    # it (CTest runs -p no:cacheprovider) the workers' own cache under ~/.cache/ferry does.
+    language = load("language_handler")
+    cache = getattr(request.config, "cache", None)
+    path = language.default_model_path()
+    if cache is not None:
+        path = pathlib.Path(cache.mkdir("scans-language")) / path.name
+    config = {"model_path": str(path)}
     with StubWorker(str(SCANS / "language_handler.py"), config=config) as worker:
         yield worker
 
