@@ -56,11 +56,11 @@ ExitCode run_cli(int argc, char** argv) {
     app.add_option("--log-level", log_level, "trace, debug, info, warn, error")
         ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}))
         ->capture_default_str();
-    const std::vector<Subcommand> commands{
-        add_run_command(app),    add_submit_command(app), add_broker_command(app),
-        add_status_command(app), add_serve_command(app),  add_runs_command(app),
-        add_trigger_command(app), add_pause_command(app), add_resume_command(app),
-        add_backfill_command(app)};
+    const std::vector<Subcommand> commands{add_run_command(app),     add_submit_command(app),
+                                           add_broker_command(app),  add_status_command(app),
+                                           add_serve_command(app),   add_runs_command(app),
+                                           add_trigger_command(app), add_pause_command(app),
+                                           add_resume_command(app),  add_backfill_command(app)};
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& error) {

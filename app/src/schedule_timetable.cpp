@@ -42,8 +42,8 @@ std::shared_ptr<const schedule::Timetable> timetable_for(const PipelineConfig& c
     try {
         return std::make_shared<schedule::CronTimetable>(s.cron, s.timezone);
     } catch (const schedule::CronError& error) {
-        throw ConfigError(fmt::format("{}: 'schedule.cron' \"{}\": {}", s.cron_at, s.cron,
-                                      error.what()));
+        throw ConfigError(
+            fmt::format("{}: 'schedule.cron' \"{}\": {}", s.cron_at, s.cron, error.what()));
     }
 }
 

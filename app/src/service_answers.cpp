@@ -18,11 +18,11 @@ constexpr std::uint64_t default_runs_listed = 20;
 
 // The request's arguments, read from its JSON object.
 struct AdminArgs {
-    std::string pipeline;           // "pipeline"
-    std::optional<std::string> at;  // "at"
-    std::optional<std::string> from; // "from"
-    std::optional<std::string> to;  // "to"
-    bool dry_run = false;           // "dry_run"
+    std::string pipeline;                      // "pipeline"
+    std::optional<std::string> at;             // "at"
+    std::optional<std::string> from;           // "from"
+    std::optional<std::string> to;             // "to"
+    bool dry_run = false;                      // "dry_run"
     std::uint64_t limit = default_runs_listed; // "limit"
 };
 
@@ -134,8 +134,8 @@ std::optional<Instant> instant_arg(const std::optional<std::string>& text, std::
         return std::nullopt;
     std::optional<Instant> at = schedule::parse_instant(*text);
     if (!at)
-        error = fmt::format("'{}' is '{}', not a time of the form 2026-12-03T02:00:00Z", name,
-                            *text);
+        error =
+            fmt::format("'{}' is '{}', not a time of the form 2026-12-03T02:00:00Z", name, *text);
     return at;
 }
 
@@ -147,7 +147,7 @@ ServiceAnswer answer_trigger(PipelinePlan& pipeline, const AdminArgs& args, Inst
     schedule::TriggerResult result = pipeline.plan->trigger(at, now);
     if (!result.start)
         return refused(result.refused, "ALREADY_DONE");
-    const schedule::RunRecord& run = result.start->run;
+    const schedule::RunRecord run = result.start->run; // a copy: the action moves on
     pipeline.queued.push_back(std::move(*result.start));
     std::string extra = ",\"run_id\":";
     append_json_string(run.run_id, extra);

@@ -50,10 +50,11 @@ ServiceScheduler::ServiceScheduler(const ServiceConfig& config, ServiceClock::ti
         entry->timezone = pipeline.config.schedule ? pipeline.config.schedule->timezone : "UTC";
         entry->input_wait = std::chrono::seconds(pipeline.config.input.wait_s);
         entry->spec = spec_of(pipeline.config);
-        const std::size_t keep = pipeline.config.schedule ? pipeline.config.schedule->keep_runs : 100;
+        const std::size_t keep =
+            pipeline.config.schedule ? pipeline.config.schedule->keep_runs : 100;
         entry->store = std::make_unique<RunStore>(config.state_dir, keep);
-        entry->plan = std::make_unique<FirePlan>(pipeline.name, entry->spec, *entry->store,
-                                                 instant_of(now));
+        entry->plan =
+            std::make_unique<FirePlan>(pipeline.name, entry->spec, *entry->store, instant_of(now));
         state_->pipelines.push_back(std::move(entry));
     }
 }

@@ -37,7 +37,7 @@ def pipeline(schedule: str, output: str = "out/{run_id}.jsonl", input_path: str 
              extra: str = "") -> str:
     return f"""
 schedule: {{{schedule}}}
-input: {{path: {input_path}, type: test.sleep}}
+input: {{path: "{input_path}", type: test.sleep}}
 output: {{path: "{output}"}}
 producer: {{heartbeat_ms: 200}}
 {extra}"""

@@ -40,7 +40,8 @@ std::unique_ptr<broker::JournalLock> lock_state(const std::string& dir) {
 void serve_pass(const ServiceConfig& config, ServiceScheduler& scheduler, PipelineRunner& runner) {
     const DueRuns due = scheduler.tick(ServiceClock::now());
     for (const RunStart& start : due.start) {
-        spdlog::info("run {} {}", start.request.run_id, start.request.resume ? "resumes" : "starts");
+        spdlog::info("run {} {}", start.request.run_id,
+                     start.request.resume ? "resumes" : "starts");
         runner.launch(config.pipelines[start.pipeline].config, start.request);
     }
     for (const std::string& run_id : due.cancel) {

@@ -75,7 +75,7 @@ class PipelineRunner {
 
     zmq::context_t& context_;                                 // shared by every run
     std::string endpoint_;                                    // the broker's producer endpoint
-    std::function<void()> on_end_; // a run ended
+    std::function<void()> on_end_;                            // a run ended
     mutable std::mutex mutex_;                                // guards the two below
     std::map<std::string, std::unique_ptr<Running>> running_; // by run id
     std::vector<RunResult> finished_;                         // ended, not yet taken

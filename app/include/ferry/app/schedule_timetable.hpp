@@ -11,6 +11,7 @@ namespace ferry::app {
 // The pipeline's nominal times; a pipeline without `schedule` has none (it runs when triggered).
 // A bad cron expression, interval or zone is a ConfigError at file:line:col of the value, naming
 // the cron field that is wrong or the zones nearest to the one given.
-[[nodiscard]] std::shared_ptr<const schedule::Timetable> timetable_for(const PipelineConfig& config);
+[[nodiscard]] std::shared_ptr<const schedule::Timetable>
+timetable_for(const PipelineConfig& config);
 
 } // namespace ferry::app
