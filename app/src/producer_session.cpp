@@ -1,11 +1,13 @@
 // The producer's whole run: input check, resume scan, submission loop, summary, exit code.
 #include "ferry/app/producer_session.hpp"
 
+#include "ferry/app/run_paths.hpp"
 #include "ferry/app/session_paths.hpp"
 #include "ferry/producer/input_check.hpp"
 #include "ferry/producer/producer.hpp"
 #include "ferry/producer/progress_display.hpp"
 #include "ferry/producer/resume_scan.hpp"
+#include "ferry/schedule/run_record.hpp"
 
 #include <cstdio>
 #include <filesystem>
@@ -79,12 +81,28 @@ std::string client_for_run(const std::string& output_path, bool resume) {
 }
 
 // Where each path came from, for messages: the flag, or the key in the pipeline file.
+// A scheduled pipeline's path templates, for a run outside the service (`ferry run`, `ferry
+// submit`): rendered with the current time as the nominal time, in the schedule's zone.
+std::string path_for_now(const PipelineConfig& config, const std::string& path) {
+    if (!config.schedule && path.find('{') == std::string::npos)
+        return path;
+    const auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+    const std::string name = std::filesystem::path(config.source).stem().string();
+    RunValues values{now, config.schedule ? config.schedule->timezone : "UTC",
+                     schedule::make_run_id(name, now)};
+    try {
+        return render_run_path(path, values);
+    } catch (const TemplateError& error) {
+        throw InputError(fmt::format("{}: {}", config.source, error.what()));
+    }
+}
+
 SessionPaths session_paths(const PipelineConfig& config, const SessionArgs& args) {
     SessionPaths paths;
     paths.config = config.source;
-    paths.input = args.input.value_or(config.input.path);
+    paths.input = args.input.value_or(path_for_now(config, config.input.path));
     paths.input_from = args.input ? "--input" : "input.path in " + config.source;
-    paths.output = args.output.value_or(config.output.path);
+    paths.output = args.output.value_or(path_for_now(config, config.output.path));
     paths.output_from = args.output ? "--output" : "output.path in " + config.source;
     paths.summary_json = args.summary_json;
     paths.resume = args.resume;
