@@ -170,3 +170,36 @@ def test_a_service_killed_five_times_keeps_one_run_per_nominal_time_and_exact_ou
     for run in runs:
         if run["state"] == "succeeded":
             assert_output_exact(svc, run, ids)
+
+
+def test_sigterm_lets_a_running_run_finish_within_the_grace_and_exits_0(serve, tmp_path) -> None:
+    ids = write_jobs(tmp_path / "jobs.jsonl", 60, ms=30)
+    svc = serve()
+    svc.pipeline("slow", pipeline("cron: \"0 0 1 1 *\""))
+    svc.start()
+    assert svc.command("trigger", "slow").returncode == 0
+    wait_for(lambda: any(r["state"] == "running" for r in svc.runs()), 30, "the run to start")
+    svc.proc.terminate()
+    assert svc.proc.wait(timeout=60) == 0
+    svc.start()  # the history as the drained service left it
+    [run] = svc.runs()
+    assert run["state"] == "succeeded", run
+    assert_output_exact(svc, run, ids)
+
+
+def test_a_run_interrupted_past_the_grace_is_resumed_by_the_next_start(serve, tmp_path) -> None:
+    ids = write_jobs(tmp_path / "jobs.jsonl", 200, ms=30)  # about 3 s of work
+    svc = serve()
+    svc.service.write_text(svc.service.read_text().replace("shutdown_grace_s: 5",
+                                                           "shutdown_grace_s: 0"))
+    svc.pipeline("slow", pipeline("cron: \"0 0 1 1 *\""))
+    svc.start()
+    assert svc.command("trigger", "slow").returncode == 0
+    out_dir = tmp_path / "pipelines" / "out"
+    wait_for(lambda: any(line_count(p) >= 20 for p in out_dir.glob("*.jsonl")), 60, "20 records")
+    svc.proc.terminate()
+    assert svc.proc.wait(timeout=60) == 0
+    svc.start()
+    assert [r["state"] for r in svc.runs()] in (["running"], ["succeeded"])
+    [run] = svc.wait_runs(lambda rs: rs[0]["state"] == "succeeded", 60, "the resumed run")
+    assert_output_exact(svc, run, ids)
