@@ -15,6 +15,7 @@ using producer::append_json_string;
 using schedule::Instant;
 
 constexpr std::uint64_t default_runs_listed = 20;
+constexpr std::size_t max_backfill = 10000; // nominal times one backfill may add to the history
 
 // The request's arguments, read from its JSON object.
 struct AdminArgs {
@@ -167,6 +168,16 @@ ServiceAnswer answer_backfill(PipelinePlan& pipeline, const AdminArgs& args) {
         return refused(error);
     if (!from || !to || *to < *from)
         return refused("backfill needs 'from' and 'to', with from <= to");
+    std::size_t count = 0;
+    const schedule::Timetable& timetable = *pipeline.spec.timetable;
+    for (auto at = timetable.next_after(*from - std::chrono::seconds{1});
+         at && *at <= *to && count <= max_backfill; at = timetable.next_after(*at))
+        ++count;
+    if (count > max_backfill)
+        return refused(fmt::format("{} has more than {} nominal times between {} and {}; "
+                                   "backfill at most {} at once (split the range)",
+                                   pipeline.name, max_backfill, *args.from, *args.to,
+                                   max_backfill));
     const std::vector<Instant> times = pipeline.plan->backfill(*from, *to, args.dry_run);
     std::string extra = ",\"nominal\":[";
     for (std::size_t i = 0; i < times.size(); ++i) {

@@ -87,6 +87,9 @@ def test_trigger_pause_resume_and_backfill_answer_through_the_broker(serve, tmp_
     assert svc.command("backfill", "manual", "--from", "2026-02-01T00:00:00Z", "--to",
                        "2026-02-02T23:59:59Z").returncode == 0
     svc.wait_runs(lambda rs: sum(r["state"] == "succeeded" for r in rs) == 3, 60, "backfill")
+    huge = svc.command("backfill", "manual", "--from", "2000-01-01T00:00:00Z", "--to",
+                       "2099-01-01T00:00:00Z")
+    assert huge.returncode == 2 and "backfill at most 10000 at once" in huge.stderr
     assert svc.command("pause", "manual").returncode == 0
     listed = json.loads(svc.command("runs", "manual", "--json").stdout)["pipelines"][0]
     assert listed["paused"] is True
