@@ -48,7 +48,7 @@ workers:
   - {{handlers: ferry_worker.examples.echo, processes: 1, python: /usr/bin/python3}}
 """)
     (work / "pipelines" / "tiny.yaml").write_text("""
-schedule: {every: 1s, paused: true}
+schedule: {every: 1s, paused: true, keep_runs: 100000}  # keep every record: they are counted
 input: {path: ../job.jsonl, type: echo}
 output: {path: "out/{run_id}.jsonl"}
 """)
