@@ -100,9 +100,9 @@ std::string path_for_now(const PipelineConfig& config, const std::string& path) 
 SessionPaths session_paths(const PipelineConfig& config, const SessionArgs& args) {
     SessionPaths paths;
     paths.config = config.source;
-    paths.input = args.input.value_or(path_for_now(config, config.input.path));
+    paths.input = args.input ? *args.input : path_for_now(config, config.input.path);
     paths.input_from = args.input ? "--input" : "input.path in " + config.source;
-    paths.output = args.output.value_or(path_for_now(config, config.output.path));
+    paths.output = args.output ? *args.output : path_for_now(config, config.output.path);
     paths.output_from = args.output ? "--output" : "output.path in " + config.source;
     paths.summary_json = args.summary_json;
     paths.resume = args.resume;

@@ -36,6 +36,12 @@ void Section::read(std::string_view key, std::string& out) const {
         out = scalar(*value, key);
 }
 
+bool is_plain_name(std::string_view name) {
+    return !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.';
+    });
+}
+
 void Section::read_name(std::string_view key, std::string& out) const {
     auto value = find(key);
     if (!value)

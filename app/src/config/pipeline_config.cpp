@@ -183,12 +183,6 @@ PayloadMapping read_payload(const Section& section, const YAML::Node& node,
     return mapping;
 }
 
-bool is_stage_name(const std::string& name) {
-    return !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
-        return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.';
-    });
-}
-
 StageSpec read_stage(const YAML::Node& node, const std::string& origin, std::size_t index) {
     const std::string where = fmt::format("stages[{}]", index);
     Section section(node, origin, where, keys_of("stages[]"));
@@ -197,7 +191,7 @@ StageSpec read_stage(const YAML::Node& node, const std::string& origin, std::siz
     section.read_name("type", stage.type);
     if (stage.name.empty() || stage.type.empty())
         section.fail(node, fmt::format("{} needs a 'name' and a job 'type'", where));
-    if (!is_stage_name(stage.name))
+    if (!is_plain_name(stage.name))
         section.fail(node["name"], fmt::format("{}.name '{}' may hold only letters, digits, "
                                                "'_', '-' and '.' (it prefixes job ids)",
                                                where, stage.name));

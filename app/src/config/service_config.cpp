@@ -18,12 +18,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-bool is_pipeline_name(const std::string& name) {
-    return !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
-        return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.';
-    });
-}
-
 // The pipeline files a `pipelines` entry names: a file, or a glob (sorted), relative to `base`.
 std::vector<std::string> expand_entry(const Section& section, const YAML::Node& at,
                                       const fs::path& base, const std::string& entry) {
@@ -60,7 +54,7 @@ std::vector<std::string> files_of_directory(const std::string& dir) {
 void check_pipeline(const ServicePipeline& pipeline) {
     const PipelineConfig& config = pipeline.config;
     const std::string at = config.schedule_at.empty() ? config.source : config.schedule_at;
-    if (!is_pipeline_name(pipeline.name))
+    if (!is_plain_name(pipeline.name))
         throw ConfigError(fmt::format("{}: the pipeline name '{}' (the file's name) may hold only "
                                       "letters, digits, '_', '-' and '.': rename the file",
                                       config.source, pipeline.name));
@@ -97,7 +91,8 @@ void add_pools(const std::vector<WorkerPoolConfig>& pools, std::vector<WorkerPoo
 void add_pipelines(const std::vector<std::string>& files, ServiceConfig& service) {
     std::map<std::string, std::string> names, outputs;
     for (const auto& file : files) {
-        ServicePipeline pipeline{fs::path(file).stem().string(), load_pipeline_config(file)};
+        const std::string text = read_config_file(file);
+        ServicePipeline pipeline{fs::path(file).stem().string(), load_pipeline_config(file, text)};
         check_pipeline(pipeline);
         if (auto [it, fresh] = names.emplace(pipeline.name, file); !fresh)
             throw ConfigError(fmt::format("{}: another pipeline is named '{}' ({})", file,
@@ -109,7 +104,7 @@ void add_pipelines(const std::vector<std::string>& files, ServiceConfig& service
         add_pools(pipeline.config.workers, service.workers);
         // A pipeline's job_types (its stages' batching and retries) join the broker's; the
         // service file's own entry wins where both name a type.
-        for (auto& [type, settings] : load_broker_config(file).types)
+        for (auto& [type, settings] : load_broker_config(file, text).types)
             service.broker.types.emplace(type, settings);
         service.pipelines.push_back(std::move(pipeline));
     }

@@ -17,6 +17,10 @@ namespace ferry::app {
 
 // Reads one mapping of a Ferry YAML file. Every error is a ConfigError of the one form
 // `file:line:col: 'section.key' what; what to do` (unknown keys: "did you mean ...").
+// Whether `name` holds only letters, digits, '_', '-' and '.' (and is not empty): what a stage
+// or pipeline name may be, since it goes into job ids, client names and file names.
+[[nodiscard]] bool is_plain_name(std::string_view name);
+
 class Section {
   public:
     // Refuses a value that is not a mapping and any key not in `allowed`. An absent or null
