@@ -54,6 +54,10 @@ EmbeddedBroker::~EmbeddedBroker() {
     stop();
 }
 
+zmq::context_t& EmbeddedBroker::context() {
+    return state_->broker->context();
+}
+
 bool EmbeddedBroker::ended() const {
     return state_->ended.load();
 }

@@ -40,6 +40,14 @@ Broker::Broker(BrokerConfig config)
       endpoints_{producers_.endpoint(), workers_.endpoint()},
       scheduler_(config_, *this, std::random_device{}()), started_at_(Clock::now()),
       now_(started_at_), coverage_(started_at_) {
+    if (!config_.internal_producers_endpoint.empty()) {
+        try {
+            producers_.also_bind(config_.internal_producers_endpoint);
+        } catch (const zmq::error_t& error) {
+            throw BindError("cannot bind the internal producers endpoint '" +
+                            config_.internal_producers_endpoint + "': " + error.what());
+        }
+    }
     open_journal();
     spdlog::info("broker {} bound producers={} workers={}", id_, endpoints_.producers,
                  endpoints_.workers);

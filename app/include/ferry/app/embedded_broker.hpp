@@ -7,6 +7,7 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <zmq.hpp>
 
 namespace ferry::app {
 
@@ -31,6 +32,8 @@ class EmbeddedBroker {
 
     [[nodiscard]] const std::string& producers_endpoint() const { return producers_endpoint_; }
     [[nodiscard]] const std::string& workers_endpoint() const { return workers_endpoint_; }
+    // The broker's ZeroMQ context, for a peer of this process on the internal endpoint.
+    [[nodiscard]] zmq::context_t& context();
 
     // Whether the poll loop has ended on its own (it failed: see stop()).
     [[nodiscard]] bool ended() const;

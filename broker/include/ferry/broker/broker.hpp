@@ -92,6 +92,9 @@ class Broker : private SchedulerSink {
 
     [[nodiscard]] const BoundEndpoints& endpoints() const noexcept { return endpoints_; }
     [[nodiscard]] const std::string& id() const noexcept { return id_; }
+    // The broker's ZeroMQ context: a peer in the same process connects to
+    // internal_producers_endpoint through it (inproc endpoints are per context).
+    [[nodiscard]] zmq::context_t& context() noexcept { return context_; }
     // Runs the poll loop until a stop was requested and the shutdown finished.
     void run();
     // Who answers ADMIN requests; null (the default): they are refused as UNSUPPORTED. Set it

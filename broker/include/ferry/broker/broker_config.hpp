@@ -53,6 +53,9 @@ struct JournalConfig {
 struct BrokerConfig {
     std::string producers_endpoint = "tcp://127.0.0.1:5555"; // ROUTER for producers
     std::string workers_endpoint = "tcp://127.0.0.1:5556";   // ROUTER for workers
+    // A second producer endpoint, e.g. inproc:// for the HTTP gateway of the same process (it
+    // connects with the broker's context()); empty: none.
+    std::string internal_producers_endpoint;
     std::uint64_t heartbeat_ms = 1000;   // broker's default interval (workers negotiate theirs)
     std::uint32_t liveness = 3;          // silent intervals before a worker is dead
     std::uint64_t max_pending = 1000000; // jobs held at once (queued, running, undelivered)

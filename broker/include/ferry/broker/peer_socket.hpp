@@ -43,6 +43,8 @@ class RouterSocket {
     [[nodiscard]] SendStatus send(std::string_view routing_id, const wire::Frames& frames);
     // For zmq_poll.
     [[nodiscard]] void* handle() noexcept { return socket_.handle(); }
+    // Binds one more endpoint (an inproc one for a gateway in the same process).
+    void also_bind(const std::string& endpoint) { socket_.bind(endpoint); }
     // Sets how long queued messages may still go out when the socket closes.
     void set_linger(int ms) { socket_.set(zmq::sockopt::linger, ms); }
 
