@@ -13,4 +13,12 @@ std::string version_line() {
                        static_cast<unsigned>(wire::version), FERRY_COMMIT);
 }
 
+std::string version_number() {
+    return FERRY_VERSION;
+}
+
+std::string commit_id() {
+    return FERRY_COMMIT;
+}
+
 } // namespace ferry::app

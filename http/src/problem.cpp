@@ -6,8 +6,7 @@
 namespace ferry::http {
 
 void send_problem(httplib::Response& response, int status, const std::string& type,
-                  const std::string& title, const std::string& detail,
-                  const ProblemFields& extra) {
+                  const std::string& title, const std::string& detail, const ProblemFields& extra) {
     std::string body = "{\"type\":";
     producer::append_json_string(type, body);
     body += ",\"title\":";

@@ -48,14 +48,13 @@ Reply round_trip(zmq::context_t& context, const std::string& endpoint,
 } // namespace
 
 std::string SocketBrokerLink::status() {
-    return round_trip<std::string>(
-        context_, endpoint_, timeout_, wire::Status{},
-        [](wire::Message& message) -> std::optional<std::string> {
-            if (auto* reply = std::get_if<wire::StatusReply>(&message)) {
-                return std::move(reply->status);
-            }
-            return std::nullopt;
-        });
+    return round_trip<std::string>(context_, endpoint_, timeout_, wire::Status{},
+                                   [](wire::Message& message) -> std::optional<std::string> {
+                                       if (auto* reply = std::get_if<wire::StatusReply>(&message)) {
+                                           return std::move(reply->status);
+                                       }
+                                       return std::nullopt;
+                                   });
 }
 
 AdminReply SocketBrokerLink::admin(const std::string& command, const std::string& args_json) {

@@ -3,6 +3,8 @@
 #include "ferry/app/commands.hpp"
 #include "ferry/app/config_file.hpp"
 #include "ferry/app/embedded_broker.hpp"
+#include "ferry/app/http_server.hpp"
+#include "ferry/app/http_settings.hpp"
 #include "ferry/app/pipeline_config.hpp"
 
 #include <chrono>
@@ -23,11 +25,18 @@ ExitCode serve(const std::string& config_path, const std::atomic<bool>& stop) {
     const std::string text = read_config_file(config_path);
     // The broker uses only its own sections, but every command checks every key of the file.
     (void)load_pipeline_config(config_path, text);
-    EmbeddedBroker broker(load_broker_config(config_path, text));
+    const auto http_settings = load_http_settings(config_path, text);
+    broker::BrokerConfig config = load_broker_config(config_path, text);
+    if (http_settings)
+        config.internal_producers_endpoint = http_internal_endpoint;
+    EmbeddedBroker broker(config);
     std::cout << "ferry broker: producers=" << broker.producers_endpoint()
               << " workers=" << broker.workers_endpoint() << std::endl;
+    auto http_server = start_http_server(http_settings, broker, "broker");
     while (!stop.load() && !broker.ended())
         std::this_thread::sleep_for(stop_poll);
+    if (http_server)
+        http_server->stop(); // before the broker: its gateway leaves the broker cleanly
     const std::string failure = broker.stop();
     return failure.empty() ? ExitCode::ok : ExitCode::internal;
 }

@@ -3,6 +3,7 @@
 #include "ferry/app/commands.hpp"
 #include "ferry/app/config_error.hpp"
 #include "ferry/app/embedded_broker.hpp"
+#include "ferry/app/http_server.hpp"
 #include "ferry/app/local_pools.hpp"
 #include "ferry/app/pipeline_runner.hpp"
 #include "ferry/app/python_finder.hpp"
@@ -70,7 +71,9 @@ void drain(const ServiceConfig& config, ServiceScheduler& scheduler, PipelineRun
 }
 
 ExitCode serve(const std::string& path, const std::atomic<bool>& stop) {
-    const ServiceConfig config = load_service_config(path);
+    ServiceConfig config = load_service_config(path);
+    if (config.http)
+        config.broker.internal_producers_endpoint = http_internal_endpoint;
     const auto state_lock = lock_state(config.state_dir);
     auto scheduler = std::make_shared<ServiceScheduler>(config, ServiceClock::now());
     const std::vector<std::string> interpreters = choose_interpreters(config.workers);
@@ -78,6 +81,7 @@ ExitCode serve(const std::string& path, const std::atomic<bool>& stop) {
     std::cout << "ferry serve: producers=" << broker.producers_endpoint()
               << " workers=" << broker.workers_endpoint() << " state=" << config.state_dir
               << std::endl;
+    auto http_server = start_http_server(config.http, broker, "serve");
     LocalPools pools;
     pools.start(config.workers, interpreters, broker.workers_endpoint());
     zmq::context_t context(1);
@@ -90,6 +94,8 @@ ExitCode serve(const std::string& path, const std::atomic<bool>& stop) {
         }
         drain(config, *scheduler, runner);
     }
+    if (http_server)
+        http_server->stop(); // before the broker: its gateway leaves the broker cleanly
     pools.stop(pool_drain_grace_ms);
     const std::string failure = broker.stop();
     return failure.empty() ? ExitCode::ok : ExitCode::internal;

@@ -12,7 +12,11 @@ const std::vector<ConfigSection>& config_sections() {
     static const std::vector<ConfigSection> sections = {
         {"(top level)",
          {"broker", "job_types", "input", "output", "producer", "workers", "aggregates", "stages",
-          "schedule", "service"}},
+          "schedule", "service", "http"}},
+        {"http", {"listen", "token_file", "token_env", "tls", "limits", "retention", "client"}},
+        {"http.tls", {"cert_file", "key_file"}},
+        {"http.limits", {"max_body_bytes", "header_timeout_ms", "max_connections"}},
+        {"http.retention", {"outcomes_s", "max_outcomes", "fetched_grace_s"}},
         {"service", {"state_dir", "pipelines", "shutdown_grace_s"}},
         {"broker",
          {"producers_endpoint", "workers_endpoint", "heartbeat_ms", "liveness", "max_pending",

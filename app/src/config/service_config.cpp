@@ -5,6 +5,7 @@
 #include "ferry/app/config_file.hpp"
 #include "ferry/app/config_keys.hpp"
 #include "ferry/app/config_section.hpp"
+#include "ferry/app/http_settings.hpp"
 #include "ferry/app/run_paths.hpp"
 
 #include <algorithm>
@@ -125,6 +126,7 @@ ServiceConfig load_service_config(const std::string& path) {
         const YAML::Node root = load_yaml(text, path);
         check_top_level(root, path);
         service.broker = load_broker_config(path, text);
+        service.http = load_http_settings(path, text);
         const PipelineConfig own = load_pipeline_config(path, text);
         add_pools(own.workers, service.workers);
         Section section(root["service"], path, "service", keys_of("service"));

@@ -4,8 +4,10 @@
 
 #include "ferry/app/pipeline_config.hpp"
 #include "ferry/broker/broker_config.hpp"
+#include "ferry/http/http_config.hpp"
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,6 +26,7 @@ struct ServiceConfig {
     broker::BrokerConfig broker;            // the embedded broker (journal on by default)
     std::vector<WorkerPoolConfig> workers;  // local pools: the service's and its pipelines'
     std::vector<ServicePipeline> pipelines; // in file order
+    std::optional<http::HttpConfig> http;   // the service file's `http` section, when on
 };
 
 // Reads a service file (with a `service` section naming pipeline files or globs) or a directory

@@ -10,12 +10,12 @@
 namespace ferry::http {
 
 struct RouteContext {
-    BrokerLink& broker;        // status and admin round trips
-    RequestCounter& requests;  // counted by the server for every response
-    const HttpConfig& config;  // the `http:` section
-    std::string version;       // Ferry's version, for ferry_build_info and the page
-    std::string commit;        // the commit built
-    std::string service;       // "broker" or "serve": what embeds the server
+    BrokerLink& broker;       // status and admin round trips
+    RequestCounter& requests; // counted by the server for every response
+    const HttpConfig& config; // the `http:` section
+    std::string version;      // Ferry's version, for ferry_build_info and the page
+    std::string commit;       // the commit built
+    std::string service;      // "broker" or "serve": what embeds the server
 };
 
 } // namespace ferry::http
