@@ -19,8 +19,7 @@ start_http_server(const std::optional<http::HttpConfig>& settings, EmbeddedBroke
             *settings, broker.context(), http_internal_endpoint,
             http::ServiceInfo{version_number(), commit_id(), service});
         if (!settings->token.empty()) {
-            spdlog::info("http: a bearer token is required (from the {})",
-                         settings->token_source);
+            spdlog::info("http: a bearer token is required (from the {})", settings->token_source);
         }
         std::cout << "ferry " << service << ": http=" << server->url() << std::endl;
         return server;

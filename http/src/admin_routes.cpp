@@ -127,8 +127,7 @@ void add_admin_routes(httplib::Server& server, RouteContext& context, Gateway& g
                    dead_letters(request, response, context);
                });
     server.Post(R"(/v1/dead-letters/([^/]+)/redrive)",
-                [&context, &gateway](const httplib::Request& request,
-                                     httplib::Response& response) {
+                [&context, &gateway](const httplib::Request& request, httplib::Response& response) {
                     redrive(request, response, context, gateway);
                 });
     server.Get(R"(/v1/pipelines/([^/]+)/runs)",
@@ -140,19 +139,19 @@ void add_admin_routes(httplib::Server& server, RouteContext& context, Gateway& g
                     pipeline_command("trigger", 202, request, response, context);
                 });
     for (const char* command : {"pause", "resume", "backfill"}) {
-        server.Post("/v1/pipelines/([^/]+)/" + std::string(command),
-                    [&context, command](const httplib::Request& request,
-                                        httplib::Response& response) {
-                        pipeline_command(command, 200, request, response, context);
-                    });
+        server.Post(
+            "/v1/pipelines/([^/]+)/" + std::string(command),
+            [&context, command](const httplib::Request& request, httplib::Response& response) {
+                pipeline_command(command, 200, request, response, context);
+            });
     }
     server.Get(R"(/healthz/live)", [](const httplib::Request&, httplib::Response& response) {
         send_json(response, 200, "{\"status\":\"live\"}");
     });
-    server.Get(R"(/healthz/ready)", [&context, &gateway](const httplib::Request&,
-                                                         httplib::Response& response) {
-        ready(response, context, gateway);
-    });
+    server.Get(R"(/healthz/ready)",
+               [&context, &gateway](const httplib::Request&, httplib::Response& response) {
+                   ready(response, context, gateway);
+               });
 }
 
 } // namespace ferry::http

@@ -14,9 +14,9 @@
 namespace ferry::http {
 namespace {
 
-constexpr std::size_t jobs_per_submit = 10000;              // one SUBMIT's share of a batch
+constexpr std::size_t jobs_per_submit = 10000;                  // one SUBMIT's share of a batch
 constexpr auto full_broker_patience = std::chrono::seconds(30); // retrying QUEUE_FULL chunks
-constexpr auto stream_step = std::chrono::milliseconds(500);  // longest silence in a stream
+constexpr auto stream_step = std::chrono::milliseconds(500);    // longest silence in a stream
 
 std::string random_batch_id() {
     thread_local std::mt19937_64 engine{std::random_device{}()};
@@ -114,17 +114,17 @@ std::optional<SubmitAnswer> submit_chunks(Gateway& gateway, std::vector<wire::Su
             if (answer.accepted) {
                 break;
             }
-            const auto retry = SteadyClock::now() +
-                               std::chrono::milliseconds(std::max<std::uint64_t>(
-                                   answer.retry_after_ms, 10));
+            const auto retry =
+                SteadyClock::now() +
+                std::chrono::milliseconds(std::max<std::uint64_t>(answer.retry_after_ms, 10));
             if (answer.code != "QUEUE_FULL" || retry > give_up) {
                 return answer;
             }
             std::this_thread::sleep_until(retry); // the broker's own pacing
             const std::size_t last = std::min(jobs.size(), first + jobs_per_submit);
-            future = gateway.link().submit(std::vector<wire::SubmitJob>(
-                jobs.begin() + static_cast<std::ptrdiff_t>(first),
-                jobs.begin() + static_cast<std::ptrdiff_t>(last)));
+            future = gateway.link().submit(
+                std::vector<wire::SubmitJob>(jobs.begin() + static_cast<std::ptrdiff_t>(first),
+                                             jobs.begin() + static_cast<std::ptrdiff_t>(last)));
         }
     }
     return std::nullopt;
@@ -219,16 +219,16 @@ bool known_batch(Gateway& gateway, const std::string& batch, httplib::Response& 
         return true;
     }
     send_problem(response, 404, "/problems/not-found", "No such batch",
-                 "no batch '" + batch + "' is held here (unknown, or every outcome of it was "
-                                        "fetched and forgotten, or expired)");
+                 "no batch '" + batch +
+                     "' is held here (unknown, or every outcome of it was "
+                     "fetched and forgotten, or expired)");
     return false;
 }
 
-void get_results(const httplib::Request& request, httplib::Response& response,
-                 Gateway& gateway) {
+void get_results(const httplib::Request& request, httplib::Response& response, Gateway& gateway) {
     const std::string batch = request.matches[1];
-    const std::string order = request.has_param("order") ? request.get_param_value("order")
-                                                         : "input";
+    const std::string order =
+        request.has_param("order") ? request.get_param_value("order") : "input";
     if (order != "input" && order != "completion") {
         send_problem(response, 400, "/problems/invalid-parameter", "Invalid parameter",
                      "order must be 'input' or 'completion'");
@@ -262,8 +262,7 @@ void get_results(const httplib::Request& request, httplib::Response& response,
         });
 }
 
-void get_events(const httplib::Request& request, httplib::Response& response,
-                Gateway& gateway) {
+void get_events(const httplib::Request& request, httplib::Response& response, Gateway& gateway) {
     const std::string batch = request.matches[1];
     if (!known_batch(gateway, batch, response)) {
         return;
@@ -307,14 +306,13 @@ void add_batch_routes(httplib::Server& server, RouteContext&, Gateway& gateway) 
                 [&gateway](const httplib::Request& request, httplib::Response& response) {
                     post_batch(request, response, gateway);
                 });
-    server.Get(R"(/v1/batches/([^/]+))",
-               [&gateway](const httplib::Request& request, httplib::Response& response) {
-                   const std::string batch = request.matches[1];
-                   if (known_batch(gateway, batch, response)) {
-                       send_json(response, 200,
-                                 counts_json(batch, *gateway.store().batch_counts(batch)));
-                   }
-               });
+    server.Get(R"(/v1/batches/([^/]+))", [&gateway](const httplib::Request& request,
+                                                    httplib::Response& response) {
+        const std::string batch = request.matches[1];
+        if (known_batch(gateway, batch, response)) {
+            send_json(response, 200, counts_json(batch, *gateway.store().batch_counts(batch)));
+        }
+    });
     server.Get(R"(/v1/batches/([^/]+)/results)",
                [&gateway](const httplib::Request& request, httplib::Response& response) {
                    get_results(request, response, gateway);

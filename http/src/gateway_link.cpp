@@ -21,7 +21,7 @@
 namespace ferry::http {
 namespace {
 
-constexpr std::uint64_t heartbeat_ms = 1000;           // HELLO interval: the claim's heartbeat
+constexpr std::uint64_t heartbeat_ms = 1000;             // HELLO interval: the claim's heartbeat
 constexpr auto sweep_interval = std::chrono::seconds(1); // retention checks
 
 std::string random_session() {
@@ -98,8 +98,8 @@ struct GatewayLink::State {
     wire::Frames frames;
     wire::OutcomesView outcomes_view;
 
-    std::mutex mutex;              // guards queue and stopping
-    std::deque<Request> queue;     // submissions not yet sent
+    std::mutex mutex;          // guards queue and stopping
+    std::deque<Request> queue; // submissions not yet sent
     bool stopping = false;
     std::map<std::uint64_t, std::promise<SubmitAnswer>> waiting; // by SUBMIT seq
     std::uint64_t next_seq = 1;

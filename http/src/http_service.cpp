@@ -70,8 +70,9 @@ const char* reason_title(int status) {
 struct HttpService::State {
     State(HttpConfig config_in, zmq::context_t& context, const std::string& endpoint,
           ServiceInfo info)
-        : config(std::move(config_in)), link(context, endpoint),
-          route_context{link, requests, config, info.version, info.commit, info.service},
+        : config(std::move(config_in)),
+          link(context, endpoint), route_context{link,         requests,    config,
+                                                 info.version, info.commit, info.service},
           gateway(context, endpoint, config), server(make_server(config)) {}
 
     void configure();
@@ -97,8 +98,7 @@ httplib::Server::HandlerResponse HttpService::State::check_request(const httplib
         response.set_header("Connection", "close");
         send_problem(response, 503, "/problems/too-many-connections", "Too many connections",
                      "the server is serving http.limits.max_connections (" +
-                         std::to_string(config.max_connections) +
-                         ") connections; retry shortly");
+                         std::to_string(config.max_connections) + ") connections; retry shortly");
         return httplib::Server::HandlerResponse::Handled;
     }
     if (config.token.empty() || open_path(request.path)) {
@@ -131,13 +131,12 @@ void HttpService::State::configure() {
         });
     // Statuses the library sets on its own (no route, body too large, unreadable request) get a
     // problem body like every other error.
-    server->set_error_handler([this](const httplib::Request& request,
-                                     httplib::Response& response) {
+    server->set_error_handler([this](const httplib::Request& request, httplib::Response& response) {
         if (!response.body.empty() || response.content_provider_) {
             return;
         }
-        std::string detail = std::string(reason_title(response.status)) + ": " + request.method +
-                             " " + request.path;
+        std::string detail =
+            std::string(reason_title(response.status)) + ": " + request.method + " " + request.path;
         if (response.status == 413) {
             detail = "the request body is larger than http.limits.max_body_bytes (" +
                      std::to_string(config.max_body_bytes) + " bytes); split it into batches";
@@ -172,15 +171,15 @@ void HttpService::State::configure() {
 
 HttpService::HttpService(HttpConfig config, zmq::context_t& context,
                          const std::string& internal_endpoint, ServiceInfo info)
-    : state_(std::make_unique<State>(std::move(config), context, internal_endpoint,
-                                     std::move(info))) {
+    : state_(
+          std::make_unique<State>(std::move(config), context, internal_endpoint, std::move(info))) {
     State& state = *state_;
     state.configure();
     const HttpConfig& settings = state.config;
-    state.port = settings.port == 0 ? state.server->bind_to_any_port(settings.host)
-                                    : (state.server->bind_to_port(settings.host, settings.port)
-                                           ? settings.port
-                                           : -1);
+    state.port =
+        settings.port == 0
+            ? state.server->bind_to_any_port(settings.host)
+            : (state.server->bind_to_port(settings.host, settings.port) ? settings.port : -1);
     if (state.port < 0) {
         state.gateway.stop();
         throw HttpStartError("http.listen: cannot bind " + settings.host + ":" +

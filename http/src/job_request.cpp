@@ -73,8 +73,7 @@ std::optional<JobRequestError> read_job(simdjson::dom::element value, wire::Subm
             job.timeout_ms = static_cast<std::uint64_t>(std::ceil(seconds * 1000));
         } else if (key == "max_attempts") {
             std::uint64_t attempts = 0;
-            if (field.value.get(attempts) != simdjson::SUCCESS || attempts < 1 ||
-                attempts > 1000) {
+            if (field.value.get(attempts) != simdjson::SUCCESS || attempts < 1 || attempts > 1000) {
                 return JobRequestError{"max_attempts", "must be an integer from 1 to 1000"};
             }
             job.max_attempts = attempts;

@@ -76,8 +76,8 @@ void post_job(const httplib::Request& request, httplib::Response& response, Gate
         return;
     }
     if (key.size() > 255) {
-        send_problem(response, 400, "/problems/invalid-idempotency-key",
-                     "Invalid Idempotency-Key", "an Idempotency-Key is at most 255 bytes");
+        send_problem(response, 400, "/problems/invalid-idempotency-key", "Invalid Idempotency-Key",
+                     "an Idempotency-Key is at most 255 bytes");
         return;
     }
     const KeyClaim claim = gateway.keys().claim("jobs", key, sha256_hex(request.body));
@@ -124,8 +124,8 @@ void get_job(const httplib::Request& request, httplib::Response& response, Gatew
                          "wait must be a duration such as 30s, 500ms or 2m");
             return;
         }
-        job = gateway.store().wait(id, SteadyClock::now() + std::min<std::chrono::milliseconds>(
-                                                                *wait, longest_wait));
+        job = gateway.store().wait(
+            id, SteadyClock::now() + std::min<std::chrono::milliseconds>(*wait, longest_wait));
     } else {
         job = gateway.store().find(id);
     }
@@ -148,8 +148,8 @@ void get_job(const httplib::Request& request, httplib::Response& response, Gatew
     send_json(response, 200, job->outcome_json);
 }
 
-void cancel_job(const httplib::Request& request, httplib::Response& response,
-                RouteContext& context, Gateway& gateway) {
+void cancel_job(const httplib::Request& request, httplib::Response& response, RouteContext& context,
+                Gateway& gateway) {
     const std::string id = request.matches[1];
     std::string args = "{\"client\":";
     producer::append_json_string(gateway.config().client, args);
@@ -166,17 +166,16 @@ void cancel_job(const httplib::Request& request, httplib::Response& response,
 } // namespace
 
 void add_job_routes(httplib::Server& server, RouteContext& context, Gateway& gateway) {
-    server.Post(R"(/v1/jobs)", [&gateway](const httplib::Request& request,
-                                          httplib::Response& response) {
-        post_job(request, response, gateway);
-    });
+    server.Post(R"(/v1/jobs)",
+                [&gateway](const httplib::Request& request, httplib::Response& response) {
+                    post_job(request, response, gateway);
+                });
     server.Get(R"(/v1/jobs/([^/]+))",
                [&gateway](const httplib::Request& request, httplib::Response& response) {
                    get_job(request, response, gateway);
                });
     server.Post(R"(/v1/jobs/([^/]+)/cancel)",
-                [&context, &gateway](const httplib::Request& request,
-                                     httplib::Response& response) {
+                [&context, &gateway](const httplib::Request& request, httplib::Response& response) {
                     cancel_job(request, response, context, gateway);
                 });
 }

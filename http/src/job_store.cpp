@@ -101,8 +101,7 @@ std::optional<JobSnapshot> JobStore::find(const std::string& id) const {
     return snapshot(found->second);
 }
 
-std::optional<JobSnapshot> JobStore::wait(const std::string& id,
-                                          SteadyClock::time_point deadline) {
+std::optional<JobSnapshot> JobStore::wait(const std::string& id, SteadyClock::time_point deadline) {
     std::unique_lock lock(mutex_);
     for (;;) {
         const auto found = jobs_.find(id);
@@ -222,8 +221,8 @@ std::size_t JobStore::sweep(SteadyClock::time_point now) {
     while (!done_order_.empty()) {
         const auto& [id, at] = done_order_.front();
         const auto found = jobs_.find(id);
-        const bool current = found != jobs_.end() && found->second.done &&
-                             !found->second.fetched && found->second.done_at == at;
+        const bool current = found != jobs_.end() && found->second.done && !found->second.fetched &&
+                             found->second.done_at == at;
         if (current && at + retention > now && unfetched_ <= config_.retention_count) {
             break;
         }

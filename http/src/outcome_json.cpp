@@ -38,10 +38,10 @@ void append_millis(const char* name, std::optional<double> value, std::string& o
 std::string outcome_json(const wire::OutcomeView& outcome) {
     std::string out = "{\"id\":";
     append_json_string(outcome.id, out);
-    const bool cancelled =
-        !outcome.ok && outcome.error && outcome.error->code == "CANCELLED";
-    out += outcome.ok ? ",\"status\":\"ok\"" : cancelled ? ",\"status\":\"cancelled\""
-                                                         : ",\"status\":\"failed\"";
+    const bool cancelled = !outcome.ok && outcome.error && outcome.error->code == "CANCELLED";
+    out += outcome.ok  ? ",\"status\":\"ok\""
+           : cancelled ? ",\"status\":\"cancelled\""
+                       : ",\"status\":\"failed\"";
     if (outcome.ok) {
         out += ",\"result\":";
         if (outcome.result) {

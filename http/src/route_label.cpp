@@ -17,8 +17,8 @@ constexpr std::array<std::pair<std::string_view, std::string_view>, 4> collectio
 }};
 
 constexpr std::array<std::string_view, 7> fixed{
-    "/", "/metrics", "/healthz/live", "/healthz/ready", "/v1/status", "/favicon.ico",
-    "/v1/dead-letters"};
+    "/",          "/metrics",     "/healthz/live",   "/healthz/ready",
+    "/v1/status", "/favicon.ico", "/v1/dead-letters"};
 
 std::vector<std::string_view> segments(std::string_view path) {
     std::vector<std::string_view> parts;

@@ -95,8 +95,7 @@ std::optional<std::chrono::milliseconds> parse_wait(std::string_view text) {
 
 void send_link_error(httplib::Response& response, const std::exception& error) {
     response.set_header("Retry-After", "1");
-    send_problem(response, 503, "/problems/unavailable", "The broker did not answer",
-                 error.what());
+    send_problem(response, 503, "/problems/unavailable", "The broker did not answer", error.what());
 }
 
 } // namespace ferry::http

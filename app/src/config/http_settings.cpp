@@ -37,11 +37,11 @@ void read_listen(const Section& section, const std::string& listen, http::HttpCo
     }
     int number = -1;
     const auto [end, error] = std::from_chars(port.data(), port.data() + port.size(), number);
-    if (host.empty() || port.empty() || error != std::errc() ||
-        end != port.data() + port.size() || number < 0 || number > 65535) {
+    if (host.empty() || port.empty() || error != std::errc() || end != port.data() + port.size() ||
+        number < 0 || number > 65535) {
         throw ConfigError(fmt::format("{}: http.listen '{}' must be HOST:PORT, e.g. "
-                                               "127.0.0.1:8080 (port 0: any free port)",
-                                               section.position_of("listen"), listen));
+                                      "127.0.0.1:8080 (port 0: any free port)",
+                                      section.position_of("listen"), listen));
     }
     out.host = host;
     out.port = number;
@@ -60,8 +60,8 @@ void read_token(const Section& section, const fs::path& base, http::HttpConfig& 
     section.read("token_env", variable);
     if (!file.empty() && !variable.empty()) {
         throw ConfigError(fmt::format("{}: give http.token_file or http.token_env, not "
-                                               "both",
-                                               section.position_of("token_env")));
+                                      "both",
+                                      section.position_of("token_env")));
     }
     if (!file.empty()) {
         const fs::path token_path = fs::path(file).is_absolute() ? fs::path(file) : base / file;
@@ -70,8 +70,7 @@ void read_token(const Section& section, const fs::path& base, http::HttpConfig& 
         text << in.rdbuf();
         if (!in) {
             throw ConfigError(fmt::format("{}: cannot read the token file '{}'",
-                                                   section.position_of("token_file"),
-                                                   token_path.string()));
+                                          section.position_of("token_file"), token_path.string()));
         }
         out.token = trimmed(text.str());
         out.token_source = "file " + token_path.string();
@@ -89,9 +88,9 @@ void read_token(const Section& section, const fs::path& base, http::HttpConfig& 
         return;
     }
     if (out.token.empty()) {
-        throw ConfigError(fmt::format("{}: the bearer token from the {} is empty",
-                                 section.position_of(file.empty() ? "token_env" : "token_file"),
-                                 out.token_source));
+        throw ConfigError(fmt::format(
+            "{}: the bearer token from the {} is empty",
+            section.position_of(file.empty() ? "token_env" : "token_file"), out.token_source));
     }
 }
 
@@ -101,7 +100,7 @@ void read_tls(const Section& section, const fs::path& base, http::HttpConfig& ou
     tls.read("key_file", out.tls_key_file);
     if (out.tls_cert_file.empty() != out.tls_key_file.empty()) {
         throw ConfigError(fmt::format("{}: http.tls needs both cert_file and key_file",
-                                           section.position_of("tls")));
+                                      section.position_of("tls")));
     }
     for (std::string* file : {&out.tls_cert_file, &out.tls_key_file}) {
         if (!file->empty() && fs::path(*file).is_relative()) {
@@ -141,14 +140,15 @@ std::optional<http::HttpConfig> load_http_settings(const std::string& path,
     section.read_name("client", config.client);
     if (!is_plain_name(config.client)) {
         throw ConfigError(fmt::format("{}: http.client '{}' may hold only letters, "
-                                               "digits, '_', '-' and '.'",
-                                               section.position_of("client"), config.client));
+                                      "digits, '_', '-' and '.'",
+                                      section.position_of("client"), config.client));
     }
     if (config.token.empty() && !http::is_loopback_host(config.host)) {
-        throw ConfigError(fmt::format("{}: http.listen '{}' is not a loopback address, so the server "
-                                 "needs a bearer token: set http.token_file (a file holding the "
-                                 "token, mode 600) or http.token_env (a variable holding it)",
-                                 section.position_of("listen"), listen));
+        throw ConfigError(
+            fmt::format("{}: http.listen '{}' is not a loopback address, so the server "
+                        "needs a bearer token: set http.token_file (a file holding the "
+                        "token, mode 600) or http.token_env (a variable holding it)",
+                        section.position_of("listen"), listen));
     }
     return config;
 }

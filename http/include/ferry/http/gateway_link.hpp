@@ -22,9 +22,9 @@ namespace ferry::http {
 // The broker's answer to one SUBMIT.
 struct SubmitAnswer {
     bool accepted = false;
-    std::uint64_t duplicates = 0;    // ids the broker already held or had finished
-    std::string code;                // when refused: QUEUE_FULL, JOURNAL_FULL, UNAVAILABLE, ...
-    std::string message;             // when refused: the broker's words
+    std::uint64_t duplicates = 0; // ids the broker already held or had finished
+    std::string code;             // when refused: QUEUE_FULL, JOURNAL_FULL, UNAVAILABLE, ...
+    std::string message;          // when refused: the broker's words
     std::uint64_t retry_after_ms = 0;
 };
 

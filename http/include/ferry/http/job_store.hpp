@@ -51,8 +51,7 @@ class JobStore {
     // Forgets jobs the broker refused (never queued).
     void remove_pending(const std::vector<std::string>& ids);
     // The final outcome of `id` arrived, under delivery number `delivery` (0: none to ACK).
-    void complete(const std::string& id, bool ok, std::string outcome_json,
-                  std::uint64_t delivery);
+    void complete(const std::string& id, bool ok, std::string outcome_json, std::uint64_t delivery);
     // The job runs again (redriven): its old outcome is superseded. Returns the delivery number
     // of the old outcome to acknowledge (0: none).
     std::uint64_t reopen(const std::string& id);
@@ -115,8 +114,8 @@ class JobStore {
     // whose entry changed since (dropped, reopened, fetched) is skipped when it comes up.
     std::deque<std::pair<std::string, SteadyClock::time_point>> done_order_;
     std::deque<std::pair<std::string, SteadyClock::time_point>> fetched_order_;
-    std::size_t unfetched_ = 0; // done entries not fetched yet
-    std::vector<std::uint64_t> acks_;    // delivery numbers to acknowledge
+    std::size_t unfetched_ = 0;       // done entries not fetched yet
+    std::vector<std::uint64_t> acks_; // delivery numbers to acknowledge
     bool closing_ = false;
 };
 
