@@ -62,9 +62,15 @@ void send_admin_reply(httplib::Response& response, const AdminReply& reply, int 
     if (reply.code == "UNSUPPORTED") {
         send_problem(response, 501, "/problems/unsupported", "Not supported here", reply.reply,
                      {{"code", code_json}});
+    } else if (reply.code == "ALREADY_DONE") {
+        send_problem(response, 409, "/problems/conflict", "Already done", reply.reply,
+                     {{"code", code_json}});
+    } else if (reply.code == "INVALID_ARGUMENT" && missing_is_404 &&
+               reply.reply.starts_with("no ")) { // "no pipeline named ...", "no job ..."
+        send_problem(response, 404, "/problems/not-found", "Not found", reply.reply,
+                     {{"code", code_json}});
     } else if (reply.code == "INVALID_ARGUMENT") {
-        send_problem(response, missing_is_404 ? 404 : 400, "/problems/invalid-argument",
-                     missing_is_404 ? "Not found" : "Invalid argument", reply.reply,
+        send_problem(response, 400, "/problems/invalid-argument", "Invalid argument", reply.reply,
                      {{"code", code_json}});
     } else {
         send_problem(response, 500, "/problems/internal", "The service failed", reply.reply,

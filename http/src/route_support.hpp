@@ -26,7 +26,8 @@ void send_json(httplib::Response& response, int status, std::string body);
 void send_refusal(httplib::Response& response, const SubmitAnswer& answer);
 
 // An ADMIN answer: `ok_status` with the reply's JSON, else a problem whose status follows the
-// code (INVALID_ARGUMENT 404 when `missing_is_404`, else 400; UNSUPPORTED 501; others 500).
+// code: INVALID_ARGUMENT 400, or 404 when `missing_is_404` and the message says "no <thing>";
+// ALREADY_DONE 409; UNSUPPORTED 501; anything else 500.
 void send_admin_reply(httplib::Response& response, const AdminReply& reply, int ok_status,
                       bool missing_is_404);
 
