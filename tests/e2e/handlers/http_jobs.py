@@ -4,7 +4,8 @@
 `http.bytes` answers the payload's `text` as bytes (how binary results are rendered);
 `http.fail` raises ValueError (a handler error with its traceback); `http.sleep` sleeps
 `seconds` then answers {"slept": seconds}; `http.flaky` fails while the file named by
-`fail_flag` exists, then answers {"ok": true} (a dead letter that a redrive can heal).
+`fail_flag` exists, then answers {"ok": true} (a dead letter that a redrive can heal);
+`http.record` appends the job id to the file `log` names (counts executions).
 """
 
 from __future__ import annotations
@@ -53,3 +54,11 @@ def flaky(job: Job) -> Any:
     if os.path.exists(job.payload["fail_flag"]):
         raise ValueError("the flag file is there: failing on purpose")
     return {"ok": True}
+
+
+@ferry_worker.handler("http.record")
+def record(job: Job) -> Any:
+    """Appends the job's id to the file `log` names (one line per execution), answers `n`."""
+    with open(job.payload["log"], "a") as log:
+        log.write(job.id + "\n")
+    return {"n": job.payload["n"]}
