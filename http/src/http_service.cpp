@@ -125,6 +125,7 @@ void HttpService::State::configure() {
     server->set_read_timeout(std::chrono::milliseconds(config.header_timeout_ms));
     server->set_write_timeout(std::chrono::seconds(30));
     server->set_keep_alive_timeout(keep_alive_timeout.count());
+    server->set_tcp_nodelay(true); // a response's header and body writes must not wait for an ACK
     server->set_pre_routing_handler(
         [this](const httplib::Request& request, httplib::Response& response) {
             return check_request(request, response);
