@@ -268,6 +268,9 @@ void Broker::on_admin(const Incoming& incoming, const wire::Admin& admin) {
 // Whatever the service throws is its bug, not the broker's: it becomes a failed reply, and the
 // loop goes on serving every other peer.
 AdminAnswer Broker::admin_answer(const wire::Admin& admin) {
+    if (auto answer = broker_admin(admin)) {
+        return std::move(*answer);
+    }
     if (!admin_service_) {
         return {false,
                 "this broker has no scheduler: pipeline commands need `ferry serve` (the broker "

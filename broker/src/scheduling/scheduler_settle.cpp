@@ -245,6 +245,29 @@ std::size_t Scheduler::forget_kept(std::string_view client) {
     return refs.size();
 }
 
+std::vector<std::string> Scheduler::adopt(std::string_view client, std::uint32_t session,
+                                          std::size_t& kept) {
+    std::vector<std::string> pending;
+    std::vector<JobRef> answered;
+    table_.for_each([&](JobRef ref, JobRecord& record) {
+        if (record.client() != client) {
+            return;
+        }
+        record.session = session;
+        if (record.state == JobState::answered) {
+            answered.push_back(ref);
+        } else {
+            pending.emplace_back(record.id());
+        }
+    });
+    for (const JobRef ref : answered) {
+        ++stats_.redelivered;
+        sink_.deliver(client, session, ref, table_.get(ref)->payload);
+    }
+    kept += answered.size();
+    return pending;
+}
+
 // The job leaves the broker: its key is remembered as done, so a late resubmission is told
 // ALREADY_DONE instead of running again.
 void Scheduler::forget(JobRef ref, JobRecord& record) {

@@ -172,6 +172,9 @@ class Broker : private SchedulerSink {
     void on_status(RouterSocket& socket, const Incoming& incoming);
     void on_admin(const Incoming& incoming, const wire::Admin& admin);
     [[nodiscard]] AdminAnswer admin_answer(const wire::Admin& admin);
+    // Admin commands the broker answers itself (broker_admin.cpp); empty for the others.
+    [[nodiscard]] std::optional<AdminAnswer> broker_admin(const wire::Admin& admin);
+    [[nodiscard]] AdminAnswer adopt(std::string_view client, std::string_view session);
     void send_accepted_replies();
     void flush_outboxes();
     bool flush_client(ClientState& client);

@@ -114,6 +114,12 @@ class Scheduler {
     // Forgets every outcome kept for `client` without an ACK (its producer finished, or is gone
     // for longer than the retention). Returns how many.
     std::size_t forget_kept(std::string_view client);
+    // Every job held for `client` becomes session `session`'s, whatever session submitted it
+    // (a restarted gateway takes over its previous life's jobs): kept outcomes are delivered to
+    // it now, the others when they finish. Returns the ids of the jobs not finished yet, and
+    // adds to `kept` how many outcomes were delivered.
+    std::vector<std::string> adopt(std::string_view client, std::uint32_t session,
+                                   std::size_t& kept);
     // Restores a job of the previous broker life (journal replay). An attempt that was running
     // when that life ended counts, with cause WORKER_LOST "broker restarted".
     RestoreOutcome restore(RestoredJob&& job, TimePoint now);
