@@ -10,7 +10,8 @@ namespace ferry::broker {
 namespace {
 
 AdminAnswer refused(std::string message) {
-    return {false, std::move(message), std::string(wire::code_name(wire::ErrorCode::invalid_argument))};
+    return {false, std::move(message),
+            std::string(wire::code_name(wire::ErrorCode::invalid_argument))};
 }
 
 // Appends `text` as a JSON string (ids and names come from producers: any byte may be there).
