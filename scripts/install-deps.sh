@@ -8,7 +8,7 @@ PACKAGES=(
   libzmq3-dev cppzmq-dev libmsgpack-cxx-dev libyaml-cpp-dev
   libspdlog-dev libfmt-dev catch2 libcli11-dev libsimdjson-dev libhowardhinnant-date-dev tzdata
   libcpp-httplib-dev libssl-dev openssl zlib1g-dev libbrotli-dev chromium prometheus
-  python3 python3-zmq python3-msgpack python3-pytest python3-yaml python3-croniter
+  python3 python3-zmq python3-msgpack python3-pytest python3-yaml python3-croniter python3-jsonschema
   python3-sklearn python3-numpy python3-pil tesseract-ocr-eng python3-tesserocr fonts-dejavu-core
   tesseract-ocr-deu tesseract-ocr-fra tesseract-ocr-spa wamerican wngerman wfrench wspanish
 )
@@ -20,6 +20,7 @@ done
 
 if [ ${#missing[@]} -eq 0 ]; then
   echo "ferry: all build dependencies are installed"
+  bash "$(dirname "$0")/fetch-openapi-schema.sh"
   exit 0
 fi
 
@@ -33,3 +34,4 @@ echo "ferry: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+bash "$(dirname "$0")/fetch-openapi-schema.sh"

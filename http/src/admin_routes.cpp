@@ -9,6 +9,19 @@ namespace {
 
 using producer::append_json_string;
 
+// The `limit` query parameter as JSON digits, or a 400 answered.
+std::optional<std::string> limit_param(const httplib::Request& request,
+                                       httplib::Response& response) {
+    std::string limit = request.get_param_value("limit");
+    if (limit.empty() || limit.find_first_not_of("0123456789") != std::string::npos ||
+        limit.size() > 9) {
+        send_problem(response, 400, "/problems/invalid-parameter", "Invalid parameter",
+                     "limit must be a whole number, e.g. ?limit=20");
+        return std::nullopt;
+    }
+    return limit;
+}
+
 // The pipeline commands' arguments: the pipeline's name and the body's members (at, from, to,
 // dry_run) as they are; the service checks them.
 std::optional<std::string> pipeline_args(const httplib::Request& request,
@@ -16,14 +29,11 @@ std::optional<std::string> pipeline_args(const httplib::Request& request,
     std::string args = "{\"pipeline\":";
     append_json_string(request.matches[1].str(), args);
     if (request.has_param("limit")) {
-        const std::string limit = request.get_param_value("limit");
-        if (limit.empty() || limit.find_first_not_of("0123456789") != std::string::npos ||
-            limit.size() > 9) {
-            send_problem(response, 400, "/problems/invalid-parameter", "Invalid parameter",
-                         "limit must be a whole number");
+        const auto limit = limit_param(request, response);
+        if (!limit) {
             return std::nullopt;
         }
-        args += ",\"limit\":" + limit;
+        args += ",\"limit\":" + *limit;
     }
     if (request.body.find_first_not_of(" \t\r\n") != std::string::npos) {
         thread_local simdjson::dom::parser parser;
@@ -96,6 +106,14 @@ void dead_letters(const httplib::Request& request, httplib::Response& response,
         args += "\"client\":";
         append_json_string(request.get_param_value("client"), args);
     }
+    if (request.has_param("limit")) {
+        const auto limit = limit_param(request, response);
+        if (!limit) {
+            return;
+        }
+        args += args.size() > 1 ? ",\"limit\":" : "\"limit\":";
+        args += *limit;
+    }
     args += '}';
     try {
         send_admin_reply(response, context.broker.admin("dead_letters", args), 200, false);
@@ -138,13 +156,20 @@ void add_admin_routes(httplib::Server& server, RouteContext& context, Gateway& g
                 [&context](const httplib::Request& request, httplib::Response& response) {
                     pipeline_command("trigger", 202, request, response, context);
                 });
-    for (const char* command : {"pause", "resume", "backfill"}) {
-        server.Post(
-            "/v1/pipelines/([^/]+)/" + std::string(command),
-            [&context, command](const httplib::Request& request, httplib::Response& response) {
-                pipeline_command(command, 200, request, response, context);
-            });
-    }
+    // Spelt out one by one so every route's pattern is a literal (docs/openapi.yaml is checked
+    // against these).
+    server.Post(R"(/v1/pipelines/([^/]+)/pause)",
+                [&context](const httplib::Request& request, httplib::Response& response) {
+                    pipeline_command("pause", 200, request, response, context);
+                });
+    server.Post(R"(/v1/pipelines/([^/]+)/resume)",
+                [&context](const httplib::Request& request, httplib::Response& response) {
+                    pipeline_command("resume", 200, request, response, context);
+                });
+    server.Post(R"(/v1/pipelines/([^/]+)/backfill)",
+                [&context](const httplib::Request& request, httplib::Response& response) {
+                    pipeline_command("backfill", 200, request, response, context);
+                });
     server.Get(R"(/healthz/live)", [](const httplib::Request&, httplib::Response& response) {
         send_json(response, 200, "{\"status\":\"live\"}");
     });
