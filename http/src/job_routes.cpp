@@ -151,8 +151,11 @@ void get_job(const httplib::Request& request, httplib::Response& response, Gatew
 void cancel_job(const httplib::Request& request, httplib::Response& response, RouteContext& context,
                 Gateway& gateway) {
     const std::string id = request.matches[1];
+    // ?client= names another producer's job (a ZeroMQ producer's, say); the default is ours.
+    const std::string client =
+        request.has_param("client") ? request.get_param_value("client") : gateway.config().client;
     std::string args = "{\"client\":";
-    producer::append_json_string(gateway.config().client, args);
+    producer::append_json_string(client, args);
     args += ",\"id\":";
     producer::append_json_string(id, args);
     args += '}';

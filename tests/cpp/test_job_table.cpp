@@ -134,11 +134,63 @@ TEST_CASE("A new key sharing a remembered key's index tag is not taken for it", 
 TEST_CASE("Dead letters are capped but counted", "[job_table]") {
     JobTable table(10, 2);
     for (int i = 0; i < 3; ++i) {
-        table.add_dead_letter(DeadLetter{std::to_string(i), "a", "echo", {}});
+        DeadLetter letter;
+        letter.id = std::to_string(i);
+        letter.client = "a";
+        letter.type = "echo";
+        table.add_dead_letter(std::move(letter));
     }
     CHECK(table.dead_letters().size() == 2);
     CHECK(table.dead_letters().front().id == "1");
     CHECK(table.dead_letters_total() == 3);
+}
+
+TEST_CASE("Dead letters keep payloads within a byte budget, dropping the oldest first",
+          "[job_table]") {
+    JobTable table(10, 100);
+    const std::size_t each = dead_letter_payload_budget / 3 + 1;
+    for (int i = 0; i < 3; ++i) {
+        DeadLetter letter;
+        letter.id = std::to_string(i);
+        letter.client = "a";
+        letter.payload = std::string(each, 'p');
+        letter.payload_kept = true;
+        table.add_dead_letter(std::move(letter));
+    }
+    REQUIRE(table.dead_letters().size() == 3);
+    CHECK_FALSE(table.dead_letters()[0].payload_kept);
+    CHECK(table.dead_letters()[0].payload.empty());
+    CHECK(table.dead_letters()[1].payload_kept);
+    CHECK(table.dead_letters()[2].payload_kept);
+    const auto taken = table.take_dead_letter("a", "1");
+    REQUIRE(taken);
+    CHECK(taken->payload.size() == each);
+    CHECK(table.dead_letter("a", "1") == nullptr);
+    CHECK(table.dead_letter("a", "2") != nullptr);
+    CHECK_FALSE(table.take_dead_letter("b", "2"));
+}
+
+TEST_CASE("A forgotten finished key can be held again, and the ring passes over it safely",
+          "[job_table]") {
+    JobTable table(4, 10);
+    JobRef ref = emplace_job(table, key_of(0));
+    table.finish(ref);
+    CHECK(table.known(key_of(0)));
+    CHECK(table.forget_finished(key_of(0)));
+    CHECK_FALSE(table.known(key_of(0)));
+    ref = emplace_job(table, key_of(0));
+    CHECK_FALSE(table.forget_finished(key_of(0))); // held: not forgotten
+    CHECK(table.find(key_of(0)) == ref);
+    table.finish(ref);
+    // Ten more finished keys wrap the four-key ring past the forgotten entry.
+    for (std::size_t i = 1; i <= 10; ++i) {
+        table.finish(emplace_job(table, key_of(i)));
+    }
+    for (std::size_t i = 7; i <= 10; ++i) {
+        CHECK(table.known(key_of(i)));
+    }
+    CHECK_FALSE(table.known(key_of(0)));
+    CHECK_FALSE(table.known(key_of(6)));
 }
 
 TEST_CASE("Many keys are found, finished, remembered, then forgotten oldest first", "[job_table]") {

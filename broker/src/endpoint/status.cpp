@@ -86,7 +86,7 @@ std::string encode_status(const StatusView& view) {
     Packer packer(buffer);
     const auto& stats = view.scheduler.stats();
     const auto& table = view.scheduler.table();
-    packer.pack_map(30); // keep in step with the fields below
+    packer.pack_map(32); // keep in step with the fields below
     pack_str(packer, "broker");
     pack_str(packer, view.broker_id);
     pack_str(packer, "uptime_s");
@@ -130,6 +130,8 @@ std::string encode_status(const StatusView& view) {
     pack_counter(packer, "redelivered", stats.redelivered);
     pack_counter(packer, "already_done", stats.already_done);
     pack_counter(packer, "outcomes_given_up", stats.outcomes_given_up);
+    pack_counter(packer, "cancelled", stats.cancelled);
+    pack_counter(packer, "redriven", stats.redriven);
     pack_counter(packer, "claims_refused", view.counters.claims_refused);
     pack_counter(packer, "journal_full_rejects", view.counters.journal_full_rejects);
     pack_str(packer, "journal_full");

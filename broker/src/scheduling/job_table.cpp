@@ -254,7 +254,9 @@ void JobTable::remember_finished_key(std::string_view key, std::uint64_t hash, s
         ring_position = done_oldest_;
         DoneKey& oldest = done_[ring_position];
         const auto value = static_cast<std::uint32_t>(ring_position) | done_bit;
-        erase_position(position_of(oldest.hash, value));
+        if (oldest.hash != 0 || oldest.check != 0) { // {0, 0}: forgotten already (redriven)
+            erase_position(position_of(oldest.hash, value));
+        }
         oldest = DoneKey{hash, check_hash(key)};
         if (++done_oldest_ == remember_done_) {
             done_oldest_ = 0;
@@ -280,15 +282,62 @@ JobRecord& JobTable::finish(JobRef ref) {
     return *record;
 }
 
+// The ring entry of a forgotten key becomes {0, 0}, which no index entry points to: when the
+// ring comes round to it, there is nothing to erase.
+bool JobTable::forget_finished(std::string_view key) {
+    const Probe found = probe(key, hash_key(key));
+    if (!found.found) {
+        return true;
+    }
+    const std::uint32_t value = index_[found.position].value;
+    if ((value & done_bit) == 0) {
+        return false;
+    }
+    done_[value & ~done_bit] = DoneKey{};
+    erase_position(found.position);
+    return true;
+}
+
 void JobTable::add_dead_letter(DeadLetter&& letter) {
     ++dead_total_;
     if (dead_letters_kept_ == 0) {
         return;
     }
     if (dead_.size() >= dead_letters_kept_) {
+        dead_payload_bytes_ -= dead_.front().payload.size();
         dead_.pop_front();
     }
+    dead_payload_bytes_ += letter.payload.size();
     dead_.push_back(std::move(letter));
+    for (DeadLetter& oldest : dead_) {
+        if (dead_payload_bytes_ <= dead_letter_payload_budget) {
+            break;
+        }
+        dead_payload_bytes_ -= oldest.payload.size();
+        oldest.payload = std::string();
+        oldest.payload_kept = false;
+    }
+}
+
+const DeadLetter* JobTable::dead_letter(std::string_view client, std::string_view id) const {
+    for (auto it = dead_.rbegin(); it != dead_.rend(); ++it) {
+        if (it->client == client && it->id == id) {
+            return &*it;
+        }
+    }
+    return nullptr;
+}
+
+std::optional<DeadLetter> JobTable::take_dead_letter(std::string_view client, std::string_view id) {
+    for (auto it = dead_.rbegin(); it != dead_.rend(); ++it) {
+        if (it->client == client && it->id == id) {
+            DeadLetter letter = std::move(*it);
+            dead_.erase(std::next(it).base());
+            dead_payload_bytes_ -= letter.payload.size();
+            return letter;
+        }
+    }
+    return std::nullopt;
 }
 
 } // namespace ferry::broker

@@ -151,8 +151,14 @@ void Scheduler::fail_attempt(JobRef ref, JobRecord& record, wire::Error&& cause,
 
 void Scheduler::fail_for_good(JobRef ref, JobRecord& record, TimePoint now) {
     ++stats_.failed;
+    // A payload is never empty (MessagePack has no empty value): empty means it was refused.
     table_.add_dead_letter(DeadLetter{std::string(record.id()), std::string(record.client()),
-                                      record.type, record.causes});
+                                      record.type, record.causes, record.payload,
+                                      !record.payload.empty(), record.priority, record.timeout_ms,
+                                      record.max_attempts,
+                                      std::chrono::duration_cast<std::chrono::milliseconds>(
+                                          std::chrono::system_clock::now().time_since_epoch())
+                                          .count()});
     std::optional<std::string_view> worker;
     if (!record.causes.empty() && record.causes.back().worker) {
         worker = *record.causes.back().worker;

@@ -175,6 +175,9 @@ class Broker : private SchedulerSink {
     // Admin commands the broker answers itself (broker_admin.cpp); empty for the others.
     [[nodiscard]] std::optional<AdminAnswer> broker_admin(const wire::Admin& admin);
     [[nodiscard]] AdminAnswer adopt(std::string_view client, std::string_view session);
+    [[nodiscard]] AdminAnswer list_dead_letters(std::string_view client, std::uint64_t limit) const;
+    [[nodiscard]] AdminAnswer cancel(std::string_view client, std::string_view id);
+    [[nodiscard]] AdminAnswer redrive(std::string_view client, std::string_view id);
     void send_accepted_replies();
     void flush_outboxes();
     bool flush_client(ClientState& client);

@@ -82,13 +82,24 @@ struct alignas(64) JobRecord {
     }
 };
 
-// A job that failed for good, kept for `ferry status`.
+// A job that failed for good, kept for `ferry status` and the dead-letter listing, with what it
+// takes to run it again (redrive) while its payload is kept.
 struct DeadLetter {
     std::string id;                  // the producer's job id
     std::string client;              // producer
     std::string type;                // job type
     std::vector<wire::Error> causes; // every failed attempt, oldest first
+    std::string payload;             // its input, while payload_kept
+    bool payload_kept = false;       // false: refused too large, or dropped for the byte budget
+    std::int64_t priority = 0;       // as submitted
+    std::uint64_t timeout_ms = 0;    // hard limit of one attempt (0: none)
+    std::uint32_t max_attempts = 1;  // attempts it had
+    std::int64_t failed_at_ms = 0;   // wall clock (Unix ms) when it failed for good
 };
+
+// Dead letters' payloads kept at most, in bytes: beyond it the oldest letters lose theirs (they
+// stay listed, but cannot be redriven).
+inline constexpr std::size_t dead_letter_payload_budget = std::size_t{256} << 20;
 
 // The separator between client and id in a job key (ASCII unit separator).
 inline constexpr char key_separator = '\x1f';
@@ -158,8 +169,17 @@ class JobTable {
     // readable (key included) until the next emplace() or insert(); the caller builds the
     // outcome from it and may move from its fields. get() on its handle returns null from now on.
     JobRecord& finish(JobRef ref);
-    // Keeps a dead letter, dropping the oldest beyond the cap.
+    // Keeps a dead letter, dropping the oldest beyond the cap, and the oldest payloads beyond
+    // dead_letter_payload_budget.
     void add_dead_letter(DeadLetter&& letter);
+    // The newest dead letter of a job; null when none is kept.
+    [[nodiscard]] const DeadLetter* dead_letter(std::string_view client, std::string_view id) const;
+    // Removes and returns the newest dead letter of a job (it is run again).
+    [[nodiscard]] std::optional<DeadLetter> take_dead_letter(std::string_view client,
+                                                             std::string_view id);
+    // Forgets a remembered finished key, so the job may be held again (a redrive). False when
+    // the key is held now.
+    bool forget_finished(std::string_view key);
 
     [[nodiscard]] std::size_t size() const noexcept { return held_; }
     [[nodiscard]] const std::deque<DeadLetter>& dead_letters() const noexcept { return dead_; }
@@ -218,19 +238,20 @@ class JobTable {
     // The second hash of a remembered key, independent of hash_key().
     [[nodiscard]] static std::uint64_t check_hash(std::string_view key) noexcept;
 
-    std::vector<JobRecord> slots_;      // slab; a slot holds a job when its record is live
-    std::vector<std::uint64_t> hashes_; // hash of each slot's key, so no finish rehashes
-    std::vector<std::uint32_t> free_;   // free slot indices, most recently freed last
-    std::vector<IndexEntry> index_;     // open-addressing index of held and done keys
-    std::size_t index_mask_ = 0;        // index_.size() - 1 (the size is a power of two)
-    std::size_t index_used_ = 0;        // non-empty index positions
-    std::vector<DoneKey> done_;         // ring of finished keys' hashes, grown lazily to the cap
-    std::size_t done_oldest_ = 0;       // ring position of the oldest key once the ring is full
-    std::size_t held_ = 0;              // live slots
-    std::size_t remember_done_;         // cap of done_
-    std::deque<DeadLetter> dead_;       // most recent dead letters
-    std::size_t dead_letters_kept_;     // cap of dead_
-    std::uint64_t dead_total_ = 0;      // dead letters ever added
+    std::vector<JobRecord> slots_;       // slab; a slot holds a job when its record is live
+    std::vector<std::uint64_t> hashes_;  // hash of each slot's key, so no finish rehashes
+    std::vector<std::uint32_t> free_;    // free slot indices, most recently freed last
+    std::vector<IndexEntry> index_;      // open-addressing index of held and done keys
+    std::size_t index_mask_ = 0;         // index_.size() - 1 (the size is a power of two)
+    std::size_t index_used_ = 0;         // non-empty index positions
+    std::vector<DoneKey> done_;          // ring of finished keys' hashes, grown lazily to the cap
+    std::size_t done_oldest_ = 0;        // ring position of the oldest key once the ring is full
+    std::size_t held_ = 0;               // live slots
+    std::size_t remember_done_;          // cap of done_
+    std::deque<DeadLetter> dead_;        // most recent dead letters
+    std::size_t dead_letters_kept_;      // cap of dead_
+    std::uint64_t dead_total_ = 0;       // dead letters ever added
+    std::size_t dead_payload_bytes_ = 0; // bytes of the payloads dead_ keeps
 };
 
 } // namespace ferry::broker

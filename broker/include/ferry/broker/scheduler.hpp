@@ -67,6 +67,23 @@ struct SchedulerStats {
     std::uint64_t outcomes_given_up = 0;    // kept outcomes forgotten without an ACK (released)
     std::uint64_t redelivered = 0;          // kept outcomes sent again for a resubmitted id
     std::uint64_t already_done = 0;         // resubmitted ids finished and acknowledged earlier
+    std::uint64_t cancelled = 0;            // jobs cancelled before they finished
+    std::uint64_t redriven = 0;             // dead letters run again
+};
+
+// What a cancel found.
+enum class CancelOutcome : std::uint8_t {
+    cancelled, // it was queued, waiting or running: it failed with CANCELLED
+    finished,  // it had finished already (its outcome stands)
+    unknown,   // no such job is held or remembered
+};
+
+// What became of a redrive.
+enum class RedriveOutcome : std::uint8_t {
+    redriven,     // queued again with fresh attempts
+    not_dead,     // no dead letter of that job is kept
+    payload_gone, // its payload was not kept (refused too large, or over the byte budget)
+    held,         // the id is held again (submitted or redriven since): not run twice
 };
 
 // What became of a submitted job.
@@ -120,6 +137,15 @@ class Scheduler {
     // adds to `kept` how many outcomes were delivered.
     std::vector<std::string> adopt(std::string_view client, std::uint32_t session,
                                    std::size_t& kept);
+    // Cancels a job that has not finished: a queued or waiting one is taken out, a running one's
+    // worker is told to stop; it fails with CANCELLED (`reason` says by whom) and its outcome is
+    // kept for its producer like any other. Not a dead letter: nobody needs to redrive it.
+    CancelOutcome cancel(std::string_view client, std::string_view id, std::string_view reason,
+                         TimePoint now);
+    // Runs a dead letter again with fresh attempts, as a new acceptance of the same id for
+    // session `session`: a failed outcome still kept is dropped first (the new one replaces it).
+    RedriveOutcome redrive(std::string_view client, std::string_view id, std::uint32_t session,
+                           TimePoint now);
     // Restores a job of the previous broker life (journal replay). An attempt that was running
     // when that life ended counts, with cause WORKER_LOST "broker restarted".
     RestoreOutcome restore(RestoredJob&& job, TimePoint now);
