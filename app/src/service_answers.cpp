@@ -1,10 +1,11 @@
-// The admin commands a running service answers: runs, trigger, pause, resume and backfill.
+// The admin commands a running service answers: runs, trigger, pause, resume, backfill, metrics.
 #include "ferry/producer/msgpack_json.hpp"
 #include "ferry/schedule/run_record.hpp"
 #include "service_state.hpp"
 
 #include <algorithm>
 #include <fmt/format.h>
+#include <map>
 #include <simdjson.h>
 #include <spdlog/spdlog.h>
 
@@ -107,6 +108,36 @@ void append_pipeline(PipelinePlan& pipeline, std::uint64_t limit, std::string& o
         append_run(runs[i], out);
     }
     out += "]}";
+}
+
+// Per pipeline: its runs counted by state (a fire's outcome) and the latest start, for /metrics.
+ServiceAnswer answer_metrics(SchedulerState& state) {
+    std::string out = "{\"pipelines\":[";
+    for (std::size_t p = 0; p < state.pipelines.size(); ++p) {
+        PipelinePlan& pipeline = *state.pipelines[p];
+        std::map<std::string, std::uint64_t> by_state;
+        std::optional<Instant> last_fire;
+        for (const schedule::RunRecord& run : pipeline.store->runs(pipeline.name)) {
+            ++by_state[std::string(schedule::to_string(run.state))];
+            if (run.fired && (!last_fire || *run.fired > *last_fire))
+                last_fire = run.fired;
+        }
+        out += p == 0 ? "{\"name\":" : ",{\"name\":";
+        append_json_string(pipeline.name, out);
+        out += fmt::format(",\"paused\":{},\"last_fire_unix\":", pipeline.plan->paused());
+        out += last_fire ? std::to_string(last_fire->time_since_epoch().count()) : "null";
+        out += ",\"runs\":{";
+        bool first = true;
+        for (const auto& [name, count] : by_state) {
+            out += first ? "" : ",";
+            first = false;
+            append_json_string(name, out);
+            out += ":" + std::to_string(count);
+        }
+        out += "}}";
+    }
+    out += "]}";
+    return {true, std::move(out), {}};
 }
 
 ServiceAnswer answer_runs(SchedulerState& state, const AdminArgs& args) {
@@ -236,6 +267,8 @@ ServiceAnswer answer_admin(SchedulerState& state, std::string_view command,
         return refused(error);
     if (command == "runs")
         return answer_runs(state, *args);
+    if (command == "metrics")
+        return answer_metrics(state);
     PipelinePlan* pipeline = state.named(args->pipeline);
     if (pipeline == nullptr)
         return refused(fmt::format("no pipeline named '{}'; this service runs {}", args->pipeline,
@@ -247,7 +280,7 @@ ServiceAnswer answer_admin(SchedulerState& state, std::string_view command,
     if (command == "backfill")
         return answer_backfill(*pipeline, *args);
     return refused(fmt::format("unknown command '{}'; the service answers runs, trigger, pause, "
-                               "resume and backfill",
+                               "resume, backfill and metrics",
                                command));
 }
 

@@ -73,7 +73,7 @@ struct HttpService::State {
         : config(std::move(config_in)),
           link(context, endpoint), route_context{link,         requests,    config,
                                                  info.version, info.commit, info.service},
-          gateway(context, endpoint, config), server(make_server(config)) {}
+          gateway(context, endpoint, config), server(make_server(config)), history(link) {}
 
     void configure();
     httplib::Server::HandlerResponse check_request(const httplib::Request& request,
@@ -85,6 +85,7 @@ struct HttpService::State {
     RouteContext route_context;
     Gateway gateway;
     std::unique_ptr<httplib::Server> server;
+    ThroughputHistory history; // samples the broker from now on
     std::thread thread;
     int port = 0;
     bool stopped = false;
@@ -168,6 +169,7 @@ void HttpService::State::configure() {
     add_job_routes(*server, route_context, gateway);
     add_batch_routes(*server, route_context, gateway);
     add_admin_routes(*server, route_context, gateway);
+    add_status_routes(*server, route_context, gateway, history);
 }
 
 HttpService::HttpService(HttpConfig config, zmq::context_t& context,
@@ -216,6 +218,7 @@ void HttpService::stop() {
     if (state_->thread.joinable()) {
         state_->thread.join();
     }
+    state_->history.stop();
     state_->gateway.stop();
 }
 

@@ -248,7 +248,8 @@ bool Broker::flush_client(ClientState& client) {
 void Broker::on_status(RouterSocket& socket, const Incoming& incoming) {
     StatusView view{id_,       now_ - started_at_, scheduler_,
                     counters_, pending(),          done_per_s(),
-                    now_,      coverage_,          journal_ && journal_->blocked()};
+                    now_,      coverage_,          journal_ && journal_->blocked(),
+                    journal()};
     message_scratch_ = wire::StatusReply{encode_status(view)};
     (void)send(socket, incoming.routing_view(), message_scratch_);
 }

@@ -2,6 +2,7 @@
 #include "ferry/broker/status.hpp"
 
 #include "ferry/broker/broker.hpp"
+#include "ferry/broker/journal_writer.hpp"
 #include "ferry/wire/msgpack_values.hpp"
 
 #include <msgpack.hpp>
@@ -77,6 +78,46 @@ void pack_counter(Packer& packer, std::string_view name, std::uint64_t value) {
     packer.pack(value);
 }
 
+// {bounds, counts (per bucket, one more than bounds), sum, count}
+void pack_histogram(Packer& packer, std::string_view name, const Histogram& histogram) {
+    pack_str(packer, name);
+    packer.pack_map(4);
+    pack_str(packer, "bounds");
+    packer.pack_array(static_cast<std::uint32_t>(histogram.bounds().size()));
+    for (const double bound : histogram.bounds()) {
+        packer.pack(bound);
+    }
+    pack_str(packer, "counts");
+    packer.pack(histogram.counts());
+    pack_str(packer, "sum");
+    packer.pack(histogram.sum());
+    pack_counter(packer, "count", histogram.count());
+}
+
+// What /metrics shows beyond the counters: distributions, queue ages, the journal's figures.
+void pack_metrics(Packer& packer, const StatusView& view) {
+    const auto& histograms = view.scheduler.histograms();
+    packer.pack_map(view.journal != nullptr ? 5 : 4);
+    pack_str(packer, "queue_oldest_s");
+    const auto& queues = view.scheduler.queues().all();
+    packer.pack_map(static_cast<std::uint32_t>(queues.size()));
+    for (const auto& [type, queue] : queues) {
+        pack_str(packer, type);
+        const auto oldest = queue.oldest();
+        packer.pack(oldest ? std::chrono::duration<double>(view.now - *oldest).count() : 0.0);
+    }
+    pack_histogram(packer, "batch_size", histograms.batch_size);
+    pack_histogram(packer, "queue_wait_s", histograms.queue_wait_s);
+    pack_histogram(packer, "handler_s", histograms.handler_s);
+    if (view.journal != nullptr) {
+        pack_str(packer, "journal");
+        packer.pack_map(3);
+        pack_counter(packer, "bytes", view.journal->total_bytes());
+        pack_counter(packer, "segments", view.journal->segment_count());
+        pack_histogram(packer, "fsync_s", view.journal->fsync_seconds());
+    }
+}
+
 } // namespace
 
 // Field names follow PROTOCOL.md's STATUS_REPLY; the extra counters are documented in
@@ -86,7 +127,7 @@ std::string encode_status(const StatusView& view) {
     Packer packer(buffer);
     const auto& stats = view.scheduler.stats();
     const auto& table = view.scheduler.table();
-    packer.pack_map(32); // keep in step with the fields below
+    packer.pack_map(33); // keep in step with the fields below
     pack_str(packer, "broker");
     pack_str(packer, view.broker_id);
     pack_str(packer, "uptime_s");
@@ -136,6 +177,8 @@ std::string encode_status(const StatusView& view) {
     pack_counter(packer, "journal_full_rejects", view.counters.journal_full_rejects);
     pack_str(packer, "journal_full");
     packer.pack(view.journal_full);
+    pack_str(packer, "metrics");
+    pack_metrics(packer, view);
     return std::string(buffer.data(), buffer.size());
 }
 

@@ -247,6 +247,7 @@ void JournalWriter::sync() {
     if (config_.fsync == FsyncPolicy::off || !unsynced_ || fd_ < 0) {
         return;
     }
+    const TimePoint started = Clock::now();
     if (::fdatasync(fd_) != 0) {
         if (!is_full(errno)) {
             fail_io(errno, "cannot fsync", segment_path(config_.path, active_));
@@ -257,6 +258,7 @@ void JournalWriter::sync() {
     ++fsyncs_;
     unsynced_ = false;
     last_sync_ = Clock::now();
+    fsync_s_.observe(std::chrono::duration<double>(last_sync_ - started).count());
 }
 
 // Under `interval_ms` the fsync runs on the loop thread, at most once per interval: while the

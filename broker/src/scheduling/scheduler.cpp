@@ -330,6 +330,7 @@ void Scheduler::commit_batch(WorkerRecord& worker, TimePoint now) {
         ++record.attempts;
         ++record.sends;
         record.dispatched_after_s = std::chrono::duration<float>(now - record.accepted_at).count();
+        histograms_.queue_wait_s.observe(record.dispatched_after_s);
         worker.suspects += record.isolate ? 1 : 0;
         if (observer_ != nullptr) {
             observer_->dispatched(record);
@@ -342,6 +343,7 @@ void Scheduler::commit_batch(WorkerRecord& worker, TimePoint now) {
     worker.in_flight += count;
     in_flight_ += count;
     stats_.dispatched += count;
+    histograms_.batch_size.observe(static_cast<double>(count));
 }
 
 std::vector<std::string> Scheduler::tick(TimePoint now) {

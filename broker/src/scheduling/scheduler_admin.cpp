@@ -20,8 +20,8 @@ CancelOutcome Scheduler::cancel(std::string_view client, std::string_view id,
     if (record.state == JobState::in_flight) {
         if (WorkerRecord* running = workers_.by_id(record.worker)) {
             worker = running->name;
-            sink_.send_cancel(*running, wire::Cancel{{record.key},
-                                                     wire::code_name(wire::ErrorCode::cancelled)});
+            sink_.send_cancel(
+                *running, wire::Cancel{{record.key}, wire::code_name(wire::ErrorCode::cancelled)});
         }
         release_from_worker(record);
     }

@@ -78,6 +78,9 @@ void Scheduler::settle_result(WorkerRecord* worker, const wire::ResultView& resu
     if (record.state == JobState::in_flight) {
         release_from_worker(record);
     }
+    if (result.ms) {
+        histograms_.handler_s.observe(*result.ms / 1000.0);
+    }
     if (result.ok) {
         ++stats_.done;
         answer(*ref, record, true, result.result,

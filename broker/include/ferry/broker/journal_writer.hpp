@@ -4,6 +4,7 @@
 
 #include "ferry/broker/broker_config.hpp"
 #include "ferry/broker/clock.hpp"
+#include "ferry/broker/histogram.hpp"
 #include "ferry/broker/journal_reader.hpp"
 #include "ferry/broker/journal_record.hpp"
 
@@ -82,6 +83,8 @@ class JournalWriter {
     [[nodiscard]] std::uint64_t total_bytes() const noexcept { return total_bytes_; }
     [[nodiscard]] std::uint64_t live_bytes() const noexcept { return live_bytes_; }
     [[nodiscard]] std::uint64_t fsyncs() const noexcept { return fsyncs_; }
+    // How long each fsync of the active segment took (the commit path's).
+    [[nodiscard]] const Histogram& fsync_seconds() const noexcept { return fsync_s_; }
 
   private:
     struct SegmentState {
@@ -105,6 +108,7 @@ class JournalWriter {
     std::uint64_t appended_ = 0;                     // bytes ever appended to the buffer
     std::uint64_t written_ = 0;                      // of which written to files
     std::uint64_t fsyncs_ = 0;                       // fsyncs done
+    Histogram fsync_s_{fsync_bounds};                // their durations
     bool unsynced_ = false;                          // written since the last fsync
     bool blocked_ = false;                           // the disk is full: buffer_ waits for space
     TimePoint retry_at_{};                           // next write attempt while blocked

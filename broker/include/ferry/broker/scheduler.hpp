@@ -4,6 +4,7 @@
 
 #include "ferry/broker/broker_config.hpp"
 #include "ferry/broker/clock.hpp"
+#include "ferry/broker/histogram.hpp"
 #include "ferry/broker/job_observer.hpp"
 #include "ferry/broker/job_queue.hpp"
 #include "ferry/broker/job_table.hpp"
@@ -69,6 +70,13 @@ struct SchedulerStats {
     std::uint64_t already_done = 0;         // resubmitted ids finished and acknowledged earlier
     std::uint64_t cancelled = 0;            // jobs cancelled before they finished
     std::uint64_t redriven = 0;             // dead letters run again
+};
+
+// Distributions shown by /metrics.
+struct SchedulerHistograms {
+    Histogram batch_size{batch_size_bounds};   // jobs per JOBS message
+    Histogram queue_wait_s{queue_wait_bounds}; // acceptance -> dispatch of each attempt
+    Histogram handler_s{handler_time_bounds};  // handler time of each result that reports it
 };
 
 // What a cancel found.
@@ -189,6 +197,7 @@ class Scheduler {
     [[nodiscard]] std::size_t active() const noexcept { return table_.size() - kept_; }
     [[nodiscard]] std::size_t in_flight() const noexcept { return in_flight_; }
     [[nodiscard]] const SchedulerStats& stats() const noexcept { return stats_; }
+    [[nodiscard]] const SchedulerHistograms& histograms() const noexcept { return histograms_; }
     [[nodiscard]] const JobTable& table() const noexcept { return table_; }
     [[nodiscard]] const JobQueues& queues() const noexcept { return queues_; }
     [[nodiscard]] WorkerRegistry& workers() noexcept { return workers_; }
@@ -253,6 +262,7 @@ class Scheduler {
     RetryDelays delays_;                     // jobs in backoff
     Jitter jitter_;                          // backoff randomness
     SchedulerStats stats_;                   // counters
+    SchedulerHistograms histograms_;         // distributions
     std::size_t in_flight_ = 0;              // jobs whose current attempt runs at a worker
     std::size_t kept_ = 0;                   // answered jobs waiting for their ACK
     bool draining_ = false;                  // shutting down: flush partial batches

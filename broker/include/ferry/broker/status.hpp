@@ -14,15 +14,16 @@ struct BrokerCounters;
 
 // Everything a status reply is built from, borrowed from the running broker.
 struct StatusView {
-    const std::string& broker_id;   // this broker life's id
-    Clock::duration uptime;         // since the broker started
-    const Scheduler& scheduler;     // jobs, queues, workers, counters
-    const BrokerCounters& counters; // malformed messages, rejections
-    std::size_t pending;            // jobs held, unacknowledged outcomes included
-    double done_per_s;              // recent completion rate
-    TimePoint now;                  // for heartbeat ages
-    const TypeCoverage& coverage;   // when each job type last had a live worker
-    bool journal_full = false;      // the journal's disk is full: SUBMITs are refused
+    const std::string& broker_id;                 // this broker life's id
+    Clock::duration uptime;                       // since the broker started
+    const Scheduler& scheduler;                   // jobs, queues, workers, counters
+    const BrokerCounters& counters;               // malformed messages, rejections
+    std::size_t pending;                          // jobs held, unacknowledged outcomes included
+    double done_per_s;                            // recent completion rate
+    TimePoint now;                                // for heartbeat ages
+    const TypeCoverage& coverage;                 // when each job type last had a live worker
+    bool journal_full = false;                    // the journal's disk is full: SUBMITs are refused
+    const class JournalWriter* journal = nullptr; // its size and fsync times; null: no journal
 };
 
 // Dead letters listed in a reply, most recent last (the total is reported separately).

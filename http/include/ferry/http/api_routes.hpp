@@ -3,6 +3,7 @@
 
 #include "ferry/http/gateway.hpp"
 #include "ferry/http/route_context.hpp"
+#include "ferry/http/throughput_history.hpp"
 
 #include <httplib.h>
 
@@ -14,5 +15,8 @@ void add_job_routes(httplib::Server& server, RouteContext& context, Gateway& gat
 void add_batch_routes(httplib::Server& server, RouteContext& context, Gateway& gateway);
 // Dead letters, pipelines (under `ferry serve`), /healthz/live and /healthz/ready.
 void add_admin_routes(httplib::Server& server, RouteContext& context, Gateway& gateway);
+// GET /v1/status, /metrics, and the status page: /, /assets/{file}, /favicon.ico.
+void add_status_routes(httplib::Server& server, RouteContext& context, Gateway& gateway,
+                       const ThroughputHistory& history);
 
 } // namespace ferry::http
