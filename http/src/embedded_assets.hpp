@@ -8,10 +8,10 @@
 namespace ferry::http {
 
 struct EmbeddedAsset {
-    const char* name;            // file name in http/assets
-    const char* content_type;    // by extension
-    const unsigned char* data;   // its bytes
-    std::size_t size;            // how many
+    const char* name;          // file name in http/assets
+    const char* content_type;  // by extension
+    const unsigned char* data; // its bytes
+    std::size_t size;          // how many
 };
 
 // The asset of that file name; null when there is none.

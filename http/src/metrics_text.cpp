@@ -50,8 +50,7 @@ class Writer {
         out_ += '\n';
     }
     // One family with a single unlabelled sample.
-    void single(std::string_view name, std::string_view type, std::string_view help,
-                double value) {
+    void single(std::string_view name, std::string_view type, std::string_view help, double value) {
         family(name, type, help);
         sample(name, "", value);
     }

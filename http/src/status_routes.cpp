@@ -20,8 +20,8 @@ std::string pipelines_json(RouteContext& context) {
     const AdminReply reply = context.broker.admin("runs", R"({"limit":10})");
     simdjson::dom::parser parser;
     simdjson::dom::array pipelines;
-    if (!reply.ok || parser.parse(reply.reply).at_key("pipelines").get(pipelines) !=
-                         simdjson::SUCCESS) {
+    if (!reply.ok ||
+        parser.parse(reply.reply).at_key("pipelines").get(pipelines) != simdjson::SUCCESS) {
         return "[]";
     }
     return simdjson::to_string(pipelines);

@@ -18,8 +18,7 @@ std::optional<std::uint64_t> finished_jobs(std::string_view status) {
         for (std::uint32_t i = 0; i < map.via.map.size; ++i) {
             const msgpack::object& key = map.via.map.ptr[i].key;
             const msgpack::object& value = map.via.map.ptr[i].val;
-            if (key.type != msgpack::type::STR ||
-                value.type != msgpack::type::POSITIVE_INTEGER) {
+            if (key.type != msgpack::type::STR || value.type != msgpack::type::POSITIVE_INTEGER) {
                 continue;
             }
             const auto name = key.as<std::string_view>();
@@ -91,8 +90,8 @@ void ThroughputHistory::run() {
 
 std::string ThroughputHistory::json() const {
     const std::lock_guard lock(mutex_);
-    std::string out = fmt::format("{{\"interval_s\":{},\"samples\":[",
-                                  std::chrono::seconds(interval).count());
+    std::string out =
+        fmt::format("{{\"interval_s\":{},\"samples\":[", std::chrono::seconds(interval).count());
     for (std::size_t i = 0; i < samples_.size(); ++i) {
         out += fmt::format("{}{{\"t\":{},\"done_per_s\":{:.3f}}}", i == 0 ? "" : ",",
                            samples_[i].unix_ms, samples_[i].per_s);

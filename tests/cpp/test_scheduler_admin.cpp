@@ -84,7 +84,8 @@ TEST_CASE("A job waiting out a backoff can be cancelled and is not sent when the
     CHECK(f.sink.outcomes["client"][0].causes.size() == 2); // the failed attempt, then CANCELLED
 }
 
-TEST_CASE("Cancelling a finished job leaves its outcome, and an unknown job is said to be unknown") {
+TEST_CASE(
+    "Cancelling a finished job leaves its outcome, and an unknown job is said to be unknown") {
     SchedulerFixture f;
     f.ready("w", 10);
     f.submit("1");
@@ -148,8 +149,8 @@ TEST_CASE("A redrive never runs a job twice and refuses what it cannot run") {
     CHECK(f.scheduler.redrive("client", "1", 1, f.now) == RedriveOutcome::held);
     CHECK(f.scheduler.table().dead_letter("client", "1") != nullptr);
 
-    wire::SubmitJob big{"big", "echo", std::string(10, 'x'), std::nullopt, std::nullopt,
-                        std::nullopt};
+    wire::SubmitJob big{"big",        "echo",       std::string(10, 'x'),
+                        std::nullopt, std::nullopt, std::nullopt};
     CHECK(f.scheduler.submit("client", big, f.now) == SubmitOutcome::too_large);
     CHECK(f.scheduler.redrive("client", "big", 1, f.now) == RedriveOutcome::payload_gone);
     CHECK(f.scheduler.redrive("client", "never", 1, f.now) == RedriveOutcome::not_dead);

@@ -15,7 +15,7 @@ struct MetricsSources {
     std::string status_json;                   // the broker's STATUS map as JSON
     std::optional<std::string> scheduler_json; // ADMIN `metrics` of `ferry serve`; none: broker
     std::map<std::pair<std::string, int>, std::uint64_t> requests; // (route, status) -> count
-    std::string version;                       // ferry_build_info labels
+    std::string version;                                           // ferry_build_info labels
     std::string commit;
     std::string service; // "broker" or "serve"
 };

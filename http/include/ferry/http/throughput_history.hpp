@@ -45,9 +45,9 @@ class ThroughputHistory {
     std::condition_variable wake_;
     bool stopping_ = false;
     std::deque<Sample> samples_;
-    std::optional<std::uint64_t> last_finished_;           // previous count read
-    std::chrono::steady_clock::time_point last_at_{};      // when
-    std::thread thread_;                                   // the sampler
+    std::optional<std::uint64_t> last_finished_;      // previous count read
+    std::chrono::steady_clock::time_point last_at_{}; // when
+    std::thread thread_;                              // the sampler
 };
 
 // Jobs finished (ok, failed and cancelled) in a STATUS map's MessagePack bytes; none when the
