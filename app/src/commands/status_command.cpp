@@ -1,7 +1,9 @@
-// `ferry status`: asks a broker for its status and prints it as a table or as JSON.
+// `ferry status`: asks a broker for its status and prints it as a table or as JSON, once or
+// refreshed (--watch).
 #include "ferry/app/commands.hpp"
 #include "ferry/app/endpoint.hpp"
 #include "ferry/app/status_client.hpp"
+#include "ferry/app/status_watch.hpp"
 #include "ferry/producer/json_msgpack.hpp"
 
 #include <cstdlib>
@@ -17,13 +19,21 @@ constexpr auto status_timeout = std::chrono::milliseconds(3000); // wait for STA
 struct StatusArgs {
     std::string endpoint = "tcp://127.0.0.1:5555"; // --broker, else FERRY_PRODUCERS_ENDPOINT
     bool json = false;                             // --json
+    bool watch = false;                            // --watch
+    double interval_s = 2;                         // --interval
     CLI::Option* broker_flag = nullptr;            // to tell the flag from the default
 };
 
-ExitCode show_status(const StatusArgs& args) {
+ExitCode show_status(const StatusArgs& args, const std::atomic<bool>& stop) {
     require_connectable(args.endpoint, args.broker_flag->count() > 0
                                            ? "--broker"
                                            : "FERRY_PRODUCERS_ENDPOINT, the default of --broker");
+    if (args.watch) {
+        return watch_status(
+            {args.endpoint,
+             std::chrono::milliseconds(static_cast<long long>(args.interval_s * 1000)), args.json},
+            stop);
+    }
     const std::string bytes = fetch_status(args.endpoint, status_timeout);
     const auto handle = msgpack::unpack(bytes.data(), bytes.size());
     if (args.json) {
@@ -47,8 +57,14 @@ Subcommand add_status_command(CLI::App& app) {
     args->broker_flag =
         cli->add_option("--broker", args->endpoint, "the broker's producers endpoint")
             ->capture_default_str();
-    cli->add_flag("--json", args->json, "print the status map as JSON");
-    return {cli, [args](const std::atomic<bool>&) { return show_status(*args); }};
+    cli->add_flag("--json", args->json,
+                  "print the status map as JSON (with --watch: one line per refresh)");
+    cli->add_flag("--watch", args->watch,
+                  "refresh until Ctrl-C, with a throughput sparkline and the pipelines");
+    cli->add_option("--interval", args->interval_s, "seconds between refreshes with --watch")
+        ->check(CLI::Range(0.2, 3600.0))
+        ->capture_default_str();
+    return {cli, [args](const std::atomic<bool>& stop) { return show_status(*args, stop); }};
 }
 
 } // namespace ferry::app

@@ -57,7 +57,7 @@ inline constexpr std::array<double, 12> queue_wait_bounds{0.001, 0.005, 0.01, 0.
                                                           1,     5,     10,   60,   300, 3600};
 // The handler's own seconds for one job, as its worker reported.
 inline constexpr std::array<double, 12> handler_time_bounds{0.0005, 0.001, 0.005, 0.01, 0.05, 0.1,
-                                                            0.5,    1,     5,     30,   120, 600};
+                                                            0.5,    1,     5,     30,   120,  600};
 // Seconds one journal fsync took.
 inline constexpr std::array<double, 10> fsync_bounds{0.0001, 0.0005, 0.001, 0.005, 0.01,
                                                      0.05,   0.1,    0.5,   1,     5};
