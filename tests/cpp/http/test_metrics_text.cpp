@@ -86,11 +86,11 @@ TEST_CASE("the scheduler's fires and last fire appear under ferry serve") {
          "runs": {"succeeded": 3, "failed": 1}},
         {"name": "never", "paused": false, "last_fire_unix": null, "runs": {}}]})";
     const std::string text = metrics_text(given);
-    CHECK(has_line(text,
-                   R"(ferry_scheduler_fires_total{pipeline="nightly",outcome="succeeded"} 3)"));
+    CHECK(
+        has_line(text, R"(ferry_scheduler_fires_total{pipeline="nightly",outcome="succeeded"} 3)"));
     CHECK(has_line(text, R"(ferry_scheduler_fires_total{pipeline="nightly",outcome="failed"} 1)"));
-    CHECK(has_line(text,
-                   R"(ferry_scheduler_last_fire_timestamp_seconds{pipeline="nightly"} 1764900000)"));
+    CHECK(has_line(
+        text, R"(ferry_scheduler_last_fire_timestamp_seconds{pipeline="nightly"} 1764900000)"));
     CHECK(text.find(R"(ferry_scheduler_last_fire_timestamp_seconds{pipeline="never"})") ==
           std::string::npos);
     CHECK(has_line(text, R"(ferry_scheduler_paused{pipeline="nightly"} 1)"));

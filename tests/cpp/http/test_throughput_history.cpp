@@ -35,8 +35,8 @@ std::string status_with(std::uint64_t done, std::uint64_t failed) {
 
 TEST_CASE("finished jobs are read from the status map's counters") {
     CHECK(finished_jobs(status_with(40, 2)) == std::optional<std::uint64_t>(42));
-    CHECK_FALSE(finished_jobs("\x90"));         // an array, not a map
-    CHECK_FALSE(finished_jobs("\xc1garbage"));  // not MessagePack
+    CHECK_FALSE(finished_jobs("\x90"));        // an array, not a map
+    CHECK_FALSE(finished_jobs("\xc1garbage")); // not MessagePack
 }
 
 TEST_CASE("rates are finished jobs per second between samples, never negative") {
@@ -47,8 +47,9 @@ TEST_CASE("rates are finished jobs per second between samples, never negative") 
     CHECK(history.json() == R"({"interval_s":2,"samples":[]})");
     history.record(300, start + 2s, 3000);
     history.record(50, start + 4s, 5000); // the broker restarted: counts from zero again
-    CHECK(history.json() ==
-          R"({"interval_s":2,"samples":[{"t":3000,"done_per_s":100.000},{"t":5000,"done_per_s":0.000}]})");
+    CHECK(
+        history.json() ==
+        R"({"interval_s":2,"samples":[{"t":3000,"done_per_s":100.000},{"t":5000,"done_per_s":0.000}]})");
 }
 
 TEST_CASE("the history keeps the last fifteen minutes") {
