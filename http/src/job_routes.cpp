@@ -53,7 +53,31 @@ int submit_one(Gateway& gateway, wire::SubmitJob job, httplib::Response& respons
     return 202;
 }
 
+// With ?wait=, a POST that was accepted waits for the outcome like a long poll: 200 with it when
+// it came in time (the outcome counts as fetched), else the 202 stands.
+void await_outcome(const std::string& id, std::optional<std::chrono::milliseconds> wait,
+                   httplib::Response& response, Gateway& gateway) {
+    if (!wait || response.status != 202) {
+        return;
+    }
+    const auto job = gateway.store().wait(
+        id, SteadyClock::now() + std::min<std::chrono::milliseconds>(*wait, longest_wait));
+    if (job && job->done) {
+        gateway.store().mark_fetched(id);
+        send_json(response, 200, job->outcome_json);
+    }
+}
+
 void post_job(const httplib::Request& request, httplib::Response& response, Gateway& gateway) {
+    std::optional<std::chrono::milliseconds> wait;
+    if (request.has_param("wait")) {
+        wait = parse_wait(request.get_param_value("wait"));
+        if (!wait) {
+            send_problem(response, 400, "/problems/invalid-parameter", "Invalid parameter",
+                         "wait must be a duration such as 30s, 500ms or 2m");
+            return;
+        }
+    }
     thread_local simdjson::dom::parser parser;
     simdjson::dom::element value;
     if (!parse_json_body(request.body, response, parser, value)) {
@@ -72,7 +96,9 @@ void post_job(const httplib::Request& request, httplib::Response& response, Gate
         if (job.id.empty()) {
             job.id = random_id();
         }
+        const std::string id = job.id;
         (void)submit_one(gateway, std::move(job), response);
+        await_outcome(id, wait, response, gateway);
         return;
     }
     if (key.size() > 255) {
@@ -106,12 +132,14 @@ void post_job(const httplib::Request& request, httplib::Response& response, Gate
     if (job.id.empty()) {
         job.id = "k-" + sha256_hex(key).substr(0, 32);
     }
+    const std::string id = job.id;
     const int status = submit_one(gateway, std::move(job), response);
     if (status == 202) {
-        gateway.keys().complete("jobs", key, status, response.body);
+        gateway.keys().complete("jobs", key, status, response.body); // a retry gets the 202
     } else {
         gateway.keys().release("jobs", key);
     }
+    await_outcome(id, wait, response, gateway);
 }
 
 void get_job(const httplib::Request& request, httplib::Response& response, Gateway& gateway) {

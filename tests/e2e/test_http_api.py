@@ -251,3 +251,38 @@ def test_slow_headers_are_cut_and_extra_connections_refused(ferry_bin, tmp_path)
         for s in slow:
             s.close()
         broker.stop()
+
+
+def test_a_post_with_wait_answers_the_outcome_in_one_request(service):
+    reply = service.request("POST", "/v1/jobs?wait=30s", {"type": "http.echo", "payload": [1, 2]})
+    assert reply.status == 200, reply
+    outcome = reply.json()
+    assert outcome["status"] == "ok" and outcome["result"] == [1, 2]
+    assert reply.headers["location"] == f"/v1/jobs/{outcome['id']}"
+    # The outcome counts as fetched: it can be fetched again within the grace.
+    assert service.result(outcome["id"])["result"] == [1, 2]
+
+
+def test_a_post_whose_wait_runs_out_is_a_202_to_poll(service):
+    reply = service.request("POST", "/v1/jobs?wait=50ms",
+                            {"type": "http.sleep", "payload": {"seconds": 1}})
+    assert reply.status == 202, reply
+    assert service.result(reply.json()["id"])["result"] == {"slept": 1}
+
+
+def test_a_post_with_a_bad_wait_is_refused_before_anything_is_submitted(service):
+    reply = service.request("POST", "/v1/jobs?wait=soon",
+                            {"type": "http.echo", "payload": 1, "id": "bad-wait-job"})
+    assert reply.status == 400 and "wait" in reply.json()["detail"], reply
+    assert service.request("GET", "/v1/jobs/bad-wait-job").status == 404
+
+
+def test_a_post_with_wait_and_an_idempotency_key_replays_as_the_202(service):
+    headers = {"Idempotency-Key": "wait-key-1"}
+    first = service.request("POST", "/v1/jobs?wait=30s", {"type": "http.echo", "payload": 7},
+                            headers=headers)
+    assert first.status == 200 and first.json()["result"] == 7, first
+    again = service.request("POST", "/v1/jobs?wait=30s", {"type": "http.echo", "payload": 7},
+                            headers=headers)
+    assert again.status == 202, again  # the replay is the first answer the key recorded
+    assert again.json()["id"] == first.json()["id"]
