@@ -17,6 +17,7 @@ namespace ferry::http {
 namespace {
 
 constexpr auto keep_alive_timeout = std::chrono::seconds(5); // an idle connection is closed after
+constexpr std::size_t keep_alive_requests = 100000;          // requests one connection may carry
 
 // Paths served without the token: probes, and the page's own files (the page then sends the
 // token with every API call it makes).
@@ -126,6 +127,9 @@ void HttpService::State::configure() {
     server->set_read_timeout(std::chrono::milliseconds(config.header_timeout_ms));
     server->set_write_timeout(std::chrono::seconds(30));
     server->set_keep_alive_timeout(keep_alive_timeout.count());
+    // The library closes a keep-alive connection after 5 requests unless told otherwise: a new
+    // TCP handshake every 5 requests costs a client more than the request itself.
+    server->set_keep_alive_max_count(keep_alive_requests);
     server->set_tcp_nodelay(true); // a response's header and body writes must not wait for an ACK
     server->set_pre_routing_handler(
         [this](const httplib::Request& request, httplib::Response& response) {
