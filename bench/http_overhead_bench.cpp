@@ -134,7 +134,8 @@ int main(int argc, char** argv) {
         ratios.push_back(on.back() / off.back());
     }
     std::printf("http off: median %.0f jobs/s (min %.0f, max %.0f)\n", median(off),
-                *std::min_element(off.begin(), off.end()), *std::max_element(off.begin(), off.end()));
+                *std::min_element(off.begin(), off.end()),
+                *std::max_element(off.begin(), off.end()));
     std::printf("http on, scraped every %.1f s: median %.0f jobs/s (min %.0f, max %.0f)\n",
                 options.scrape_s, median(on), *std::min_element(on.begin(), on.end()),
                 *std::max_element(on.begin(), on.end()));
