@@ -70,17 +70,15 @@ void wait_next(std::chrono::milliseconds interval, const std::atomic<bool>& stop
     const auto until = std::chrono::steady_clock::now() + interval;
     while (!stop && std::chrono::steady_clock::now() < until) {
         std::this_thread::sleep_for(std::min<std::chrono::milliseconds>(
-            std::chrono::milliseconds(100),
-            std::chrono::duration_cast<std::chrono::milliseconds>(
-                until - std::chrono::steady_clock::now())));
+            std::chrono::milliseconds(100), std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                until - std::chrono::steady_clock::now())));
     }
 }
 
 } // namespace
 
 std::string sparkline(const std::deque<double>& rates) {
-    static constexpr std::array<std::string_view, 8> bars{"▁", "▂", "▃", "▄",
-                                                          "▅", "▆", "▇", "█"};
+    static constexpr std::array<std::string_view, 8> bars{"▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"};
     const double top = rates.empty() ? 0 : *std::max_element(rates.begin(), rates.end());
     std::string line;
     for (const double rate : rates) {
@@ -105,10 +103,9 @@ ExitCode watch_status(const WatchOptions& options, const std::atomic<bool>& stop
             const auto count = finished(handle.get());
             if (count && last_finished) {
                 const double seconds = std::chrono::duration<double>(now - last_at).count();
-                rates.push_back(
-                    *count >= *last_finished && seconds > 0
-                        ? static_cast<double>(*count - *last_finished) / seconds
-                        : 0.0);
+                rates.push_back(*count >= *last_finished && seconds > 0
+                                    ? static_cast<double>(*count - *last_finished) / seconds
+                                    : 0.0);
                 if (rates.size() > rates_kept) {
                     rates.pop_front();
                 }
@@ -123,9 +120,9 @@ ExitCode watch_status(const WatchOptions& options, const std::atomic<bool>& stop
                 continue;
             }
             write_status_table(screen, handle.get());
-            screen << "throughput (finished/s, last " << rates.size() << " refreshes): "
-                   << (rates.empty() ? "-" : fmt::format("{:.1f}", rates.back())) << "\n  "
-                   << sparkline(rates) << "\n";
+            screen << "throughput (finished/s, last " << rates.size()
+                   << " refreshes): " << (rates.empty() ? "-" : fmt::format("{:.1f}", rates.back()))
+                   << "\n  " << sparkline(rates) << "\n";
             screen << pipelines_table(options.endpoint);
         } catch (const std::exception& error) {
             if (options.json) {

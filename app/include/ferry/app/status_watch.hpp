@@ -13,9 +13,9 @@
 namespace ferry::app {
 
 struct WatchOptions {
-    std::string endpoint;                                 // the broker's producers endpoint
-    std::chrono::milliseconds interval{2000};             // between refreshes
-    bool json = false;                                    // NDJSON instead of the table
+    std::string endpoint;                     // the broker's producers endpoint
+    std::chrono::milliseconds interval{2000}; // between refreshes
+    bool json = false;                        // NDJSON instead of the table
 };
 
 // Refreshes until `stop` is set (Ctrl-C). A broker that stops answering is reported on the
