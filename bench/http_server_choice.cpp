@@ -2,19 +2,17 @@
 // (as Ferry configures it) and by Boost.Beast (synchronous, a thread per connection, the model
 // closest to cpp-httplib's), driven by one client in alternating runs: sequential keep-alive
 // round trips (latency) and 8 concurrent keep-alive connections (throughput).
-#include <utility> // before Boost 1.74's asio, which uses std::exchange without it
-
-#include <boost/asio.hpp>
-#include <boost/beast.hpp>
-
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <atomic>
+#include <boost/asio.hpp>
+#include <boost/beast.hpp>
 #include <chrono>
 #include <cstdio>
 #include <httplib.h>
 #include <string>
 #include <thread>
+#include <utility> // before Boost 1.74's asio, which uses std::exchange without it
 #include <vector>
 
 namespace asio = boost::asio;
@@ -120,7 +118,8 @@ class BeastServer {
     std::vector<std::thread> sessions_;
 };
 
-const std::string body = R"({"type":"noop","payload":{"i":1,"s":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}})";
+const std::string body =
+    R"({"type":"noop","payload":{"i":1,"s":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}})";
 
 // Median round trip in microseconds over `count` sequential requests on one connection.
 double latency_us(int port, int count) {
