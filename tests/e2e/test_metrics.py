@@ -117,6 +117,15 @@ def test_the_scheduler_reports_fires_and_the_last_fire_under_ferry_serve(serve, 
     assert values['ferry_scheduler_last_fire_timestamp_seconds{pipeline="manual"}'] > 1.7e9
     assert values['ferry_scheduler_paused{pipeline="manual"}'] == 0
     assert 'service="serve"' in text
+    # /v1/status carries the pipelines with their schedules and runs, for the status page.
+    status = client.request("GET", "/v1/status")
+    assert status.status == 200, status
+    body = status.json()
+    assert body["http"]["service"] == "serve"
+    assert body["throughput"]["interval_s"] == 2
+    (manual,) = body["pipelines"]
+    assert manual["name"] == "manual" and "schedule" in manual
+    assert manual["runs"][-1]["state"] == "succeeded"
 
 
 def test_the_shipped_alerting_rules_load_and_fire_as_their_tests_expect():

@@ -133,3 +133,17 @@ def test_every_documented_route_is_served(service):
             assert "no route" not in reply.body, f"{method.upper()} {path}: {reply}"
     unknown = service.request("GET", "/v1/no-such-route")
     assert unknown.status == 404 and "no route" in unknown.body, unknown
+
+
+@pytest.mark.parametrize("path, schema", [("/v1/status", "Status"),
+                                          ("/v1/dead-letters", "DeadLetters"),
+                                          ("/healthz/live", "Health")])
+def test_operator_replies_match_their_documented_schemas(service, path, schema):
+    doc = document()
+    reply = service.request("GET", path)
+    assert reply.status == 200, reply
+    validator = jsonschema.Draft4Validator(doc["components"]["schemas"][schema],
+                                           resolver=jsonschema.RefResolver.from_schema(doc))
+    errors = [f"{'/'.join(map(str, e.absolute_path))}: {e.message}"
+              for e in validator.iter_errors(reply.json())]
+    assert errors == [], errors
