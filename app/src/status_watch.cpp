@@ -4,6 +4,7 @@
 #include "ferry/app/admin_client.hpp"
 #include "ferry/app/admin_render.hpp"
 #include "ferry/app/status_client.hpp"
+#include "ferry/http/throughput_history.hpp"
 #include "ferry/producer/msgpack_json.hpp"
 
 #include <algorithm>
@@ -22,24 +23,6 @@ namespace {
 
 constexpr std::size_t rates_kept = 60; // sparkline width
 constexpr auto ask_timeout = std::chrono::milliseconds(1500);
-
-// Jobs finished (ok, failed, cancelled) in a status map.
-std::optional<std::uint64_t> finished(const msgpack::object& status) {
-    if (status.type != msgpack::type::MAP) {
-        return std::nullopt;
-    }
-    std::uint64_t total = 0;
-    for (std::uint32_t i = 0; i < status.via.map.size; ++i) {
-        const auto& [key, value] = status.via.map.ptr[i];
-        if (key.type == msgpack::type::STR && value.type == msgpack::type::POSITIVE_INTEGER) {
-            const auto name = key.as<std::string_view>();
-            if (name == "done" || name == "failed" || name == "cancelled") {
-                total += value.via.u64;
-            }
-        }
-    }
-    return total;
-}
 
 std::string clock_now() {
     const std::time_t now = std::time(nullptr);
@@ -100,7 +83,7 @@ ExitCode watch_status(const WatchOptions& options, const std::atomic<bool>& stop
             const std::string bytes = fetch_status(options.endpoint, ask_timeout);
             const auto handle = msgpack::unpack(bytes.data(), bytes.size());
             const auto now = std::chrono::steady_clock::now();
-            const auto count = finished(handle.get());
+            const auto count = http::finished_jobs(bytes);
             if (count && last_finished) {
                 const double seconds = std::chrono::duration<double>(now - last_at).count();
                 rates.push_back(*count >= *last_finished && seconds > 0
