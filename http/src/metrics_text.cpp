@@ -2,6 +2,8 @@
 // rules hold; label values are escaped as the text format says.
 #include "ferry/http/metrics_text.hpp"
 
+#include "ferry/http/utf8.hpp"
+
 #include <fmt/format.h>
 #include <simdjson.h>
 
@@ -264,7 +266,10 @@ void http_requests(Writer& writer, const MetricsSources& sources) {
 std::string metrics_text(const MetricsSources& sources) {
     simdjson::dom::parser parser;
     object status;
-    if (parser.parse(sources.status_json).get(status) != simdjson::SUCCESS) {
+    // A job type is whatever bytes a producer sent: repaired, so one bad name cannot break the
+    // whole scrape.
+    const std::string status_json = valid_utf8(sources.status_json);
+    if (parser.parse(status_json).get(status) != simdjson::SUCCESS) {
         throw MetricsInputError("the broker's status is not a JSON object");
     }
     object metrics;
@@ -293,7 +298,7 @@ std::string metrics_text(const MetricsSources& sources) {
               "The handler's own time per job, as its worker reported.");
     journal(writer, status, metrics);
     if (sources.scheduler_json) {
-        scheduler(writer, *sources.scheduler_json);
+        scheduler(writer, valid_utf8(*sources.scheduler_json));
     }
     http_requests(writer, sources);
     return writer.take();

@@ -3,6 +3,7 @@
 #include "ferry/http/api_routes.hpp"
 #include "ferry/http/metrics_text.hpp"
 #include "ferry/http/problem.hpp"
+#include "ferry/http/utf8.hpp"
 #include "ferry/producer/msgpack_json.hpp"
 #include "route_support.hpp"
 
@@ -30,8 +31,9 @@ std::string pipelines_json(RouteContext& context) {
 void status(httplib::Response& response, RouteContext& context, const Gateway& gateway,
             const ThroughputHistory& history) {
     try {
-        std::string body;
-        producer::append_json_from_msgpack(context.broker.status(), body);
+        std::string json;
+        producer::append_json_from_msgpack(context.broker.status(), json);
+        std::string body = valid_utf8(json); // producers' job types and ids may be any bytes
         if (body.size() < 2 || body.back() != '}') {
             send_problem(response, 502, "/problems/bad-status", "Bad status",
                          "the broker's status is not a map");

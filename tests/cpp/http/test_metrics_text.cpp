@@ -101,3 +101,13 @@ TEST_CASE("a status that is not a JSON object is refused") {
     given.status_json = "[1, 2]";
     CHECK_THROWS_AS(metrics_text(given), MetricsInputError);
 }
+
+TEST_CASE("a job type that is not UTF-8 is repaired instead of breaking the scrape") {
+    MetricsSources given = sources();
+    given.status_json = R"({"queues": {"ok": 1, "bad)"
+                        "\xff\xfe"
+                        R"(type": 2}})";
+    const std::string text = metrics_text(given);
+    CHECK(has_line(text, "ferry_queue_depth{type=\"bad\xef\xbf\xbd\xef\xbf\xbdtype\"} 2"));
+    CHECK(has_line(text, R"(ferry_queue_depth{type="ok"} 1)"));
+}
