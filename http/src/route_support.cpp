@@ -3,6 +3,7 @@
 
 #include "ferry/http/json_syntax.hpp"
 #include "ferry/http/problem.hpp"
+#include "ferry/http/utf8.hpp"
 #include "ferry/producer/msgpack_json.hpp"
 
 #include <charconv>
@@ -54,7 +55,7 @@ void send_refusal(httplib::Response& response, const SubmitAnswer& answer) {
 void send_admin_reply(httplib::Response& response, const AdminReply& reply, int ok_status,
                       bool missing_is_404) {
     if (reply.ok) {
-        send_json(response, ok_status, reply.reply);
+        send_json(response, ok_status, valid_utf8(reply.reply)); // ids may be any bytes
         return;
     }
     std::string code_json;
