@@ -1,80 +1,26 @@
-"""The status page in headless Chromium (Debian's `chromium`) against a live broker and pool:
-it shows the workers and a nonzero throughput while jobs flow, the dead letters with their
-causes, loads nothing from elsewhere, and asks for the token when the server needs one. A
-screenshot is kept under the build directory (artifacts/status-page.png)."""
+"""The status page in headless Chromium (Debian's `chromium`), driven over its DevTools socket,
+against a live broker and pool: it shows the workers and a nonzero throughput while jobs flow,
+the dead letters with their causes, redrives one with its button, loads nothing from elsewhere,
+and asks for the token when the server needs one. A screenshot is kept under the build
+directory (artifacts/status-page.png)."""
 
 from __future__ import annotations
 
-import html.parser
-import os
+import json
 import shutil
-import signal
-import subprocess
-import tempfile
 import threading
-import time
 
 import pytest
 
+from devtools import Browser
 from http_service import HttpBroker
 
-CHROMIUM = shutil.which("chromium")
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed")
+pytestmark = pytest.mark.skipif(shutil.which("chromium") is None,
+                                reason="Debian's chromium is not installed")
 
 
-class ById(html.parser.HTMLParser):
-    """The text inside each element that has an id, and the attributes of those elements."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.text: dict[str, str] = {}
-        self.attrs: dict[str, dict[str, str | None]] = {}
-        self.open: list[str | None] = []
-
-    def handle_starttag(self, tag, attrs):
-        if tag in ("meta", "link", "input", "br", "img"):
-            return  # void elements never close
-        found = dict(attrs).get("id")
-        if found:
-            self.text.setdefault(found, "")
-            self.attrs[found] = dict(attrs)
-        self.open.append(found)
-
-    def handle_endtag(self, tag):
-        if self.open:
-            self.open.pop()
-
-    def handle_data(self, data):
-        for name in self.open:
-            if name:
-                self.text[name] += data
-
-
-def chromium(*args: str, timeout: float = 60) -> str:
-    """One headless Chromium run with a profile of its own (removed after); its stdout."""
-    profile = tempfile.mkdtemp(prefix="ferry-chromium-")
-    proc = subprocess.Popen(
-        [CHROMIUM, "--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
-         "--disable-extensions", "--disable-background-networking", "--disable-sync",
-         f"--user-data-dir={profile}", *args],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, start_new_session=True)
-    try:
-        out, _ = proc.communicate(timeout=timeout)
-        return out
-    finally:
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)  # its zygote and renderer children too
-        except ProcessLookupError:
-            pass
-        proc.wait()
-        shutil.rmtree(profile, ignore_errors=True)
-
-
-def page_dom(url: str) -> ById:
-    """The page's DOM after its scripts ran a few polls (virtual time runs the timers)."""
-    parsed = ById()
-    parsed.feed(chromium("--virtual-time-budget=5000", "--dump-dom", url))
-    return parsed
+def text_of(element_id: str) -> str:
+    return f"(document.getElementById({json.dumps(element_id)}) || {{}}).textContent || ''"
 
 
 @pytest.fixture
@@ -86,10 +32,12 @@ def service(ferry_bin, tmp_path):
     broker.stop()
 
 
-def test_the_page_shows_workers_throughput_and_dead_letters_and_keeps_a_screenshot(
-        service, ferry_bin):
-    failed = service.submit({"type": "http.fail", "payload": {"why": "<b>not html</b>"},
-                             "id": "page-<dead>-letter"})
+def test_the_page_follows_the_broker_and_redrives_a_dead_letter(service, ferry_bin, tmp_path):
+    flag = tmp_path / "fail-now"
+    flag.write_text("x")
+    dead = "page-<dead>-letter"
+    failed = service.submit({"type": "http.flaky", "payload": {"fail_flag": str(flag)},
+                             "id": dead})
     assert service.result(failed)["status"] == "failed"
     stop = threading.Event()
 
@@ -102,30 +50,40 @@ def test_the_page_shows_workers_throughput_and_dead_letters_and_keeps_a_screensh
 
     flowing = threading.Thread(target=flow, daemon=True)
     flowing.start()
+    browser = Browser(service.url + "/")
     try:
-        deadline = time.monotonic() + 90
-        while True:
-            dom = page_dom(service.url + "/")
-            workers = dom.text.get("worker-count", "").strip()
-            rate = dom.text.get("throughput-now", "").strip()
-            ready = workers.isdigit() and int(workers) == 2 and rate not in ("", "–") \
-                and float(rate) > 0
-            if ready or time.monotonic() > deadline:
-                break
-        assert ready, f"the page never showed 2 workers and a rate: {workers!r}, {rate!r}"
-        assert dom.text["connection"].strip() == "live"
-        letters = dom.text["dead-letters"]
-        assert "page-<dead>-letter" in letters  # shown as text, not markup
+        browser.call("Network.enable")
+        browser.call("Page.reload")
+        browser.wait_for(f"{text_of('worker-count')}.trim() === '2'")
+        browser.wait_for(f"parseFloat({text_of('throughput-now')}) > 0")
+        assert browser.evaluate(f"{text_of('connection')}.trim()") == "live"
+        letters = browser.wait_for(f"{text_of('dead-letters')}.includes({json.dumps(dead)}) "
+                                   f"&& {text_of('dead-letters')}")
         assert "HANDLER_ERROR" in letters and "Traceback" in letters
-        assert "http.echo" in dom.text["queues"]
-        assert "pipelines run under ferry serve" in dom.text["pipelines"]
+        # Shown as text: the id's angle brackets made no element.
+        assert browser.evaluate("document.querySelectorAll('#dead-letters dead').length") == 0
+        assert "http.echo" in browser.evaluate(text_of("queues"))
+        assert "pipelines run under ferry serve" in browser.evaluate(text_of("pipelines"))
         shot = ferry_bin.parent / "artifacts" / "status-page.png"
         shot.parent.mkdir(exist_ok=True)
-        shot.unlink(missing_ok=True)
-        chromium("--virtual-time-budget=5000", "--window-size=1280,1400",
-                 f"--screenshot={shot}", service.url + "/")
+        browser.screenshot(shot)
         assert shot.stat().st_size > 10_000 and shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+        flag.unlink()
+        browser.evaluate(f"document.querySelector('#dead-letters button[data-id={json.dumps(dead)}]')"
+                         ".click()")
+        assert dead in browser.wait_for(f"{text_of('redrive-result')}.includes('queued again') "
+                                        f"&& {text_of('redrive-result')}")
+        healed = service.result(failed)
+        assert healed["status"] == "ok" and healed["result"] == {"ok": True}, healed
+
+        requested = [e["params"]["request"]["url"] for e in browser.events
+                     if e.get("method") == "Network.requestWillBeSent"]
+        assert requested, "no request was seen"
+        outside = [url for url in requested if not url.startswith(service.url)]
+        assert outside == [], outside
     finally:
+        browser.close()
         stop.set()
         flowing.join(timeout=60)
 
@@ -147,15 +105,26 @@ def test_the_page_loads_nothing_from_elsewhere(service):
     assert missing.status == 404 and "nope.js" in missing.json()["detail"]
 
 
-def test_the_page_asks_for_the_token_when_the_server_needs_one(ferry_bin, tmp_path):
+def test_the_page_asks_for_the_token_and_goes_live_with_it(ferry_bin, tmp_path):
+    token = "page-token-0123456789"
     broker = HttpBroker(ferry_bin, tmp_path, http_extra="  token_env: FERRY_PAGE_TOKEN",
-                        env={"FERRY_PAGE_TOKEN": "page-token-0123456789"})
+                        env={"FERRY_PAGE_TOKEN": token})
     broker.start()
+    broker.start_pool(processes=1)
+    browser = Browser(broker.url + "/")
     try:
-        dom = page_dom(broker.url + "/")
-        assert "hidden" not in dom.attrs["token-form"], "the token form is not shown"
-        assert "hidden" in dom.attrs["content"]
-        assert dom.text["connection"].strip() == "disconnected"
-        assert dom.text["worker-count"].strip() == "–"  # nothing leaked without the token
+        browser.wait_for("!document.getElementById('token-form').hidden")
+        assert browser.evaluate("document.getElementById('content').hidden") is True
+        assert browser.evaluate(f"{text_of('worker-count')}.trim()") == "–"
+        browser.evaluate("document.getElementById('token-input').value = 'wrong-token'; "
+                         "document.getElementById('token-form').requestSubmit()")
+        browser.wait_for(f"{text_of('token-error')}.includes('refused')")
+        browser.evaluate(f"document.getElementById('token-input').value = {json.dumps(token)}; "
+                         "document.getElementById('token-form').requestSubmit()")
+        browser.wait_for(f"{text_of('connection')}.trim() === 'live'")
+        browser.wait_for(f"{text_of('worker-count')}.trim() === '1'")
+        assert browser.evaluate("document.getElementById('token-form').hidden") is True
+        assert token not in browser.evaluate("location.href")
     finally:
+        browser.close()
         broker.stop()
