@@ -219,18 +219,31 @@ void scheduler(Writer& writer, const std::string& json) {
         root["pipelines"].get(pipelines) != simdjson::SUCCESS) {
         return;
     }
-    writer.family("ferry_scheduler_fires_total", "counter",
-                  "Runs a pipeline has had (its history), by the state they are in or ended in.");
-    for (element pipeline : pipelines) {
-        object runs;
-        if (pipeline["runs"].get(runs) != simdjson::SUCCESS) {
-            continue;
-        }
-        for (auto field : runs) {
-            writer.sample("ferry_scheduler_fires_total",
-                          label("pipeline", std::string_view(pipeline["name"])) + "," +
-                              label("outcome", field.key),
-                          double(field.value));
+    // A run still pending or running changes state later: it is a gauge, not a counter's
+    // outcome (a counter must never go down).
+    const auto unfinished = [](std::string_view state) {
+        return state == "pending" || state == "running";
+    };
+    for (const bool finished : {true, false}) {
+        const char* name =
+            finished ? "ferry_scheduler_fires_total" : "ferry_scheduler_runs_unfinished";
+        writer.family(name, finished ? "counter" : "gauge",
+                      finished ? "Runs of a pipeline that ended, by how they ended."
+                               : "Runs of a pipeline pending or running now.");
+        for (element pipeline : pipelines) {
+            object runs;
+            if (pipeline["runs"].get(runs) != simdjson::SUCCESS) {
+                continue;
+            }
+            for (auto field : runs) {
+                if (unfinished(field.key) == finished) {
+                    continue;
+                }
+                writer.sample(name,
+                              label("pipeline", std::string_view(pipeline["name"])) + "," +
+                                  label(finished ? "outcome" : "state", field.key),
+                              double(field.value));
+            }
         }
     }
     writer.family("ferry_scheduler_last_fire_timestamp_seconds", "gauge",

@@ -83,12 +83,15 @@ TEST_CASE("the scheduler's fires and last fire appear under ferry serve") {
     given.service = "serve";
     given.scheduler_json = R"({"pipelines": [
         {"name": "nightly", "paused": true, "last_fire_unix": 1764900000,
-         "runs": {"succeeded": 3, "failed": 1}},
+         "runs": {"succeeded": 3, "failed": 1, "running": 1}},
         {"name": "never", "paused": false, "last_fire_unix": null, "runs": {}}]})";
     const std::string text = metrics_text(given);
     CHECK(
         has_line(text, R"(ferry_scheduler_fires_total{pipeline="nightly",outcome="succeeded"} 3)"));
     CHECK(has_line(text, R"(ferry_scheduler_fires_total{pipeline="nightly",outcome="failed"} 1)"));
+    CHECK(text.find(R"(outcome="running")") == std::string::npos); // not an ending
+    CHECK(
+        has_line(text, R"(ferry_scheduler_runs_unfinished{pipeline="nightly",state="running"} 1)"));
     CHECK(has_line(
         text, R"(ferry_scheduler_last_fire_timestamp_seconds{pipeline="nightly"} 1764900000)"));
     CHECK(text.find(R"(ferry_scheduler_last_fire_timestamp_seconds{pipeline="never"})") ==
