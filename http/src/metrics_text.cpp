@@ -135,19 +135,19 @@ void workers(Writer& writer, const object& status) {
     }
     writer.single("ferry_workers_online", "gauge", "Worker processes registered and alive.",
                   static_cast<double>(list.size()));
-    writer.family("ferry_worker_credit", "gauge",
-                  "Jobs each worker process can take now (its credit).");
-    for (element worker : list) {
-        const std::string labels = label("worker", std::string_view(worker["worker"])) + "," +
-                                   label("host", std::string_view(worker["host"]));
-        writer.sample("ferry_worker_credit", labels, double(worker["credit"]));
-    }
-    writer.family("ferry_worker_jobs_in_flight", "gauge", "Jobs each worker process is running.");
-    for (element worker : list) {
-        const std::string labels = label("worker", std::string_view(worker["worker"])) + "," +
-                                   label("host", std::string_view(worker["host"]));
-        writer.sample("ferry_worker_jobs_in_flight", labels, double(worker["in_flight"]));
-    }
+    // One gauge family per field of a worker's map, labelled by the worker.
+    const auto per_worker = [&](const char* name, const char* help, const char* field) {
+        writer.family(name, "gauge", help);
+        for (element worker : list) {
+            writer.sample(name,
+                          label("worker", std::string_view(worker["worker"])) + "," +
+                              label("host", std::string_view(worker["host"])),
+                          double(worker[field]));
+        }
+    };
+    per_worker("ferry_worker_credit", "Jobs each worker process can take now (its credit).",
+               "credit");
+    per_worker("ferry_worker_jobs_in_flight", "Jobs each worker process is running.", "in_flight");
 }
 
 void jobs(Writer& writer, const object& status) {

@@ -17,6 +17,22 @@ def watch(ferry_bin, endpoint: str, *flags: str) -> subprocess.Popen:
                             stdin=subprocess.DEVNULL)
 
 
+def read_until(watcher: subprocess.Popen, text: str) -> str:
+    """The watch's output up to the line holding `text`; fails if the watch ends first."""
+    seen = ""
+    while text not in seen:
+        line = watcher.stdout.readline()
+        assert line, f"the watch ended before printing {text!r}: {seen[-500:]!r}"
+        seen += line
+    return seen
+
+
+def stop(watcher: subprocess.Popen) -> None:
+    if watcher.poll() is None:
+        watcher.kill()
+        watcher.wait()
+
+
 def test_json_lines_follow_the_jobs_and_ctrl_c_ends_the_watch(ferry_bin, tmp_path):
     service = HttpBroker(ferry_bin, tmp_path)
     service.start()
@@ -29,16 +45,16 @@ def test_json_lines_follow_the_jobs_and_ctrl_c_ends_the_watch(ferry_bin, tmp_pat
         reply = service.request("POST", "/v1/batches", batch)
         assert reply.status == 202, reply
         for _ in range(200):  # about a minute of refreshes at most
-            line = json.loads(watcher.stdout.readline())
+            text = watcher.stdout.readline()
+            assert text, "the watch ended early"
+            line = json.loads(text)
             if line["done"] >= 200:
                 break
         assert line["done"] >= 200 and len(line["workers"]) >= 1
         watcher.send_signal(signal.SIGINT)
         assert watcher.wait(timeout=10) == 0
     finally:
-        if watcher.poll() is None:
-            watcher.kill()
-            watcher.wait()
+        stop(watcher)
         service.stop()
 
 
@@ -47,20 +63,13 @@ def test_the_table_shows_throughput_and_reports_a_broker_that_went_away(ferry_bi
     service.start()
     watcher = watch(ferry_bin, service.producers)
     try:
-        seen = ""
-        while "throughput (finished/s, last 1 refreshes)" not in seen:
-            seen += watcher.stdout.readline()
+        seen = read_until(watcher, "throughput (finished/s, last 1 refreshes)")
         assert "queues:" in seen and "workers:" in seen and "Ctrl-C stops" in seen
         service.stop()
-        while "no status from a broker" not in seen:
-            line = watcher.stdout.readline()
-            assert line, "the watch ended when the broker went away"
-            seen += line
+        read_until(watcher, "no status from a broker")  # reported, and the watch goes on
         assert watcher.poll() is None  # still watching
         watcher.send_signal(signal.SIGINT)
         assert watcher.wait(timeout=10) == 0
     finally:
-        if watcher.poll() is None:
-            watcher.kill()
-            watcher.wait()
+        stop(watcher)
         service.stop()
