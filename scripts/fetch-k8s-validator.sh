@@ -9,7 +9,13 @@ set -euo pipefail
 dir="$(cd "$(dirname "$0")/../deploy/k8s/validate" && pwd)"
 stamp="$dir/node_modules/.ferry-lock.sha256"
 want="$(sha256sum "$dir/package-lock.json" | cut -d' ' -f1)"
-[ -s "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && exit 0
+up_to_date() { [ -s "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; }
+up_to_date && exit 0
+
+# One install at a time (parallel tests each call this script, and npm ci empties node_modules first).
+exec 9>"$dir/.npm-ci.lock"
+flock 9
+up_to_date && exit 0
 
 if ! command -v npm >/dev/null; then
   SUDO=""
