@@ -12,7 +12,8 @@ want="$(sha256sum "$dir/package-lock.json" | cut -d' ' -f1)"
 up_to_date() { [ -s "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; }
 up_to_date && exit 0
 
-# One install at a time (parallel tests each call this script, and npm ci empties node_modules first).
+# One install at a time: parallel tests each call this script, and npm ci empties node_modules
+# first.
 exec 9>"$dir/.npm-ci.lock"
 flock 9
 up_to_date && exit 0

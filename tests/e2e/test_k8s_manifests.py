@@ -240,8 +240,10 @@ def test_broker_pod_probes_ports_and_grace() -> None:
     assert token["valueFrom"]["secretKeyRef"]["name"] == "ferry-http-token"
     service = objects()[("Service", "ferry-broker")]["spec"]
     assert {p["port"] for p in service["ports"]} == {5555, 5556, http_port}
-    assert service["selector"].items() <= statefulset["spec"]["template"]["metadata"]["labels"].items()
-    assert statefulset["spec"]["serviceName"] in {name for kind, name in objects() if kind == "Service"}
+    pod_labels = statefulset["spec"]["template"]["metadata"]["labels"]
+    assert service["selector"].items() <= pod_labels.items()
+    services = {name for kind, name in objects() if kind == "Service"}
+    assert statefulset["spec"]["serviceName"] in services
 
 
 def test_workers_reach_the_broker_service_with_their_keys() -> None:
@@ -292,7 +294,8 @@ def test_secrets_are_mounted_read_only_and_private() -> None:
     for obj in workloads():
         spec = pod_spec(obj)
         secrets = {v["name"]: v["secret"] for v in spec["volumes"] if "secret" in v}
-        copies = {v["name"] for v in spec["volumes"] if v.get("emptyDir", {}).get("medium") == "Memory"}
+        copies = {v["name"] for v in spec["volumes"]
+                  if v.get("emptyDir", {}).get("medium") == "Memory"}
         assert secrets
         for secret in secrets.values():
             secret_volumes += 1
@@ -342,7 +345,8 @@ def has_keygen(ferry_bin: pathlib.Path) -> bool:
 
 
 def get(url: str, token: str = "") -> tuple[int, str]:
-    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"} if token else {})
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    request = urllib.request.Request(url, headers=headers)
     try:
         with urllib.request.urlopen(request, timeout=10) as reply:
             return reply.status, reply.read().decode()

@@ -196,7 +196,8 @@ function isKustomization(file, data) {
 
 function validateDocument(data) {
   if (!isMapping(data)) {
-    return [["/", `a manifest must be a mapping, not ${Array.isArray(data) ? "a list" : typeof data}`]];
+    const what = Array.isArray(data) ? "a list" : typeof data;
+    return [["/", `a manifest must be a mapping, not ${what}`]];
   }
   const entry = KINDS.get(`${data.apiVersion}/${data.kind}`);
   if (!entry) {
