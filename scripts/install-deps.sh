@@ -11,6 +11,7 @@ PACKAGES=(
   python3 python3-zmq python3-msgpack python3-pytest python3-yaml python3-croniter python3-jsonschema
   python3-sklearn python3-numpy python3-pil tesseract-ocr-eng python3-tesserocr fonts-dejavu-core
   tesseract-ocr-deu tesseract-ocr-fra tesseract-ocr-spa wamerican wngerman wfrench wspanish
+  dpkg-dev python3-pip python3-setuptools python3-wheel python3-venv systemd
 )
 
 missing=()

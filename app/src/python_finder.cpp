@@ -13,6 +13,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+// Installed layout: the worker package's directory relative to the executable's (see
+// cmake/FerryInstall.cmake, which defines it).
+#ifndef FERRY_WORKER_INSTALL_DIR
+#define FERRY_WORKER_INSTALL_DIR "../share/ferry/python"
+#endif
+
 namespace ferry::app {
 namespace {
 
@@ -218,6 +224,12 @@ std::string find_worker_package_dir() {
         std::filesystem::path beside = exe.parent_path().parent_path() / "py_workers";
         if (std::filesystem::exists(beside / "ferry_worker"))
             return beside.string();
+        // Installed (cmake --install, the .deb): <bindir>/../share/ferry/python holds only a link
+        // to the installed package, so the pools' PYTHONPATH gains nothing else of dist-packages.
+        std::filesystem::path installed =
+            (exe.parent_path() / FERRY_WORKER_INSTALL_DIR).lexically_normal();
+        if (std::filesystem::exists(installed / "ferry_worker" / "__init__.py"))
+            return installed.string();
     }
     return FERRY_SOURCE_DIR "/py_workers";
 }
