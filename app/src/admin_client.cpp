@@ -27,6 +27,9 @@ std::optional<AdminReplyText> as_admin_reply(const std::vector<zmq::message_t>& 
         return AdminReplyText{reply->ok, std::move(reply->reply), reply->code.value_or("")};
     }
     if (auto* error = std::get_if<wire::ErrorReply>(message)) {
+        if (error->code == wire::code_name(wire::ErrorCode::forbidden)) {
+            return AdminReplyText{false, error->message, error->code};
+        }
         return AdminReplyText{false,
                               "the broker could not read the request (" + error->code + ": " +
                                   error->message + "); is it an older ferry?",
@@ -39,10 +42,13 @@ std::optional<AdminReplyText> as_admin_reply(const std::vector<zmq::message_t>& 
 
 std::optional<AdminReplyText> request_admin(const std::string& endpoint, const std::string& command,
                                             const std::string& args_json,
-                                            std::chrono::milliseconds timeout) {
+                                            std::chrono::milliseconds timeout,
+                                            const security::ClientCurve& curve) {
     zmq::context_t context(1);
     zmq::socket_t socket(context, zmq::socket_type::dealer);
     socket.set(zmq::sockopt::linger, 0);
+    security::apply_client_curve(socket, curve);
+    security::HandshakeWatch watch(context, socket, curve);
     socket.connect(endpoint);
     const auto frames = wire::encode(wire::Admin{command, args_json});
     (void)socket.send(zmq::buffer(frames.header), zmq::send_flags::sndmore);
@@ -51,6 +57,10 @@ std::optional<AdminReplyText> request_admin(const std::string& endpoint, const s
     while (std::chrono::steady_clock::now() < deadline) {
         zmq::pollitem_t item{socket.handle(), 0, ZMQ_POLLIN, 0};
         if (zmq::poll(&item, 1, poll_step) == 0) {
+            if (std::string refusal = watch.refusal(); !refusal.empty()) {
+                return AdminReplyText{false, std::move(refusal),
+                                      wire::code_name(wire::ErrorCode::forbidden)};
+            }
             continue;
         }
         std::vector<zmq::message_t> parts;

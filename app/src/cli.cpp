@@ -7,6 +7,7 @@
 #include "ferry/producer/input_reader.hpp"
 #include "ferry/producer/output_writer.hpp"
 #include "ferry/producer/producer.hpp"
+#include "ferry/security/curve_keys.hpp"
 
 #include <cstdio>
 #include <spdlog/sinks/stdout_color_sinks.h>
@@ -36,6 +37,9 @@ ExitCode run_chosen(const std::vector<Subcommand>& commands) {
     } catch (const ConfigError& error) {
         std::fprintf(stderr, "ferry: %s\n", error.what());
         return ExitCode::usage;
+    } catch (const security::KeyError& error) {
+        std::fprintf(stderr, "ferry: %s\n", error.what());
+        return ExitCode::usage;
     } catch (const BrokerStartError& error) {
         std::fprintf(stderr, "ferry: %s\n", error.what());
         return ExitCode::usage;
@@ -56,11 +60,11 @@ ExitCode run_cli(int argc, char** argv) {
     app.add_option("--log-level", log_level, "trace, debug, info, warn, error")
         ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}))
         ->capture_default_str();
-    const std::vector<Subcommand> commands{add_run_command(app),     add_submit_command(app),
-                                           add_broker_command(app),  add_status_command(app),
-                                           add_serve_command(app),   add_runs_command(app),
-                                           add_trigger_command(app), add_pause_command(app),
-                                           add_resume_command(app),  add_backfill_command(app)};
+    const std::vector<Subcommand> commands{
+        add_run_command(app),      add_submit_command(app), add_broker_command(app),
+        add_status_command(app),   add_serve_command(app),  add_runs_command(app),
+        add_trigger_command(app),  add_pause_command(app),  add_resume_command(app),
+        add_backfill_command(app), add_keygen_command(app)};
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& error) {

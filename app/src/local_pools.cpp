@@ -85,20 +85,23 @@ LocalPools::~LocalPools() {
 }
 
 void LocalPools::start(const std::vector<WorkerPoolConfig>& pools,
-                       const std::vector<std::string>& interpreters, const std::string& endpoint) {
+                       const std::vector<std::string>& interpreters, const std::string& endpoint,
+                       const std::vector<std::pair<std::string, std::string>>& environment) {
     const std::string package_dir = find_worker_package_dir();
     for (std::size_t i = 0; i < pools.size(); ++i) {
         const auto& pool = pools[i];
         spdlog::info("starting worker pool '{}' ({} processes) with {}", pool.handlers,
                      pool.processes, interpreters.at(i));
-        pids_.push_back(spawn(pool_argv(interpreters.at(i), pool, endpoint), package_dir));
+        pids_.push_back(
+            spawn(pool_argv(interpreters.at(i), pool, endpoint), package_dir, environment));
         names_.push_back(pool.handlers);
     }
 }
 
 // fork + exec; the child joins its own process group and asks the kernel to kill it when
 // `ferry` dies, so no pool outlives the run even if `ferry` is killed with SIGKILL.
-pid_t LocalPools::spawn(const std::vector<std::string>& argv, const std::string& package_dir) {
+pid_t LocalPools::spawn(const std::vector<std::string>& argv, const std::string& package_dir,
+                        const std::vector<std::pair<std::string, std::string>>& environment) {
     const std::string pythonpath = with_pythonpath(package_dir);
     const pid_t parent = ::getpid();
     pid_t pid = ::fork();
@@ -110,6 +113,8 @@ pid_t LocalPools::spawn(const std::vector<std::string>& argv, const std::string&
         if (::getppid() != parent)
             ::_exit(127); // ferry died between fork and prctl
         ::setenv("PYTHONPATH", pythonpath.c_str(), 1);
+        for (const auto& [name, value] : environment)
+            ::setenv(name.c_str(), value.c_str(), 1);
         std::vector<char*> args;
         for (const auto& arg : argv)
             args.push_back(const_cast<char*>(arg.c_str()));

@@ -87,8 +87,9 @@ RunEnd end_of(ExitCode code, const std::atomic<bool>& cancelled) {
 } // namespace
 
 PipelineRunner::PipelineRunner(zmq::context_t& context, std::string endpoint,
-                               std::function<void()> on_end)
-    : context_(context), endpoint_(std::move(endpoint)), on_end_(std::move(on_end)) {}
+                               std::function<void()> on_end, security::ClientCurve curve)
+    : context_(context), endpoint_(std::move(endpoint)), curve_(std::move(curve)),
+      on_end_(std::move(on_end)) {}
 
 PipelineRunner::~PipelineRunner() {
     interrupt_all();
@@ -202,6 +203,7 @@ RunResult PipelineRunner::run_session_for(const PipelineConfig& config, const Ru
         SessionArgs args;
         args.resume = resume;
         args.quiet = true;
+        args.curve = curve_;
         args.report = [&result](const producer::RunSummary& summary) {
             result.ok = summary.succeeded();
             result.failed = summary.failed();

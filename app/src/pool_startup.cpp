@@ -105,9 +105,10 @@ std::string waiting_text(const LocalPools& pools, const PipelineConfig& config,
 }
 
 // Every registered worker's types; empty when the broker did not answer.
-std::optional<std::vector<StatusWorker>> registered_workers(const std::string& endpoint) {
+std::optional<std::vector<StatusWorker>> registered_workers(const std::string& endpoint,
+                                                            const security::ClientCurve& curve) {
     try {
-        const std::string status = fetch_status(endpoint, status_timeout);
+        const std::string status = fetch_status(endpoint, status_timeout, curve);
         return read_status_field(status, "workers", read_status_workers);
     } catch (const std::runtime_error& error) {
         spdlog::debug("no status from the embedded broker yet: {}", error.what());
@@ -157,7 +158,7 @@ bool descends_from(long pid, long ancestor) {
 }
 
 ExitCode await_pools(LocalPools& pools, const PipelineConfig& config, const std::string& endpoint,
-                     const std::atomic<bool>& stop) {
+                     const std::atomic<bool>& stop, const security::ClientCurve& curve) {
     if (pools.size() == 0)
         return ExitCode::ok;
     const auto started = Clock::now();
@@ -175,7 +176,7 @@ ExitCode await_pools(LocalPools& pools, const PipelineConfig& config, const std:
             std::fprintf(stderr, "ferry: %s\n", error.what());
             return ExitCode::usage;
         }
-        if (auto workers = registered_workers(endpoint)) {
+        if (auto workers = registered_workers(endpoint, curve)) {
             const auto waiting = pools_waiting(pools, *workers);
             if (waiting.empty())
                 return check_type_served(*workers, config);

@@ -157,6 +157,7 @@ ExitCode run_session(zmq::context_t& context, const PipelineConfig& config, cons
                      const std::atomic<bool>& stop, const std::function<void()>& health_check) {
     const std::string& output_path = plan.output_path;
     ProducerOptions options = producer_options(config, endpoint);
+    options.curve = args.curve;
     if (options.client.empty())
         options.client = client_for_run(output_path, args.resume);
     if (args.resume)

@@ -88,10 +88,13 @@ void write_dead_letters(std::ostream& out, const msgpack::object& letters) {
 
 } // namespace
 
-std::string fetch_status(const std::string& endpoint, std::chrono::milliseconds timeout) {
+std::string fetch_status(const std::string& endpoint, std::chrono::milliseconds timeout,
+                         const security::ClientCurve& curve) {
     zmq::context_t context(1);
     zmq::socket_t socket(context, zmq::socket_type::dealer);
     socket.set(zmq::sockopt::linger, 0);
+    security::apply_client_curve(socket, curve);
+    security::HandshakeWatch watch(context, socket, curve);
     socket.connect(endpoint);
     const auto frames = wire::encode(wire::Status{});
     (void)socket.send(zmq::buffer(frames.header), zmq::send_flags::sndmore);
@@ -100,6 +103,9 @@ std::string fetch_status(const std::string& endpoint, std::chrono::milliseconds 
     while (std::chrono::steady_clock::now() < deadline) {
         zmq::pollitem_t item{socket.handle(), 0, ZMQ_POLLIN, 0};
         if (zmq::poll(&item, 1, std::chrono::milliseconds(50)) == 0) {
+            if (const std::string refusal = watch.refusal(); !refusal.empty()) {
+                throw StatusRefused(refusal);
+            }
             continue;
         }
         std::vector<zmq::message_t> parts;
@@ -111,6 +117,10 @@ std::string fetch_status(const std::string& endpoint, std::chrono::milliseconds 
         if (auto* message = std::get_if<wire::Message>(&decoded)) {
             if (auto* reply = std::get_if<wire::StatusReply>(message)) {
                 return reply->status;
+            }
+            if (auto* error = std::get_if<wire::ErrorReply>(message)) {
+                throw StatusRefused("the broker at " + endpoint + " refused: " + error->code +
+                                    ": " + error->message);
             }
         }
     }

@@ -34,8 +34,9 @@ std::string clock_now() {
 }
 
 // The pipelines' table under `ferry serve`; empty under a broker that has no scheduler.
-std::string pipelines_table(const std::string& endpoint) {
-    const auto reply = request_admin(endpoint, "runs", R"({"limit":3})", ask_timeout);
+std::string pipelines_table(const WatchOptions& options) {
+    const auto reply =
+        request_admin(options.endpoint, "runs", R"({"limit":3})", ask_timeout, options.curve);
     if (!reply || !reply->ok) {
         return "";
     }
@@ -80,7 +81,7 @@ ExitCode watch_status(const WatchOptions& options, const std::atomic<bool>& stop
     while (!stop) {
         std::ostringstream screen;
         try {
-            const std::string bytes = fetch_status(options.endpoint, ask_timeout);
+            const std::string bytes = fetch_status(options.endpoint, ask_timeout, options.curve);
             const auto handle = msgpack::unpack(bytes.data(), bytes.size());
             const auto now = std::chrono::steady_clock::now();
             const auto count = http::finished_jobs(bytes);
@@ -106,7 +107,7 @@ ExitCode watch_status(const WatchOptions& options, const std::atomic<bool>& stop
             screen << "throughput (finished/s, last " << rates.size()
                    << " refreshes): " << (rates.empty() ? "-" : fmt::format("{:.1f}", rates.back()))
                    << "\n  " << sparkline(rates) << "\n";
-            screen << pipelines_table(options.endpoint);
+            screen << pipelines_table(options);
         } catch (const std::exception& error) {
             if (options.json) {
                 std::cerr << "ferry status: " << error.what() << std::endl;

@@ -32,12 +32,14 @@ std::string fresh_client_name() {
 Producer::Producer(zmq::context_t& context, ProducerOptions options, JobSource& input,
                    OutputWriter& output, RunSummary& summary)
     : socket_(context, zmq::socket_type::dealer), options_(std::move(options)),
-      session_(fresh_session()), input_(input), output_(output), summary_(summary) {
+      handshakes_(context, socket_, options_.curve), session_(fresh_session()), input_(input),
+      output_(output), summary_(summary) {
     if (options_.client.empty())
         options_.client = fresh_client_name();
     socket_.set(zmq::sockopt::linger, 0);
     socket_.set(zmq::sockopt::sndhwm, 0); // the window bounds what we queue, not the HWM
     socket_.set(zmq::sockopt::rcvhwm, 0);
+    security::apply_client_curve(socket_, options_.curve);
     socket_.connect(options_.endpoint);
     outstanding_.reserve(options_.window);
     if (options_.stages) {

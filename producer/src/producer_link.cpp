@@ -67,8 +67,7 @@ void Producer::acknowledge_written() {
 void Producer::send_ack(wire::AckView& ack) {
     wire::Frames frames;
     wire::encode_into(ack, frames);
-    socket_.send(zmq::buffer(frames.header), zmq::send_flags::sndmore);
-    socket_.send(zmq::buffer(frames.body), zmq::send_flags::none);
+    send_frames(frames);
     ack.ranges.clear();
 }
 
@@ -84,6 +83,9 @@ void Producer::say_goodbye(bool finished) {
 }
 
 void Producer::warn_if_broker_silent() {
+    if (std::string refusal = handshakes_.refusal(); !refusal.empty()) {
+        throw security::KeyError(refusal); // retrying cannot help until the broker lists the key
+    }
     auto now = Clock::now();
     if ((welcomed_ && outstanding_.empty()) || now - last_heard_ < std::chrono::seconds(5) ||
         now < next_silence_warning_) {
@@ -162,6 +164,13 @@ void Producer::handle(wire::Message message) {
     } else if (auto* reply = std::get_if<wire::StatusReply>(&message)) {
         handle_status(*reply);
     } else if (auto* error = std::get_if<wire::ErrorReply>(&message)) {
+        if (error->code == wire::code_name(wire::ErrorCode::forbidden) &&
+            error->refused == wire::name_of(wire::Command::status)) {
+            // A producer key without the admin role: progress goes on without the worker count.
+            spdlog::debug("the broker keeps its status from this key: {}", error->message);
+            status_forbidden_ = true;
+            return;
+        }
         throw std::runtime_error(fmt::format("the broker at {} refused us: {}: {}",
                                              options_.endpoint, error->code, error->message));
     }
@@ -293,6 +302,9 @@ void Producer::handle_status(const wire::StatusReply& reply) {
 }
 
 void Producer::request_status() {
+    if (status_forbidden_) {
+        return;
+    }
     send(wire::Status{});
 }
 
@@ -302,8 +314,22 @@ void Producer::send(const wire::Message& message) {
 }
 
 void Producer::send_frames() {
-    socket_.send(zmq::buffer(frames_.header), zmq::send_flags::sndmore);
-    socket_.send(zmq::buffer(frames_.body), zmq::send_flags::none);
+    send_frames(frames_);
+}
+
+// A plain DEALER queues without limit (no high-water mark), so a send only has to wait when the
+// socket has no pipe at all: a CURVE handshake the broker refused removes it. Then the refusal
+// is reported instead of blocking for ever.
+void Producer::send_frames(const wire::Frames& frames) {
+    while (!socket_.send(zmq::buffer(frames.header),
+                         zmq::send_flags::sndmore | zmq::send_flags::dontwait)) {
+        if (std::string refusal = handshakes_.refusal(); !refusal.empty()) {
+            throw security::KeyError(refusal);
+        }
+        zmq::pollitem_t item{socket_.handle(), 0, ZMQ_POLLOUT, 0};
+        (void)zmq::poll(&item, 1, std::chrono::milliseconds(10));
+    }
+    socket_.send(zmq::buffer(frames.body), zmq::send_flags::none);
 }
 
 } // namespace ferry::producer

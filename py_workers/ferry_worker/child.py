@@ -19,6 +19,7 @@ from typing import Any, NoReturn, Optional
 
 from ferry_worker import exits
 from ferry_worker.handler import Handler, find_handlers, load_module
+from ferry_worker.keys import client_keys
 from ferry_worker.running import RunningBoard
 from ferry_worker.session import Session, SessionConfig
 
@@ -88,6 +89,8 @@ def serve(settings: dict[str, Any], preloaded: Optional[list[Handler]] = None) -
         heartbeat_ms=settings.get("heartbeat_ms", 1000), prefetch=settings.get("prefetch", 2),
         max_credit=settings.get("max_credit", 256), inline=settings.get("inline", "auto"),
         max_jobs=settings.get("max_jobs", 0), max_rss_mb=settings.get("max_rss_mb", 0),
+        keys=client_keys(settings["key_file"], settings["server_key"])
+        if settings.get("key_file") else None,
     )
     session = Session(config, handlers, board)
     for signum in (signal.SIGTERM, signal.SIGINT):

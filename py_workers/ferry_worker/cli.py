@@ -5,12 +5,14 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import re
 import sys
 from typing import Any, Optional, Sequence
 
 from ferry_worker.errors import ConfigError
 from ferry_worker.handler import find_handlers, load_module
+from ferry_worker.keys import client_keys
 from ferry_worker.launch import START_METHODS
 from ferry_worker.pool import Pool, PoolConfig
 from ferry_worker.version import version_line
@@ -68,6 +70,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="seconds processes may take to answer held jobs after SIGTERM (default 30)")
     add("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"],
         help="logging level (default INFO)")
+    add("--key-file", metavar="PATH",
+        help="this worker host's CURVE secret key file (from `ferry keygen`), when the broker "
+             "uses CURVE (env FERRY_KEY_FILE)")
+    add("--server-key", metavar="KEY_OR_PATH",
+        help="the broker's CURVE public key: its .pub file or the Z85 text (env FERRY_SERVER_KEY)")
     return parser
 
 
@@ -127,6 +134,7 @@ def config_from_args(args: argparse.Namespace) -> PoolConfig:
         raise ConfigError(f"--handler-config is not valid JSON: {exc}") from exc
     if not isinstance(handler_config, dict):
         raise ConfigError("--handler-config must be a JSON object, e.g. '{\"model\": \"x\"}'")
+    keys = client_keys(args.key_file, args.server_key)  # checked here, read again by each process
     find_handlers(load_module(args.handlers))  # fail fast, in the supervisor, on a bad module
     return PoolConfig(
         broker=args.broker, handlers=args.handlers, processes=args.processes,
@@ -134,6 +142,8 @@ def config_from_args(args: argparse.Namespace) -> PoolConfig:
         inline=args.inline, max_jobs=args.max_jobs,
         max_rss_mb=args.max_rss_mb, log_level=args.log_level, handler_config=handler_config,
         drain_timeout_s=args.drain_timeout, start_method=args.start_method,
+        key_file=os.path.abspath(args.key_file or os.environ["FERRY_KEY_FILE"]) if keys else "",
+        server_key=keys.server_key if keys else "",
     )
 
 

@@ -6,5 +6,6 @@ EXIT_ABANDONED = 11  # a handler overran its timeout or was cancelled: jobs answ
 EXIT_SETUP_FAILED = 12  # setup() or loading the handlers failed before READY
 EXIT_ORPHANED = 13  # the supervisor died; nothing left to serve
 EXIT_VERSION_MISMATCH = 14  # the broker speaks another protocol version: the pool stops (exit 2)
+EXIT_FORBIDDEN = 15  # the broker refused this worker's CURVE key (revoked): the pool stops (exit 2)
 
 PLANNED_EXITS = frozenset({EXIT_DRAINED, EXIT_RECYCLE, EXIT_ABANDONED})

@@ -11,8 +11,10 @@ import time
 from typing import Any, Mapping, Optional
 
 import zmq
+from zmq.utils.monitor import recv_monitor_message
 
 from ferry_worker.codec import pack_frames
+from ferry_worker.keys import ClientKeys
 from ferry_worker.protocol import Command
 
 log = logging.getLogger("ferry_worker.link")
@@ -41,9 +43,12 @@ def recv_frames(sock: zmq.Socket) -> list[bytes]:
 class BrokerLink:
     """A DEALER to the broker with the timing state liveness needs."""
 
-    def __init__(self, context: zmq.Context, endpoint: str, backoff_min_ms: int, backoff_max_ms: int):
+    def __init__(self, context: zmq.Context, endpoint: str, backoff_min_ms: int,
+                 backoff_max_ms: int, keys: Optional[ClientKeys] = None):
         self.context = context
         self.endpoint = endpoint
+        self.keys = keys  # CURVE keys; None: plain
+        self._monitor: Optional[zmq.Socket] = None  # CURVE: reports a refused handshake
         self.socket: Optional[zmq.Socket] = None
         self.last_sent = 0.0
         self.last_recv = 0.0
@@ -57,13 +62,37 @@ class BrokerLink:
         sock = self.context.socket(zmq.DEALER)
         sock.setsockopt(zmq.IMMEDIATE, 1)
         sock.setsockopt(zmq.LINGER, 0)
+        if self.keys is not None:
+            self.keys.apply(sock)
+            self._monitor = sock.get_monitor_socket(zmq.EVENT_HANDSHAKE_FAILED_AUTH)
         sock.connect(self.endpoint)
         self.socket = sock
         self.last_recv = self.last_sent = time.monotonic()
         return sock
 
+    def refused(self) -> Optional[str]:
+        """Why the broker refused our CURVE key at the handshake, or None (not refused, plain)."""
+        if self._monitor is None:
+            return None
+        try:
+            event = recv_monitor_message(self._monitor, _NOBLOCK)
+        except zmq.Again:
+            return None
+        return (f"the broker at {self.endpoint} refused this worker's key {self.keys.public_key[:8]}"
+                f"... at the handshake (ZAP status {event['value']}): put its .pub file in the "
+                "broker's security.curve.workers and reload the broker (SIGHUP)"
+                if self.keys is not None else None)
+
+    def _close_monitor(self) -> None:
+        if self._monitor is not None and self.socket is not None:
+            self.socket.disable_monitor()
+        if self._monitor is not None:
+            self._monitor.close(linger=0)
+            self._monitor = None
+
     def close(self, reason: str) -> None:
         """Drops the socket and schedules the next attempt with exponential backoff."""
+        self._close_monitor()
         if self.socket is not None:
             self.socket.close(linger=0)
             self.socket = None
@@ -74,6 +103,7 @@ class BrokerLink:
 
     def drop(self) -> None:
         """Closes the socket for good: nothing is sent, no reconnect is scheduled."""
+        self._close_monitor()
         if self.socket is not None:
             self.socket.close(linger=0)
             self.socket = None

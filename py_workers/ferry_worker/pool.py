@@ -22,6 +22,7 @@ import zmq
 
 from ferry_worker import exits
 from ferry_worker.codec import encode
+from ferry_worker.keys import ClientKeys, client_keys
 from ferry_worker.launch import LaunchError, Launcher, Process, SpawnLauncher, make_launcher
 from ferry_worker.protocol import Command
 from ferry_worker.running import RunningBoard
@@ -50,6 +51,12 @@ class PoolConfig:
     drain_timeout_s: float = 30.0  # after SIGTERM, how long children may take to drain
     overrun_kill_s: float = 2.0  # kill a child this long after its handler's deadline
     start_method: str = "fork"  # fork from a warm template, or spawn fresh interpreters
+    key_file: str = ""  # CURVE: this host's secret key file ("" : plain connection)
+    server_key: str = ""  # CURVE: the broker's public key (Z85)
+
+    def keys(self) -> Optional[ClientKeys]:
+        """The CURVE keys, read from key_file (each process reads its own copy)."""
+        return client_keys(self.key_file, self.server_key) if self.key_file else None
 
 
 @dataclass
@@ -86,6 +93,9 @@ class Pool:
         self._context = zmq.Context.instance()
         self._exited = self._context.socket(zmq.DEALER)
         self._exited.setsockopt(zmq.LINGER, 1000)
+        keys = config.keys()
+        if keys is not None:
+            keys.apply(self._exited)
         self._exited.connect(config.broker)
 
     def stop(self, *_: Any) -> None:
@@ -154,6 +164,7 @@ class Pool:
             "max_credit": cfg.max_credit, "inline": cfg.inline,
             "max_rss_mb": cfg.max_rss_mb, "log_level": cfg.log_level,
             "handler_config": cfg.handler_config, "parent_pid": os.getpid(),
+            "key_file": cfg.key_file, "server_key": cfg.server_key,
         }
         try:
             return self._launcher.start(settings, fds)
@@ -216,6 +227,10 @@ class Pool:
         if code == exits.EXIT_VERSION_MISMATCH:
             log.error("worker process %d: the broker speaks another protocol version (the line "
                       "above says which); stopping the pool", pid)
+            return False
+        if code == exits.EXIT_FORBIDDEN:
+            log.error("worker process %d: the broker refused this host's key (the line above "
+                      "says why); stopping the pool", pid)
             return False
         if code == exits.EXIT_SETUP_FAILED and not self._ever_ready:
             log.error("worker process %d failed its setup at start; stopping the pool", pid)

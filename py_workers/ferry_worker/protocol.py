@@ -142,6 +142,7 @@ COMMAND_FIELDS: dict[Command, tuple[Field, ...]] = {
     Command.ERROR: (
         Field("code", "str", True),
         Field("message", "str", True),
+        Field("refused", "str", False),
     ),
     Command.SUBMIT: (
         Field("client", "str", True),
@@ -213,6 +214,7 @@ class ErrorCode(str, enum.Enum):
     ALREADY_DONE = "ALREADY_DONE"
     # the broker has no service for this request (ADMIN without `ferry serve`)
     UNSUPPORTED = "UNSUPPORTED"
+    FORBIDDEN = "FORBIDDEN"  # the sender's CURVE key lacks the role the command needs
 
 
 RETRYABLE: frozenset[str] = frozenset(

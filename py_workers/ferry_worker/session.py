@@ -24,6 +24,7 @@ from ferry_worker.codec import Message, decode
 from ferry_worker.errors import DecodeError
 from ferry_worker.handler import Handler, announced_batching
 from ferry_worker.handover import Handover
+from ferry_worker.keys import ClientKeys
 from ferry_worker.job import Job
 from ferry_worker.link import BrokerLink, readable, recv_frames
 from ferry_worker.pace import Credit, Pace
@@ -53,6 +54,7 @@ class SessionConfig:
     backoff_min_ms: int = 100
     backoff_max_ms: int = 5000
     linger_ms: int = 2000  # how long a leaving process waits to deliver its last messages
+    keys: Optional[ClientKeys] = None  # CURVE keys (None: plain connection)
 
 
 class Session:
@@ -80,7 +82,7 @@ class Session:
         os.set_blocking(self._wake_w, False)
         self._context = zmq.Context.instance()
         self._link = BrokerLink(self._context, config.broker, config.backoff_min_ms,
-                                config.backoff_max_ms)
+                                config.backoff_max_ms, config.keys)
         self._poll: Optional[zmq.Poller] = None
         self._polled: Optional[zmq.Socket] = None
         self._runner = Runner(self._handlers, config.worker, self._wake, self._entered,
@@ -188,6 +190,9 @@ class Session:
             self._reconnect(f"broker asked us to reconnect ({body.get('reason', 'no reason')})")
         elif command is Command.ERROR and body["code"] == ErrorCode.VERSION_MISMATCH.value:
             self._wrong_version(f"the broker at {self.config.broker} refused us: {body['message']}")
+        elif command is Command.ERROR and body["code"] == ErrorCode.FORBIDDEN.value:
+            self._leave_for_good(f"the broker at {self.config.broker} refused this worker's key: "
+                                 f"{body['message']}; not retrying", exits.EXIT_FORBIDDEN)
         elif command is Command.ERROR:
             log.error("broker reported %s: %s", body["code"], body["message"])
         elif command is not Command.HEARTBEAT:
@@ -349,13 +354,17 @@ class Session:
 
     def _wrong_version(self, why: str) -> None:
         """Leaves for good: retrying cannot help until one side is upgraded."""
-        log.error("%s; this worker (ferry_worker %s) speaks %s. Run the worker and the broker "
-                  "from the same Ferry release (`python3 -m ferry_worker --version` and "
-                  "`ferry --version` print both); not retrying", why, VERSION, protocol_name())
+        self._leave_for_good(
+            f"{why}; this worker (ferry_worker {VERSION}) speaks {protocol_name()}. Run the worker "
+            "and the broker from the same Ferry release (`python3 -m ferry_worker --version` and "
+            "`ferry --version` print both); not retrying", exits.EXIT_VERSION_MISMATCH)
+
+    def _leave_for_good(self, why: str, code: int) -> None:
+        log.error("%s", why)
         self._runner.stop()
         self._link.drop()
         self._context.destroy(linger=0)
-        self._exit = exits.EXIT_VERSION_MISMATCH
+        self._exit = code
 
     def _maybe_leave(self) -> None:
         if self._drain is None or self._exit is not None or self._outbox:
@@ -383,6 +392,10 @@ class Session:
                 self._announced = self._welcomed = False
             return
         if not self._announced:
+            refusal = link.refused()
+            if refusal is not None:
+                self._leave_for_good(refusal, exits.EXIT_FORBIDDEN)
+                return
             self._announced = link.send(Command.READY, self._ready_body())
             if self._announced:
                 link.last_recv = now  # the broker's silence counts from READY, not connect

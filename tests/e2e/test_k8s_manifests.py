@@ -387,6 +387,8 @@ def test_configmap_broker_yaml_runs(ferry_bin: pathlib.Path, tmp_path: pathlib.P
     try:
         line = broker.stdout.readline()
         assert line.startswith("ferry broker: producers="), line + broker.stderr.read()
+        served = broker.stdout.readline()  # printed once the HTTP server listens
+        assert served.startswith("ferry broker: http="), served + broker.stderr.read()
         base = f"http://127.0.0.1:{http_port}"
         deadline = time.monotonic() + 30
         while get(base + "/healthz/ready")[0] != 200:

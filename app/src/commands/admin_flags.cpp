@@ -25,6 +25,7 @@ void add_admin_flags(CLI::App& command, AdminFlags& flags) {
         ->check(CLI::PositiveNumber)
         ->capture_default_str();
     command.add_flag("--json", flags.json, "print the reply as JSON, as the server sent it");
+    add_key_flags(command, flags.keys);
 }
 
 ExitCode run_admin(const AdminFlags& flags, const std::string& command,
@@ -33,7 +34,8 @@ ExitCode run_admin(const AdminFlags& flags, const std::string& command,
                                             ? "--broker"
                                             : "FERRY_PRODUCERS_ENDPOINT, the default of --broker");
     const auto timeout = std::chrono::milliseconds(std::llround(flags.timeout_s * 1000));
-    const auto reply = request_admin(flags.endpoint, command, args_json, timeout);
+    const auto reply =
+        request_admin(flags.endpoint, command, args_json, timeout, flags.keys.curve());
     if (!reply) {
         std::fprintf(stderr,
                      "ferry: no answer from the broker at %s within %g s; is `ferry serve` "

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "ferry/app/exit_code.hpp"
+#include "key_flags.hpp"
 
 #include <CLI/CLI.hpp>
 #include <functional>
@@ -16,9 +17,10 @@ struct AdminFlags {
     double timeout_s = 3.0;                        // --timeout: wait for the answer
     bool json = false;                             // --json: the reply as it came
     CLI::Option* broker_flag = nullptr;            // to tell the flag from the default
+    KeyFlags keys;                                 // --key-file, --server-key (an admin key)
 };
 
-// Registers --broker, --timeout and --json on `command`.
+// Registers --broker, --timeout, --json, --key-file and --server-key on `command`.
 void add_admin_flags(CLI::App& command, AdminFlags& flags);
 
 // Prints an accepted reply for people (the JSON text of the reply in, lines on stdout out).

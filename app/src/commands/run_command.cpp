@@ -3,10 +3,12 @@
 #include "ferry/app/commands.hpp"
 #include "ferry/app/config_file.hpp"
 #include "ferry/app/embedded_broker.hpp"
+#include "ferry/app/local_keys.hpp"
 #include "ferry/app/local_pools.hpp"
 #include "ferry/app/pipeline_config.hpp"
 #include "ferry/app/pool_startup.hpp"
 #include "ferry/app/python_finder.hpp"
+#include "ferry/app/security_settings.hpp"
 #include "session_flags.hpp"
 
 #include <memory>
@@ -26,6 +28,9 @@ ExitCode run(const PipelineArgs& args, const std::atomic<bool>& stop) {
     const std::string text = read_config_file(args.config);
     PipelineConfig pipeline = load_pipeline_config(args.config, text);
     BrokerConfig broker_config = load_broker_config(args.config, text);
+    const SecuritySettings security = load_security_settings(args.config, text);
+    arm_security(security, broker_config);
+    check_exposure(broker_config, security);
     // The embedded broker stops after the producer is done: whatever it still holds then has
     // no one waiting for it (an interrupted run resumes from the output), so it need not wait.
     broker_config.shutdown_grace_s = 0;
@@ -38,19 +43,22 @@ ExitCode run(const PipelineArgs& args, const std::atomic<bool>& stop) {
                      "(python3 -m ferry_worker --broker ...)",
                      args.config);
     }
+    const LocalKeys keys(broker_config); // under CURVE: fresh keys for the pools and the session
     EmbeddedBroker broker(broker_config);
     spdlog::info("embedded broker: producers {} workers {}", broker.producers_endpoint(),
                  broker.workers_endpoint());
     const auto pools_started = std::chrono::steady_clock::now();
     LocalPools pools;
-    pools.start(pipeline.workers, interpreters, broker.workers_endpoint());
-    ExitCode code = await_pools(pools, pipeline, broker.producers_endpoint(), stop);
+    pools.start(pipeline.workers, interpreters, broker.workers_endpoint(), keys.pool_environment());
+    ExitCode code = await_pools(pools, pipeline, broker.producers_endpoint(), stop, keys.own());
     plan->waited_s =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - pools_started).count();
     if (code == ExitCode::ok) {
         zmq::context_t context(1);
-        code = run_session(context, pipeline, *plan, broker.producers_endpoint(), args.session,
-                           stop, [&pools] { pools.check_alive(); });
+        SessionArgs session = args.session;
+        session.curve = keys.own();
+        code = run_session(context, pipeline, *plan, broker.producers_endpoint(), session, stop,
+                           [&pools] { pools.check_alive(); });
     }
     pools.stop(pool_drain_grace_ms);
     (void)broker.stop();

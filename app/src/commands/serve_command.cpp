@@ -4,11 +4,14 @@
 #include "ferry/app/config_error.hpp"
 #include "ferry/app/embedded_broker.hpp"
 #include "ferry/app/http_server.hpp"
+#include "ferry/app/local_keys.hpp"
 #include "ferry/app/local_pools.hpp"
 #include "ferry/app/pipeline_runner.hpp"
 #include "ferry/app/python_finder.hpp"
+#include "ferry/app/security_settings.hpp"
 #include "ferry/app/service_config.hpp"
 #include "ferry/app/service_scheduler.hpp"
+#include "ferry/app/stop_signal.hpp"
 #include "ferry/broker/journal.hpp"
 #include "ferry/broker/journal_lock.hpp"
 
@@ -77,18 +80,23 @@ ExitCode serve(const std::string& path, const std::atomic<bool>& stop) {
     const auto state_lock = lock_state(config.state_dir);
     auto scheduler = std::make_shared<ServiceScheduler>(config, ServiceClock::now());
     const std::vector<std::string> interpreters = choose_interpreters(config.workers);
+    const LocalKeys keys(config.broker); // under CURVE: fresh keys for the pools and the runs
+    install_reload_signal();
     EmbeddedBroker broker(config.broker, scheduler);
     std::cout << "ferry serve: producers=" << broker.producers_endpoint()
               << " workers=" << broker.workers_endpoint() << " state=" << config.state_dir
               << std::endl;
     auto http_server = start_http_server(config.http, broker, "serve");
     LocalPools pools;
-    pools.start(config.workers, interpreters, broker.workers_endpoint());
+    pools.start(config.workers, interpreters, broker.workers_endpoint(), keys.pool_environment());
     zmq::context_t context(1);
     {
-        PipelineRunner runner(context, broker.producers_endpoint(),
-                              [&scheduler] { scheduler->wake(); });
+        PipelineRunner runner(
+            context, broker.producers_endpoint(), [&scheduler] { scheduler->wake(); }, keys.own());
         while (!stop.load() && !broker.ended()) {
+            if (take_reload_request() && config.broker.security.keys)
+                reload_allow_lists(config.source, *config.broker.security.keys,
+                                   [&keys](security::KeyRing& ring) { keys.grant(ring); });
             serve_pass(config, *scheduler, runner);
             scheduler->wait(ServiceClock::now() + loop_limit);
         }

@@ -5,7 +5,9 @@
 #include "ferry/app/status_client.hpp"
 #include "ferry/app/status_watch.hpp"
 #include "ferry/producer/json_msgpack.hpp"
+#include "key_flags.hpp"
 
+#include <cstdio>
 #include <cstdlib>
 #include <iostream>
 #include <memory>
@@ -22,19 +24,28 @@ struct StatusArgs {
     bool watch = false;                            // --watch
     double interval_s = 2;                         // --interval
     CLI::Option* broker_flag = nullptr;            // to tell the flag from the default
+    KeyFlags keys;                                 // --key-file, --server-key (an admin key)
 };
 
 ExitCode show_status(const StatusArgs& args, const std::atomic<bool>& stop) {
     require_connectable(args.endpoint, args.broker_flag->count() > 0
                                            ? "--broker"
                                            : "FERRY_PRODUCERS_ENDPOINT, the default of --broker");
+    const security::ClientCurve curve = args.keys.curve();
     if (args.watch) {
         return watch_status(
             {args.endpoint,
-             std::chrono::milliseconds(static_cast<long long>(args.interval_s * 1000)), args.json},
+             std::chrono::milliseconds(static_cast<long long>(args.interval_s * 1000)), args.json,
+             curve},
             stop);
     }
-    const std::string bytes = fetch_status(args.endpoint, status_timeout);
+    std::string bytes;
+    try {
+        bytes = fetch_status(args.endpoint, status_timeout, curve);
+    } catch (const StatusRefused& error) {
+        std::fprintf(stderr, "ferry: %s\n", error.what());
+        return ExitCode::usage;
+    }
     const auto handle = msgpack::unpack(bytes.data(), bytes.size());
     if (args.json) {
         std::string json;
@@ -64,6 +75,7 @@ Subcommand add_status_command(CLI::App& app) {
     cli->add_option("--interval", args->interval_s, "seconds between refreshes with --watch")
         ->check(CLI::Range(0.2, 3600.0))
         ->capture_default_str();
+    add_key_flags(*cli, args->keys);
     return {cli, [args](const std::atomic<bool>& stop) { return show_status(*args, stop); }};
 }
 

@@ -4,6 +4,7 @@
 #include "ferry/app/config_file.hpp"
 #include "ferry/app/endpoint.hpp"
 #include "ferry/app/pipeline_config.hpp"
+#include "key_flags.hpp"
 #include "session_flags.hpp"
 
 #include <cstdlib>
@@ -22,7 +23,8 @@ std::string endpoint_source(const PipelineArgs& args) {
     return "broker.producers_endpoint in " + args.config + ", the default of --broker";
 }
 
-ExitCode submit(const PipelineArgs& args, const std::atomic<bool>& stop) {
+ExitCode submit(PipelineArgs args, const KeyFlags& keys, const std::atomic<bool>& stop) {
+    args.session.curve = keys.curve();
     const std::string text = read_config_file(args.config);
     PipelineConfig pipeline = load_pipeline_config(args.config, text);
     BrokerConfig broker_config = load_broker_config(args.config, text);
@@ -40,12 +42,15 @@ ExitCode submit(const PipelineArgs& args, const std::atomic<bool>& stop) {
 
 Subcommand add_submit_command(CLI::App& app) {
     auto args = std::make_shared<PipelineArgs>();
+    auto keys = std::make_shared<KeyFlags>();
     CLI::App* cli = app.add_subcommand("submit", "submit an input to a running broker");
     add_session_flags(*cli, *args);
     cli->add_option("--broker", args->broker,
                     "the broker's producer endpoint; default broker.producers_endpoint "
                     "(env FERRY_PRODUCERS_ENDPOINT)");
-    return {cli, [args](const std::atomic<bool>& stop) { return submit(*args, stop); }};
+    add_key_flags(*cli, *keys);
+    return {cli,
+            [args, keys](const std::atomic<bool>& stop) { return submit(*args, *keys, stop); }};
 }
 
 } // namespace ferry::app

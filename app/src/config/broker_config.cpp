@@ -5,6 +5,7 @@
 #include "ferry/app/config_keys.hpp"
 #include "ferry/app/config_section.hpp"
 #include "ferry/app/endpoint.hpp"
+#include "ferry/app/security_settings.hpp"
 
 #include <algorithm>
 #include <array>
@@ -147,6 +148,8 @@ BrokerConfig parse_broker_config(const std::string& yaml_text, const std::string
     read_broker_section(Section(root["broker"], origin, "broker", keys_of("broker")), config);
     if (root["job_types"])
         read_job_types(origin, root["job_types"], config);
+    (void)parse_security_settings(root, origin, ""); // checked here; the key files are read by
+                                                     // the commands that bind (arm_security)
     apply_environment(config);
     return config;
 }

@@ -12,7 +12,9 @@ const std::vector<ConfigSection>& config_sections() {
     static const std::vector<ConfigSection> sections = {
         {"(top level)",
          {"broker", "job_types", "input", "output", "producer", "workers", "aggregates", "stages",
-          "schedule", "service", "http"}},
+          "schedule", "service", "http", "security"}},
+        {"security", {"insecure", "curve"}},
+        {"security.curve", {"secret_key_file", "producers", "workers", "admins"}},
         {"http", {"listen", "token_file", "token_env", "tls", "limits", "retention", "client"}},
         {"http.tls", {"cert_file", "key_file"}},
         {"http.limits", {"max_body_bytes", "header_timeout_ms", "max_connections"}},

@@ -7,6 +7,7 @@
 #include "ferry/app/config_section.hpp"
 #include "ferry/app/http_settings.hpp"
 #include "ferry/app/run_paths.hpp"
+#include "ferry/app/security_settings.hpp"
 
 #include <algorithm>
 #include <filesystem>
@@ -116,6 +117,8 @@ void add_pipelines(const std::vector<std::string>& files, ServiceConfig& service
 ServiceConfig load_service_config(const std::string& path) {
     ServiceConfig service;
     service.source = path;
+    SecuritySettings security; // only a service file has a `security` section
+    security.origin = path;
     std::error_code error;
     std::vector<std::string> files;
     if (fs::is_directory(path, error)) {
@@ -126,6 +129,8 @@ ServiceConfig load_service_config(const std::string& path) {
         const YAML::Node root = load_yaml(text, path);
         check_top_level(root, path);
         service.broker = load_broker_config(path, text);
+        security = load_security_settings(path, text);
+        arm_security(security, service.broker);
         service.http = load_http_settings(path, text);
         const PipelineConfig own = load_pipeline_config(path, text);
         add_pools(own.workers, service.workers);
@@ -143,6 +148,7 @@ ServiceConfig load_service_config(const std::string& path) {
             for (auto& file : expand_entry(section, entry, base, entry.Scalar()))
                 files.push_back(std::move(file));
     }
+    check_exposure(service.broker, security);
     if (service.broker.journal.path.empty())
         service.broker.journal.path = (fs::path(service.state_dir) / "journal").string();
     add_pipelines(files, service);

@@ -22,9 +22,10 @@ std::string make_broker_id() {
     return id;
 }
 
-RouterSocket bind_router(zmq::context_t& context, const std::string& endpoint, const char* role) {
+RouterSocket bind_router(zmq::context_t& context, const std::string& endpoint, const char* role,
+                         const BrokerSecurity& security, const char* zap_domain) {
     try {
-        return RouterSocket(context, endpoint);
+        return RouterSocket(context, endpoint, CurveServer{security.secret_key, zap_domain});
     } catch (const zmq::error_t& error) {
         throw BindError(std::string("cannot bind the ") + role + " endpoint '" + endpoint +
                         "': " + error.what());
@@ -35,8 +36,13 @@ RouterSocket bind_router(zmq::context_t& context, const std::string& endpoint, c
 
 Broker::Broker(BrokerConfig config)
     : config_(std::move(config)), id_(make_broker_id()), context_(1),
-      producers_(bind_router(context_, config_.producers_endpoint, "producers")),
-      workers_(bind_router(context_, config_.workers_endpoint, "workers")),
+      zap_(config_.security.curve()
+               ? std::make_unique<security::ZapHandler>(context_, config_.security.keys)
+               : nullptr),
+      producers_(bind_router(context_, config_.producers_endpoint, "producers", config_.security,
+                             security::producers_domain)),
+      workers_(bind_router(context_, config_.workers_endpoint, "workers", config_.security,
+                           security::workers_domain)),
       endpoints_{producers_.endpoint(), workers_.endpoint()},
       scheduler_(config_, *this, std::random_device{}()), started_at_(Clock::now()),
       now_(started_at_), coverage_(started_at_) {
@@ -49,8 +55,11 @@ Broker::Broker(BrokerConfig config)
         }
     }
     open_journal();
-    spdlog::info("broker {} bound producers={} workers={}", id_, endpoints_.producers,
-                 endpoints_.workers);
+    refresh_keys();
+    spdlog::info("broker {} bound producers={} workers={}{}", id_, endpoints_.producers,
+                 endpoints_.workers,
+                 config_.security.curve() ? " with CURVE, public key " + config_.security.public_key
+                                          : std::string());
 }
 
 Broker::~Broker() = default;
@@ -90,6 +99,7 @@ void Broker::poll_once() {
         throw zmq::error_t();
     }
     now_ = Clock::now();
+    refresh_keys();
     if ((items[0].revents & ZMQ_POLLIN) != 0) {
         drain(workers_, true);
     }
@@ -129,6 +139,9 @@ void Broker::on_incoming(RouterSocket& socket, const Incoming& incoming, bool fr
     const auto command = wire::decode_header(header);
     if (const auto* error = std::get_if<wire::DecodeError>(&command)) {
         on_bad_message(socket, incoming, error->kind, error->detail);
+        return;
+    }
+    if (zap_ && !permitted(socket, incoming, std::get<wire::Command>(command), from_workers)) {
         return;
     }
     if (on_hot_message(socket, incoming, std::get<wire::Command>(command), body, from_workers)) {
@@ -182,6 +195,7 @@ void Broker::timers_and_dispatch() {
     send_heartbeats();
     remove_unreachable_workers();
     expire_clients();
+    warn_if_insecure();
 }
 
 void Broker::send_heartbeats() {
@@ -254,18 +268,11 @@ void Broker::finish_shutdown() {
     spdlog::info("broker {} stopped: done={} failed={}", id_, stats().done, stats().failed);
 }
 
-// Counted always, logged at most 10 per second, so a flood of garbage cannot flood the log.
+// Counted always, logged within may_log_peer_problem's budget.
 void Broker::on_bad_message(RouterSocket& socket, const Incoming& incoming,
                             wire::DecodeErrorKind kind, const std::string& detail) {
     ++counters_.malformed_messages;
-    if (now_ - last_bad_log_ >= std::chrono::seconds(1)) {
-        if (bad_logged_ > 10) {
-            spdlog::warn("{} more bad messages were not logged", bad_logged_ - 10);
-        }
-        last_bad_log_ = now_;
-        bad_logged_ = 0;
-    }
-    if (++bad_logged_ <= 10) {
+    if (may_log_peer_problem()) {
         spdlog::warn("dropped a bad message on the {} endpoint: {}: {}",
                      &socket == &workers_ ? "workers" : "producers", wire::name_of(kind), detail);
     }
@@ -277,8 +284,21 @@ void Broker::on_bad_message(RouterSocket& socket, const Incoming& incoming,
         wire::code_name(version ? wire::ErrorCode::version_mismatch
                                 : wire::ErrorCode::malformed_message),
         version ? fmt::format("this broker speaks FJP version {} only", wire::version)
-                : std::string(wire::name_of(kind)) + ": " + detail};
+                : std::string(wire::name_of(kind)) + ": " + detail,
+        std::nullopt};
     (void)send(socket, incoming.routing_view(), message_scratch_);
+}
+
+// Bad and refused messages are logged at most 10 a second, so a flood cannot flood the log.
+bool Broker::may_log_peer_problem() {
+    if (now_ - last_bad_log_ >= std::chrono::seconds(1)) {
+        if (bad_logged_ > 10) {
+            spdlog::warn("{} more bad or refused messages were not logged", bad_logged_ - 10);
+        }
+        last_bad_log_ = now_;
+        bad_logged_ = 0;
+    }
+    return ++bad_logged_ <= 10;
 }
 
 SendStatus Broker::send(RouterSocket& socket, std::string_view routing_id, wire::Message& message) {

@@ -39,7 +39,8 @@ std::size_t Broker::pending() const noexcept {
 // it could never run). With the journal's disk full nothing new is taken: an accepted job must
 // be on disk before it is acknowledged.
 void Broker::on_submit(const Incoming& incoming, const wire::SubmitView& submit) {
-    ClientState* client = claim(incoming, submit.client, submit.session, submit.seq);
+    const std::string_view name = bound_client(submit.client);
+    ClientState* client = claim(incoming, name, submit.session, submit.seq);
     if (client == nullptr) {
         return;
     }
@@ -66,7 +67,7 @@ void Broker::on_submit(const Incoming& incoming, const wire::SubmitView& submit)
         return;
     }
     wire::Accepted accepted{submit.seq, 0, 0, 0};
-    accepted.duplicates = scheduler_.submit_all(submit.client, client->serial, submit.jobs, now_);
+    accepted.duplicates = scheduler_.submit_all(name, client->serial, submit.jobs, now_);
     accepted.accepted = submit.jobs.size() - accepted.duplicates;
     const std::size_t after = pending();
     accepted.credit = after >= config_.max_pending ? 0 : config_.max_pending - after;
@@ -77,12 +78,13 @@ void Broker::on_submit(const Incoming& incoming, const wire::SubmitView& submit)
 
 // The producer wrote these outcomes: the broker forgets them. Only the name's owner may say so.
 void Broker::on_ack(const Incoming& incoming, const wire::AckView& ack) {
-    ClientState* client = claim(incoming, ack.client, ack.session, 0);
+    const std::string_view name = bound_client(ack.client);
+    ClientState* client = claim(incoming, name, ack.session, 0);
     if (client == nullptr) {
         return;
     }
     take_acknowledged(*client, ack.ranges);
-    (void)scheduler_.acknowledge(ack.client, acked_jobs_);
+    (void)scheduler_.acknowledge(name, acked_jobs_);
     while (!client->deliveries.empty() &&
            (client->deliveries.front() == acknowledged_slot ||
             !scheduler_.keeps(JobRef::unpack(client->deliveries.front())))) {
@@ -116,7 +118,7 @@ void Broker::take_acknowledged(ClientState& client, std::span<const std::uint64_
 // HELLO claims the name (or keeps the claim alive: it is the producer's heartbeat); WELCOME tells
 // the producer this broker's life, so it notices a restart and resubmits what it still waits for.
 void Broker::on_hello(const Incoming& incoming, const wire::Hello& hello) {
-    ClientState* client = claim(incoming, hello.client, hello.session, 0);
+    ClientState* client = claim(incoming, bound_client(hello.client), hello.session, 0);
     if (client == nullptr) {
         return;
     }
@@ -249,7 +251,7 @@ void Broker::on_status(RouterSocket& socket, const Incoming& incoming) {
     StatusView view{id_,       now_ - started_at_, scheduler_,
                     counters_, pending(),          done_per_s(),
                     now_,      coverage_,          journal_ && journal_->blocked(),
-                    journal()};
+                    journal(), security_figures()};
     message_scratch_ = wire::StatusReply{encode_status(view)};
     (void)send(socket, incoming.routing_view(), message_scratch_);
 }

@@ -39,12 +39,13 @@ void Broker::on_worker_message(const Incoming& incoming, wire::Message&& message
 void Broker::on_ready(const Incoming& incoming, wire::Ready&& ready) {
     if (ready.types.empty()) {
         message_scratch_ = wire::ErrorReply{wire::code_name(wire::ErrorCode::invalid_argument),
-                                            "READY lists no job types"};
+                                            "READY lists no job types", std::nullopt};
         (void)send(workers_, incoming.routing_view(), message_scratch_);
         return;
     }
     WorkerRecord& worker =
         scheduler_.worker_ready(ready, std::string(incoming.routing_view()), now_);
+    worker.key.assign(peer_key_);
     spdlog::info("worker {} ready: host={} pid={} types={} credit={} heartbeat={}ms", worker.name,
                  worker.host, worker.pid, worker.types.size(), worker.credit, worker.heartbeat_ms);
     message_scratch_ = wire::Welcome{id_, worker.heartbeat_ms, config_.liveness};

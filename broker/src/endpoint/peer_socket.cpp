@@ -5,8 +5,14 @@
 
 namespace ferry::broker {
 
-RouterSocket::RouterSocket(zmq::context_t& context, const std::string& endpoint)
+RouterSocket::RouterSocket(zmq::context_t& context, const std::string& endpoint,
+                           const CurveServer& curve)
     : socket_(context, zmq::socket_type::router) {
+    if (!curve.secret_key.empty()) {
+        socket_.set(zmq::sockopt::curve_server, 1);
+        socket_.set(zmq::sockopt::curve_secretkey, curve.secret_key);
+        socket_.set(zmq::sockopt::zap_domain, curve.zap_domain);
+    }
     socket_.set(zmq::sockopt::router_mandatory, 1);
     socket_.set(zmq::sockopt::sndhwm, 100000);
     socket_.set(zmq::sockopt::rcvhwm, 100000);

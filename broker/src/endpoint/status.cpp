@@ -118,6 +118,21 @@ void pack_metrics(Packer& packer, const StatusView& view) {
     }
 }
 
+void pack_security(Packer& packer, const StatusSecurity& security) {
+    pack_str(packer, "security");
+    packer.pack_map(8);
+    pack_str(packer, "curve");
+    packer.pack(security.curve);
+    pack_str(packer, "insecure");
+    packer.pack(security.insecure);
+    pack_counter(packer, "refused_unknown_key", security.refused_unknown);
+    pack_counter(packer, "refused_wrong_role", security.refused_role);
+    pack_counter(packer, "forbidden_messages", security.forbidden);
+    pack_counter(packer, "producer_keys", security.producers);
+    pack_counter(packer, "worker_keys", security.workers);
+    pack_counter(packer, "admin_keys", security.admins);
+}
+
 } // namespace
 
 // Field names follow PROTOCOL.md's STATUS_REPLY; the extra counters are documented in
@@ -127,7 +142,7 @@ std::string encode_status(const StatusView& view) {
     Packer packer(buffer);
     const auto& stats = view.scheduler.stats();
     const auto& table = view.scheduler.table();
-    packer.pack_map(33); // keep in step with the fields below
+    packer.pack_map(34); // keep in step with the fields below
     pack_str(packer, "broker");
     pack_str(packer, view.broker_id);
     pack_str(packer, "uptime_s");
@@ -179,6 +194,7 @@ std::string encode_status(const StatusView& view) {
     packer.pack(view.journal_full);
     pack_str(packer, "metrics");
     pack_metrics(packer, view);
+    pack_security(packer, view.security);
     return std::string(buffer.data(), buffer.size());
 }
 

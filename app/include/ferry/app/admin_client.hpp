@@ -1,6 +1,8 @@
 // A client of the broker's ADMIN: one request to the service behind a broker, and its answer.
 #pragma once
 
+#include "ferry/security/client_keys.hpp"
+
 #include <chrono>
 #include <optional>
 #include <string>
@@ -17,10 +19,9 @@ struct AdminReplyText {
 
 // Sends ADMIN {command, args_json} to the producers endpoint `endpoint` and waits for the
 // ADMIN_REPLY; empty when none came within `timeout` (no broker there, or a busy one).
-[[nodiscard]] std::optional<AdminReplyText> request_admin(const std::string& endpoint,
-                                                          const std::string& command,
-                                                          const std::string& args_json,
-                                                          std::chrono::milliseconds timeout);
+[[nodiscard]] std::optional<AdminReplyText>
+request_admin(const std::string& endpoint, const std::string& command, const std::string& args_json,
+              std::chrono::milliseconds timeout, const security::ClientCurve& curve = {});
 
 // Builds the JSON object text of a request's arguments, one field at a time, in call order.
 class AdminArgs {

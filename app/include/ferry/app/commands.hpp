@@ -30,6 +30,7 @@ struct Subcommand {
 [[nodiscard]] Subcommand add_pause_command(CLI::App& app);    // `ferry pause`
 [[nodiscard]] Subcommand add_resume_command(CLI::App& app);   // `ferry resume`
 [[nodiscard]] Subcommand add_backfill_command(CLI::App& app); // `ferry backfill`
+[[nodiscard]] Subcommand add_keygen_command(CLI::App& app);   // `ferry keygen`
 
 // Parses the command line, sets up logging and the stop signals, runs the chosen subcommand and
 // turns what it throws into a message on stderr and an exit code.

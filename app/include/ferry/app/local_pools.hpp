@@ -21,8 +21,10 @@ class LocalPools {
 
     // Starts every pool against `workers_endpoint`, pool i with `interpreters[i]` (see
     // choose_interpreters); throws with a clear message on failure.
+    // `environment` is set in each pool's environment (e.g. its CURVE key file).
     void start(const std::vector<WorkerPoolConfig>& pools,
-               const std::vector<std::string>& interpreters, const std::string& workers_endpoint);
+               const std::vector<std::string>& interpreters, const std::string& workers_endpoint,
+               const std::vector<std::pair<std::string, std::string>>& environment = {});
 
     // The supervisor's pid and handlers of pool i while it runs (-1 once it has exited).
     [[nodiscard]] pid_t pid(std::size_t i) const { return pids_.at(i); }
@@ -37,7 +39,8 @@ class LocalPools {
     [[nodiscard]] std::size_t size() const { return pids_.size(); }
 
   private:
-    pid_t spawn(const std::vector<std::string>& argv, const std::string& package_dir);
+    pid_t spawn(const std::vector<std::string>& argv, const std::string& package_dir,
+                const std::vector<std::pair<std::string, std::string>>& environment);
 
     std::vector<pid_t> pids_;        // live pool supervisors
     std::vector<std::string> names_; // their handler modules, for messages

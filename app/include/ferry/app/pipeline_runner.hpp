@@ -3,6 +3,7 @@
 #pragma once
 
 #include "ferry/app/pipeline_config.hpp"
+#include "ferry/security/client_keys.hpp"
 
 #include <atomic>
 #include <chrono>
@@ -45,8 +46,9 @@ struct RunResult {
 class PipelineRunner {
   public:
     // `on_end` is called (on the run's thread) each time a run ends: the caller's wake-up.
-    PipelineRunner(zmq::context_t& context, std::string endpoint,
-                   std::function<void()> on_end = {});
+    // `curve`: the keys runs connect with (disabled: plain).
+    PipelineRunner(zmq::context_t& context, std::string endpoint, std::function<void()> on_end = {},
+                   security::ClientCurve curve = {});
     ~PipelineRunner();
     PipelineRunner(const PipelineRunner&) = delete;
     PipelineRunner& operator=(const PipelineRunner&) = delete;
@@ -75,6 +77,7 @@ class PipelineRunner {
 
     zmq::context_t& context_;                                 // shared by every run
     std::string endpoint_;                                    // the broker's producer endpoint
+    security::ClientCurve curve_;                             // keys runs connect with
     std::function<void()> on_end_;                            // a run ended
     mutable std::mutex mutex_;                                // guards the two below
     std::map<std::string, std::unique_ptr<Running>> running_; // by run id

@@ -4,6 +4,7 @@
 #include "ferry/app/exit_code.hpp"
 #include "ferry/app/local_pools.hpp"
 #include "ferry/app/pipeline_config.hpp"
+#include "ferry/security/client_keys.hpp"
 
 #include <atomic>
 #include <chrono>
@@ -20,7 +21,8 @@ namespace ferry::app {
 // handlers failed to load or set up; or no worker serves the type, naming the types that are
 // served); ExitCode::interrupted when `stop` was set.
 [[nodiscard]] ExitCode await_pools(LocalPools& pools, const PipelineConfig& config,
-                                   const std::string& endpoint, const std::atomic<bool>& stop);
+                                   const std::string& endpoint, const std::atomic<bool>& stop,
+                                   const security::ClientCurve& curve = {});
 
 // Whether process `pid` is `ancestor` or descends from it (/proc; a worker may be a grandchild
 // of its pool's supervisor, e.g. under a fork server).

@@ -5,6 +5,7 @@
 #include "ferry/app/pipeline_config.hpp"
 #include "ferry/producer/input_check.hpp"
 #include "ferry/producer/run_summary.hpp"
+#include "ferry/security/client_keys.hpp"
 
 #include <atomic>
 #include <cstdint>
@@ -25,6 +26,7 @@ struct SessionArgs {
     bool json = false;                       // --json: summary as JSON on stdout
     bool quiet = false; // a service's run: no progress display, the summary goes to the log
     std::function<void(const producer::RunSummary&)> report; // gets the summary at the end
+    security::ClientCurve curve; // CURVE keys for the broker (disabled: plain connection)
 };
 
 // What the checks before a run settled; nothing has been created yet.

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "ferry/app/exit_code.hpp"
+#include "ferry/security/client_keys.hpp"
 
 #include <atomic>
 #include <chrono>
@@ -16,6 +17,7 @@ struct WatchOptions {
     std::string endpoint;                     // the broker's producers endpoint
     std::chrono::milliseconds interval{2000}; // between refreshes
     bool json = false;                        // NDJSON instead of the table
+    security::ClientCurve curve;              // CURVE keys (an admin key)
 };
 
 // Refreshes until `stop` is set (Ctrl-C). A broker that stops answering is reported on the

@@ -9,6 +9,12 @@ namespace ferry::app {
 // ignores SIGPIPE (a closed pipe shows up as a write error instead of killing the process).
 void install_stop_signals();
 
+// Makes SIGHUP request a reload (broker and serve: the allow-lists) instead of ending the process.
+void install_reload_signal();
+
+// True once per SIGHUP received since the last call.
+[[nodiscard]] bool take_reload_request();
+
 // The flag the handler sets; commands and their loops poll it and wind down when it is set.
 [[nodiscard]] const std::atomic<bool>& stop_flag();
 

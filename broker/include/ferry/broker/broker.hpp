@@ -7,7 +7,9 @@
 #include "ferry/broker/outbox.hpp"
 #include "ferry/broker/peer_socket.hpp"
 #include "ferry/broker/scheduler.hpp"
+#include "ferry/broker/status.hpp"
 #include "ferry/broker/type_coverage.hpp"
+#include "ferry/security/zap_handler.hpp"
 #include "ferry/wire/codec.hpp"
 
 #include <atomic>
@@ -42,6 +44,7 @@ struct BrokerCounters {
     std::uint64_t unknown_peers = 0;        // DISCONNECTs sent to peers without READY
     std::uint64_t claims_refused = 0;       // producer messages refused with CLIENT_IN_USE
     std::uint64_t journal_full_rejects = 0; // SUBMITs refused with JOURNAL_FULL
+    std::uint64_t forbidden_messages = 0;   // messages whose CURVE key lacks the role they need
 };
 
 // A producer client name, and the session (one producer process) that owns it now. Only the
@@ -138,9 +141,20 @@ class Broker : private SchedulerSink {
     void on_bad_message(RouterSocket& socket, const Incoming& incoming, wire::DecodeErrorKind kind,
                         const std::string& detail);
     SendStatus send(RouterSocket& socket, std::string_view routing_id, wire::Message& message);
+    [[nodiscard]] bool may_log_peer_problem();
     SendStatus send_to_worker(WorkerRecord& worker, wire::Message& message);
     void sample_rate();
     [[nodiscard]] double done_per_s() const;
+
+    // CURVE roles and key-bound names (broker_security.cpp)
+    [[nodiscard]] bool permitted(RouterSocket& socket, const Incoming& incoming,
+                                 wire::Command command, bool from_workers);
+    void refuse(RouterSocket& socket, const Incoming& incoming, wire::Command command,
+                std::uint8_t roles);
+    [[nodiscard]] std::string_view bound_client(std::string_view name);
+    void refresh_keys();
+    void warn_if_insecure();
+    [[nodiscard]] StatusSecurity security_figures() const;
 
     // Worker endpoint (broker_workers.cpp)
     void on_worker_message(const Incoming& incoming, wire::Message&& message);
@@ -183,9 +197,12 @@ class Broker : private SchedulerSink {
     bool flush_client(ClientState& client);
     [[nodiscard]] std::size_t pending() const noexcept;
 
-    BrokerConfig config_;      // settings
-    std::string id_;           // this broker life's id (changes on restart)
-    zmq::context_t context_;   // ZeroMQ context (one I/O thread)
+    BrokerConfig config_;    // settings
+    std::string id_;         // this broker life's id (changes on restart)
+    zmq::context_t context_; // ZeroMQ context (one I/O thread)
+    // Answers CURVE handshakes; null without CURVE. Before the sockets: it must exist when they
+    // bind, and outlive them.
+    std::unique_ptr<security::ZapHandler> zap_;
     RouterSocket producers_;   // producer ROUTER
     RouterSocket workers_;     // worker ROUTER
     BoundEndpoints endpoints_; // resolved endpoints
@@ -222,9 +239,13 @@ class Broker : private SchedulerSink {
     wire::ResultsView results_view_; // reused: the RESULTS being read (views into its frame)
     wire::Frames frames_scratch_;    // reused encoded frames
     std::deque<std::pair<TimePoint, std::uint64_t>> done_samples_; // (time, done) for rates
-    TypeCoverage coverage_;        // when each job type last had a live worker
-    TimePoint last_bad_log_;       // start of the current bad-message log window
-    std::uint64_t bad_logged_ = 0; // bad messages logged in that window
+    TypeCoverage coverage_;                         // when each job type last had a live worker
+    TimePoint last_bad_log_;                        // start of the current bad-message log window
+    std::shared_ptr<const security::KeyRing> keys_; // allow-lists as of this pass (CURVE only)
+    std::string_view peer_key_;         // CURVE key of the message in hand; empty: inproc or plain
+    std::string bound_name_;            // scratch: a client name bound to peer_key_
+    TimePoint next_insecure_warning_{}; // `insecure: true`: when to warn again
+    std::uint64_t bad_logged_ = 0;      // bad messages logged in that window
 };
 
 } // namespace ferry::broker

@@ -2,7 +2,10 @@
 // by the app's config loader).
 #pragma once
 
+#include "ferry/security/key_ring.hpp"
+
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -49,6 +52,17 @@ struct JournalConfig {
     std::uint64_t segment_bytes = 64ull << 20;    // size at which a new segment file is started
 };
 
+// CURVE on the broker's two endpoints (not on the internal one: inproc has no handshake).
+struct BrokerSecurity {
+    std::string secret_key; // the broker's CURVE secret key (Z85); empty: no CURVE
+    std::string public_key; // its public half, for the log and clients
+    // Who may connect in which role; replaced whole on reload. Set when secret_key is.
+    std::shared_ptr<security::KeyRingHolder> keys;
+    bool insecure =
+        false; // `security.insecure: true`: plain TCP off loopback allowed, with warnings
+    [[nodiscard]] bool curve() const noexcept { return !secret_key.empty(); }
+};
+
 // Everything the broker needs to run.
 struct BrokerConfig {
     std::string producers_endpoint = "tcp://127.0.0.1:5555"; // ROUTER for producers
@@ -65,6 +79,7 @@ struct BrokerConfig {
     std::uint64_t dead_letters_kept = 10000;    // dead letters kept for `ferry status`
     std::uint64_t outcome_retention_s = 86400; // how long outcomes wait for a producer that is gone
     JournalConfig journal;                     // durability across broker restarts
+    BrokerSecurity security;                   // CURVE and the allow-lists
     JobTypeConfig default_type;                // the `default` job type
     std::unordered_map<std::string, JobTypeConfig> types; // named job types, defaults merged in
 

@@ -29,11 +29,18 @@ enum class SendStatus : std::uint8_t {
     would_block, // the peer's pipe is full (high-water mark): try again later
 };
 
+// A CURVE server's settings for one socket; empty secret_key: plain.
+struct CurveServer {
+    std::string secret_key; // the broker's secret key (Z85)
+    std::string zap_domain; // the ZAP domain naming this endpoint to the handler
+};
+
 class RouterSocket {
   public:
-    // Binds a ROUTER with ROUTER_MANDATORY; throws zmq::error_t naming nothing, so the caller
-    // wraps it with the endpoint.
-    RouterSocket(zmq::context_t& context, const std::string& endpoint);
+    // Binds a ROUTER with ROUTER_MANDATORY (a CURVE server when `curve` has a key); throws
+    // zmq::error_t naming nothing, so the caller wraps it with the endpoint.
+    RouterSocket(zmq::context_t& context, const std::string& endpoint,
+                 const CurveServer& curve = {});
 
     // The endpoint actually bound (resolves ":0" and "*" ports).
     [[nodiscard]] const std::string& endpoint() const noexcept { return endpoint_; }

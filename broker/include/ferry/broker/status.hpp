@@ -12,6 +12,18 @@ namespace ferry::broker {
 
 struct BrokerCounters;
 
+// CURVE figures for the status reply.
+struct StatusSecurity {
+    bool curve = false;                // CURVE on the broker's endpoints
+    bool insecure = false;             // plain TCP off loopback, allowed by `insecure: true`
+    std::uint64_t refused_unknown = 0; // handshakes refused: key on no allow-list
+    std::uint64_t refused_role = 0;    // handshakes refused: key not allowed on that endpoint
+    std::uint64_t forbidden = 0;       // messages refused: the key lacks the role
+    std::size_t producers = 0;         // keys allowed per role
+    std::size_t workers = 0;
+    std::size_t admins = 0;
+};
+
 // Everything a status reply is built from, borrowed from the running broker.
 struct StatusView {
     const std::string& broker_id;                 // this broker life's id
@@ -24,6 +36,7 @@ struct StatusView {
     const TypeCoverage& coverage;                 // when each job type last had a live worker
     bool journal_full = false;                    // the journal's disk is full: SUBMITs are refused
     const class JournalWriter* journal = nullptr; // its size and fsync times; null: no journal
+    StatusSecurity security{};                    // CURVE figures
 };
 
 // Dead letters listed in a reply, most recent last (the total is reported separately).

@@ -21,6 +21,7 @@ struct WorkerRecord {
     std::string routing_id; // ROUTER identity of its connection
     std::string host;       // host it runs on
     std::uint64_t pid = 0;  // its process id
+    std::string key;        // its CURVE public key (Z85); empty without CURVE
     std::unordered_map<std::string, std::uint64_t> types; // job type -> largest batch
     // Job type -> the longest wait for a batch to fill its handler asked for (absent: none).
     std::unordered_map<std::string, std::uint64_t> max_delay_ms;

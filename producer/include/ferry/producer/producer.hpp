@@ -7,6 +7,7 @@
 #include "ferry/producer/resume_scan.hpp"
 #include "ferry/producer/run_summary.hpp"
 #include "ferry/producer/stage_run.hpp"
+#include "ferry/security/client_keys.hpp"
 #include "ferry/wire/codec.hpp"
 #include "ferry/wire/messages.hpp"
 
@@ -40,6 +41,7 @@ struct ProducerOptions {
     std::optional<std::uint64_t> max_attempts; // per-job attempts override
     FinishedIds done_ids;                      // ids already in the output (--resume)
     std::shared_ptr<const StagePlan> stages;   // multi-stage pipeline (null: one job per record)
+    security::ClientCurve curve;               // CURVE keys (disabled: plain connection)
 };
 
 // Progress as the display sees it.
@@ -73,7 +75,8 @@ class Producer {
              OutputWriter& output, RunSummary& summary);
 
     // Runs until every input record has its outcome, or `stop` becomes true.
-    // Throws std::runtime_error on a broker ERROR or an input problem when not skipping, and
+    // Throws std::runtime_error on a broker ERROR or an input problem when not skipping,
+    // security::KeyError when the broker refuses our CURVE key at the handshake, and
     // ClientInUseError when another live producer holds the client name.
     ProducerEnd run(const std::atomic<bool>& stop,
                     const std::function<void(const ProgressSnapshot&)>& on_progress);
@@ -136,10 +139,12 @@ class Producer {
     void request_status();
     void send(const wire::Message& message);
     void send_frames();
+    void send_frames(const wire::Frames& frames);
     [[nodiscard]] bool wait_readable(std::chrono::milliseconds timeout);
 
     zmq::socket_t socket_;                           // DEALER to the broker
     ProducerOptions options_;                        // settings
+    security::HandshakeWatch handshakes_;            // CURVE: notices the broker refusing our key
     std::string session_;                            // this process's claim on the name
     JobSource& input_;                               // where jobs come from
     OutputWriter& output_;                           // where outcomes go
@@ -164,11 +169,12 @@ class Producer {
     std::uint64_t done_ = 0;                     // outcomes written this run
     std::uint64_t failed_ = 0;                   // of which failed
     std::optional<std::uint64_t> workers_alive_; // from STATUS_REPLY
-    std::vector<UnservedType> unserved_;         // from STATUS_REPLY: types no live worker serves
-    wire::SubmitView submit_view_;               // the SUBMIT being sent (borrows outstanding_)
-    wire::OutcomesView outcomes_view_;           // the OUTCOMES being read (borrows the frame)
-    wire::Frames frames_;                        // encoded messages, capacity reused
-    std::optional<StageRun> stage_run_;          // items between stages (multi-stage only)
+    bool status_forbidden_ = false; // the key may not read STATUS (not an admin key): not asked
+    std::vector<UnservedType> unserved_; // from STATUS_REPLY: types no live worker serves
+    wire::SubmitView submit_view_;       // the SUBMIT being sent (borrows outstanding_)
+    wire::OutcomesView outcomes_view_;   // the OUTCOMES being read (borrows the frame)
+    wire::Frames frames_;                // encoded messages, capacity reused
+    std::optional<StageRun> stage_run_;  // items between stages (multi-stage only)
 };
 
 // A fresh client name for a run: host, pid and a random part, so a new run never collides with

@@ -149,6 +149,7 @@ struct Welcome {
 struct ErrorReply {
     std::string code; // a name from `error_codes`
     std::string message; // what went wrong, for humans
+    std::optional<std::string> refused; // FORBIDDEN: the command refused (e.g. STATUS)
     bool operator==(const ErrorReply&) const = default; // field-wise, for tests
 };
 
@@ -361,7 +362,8 @@ template <> struct FieldsOf<ErrorReply> {
     static constexpr std::span<const FieldSpec> specs = tables::error_body;
     static constexpr auto members = std::make_tuple(
         bind<FieldForm::plain>(&T::code),
-        bind<FieldForm::plain>(&T::message));
+        bind<FieldForm::plain>(&T::message),
+        bind<FieldForm::plain>(&T::refused));
 };
 template <class S> struct FieldsOf<BasicSubmit<S>> {
     using T = BasicSubmit<S>;

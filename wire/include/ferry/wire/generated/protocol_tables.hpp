@@ -58,6 +58,7 @@ enum class ErrorCode : std::uint8_t {
     journal_full, // the journal's disk is full; resubmit after retry_after_ms
     already_done, // the id finished and was acknowledged earlier; its outcome is gone
     unsupported, // the broker has no service for this request (ADMIN without `ferry serve`)
+    forbidden, // the sender's CURVE key lacks the role the command needs
 };
 
 enum class DecodeErrorKind : std::uint8_t {
@@ -191,6 +192,7 @@ inline constexpr FieldSpec welcome_body[] = {
 inline constexpr FieldSpec error_body[] = {
     {"code", "str", true},
     {"message", "str", true},
+    {"refused", "str", false},
 };
 inline constexpr FieldSpec submit_body[] = {
     {"client", "str", true},
@@ -294,7 +296,7 @@ inline constexpr std::array<CommandRow, 19> command_rows{{
     {Command::admin_reply, "ADMIN_REPLY", admin_reply_body},
 }};
 
-inline constexpr std::array<ErrorCodeRow, 16> error_code_rows{{
+inline constexpr std::array<ErrorCodeRow, 17> error_code_rows{{
     {ErrorCode::invalid_argument, "INVALID_ARGUMENT", false},
     {ErrorCode::payload_too_large, "PAYLOAD_TOO_LARGE", false},
     {ErrorCode::timeout, "TIMEOUT", true},
@@ -311,6 +313,7 @@ inline constexpr std::array<ErrorCodeRow, 16> error_code_rows{{
     {ErrorCode::journal_full, "JOURNAL_FULL", true},
     {ErrorCode::already_done, "ALREADY_DONE", false},
     {ErrorCode::unsupported, "UNSUPPORTED", false},
+    {ErrorCode::forbidden, "FORBIDDEN", false},
 }};
 
 inline constexpr std::array<DecodeErrorRow, 8> decode_error_rows{{
