@@ -11,7 +11,7 @@ PACKAGES=(
   python3 python3-zmq python3-msgpack python3-pytest python3-yaml python3-croniter python3-jsonschema
   python3-sklearn python3-numpy python3-pil tesseract-ocr-eng python3-tesserocr fonts-dejavu-core
   tesseract-ocr-deu tesseract-ocr-fra tesseract-ocr-spa wamerican wngerman wfrench wspanish
-  dpkg-dev python3-pip python3-setuptools python3-wheel python3-venv systemd
+  dpkg-dev python3-pip python3-setuptools python3-wheel python3-venv systemd iproute2 nftables
 )
 
 missing=()
@@ -22,6 +22,7 @@ done
 if [ ${#missing[@]} -eq 0 ]; then
   echo "ferry: all build dependencies are installed"
   bash "$(dirname "$0")/fetch-openapi-schema.sh"
+  bash "$(dirname "$0")/fetch-k8s-validator.sh"
   exit 0
 fi
 
@@ -36,3 +37,4 @@ export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 bash "$(dirname "$0")/fetch-openapi-schema.sh"
+bash "$(dirname "$0")/fetch-k8s-validator.sh"
