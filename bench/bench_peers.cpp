@@ -59,10 +59,11 @@ struct SubmitBuilder {
 
 ProducerReport run_producer(zmq::context_t& context, const std::string& endpoint,
                             std::uint64_t jobs, std::size_t payload_bytes, std::size_t batch,
-                            std::uint64_t window) {
+                            std::uint64_t window, const security::ClientCurve& curve) {
     zmq::socket_t socket(context, zmq::socket_type::dealer);
     socket.set(zmq::sockopt::sndhwm, 0);
     socket.set(zmq::sockopt::rcvhwm, 0);
+    security::apply_client_curve(socket, curve);
     socket.connect(endpoint);
     // A msgpack bin payload: 0xc4, length, then bytes, `payload_bytes` in all.
     std::string payload(payload_bytes, 'x');
@@ -110,10 +111,11 @@ ProducerReport run_producer(zmq::context_t& context, const std::string& endpoint
 // native worker would answer without copying); no heartbeats are needed
 // because a busy worker's results prove it alive, and an idle benchmark ends soon.
 void run_echo_worker(zmq::context_t& context, const std::string& endpoint, std::uint64_t credit,
-                     std::uint64_t max_batch) {
+                     std::uint64_t max_batch, const security::ClientCurve& curve) {
     zmq::socket_t socket(context, zmq::socket_type::dealer);
     socket.set(zmq::sockopt::sndhwm, 0);
     socket.set(zmq::sockopt::rcvhwm, 0);
+    security::apply_client_curve(socket, curve);
     socket.connect(endpoint);
     send_frames(
         socket,

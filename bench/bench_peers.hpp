@@ -1,6 +1,8 @@
 // Native fake peers for the broker benchmark: a windowed producer and an echo worker.
 #pragma once
 
+#include "ferry/security/client_keys.hpp"
+
 #include <cstdint>
 #include <string>
 #include <zmq.hpp>
@@ -19,11 +21,11 @@ struct ProducerReport {
 // without an outcome, and waits for every outcome.
 ProducerReport run_producer(zmq::context_t& context, const std::string& endpoint,
                             std::uint64_t jobs, std::size_t payload_bytes, std::size_t batch,
-                            std::uint64_t window);
+                            std::uint64_t window, const security::ClientCurve& curve = {});
 
 // Serves echo jobs until told to stop by DISCONNECT (the broker shutting down).
 void run_echo_worker(zmq::context_t& context, const std::string& endpoint, std::uint64_t credit,
-                     std::uint64_t max_batch);
+                     std::uint64_t max_batch, const security::ClientCurve& curve = {});
 
 // Raw libzmq PUSH/PULL of `messages` messages of `bytes` over loopback tcp: messages per second.
 double raw_push_pull(zmq::context_t& context, std::uint64_t messages, std::size_t bytes);

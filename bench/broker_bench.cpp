@@ -22,6 +22,7 @@ struct Options {
     std::uint32_t liveness = 3; // broker liveness; raise it under valgrind, which starves threads
     std::string journal;        // journal directory (empty: off), wiped before each run
     std::string fsync = "interval_ms"; // journal fsync policy: always, interval_ms, off
+    bool curve = false;                // CURVE on both endpoints (fresh keys, allow-listed)
 };
 
 ferry::broker::FsyncPolicy fsync_policy(const std::string& name) {
@@ -44,16 +45,30 @@ double broker_run(const Options& options) {
         config.journal.path = options.journal;
         config.journal.fsync = fsync_policy(options.fsync);
     }
+    ferry::security::ClientCurve producer_keys;
+    ferry::security::ClientCurve worker_keys;
+    if (options.curve) {
+        const auto server = ferry::security::generate_key_pair();
+        producer_keys = {server.public_key, ferry::security::generate_key_pair()};
+        worker_keys = {server.public_key, ferry::security::generate_key_pair()};
+        ferry::security::KeyRing ring;
+        ring.grant(producer_keys.keys.public_key, ferry::security::role_producer);
+        ring.grant(worker_keys.keys.public_key, ferry::security::role_worker);
+        config.security.secret_key = server.secret_key;
+        config.security.public_key = server.public_key;
+        config.security.keys = std::make_shared<ferry::security::KeyRingHolder>(std::move(ring));
+    }
     ferry::broker::Broker broker(config);
     std::thread loop([&broker] { broker.run(); });
     zmq::context_t context(1);
     std::thread worker([&] {
         ferry::bench::run_echo_worker(context, broker.endpoints().workers, options.credit,
-                                      options.worker_batch);
+                                      options.worker_batch, worker_keys);
     });
-    const auto report =
-        ferry::bench::run_producer(context, broker.endpoints().producers, options.jobs,
-                                   options.payload, options.submit_batch, options.window);
+    const auto report = ferry::bench::run_producer(context, broker.endpoints().producers,
+                                                   options.jobs, options.payload,
+                                                   options.submit_batch, options.window,
+                                                   producer_keys);
     broker.request_stop();
     loop.join();
     worker.join();
@@ -85,6 +100,7 @@ int main(int argc, char** argv) {
         ->capture_default_str();
     app.add_option("--liveness", options.liveness, "missed heartbeats before a worker is purged")
         ->capture_default_str();
+    app.add_flag("--curve", options.curve, "CURVE on both endpoints, peers with listed keys");
     CLI11_PARSE(app, argc, argv);
     spdlog::set_level(spdlog::level::warn);
 

@@ -211,6 +211,35 @@ void journal(Writer& writer, const object& status, const object& metrics) {
               "How long each fsync of the journal took.");
 }
 
+// CURVE on the broker's endpoints: refusals at the handshake and at the command, keys per role.
+void security(Writer& writer, const object& status) {
+    object data;
+    if (status["security"].get(data) != simdjson::SUCCESS) {
+        return;
+    }
+    writer.single("ferry_curve_enabled", "gauge",
+                  "1 when the broker's endpoints require a CURVE handshake.", num(data, "curve"));
+    writer.single("ferry_insecure", "gauge",
+                  "1 when plain TCP beyond loopback was allowed (security.insecure).",
+                  num(data, "insecure"));
+    writer.family("ferry_auth_refused_total", "counter",
+                  "CURVE handshakes refused: a key on no allow-list, or not allowed on that "
+                  "endpoint.");
+    writer.sample("ferry_auth_refused_total", label("reason", "unknown_key"),
+                  num(data, "refused_unknown_key"));
+    writer.sample("ferry_auth_refused_total", label("reason", "wrong_role"),
+                  num(data, "refused_wrong_role"));
+    writer.single("ferry_auth_forbidden_messages_total", "counter",
+                  "Messages refused with FORBIDDEN: the sender's key lacks the role.",
+                  num(data, "forbidden_messages"));
+    writer.family("ferry_allowed_keys", "gauge", "Keys on each allow-list in force.");
+    for (const auto& [role, key] : {std::pair{"producer", "producer_keys"},
+                                    std::pair{"worker", "worker_keys"},
+                                    std::pair{"admin", "admin_keys"}}) {
+        writer.sample("ferry_allowed_keys", label("role", role), num(data, key));
+    }
+}
+
 void scheduler(Writer& writer, const std::string& json) {
     simdjson::dom::parser parser;
     object root;
@@ -310,6 +339,7 @@ std::string metrics_text(const MetricsSources& sources) {
     histogram(writer, metrics, "handler_s", "ferry_handler_duration_seconds",
               "The handler's own time per job, as its worker reported.");
     journal(writer, status, metrics);
+    security(writer, status);
     if (sources.scheduler_json) {
         scheduler(writer, valid_utf8(*sources.scheduler_json));
     }

@@ -13,7 +13,7 @@ import pytest
 
 from conftest import read_output, write_jobs
 from processes import wait_for
-from secure_service import RawPeer, SecureBroker, secret_of
+from secure_service import RawPeer, SecureBroker, keygen, secret_of
 from ferry_worker.protocol import Command, ErrorCode
 
 JOBS = 3000
@@ -232,3 +232,30 @@ def test_keygen_keeps_the_secret_private_and_never_overwrites(run_ferry, tmp_pat
     assert secret_of(str(tmp_path / written["secret_file"])) == secret
     bad = run_ferry("keygen", "../escape", "--dir", "keys")
     assert bad.returncode == 2
+
+
+def test_ferry_run_under_curve_keys_its_own_pools_and_leaves_no_key_behind(ferry_bin: pathlib.Path,
+                                                                           tmp_path: pathlib.Path):
+    keys = tmp_path / "keys"
+    keygen(ferry_bin, "broker", keys)
+    (keys / "producers").mkdir()
+    (tmp_path / "run.yaml").write_text("""
+broker: {producers_endpoint: 'tcp://127.0.0.1:0', workers_endpoint: 'tcp://127.0.0.1:0'}
+security:
+  curve: {secret_key_file: keys/broker.key, producers: keys/producers}
+input: {type: echo}
+workers: [{handlers: ferry_worker.examples.echo, processes: 2}]
+""")
+    ids = write_jobs(tmp_path / "jobs.jsonl", 500)
+    private_tmp = tmp_path / "tmp"
+    private_tmp.mkdir()
+    env = dict(os.environ, PYTHONPATH=str(pathlib.Path(__file__).resolve().parents[2] / "py_workers"),
+               TMPDIR=str(private_tmp))
+    done = subprocess.run([str(ferry_bin), "run", "run.yaml", "--input", "jobs.jsonl", "--output",
+                           "out.jsonl", "--json"], cwd=tmp_path, env=env, capture_output=True,
+                          text=True, timeout=180)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["succeeded"] == 500
+    assert_exact(tmp_path / "out.jsonl", ids)
+    assert "with CURVE" in done.stderr
+    assert list(private_tmp.iterdir()) == []  # the pools' key file is gone with the run

@@ -16,6 +16,9 @@ const char* const status_json = R"({
   "retries": 5, "timeouts": 1, "dead_letters_total": 2, "redriven": 0, "duplicate_submits": 0,
   "duplicates_dropped": 0, "workers_lost": 0, "malformed_messages": 6, "rejected_batches": 0,
   "outcomes_kept": 3, "journal_full": true, "journal_full_rejects": 9,
+  "security": {"curve": true, "insecure": false, "refused_unknown_key": 4,
+               "refused_wrong_role": 2, "forbidden_messages": 7, "producer_keys": 3,
+               "worker_keys": 5, "admin_keys": 1},
   "metrics": {
     "queue_oldest_s": {"echo": 1.5},
     "batch_size": {"bounds": [1, 2, 4], "counts": [3, 0, 2, 1], "sum": 20, "count": 6},
@@ -113,4 +116,15 @@ TEST_CASE("a job type that is not UTF-8 is repaired instead of breaking the scra
     const std::string text = metrics_text(given);
     CHECK(has_line(text, "ferry_queue_depth{type=\"bad\xef\xbf\xbd\xef\xbf\xbdtype\"} 2"));
     CHECK(has_line(text, R"(ferry_queue_depth{type="ok"} 1)"));
+}
+
+TEST_CASE("CURVE refusals and allow-list sizes become their own families") {
+    const std::string text = metrics_text(sources());
+    CHECK(has_line(text, "ferry_curve_enabled 1"));
+    CHECK(has_line(text, "ferry_insecure 0"));
+    CHECK(has_line(text, R"(ferry_auth_refused_total{reason="unknown_key"} 4)"));
+    CHECK(has_line(text, R"(ferry_auth_refused_total{reason="wrong_role"} 2)"));
+    CHECK(has_line(text, "ferry_auth_forbidden_messages_total 7"));
+    CHECK(has_line(text, R"(ferry_allowed_keys{role="worker"} 5)"));
+    CHECK(has_line(text, "# TYPE ferry_auth_refused_total counter"));
 }
