@@ -65,10 +65,9 @@ double broker_run(const Options& options) {
         ferry::bench::run_echo_worker(context, broker.endpoints().workers, options.credit,
                                       options.worker_batch, worker_keys);
     });
-    const auto report = ferry::bench::run_producer(context, broker.endpoints().producers,
-                                                   options.jobs, options.payload,
-                                                   options.submit_batch, options.window,
-                                                   producer_keys);
+    const auto report = ferry::bench::run_producer(
+        context, broker.endpoints().producers, options.jobs, options.payload, options.submit_batch,
+        options.window, producer_keys);
     broker.request_stop();
     loop.join();
     worker.join();

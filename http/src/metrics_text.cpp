@@ -233,9 +233,9 @@ void security(Writer& writer, const object& status) {
                   "Messages refused with FORBIDDEN: the sender's key lacks the role.",
                   num(data, "forbidden_messages"));
     writer.family("ferry_allowed_keys", "gauge", "Keys on each allow-list in force.");
-    for (const auto& [role, key] : {std::pair{"producer", "producer_keys"},
-                                    std::pair{"worker", "worker_keys"},
-                                    std::pair{"admin", "admin_keys"}}) {
+    for (const auto& [role, key] :
+         {std::pair{"producer", "producer_keys"}, std::pair{"worker", "worker_keys"},
+          std::pair{"admin", "admin_keys"}}) {
         writer.sample("ferry_allowed_keys", label("role", role), num(data, key));
     }
 }

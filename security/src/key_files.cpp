@@ -79,8 +79,9 @@ void write_new_file(const std::string& path, const std::string& text, mode_t mod
     if (fd < 0) {
         throw KeyError(fmt::format("cannot create '{}': {}", path, std::strerror(errno)));
     }
-    const bool written = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size())
-                         && ::fchmod(fd, mode) == 0 && ::fsync(fd) == 0;
+    const bool written =
+        ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) &&
+        ::fchmod(fd, mode) == 0 && ::fsync(fd) == 0;
     const int error = errno;
     ::close(fd);
     if (!written) {

@@ -54,9 +54,9 @@ KeyRing load_key_ring(const CurveConfig& config) {
 
 std::string role_names(std::uint8_t roles) {
     std::string names;
-    for (const auto& [role, name] : {std::pair{role_producer, "producer"},
-                                     std::pair{role_worker, "worker"},
-                                     std::pair{role_admin, "admin"}}) {
+    for (const auto& [role, name] :
+         {std::pair{role_producer, "producer"}, std::pair{role_worker, "worker"},
+          std::pair{role_admin, "admin"}}) {
         if ((roles & role) != 0) {
             names += names.empty() ? name : std::string("+") + name;
         }

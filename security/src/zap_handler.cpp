@@ -39,10 +39,12 @@ std::uint8_t admitted_roles(std::string_view domain) {
 
 void reply(zmq::socket_t& socket, const std::vector<zmq::message_t>& request, const char* status,
            const char* text, const std::string& user_id) {
-    std::array<zmq::const_buffer, 6> frames{
-        zmq::str_buffer("1.0"), zmq::buffer(request[1].data(), request[1].size()),
-        zmq::buffer(std::string_view(status)), zmq::buffer(std::string_view(text)),
-        zmq::buffer(user_id), zmq::const_buffer()};
+    std::array<zmq::const_buffer, 6> frames{zmq::str_buffer("1.0"),
+                                            zmq::buffer(request[1].data(), request[1].size()),
+                                            zmq::buffer(std::string_view(status)),
+                                            zmq::buffer(std::string_view(text)),
+                                            zmq::buffer(user_id),
+                                            zmq::const_buffer()};
     (void)zmq::send_multipart(socket, frames);
 }
 
@@ -72,9 +74,8 @@ ZapCounts ZapHandler::counts() const noexcept {
 
 void ZapHandler::run(zmq::socket_t& requests, zmq::socket_t& stop) {
     while (true) {
-        std::array<zmq::pollitem_t, 2> items{
-            zmq::pollitem_t{requests.handle(), 0, ZMQ_POLLIN, 0},
-            zmq::pollitem_t{stop.handle(), 0, ZMQ_POLLIN, 0}};
+        std::array<zmq::pollitem_t, 2> items{zmq::pollitem_t{requests.handle(), 0, ZMQ_POLLIN, 0},
+                                             zmq::pollitem_t{stop.handle(), 0, ZMQ_POLLIN, 0}};
         try {
             (void)zmq::poll(items.data(), items.size(), std::chrono::milliseconds(-1));
             if ((items[1].revents & ZMQ_POLLIN) != 0) {
@@ -124,10 +125,10 @@ void ZapHandler::answer(zmq::socket_t& requests) {
     }
     if (++logged_ <= 10) { // a flood of handshakes must not flood the log
         spdlog::warn("refused a connection from {} on the {} endpoint: key {}... {}",
-                 request[3].to_string_view(),
-                 request[2].to_string_view() == workers_domain ? "workers" : "producers",
-                 key_label(key),
-                 unknown ? "is on no allow-list" : "has role " + role_names(roles) + " only");
+                     request[3].to_string_view(),
+                     request[2].to_string_view() == workers_domain ? "workers" : "producers",
+                     key_label(key),
+                     unknown ? "is on no allow-list" : "has role " + role_names(roles) + " only");
     }
     reply(requests, request, "400", unknown ? "unknown key" : "key not allowed here", "");
 }

@@ -47,15 +47,16 @@ ExitCode keygen(const KeygenArgs& args) {
     security::WrittenKeys written;
     try {
         keys = security::generate_key_pair();
-        written = security::write_key_files(
-            (std::filesystem::path(args.dir) / args.name).string(), args.name, keys);
+        written = security::write_key_files((std::filesystem::path(args.dir) / args.name).string(),
+                                            args.name, keys);
     } catch (const security::KeyError& failure) {
         throw ConfigError(failure.what());
     }
     if (args.json) {
-        std::cout << fmt::format(R"({{"name":{},"public_key":{},"secret_file":{},"public_file":{}}})",
-                                 json_string(args.name), json_string(keys.public_key),
-                                 json_string(written.secret_file), json_string(written.public_file))
+        std::cout << fmt::format(
+                         R"({{"name":{},"public_key":{},"secret_file":{},"public_file":{}}})",
+                         json_string(args.name), json_string(keys.public_key),
+                         json_string(written.secret_file), json_string(written.public_file))
                   << "\n";
     } else {
         std::cout << fmt::format("wrote {} (secret: keep it on this host, mode 0600) and {} "
@@ -72,8 +73,7 @@ Subcommand add_keygen_command(CLI::App& app) {
     CLI::App* cli = app.add_subcommand(
         "keygen", "make a CURVE key pair: NAME.key (secret, mode 0600) and NAME.pub");
     cli->add_option("NAME", args->name, "name of the key: the files' stem")->required();
-    cli->add_option("--dir", args->dir, "directory to write the files into")
-        ->capture_default_str();
+    cli->add_option("--dir", args->dir, "directory to write the files into")->capture_default_str();
     cli->add_flag("--json", args->json, "print the names and the public key as JSON");
     return {cli, [args](const std::atomic<bool>& /*stop*/) { return keygen(*args); }};
 }

@@ -1,9 +1,8 @@
 // Reading `security`: the broker's key file, allow-lists as directories or lists, `insecure`.
-#include "ferry/app/security_settings.hpp"
-
 #include "ferry/app/config_file.hpp"
 #include "ferry/app/config_keys.hpp"
 #include "ferry/app/config_section.hpp"
+#include "ferry/app/security_settings.hpp"
 #include "ferry/security/endpoint_scope.hpp"
 #include "ferry/security/key_files.hpp"
 
@@ -92,11 +91,10 @@ void arm_security(const SecuritySettings& settings, broker::BrokerConfig& config
         config.security.secret_key = keys.secret_key;
         config.security.public_key = keys.public_key;
     } catch (const security::KeyError& error) {
-        throw ConfigError(fmt::format("security.curve.secret_key_file in {}: {}", settings.origin,
-                                      error.what()));
+        throw ConfigError(
+            fmt::format("security.curve.secret_key_file in {}: {}", settings.origin, error.what()));
     }
-    config.security.keys =
-        std::make_shared<security::KeyRingHolder>(load_allow_lists(settings));
+    config.security.keys = std::make_shared<security::KeyRingHolder>(load_allow_lists(settings));
 }
 
 void reload_allow_lists(const std::string& config_path, security::KeyRingHolder& holder,

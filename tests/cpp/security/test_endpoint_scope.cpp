@@ -22,5 +22,5 @@ TEST_CASE("wildcards, addresses, names and interfaces are not") {
     CHECK_FALSE(is_local_endpoint("tcp://eth0:5555"));
     CHECK_FALSE(is_local_endpoint("tcp://[::]:5555"));
     CHECK_FALSE(is_local_endpoint("tcp://127.0.0.1;10.0.0.5:5555")); // bound to 10.0.0.5
-    CHECK_FALSE(is_local_endpoint("tcp://127.evil.example:5555")); // a name, not 127/8
+    CHECK_FALSE(is_local_endpoint("tcp://127.evil.example:5555"));   // a name, not 127/8
 }

@@ -51,9 +51,9 @@ TEST_CASE("malformed key files name file and line, never the value") {
     CHECK_THROWS_WITH(read_secret_key_file(no_equals), Catch::Contains("worse.key:1"));
     const KeyPair one = generate_key_pair();
     const KeyPair two = generate_key_pair();
-    const std::string mixed = dir.write("mixed.key", "public-key = \"" + two.public_key +
-                                                         "\"\nsecret-key = \"" + one.secret_key +
-                                                         "\"\n");
+    const std::string mixed =
+        dir.write("mixed.key", "public-key = \"" + two.public_key + "\"\nsecret-key = \"" +
+                                   one.secret_key + "\"\n");
     ::chmod(mixed.c_str(), 0600);
     CHECK_THROWS_WITH(read_secret_key_file(mixed), Catch::Contains("does not belong"));
     CHECK_THROWS_WITH(resolve_public_key("nonsense", "--server-key"),

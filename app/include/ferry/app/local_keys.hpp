@@ -32,10 +32,10 @@ class LocalKeys {
     void grant(security::KeyRing& ring) const;
 
   private:
-    security::ClientCurve own_;  // this process's pair and the broker's public key
-    std::string pool_public_;    // the pools' public key
-    std::string directory_;      // private directory of the pools' key file; empty: none
-    Environment pool_env_;       // what the pools are started with
+    security::ClientCurve own_; // this process's pair and the broker's public key
+    std::string pool_public_;   // the pools' public key
+    std::string directory_;     // private directory of the pools' key file; empty: none
+    Environment pool_env_;      // what the pools are started with
 };
 
 } // namespace ferry::app

@@ -13,16 +13,15 @@
 namespace ferry::app {
 
 struct SecuritySettings {
-    bool insecure = false;     // plain TCP beyond loopback is allowed (warned about every minute)
+    bool insecure = false;       // plain TCP beyond loopback is allowed (warned about every minute)
     security::CurveConfig curve; // paths resolved against the config file's directory
-    std::string origin;        // the config file, for messages
+    std::string origin;          // the config file, for messages
 };
 
 // Checks and reads `security` from a parsed file (every key known, every type right); reads no
 // key file. `base` is the directory relative paths start from.
-[[nodiscard]] SecuritySettings parse_security_settings(const YAML::Node& root,
-                                                       const std::string& origin,
-                                                       const std::string& base);
+[[nodiscard]] SecuritySettings
+parse_security_settings(const YAML::Node& root, const std::string& origin, const std::string& base);
 [[nodiscard]] SecuritySettings load_security_settings(const std::string& path,
                                                       const std::string& text);
 

@@ -62,7 +62,8 @@ class KeyRing {
 // on reload (SIGHUP).
 class KeyRingHolder {
   public:
-    explicit KeyRingHolder(KeyRing ring) : ring_(std::make_shared<const KeyRing>(std::move(ring))) {}
+    explicit KeyRingHolder(KeyRing ring)
+        : ring_(std::make_shared<const KeyRing>(std::move(ring))) {}
     [[nodiscard]] std::shared_ptr<const KeyRing> get() const {
         std::lock_guard lock(mutex_);
         return ring_;
@@ -74,7 +75,7 @@ class KeyRingHolder {
     }
 
   private:
-    mutable std::mutex mutex_;           // guards ring_
+    mutable std::mutex mutex_;            // guards ring_
     std::shared_ptr<const KeyRing> ring_; // never null
 };
 

@@ -40,15 +40,15 @@ class ZapHandler {
     void run(zmq::socket_t& requests, zmq::socket_t& stop);
     void answer(zmq::socket_t& requests);
 
-    zmq::context_t& context_;                   // the broker's context
-    std::shared_ptr<const KeyRingHolder> keys_; // the allow-lists in force
-    zmq::socket_t stop_;                        // a PAIR whose message ends the thread
-    std::atomic<std::uint64_t> unknown_key_{0}; // see ZapCounts
-    std::atomic<std::uint64_t> wrong_role_{0};  // see ZapCounts
-    std::atomic<std::uint64_t> admitted_{0};    // see ZapCounts
+    zmq::context_t& context_;                            // the broker's context
+    std::shared_ptr<const KeyRingHolder> keys_;          // the allow-lists in force
+    zmq::socket_t stop_;                                 // a PAIR whose message ends the thread
+    std::atomic<std::uint64_t> unknown_key_{0};          // see ZapCounts
+    std::atomic<std::uint64_t> wrong_role_{0};           // see ZapCounts
+    std::atomic<std::uint64_t> admitted_{0};             // see ZapCounts
     std::chrono::steady_clock::time_point log_window_{}; // start of the current log second
     std::uint64_t logged_ = 0;                           // refusals logged in it (at most 10)
-    std::thread thread_;                        // runs run()
+    std::thread thread_;                                 // runs run()
 };
 
 } // namespace ferry::security
