@@ -259,3 +259,36 @@ workers: [{handlers: ferry_worker.examples.echo, processes: 2}]
     assert_exact(tmp_path / "out.jsonl", ids)
     assert "with CURVE" in done.stderr
     assert list(private_tmp.iterdir()) == []  # the pools' key file is gone with the run
+
+
+def test_ferry_serve_under_curve_runs_its_pipelines_and_takes_admin_keys_only(
+        ferry_bin: pathlib.Path, tmp_path: pathlib.Path):
+    from serve_service import Serve
+    from test_serve import pipeline, write_jobs as write_sleep_jobs
+    keys = tmp_path / "keys"
+    keygen(ferry_bin, "broker", keys)
+    admin = keygen(ferry_bin, "ops", keys / "admins")
+    producer = keygen(ferry_bin, "scorer", keys / "producers")
+    ids = write_sleep_jobs(tmp_path / "jobs.jsonl", 20)
+    svc = Serve(ferry_bin, tmp_path, extra="security: {curve: {secret_key_file: keys/broker.key, "
+                                           "producers: keys/producers, admins: keys/admins}}")
+    svc.pipeline("manual", pipeline("cron: \"0 3 * * *\""))
+    svc.start()
+    try:
+        server = ["--server-key", str(keys / "broker.pub")]
+        plain = svc.command("trigger", "manual", "--timeout", "2")
+        assert plain.returncode != 0  # no key: no answer
+        wrong = svc.command("trigger", "manual", "--key-file", producer["secret_file"], *server)
+        assert wrong.returncode == 2 and "security.curve.admins" in wrong.stderr
+        done = svc.command("trigger", "manual", "--key-file", admin["secret_file"], *server)
+        assert done.returncode == 0, done.stderr
+
+        def runs() -> list[dict]:
+            listed = svc.command("runs", "--json", "--key-file", admin["secret_file"], *server)
+            assert listed.returncode == 0, listed.stderr
+            return [r for p in json.loads(listed.stdout)["pipelines"] for r in p["runs"]]
+        wait_for(lambda: any(r["state"] == "succeeded" for r in runs()), 60, "the triggered run")
+        run = runs()[0]
+        assert sorted(r["id"] for r in read_output(pathlib.Path(run["output"]))) == sorted(ids)
+    finally:
+        svc.stop()
