@@ -126,7 +126,8 @@ std::string fetch_status(const std::string& endpoint, std::chrono::milliseconds 
     }
     throw std::runtime_error("no status from a broker at " + endpoint + " within " +
                              std::to_string(timeout.count()) +
-                             " ms; is it running? (pass its producers endpoint with --broker)");
+                             " ms; is it running? (pass its producers endpoint with --broker; a "
+                             "broker with CURVE answers only --key-file and --server-key)");
 }
 
 void write_status_table(std::ostream& out, const msgpack::object& status) {

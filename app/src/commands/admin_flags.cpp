@@ -40,7 +40,7 @@ ExitCode run_admin(const AdminFlags& flags, const std::string& command,
         std::fprintf(stderr,
                      "ferry: no answer from the broker at %s within %g s; is `ferry serve` "
                      "running there? (pass its producers endpoint with --broker, or a longer "
-                     "--timeout)\n",
+                     "--timeout; a broker with CURVE answers only --key-file and --server-key)\n",
                      flags.endpoint.c_str(), flags.timeout_s);
         return ExitCode::internal;
     }
