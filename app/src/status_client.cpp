@@ -31,6 +31,26 @@ std::string text_of(const msgpack::object& value) {
     return out.str();
 }
 
+// One line: CURVE (with its refusals and allow-list sizes), or how the endpoints are open.
+void write_security(std::ostream& out, const msgpack::object& security) {
+    if (security.type != msgpack::type::MAP) {
+        return; // an older broker
+    }
+    auto s = status_fields(security);
+    if (text_of(s["curve"]) == "true") {
+        out << "security: CURVE   refused handshakes: unknown key "
+            << text_of(s["refused_unknown_key"]) << ", wrong role "
+            << text_of(s["refused_wrong_role"]) << "   forbidden messages "
+            << text_of(s["forbidden_messages"]) << "   keys: producers "
+            << text_of(s["producer_keys"]) << ", workers " << text_of(s["worker_keys"])
+            << ", admins " << text_of(s["admin_keys"]) << "\n";
+    } else if (text_of(s["insecure"]) == "true") {
+        out << "security: INSECURE: plain TCP beyond loopback (security.insecure: true)\n";
+    } else {
+        out << "security: none (loopback or ipc only)\n";
+    }
+}
+
 void write_workers(std::ostream& out, const msgpack::object& workers) {
     out << "workers:\n  " << std::left << std::setw(24) << "WORKER" << std::setw(16) << "HOST"
         << std::setw(8) << "PID" << std::setw(24) << "TYPES" << std::setw(8) << "CREDIT"
@@ -147,6 +167,7 @@ void write_status_table(std::ostream& out, const msgpack::object& status) {
         out << "JOURNAL DISK FULL: new jobs are refused (JOURNAL_FULL) until space returns; "
                "held jobs are still served\n";
     }
+    write_security(out, s["security"]);
     out << "queues:\n";
     for (const auto& [type, depth] : status_fields(s["queues"])) {
         out << "  " << std::left << std::setw(32) << type << text_of(depth) << "\n";

@@ -88,6 +88,10 @@ def test_rogue_peers_get_nothing_while_the_authorised_run_stays_exact(secure: Se
     assert status["security"]["refused_unknown_key"] >= 3  # unknown x2, stranger
     assert status["security"]["refused_wrong_role"] >= 2  # producer key on workers, and back
     assert [w["worker"] for w in status["workers"] if w["worker"].startswith("rogue")] == []
+    table = secure.ferry("status", "--broker", secure.producers, key=admin, timeout=30)
+    assert table.returncode == 0, table.stderr
+    assert (f"security: CURVE   refused handshakes: unknown key "
+            f"{status['security']['refused_unknown_key']}") in table.stdout
     # No secret key appears in any log, reply or output of the run.
     texts = [secure.log.read_text(), pool_log.read_text(), stdout, stderr,
              (secure.dir / "out.jsonl").read_text(), json.dumps(status)]
