@@ -105,13 +105,13 @@ def link_bytes(network: Network, port: str) -> int:
     return stats["rx"]["bytes"] + stats["tx"]["bytes"]
 
 
-def hosts_run(work: Path, jobs: int, addresses: dict, runner: dict) -> float:
-    """One `ferry submit` of `jobs` noop jobs; its wall seconds."""
-    done = runner["producer"]([str(FERRY), "submit", str(work / "cluster.yaml"), "--broker",
-                               f"tcp://{addresses['broker']}:5555", "--input", "jobs.jsonl",
-                               "--output", f"out-{time.monotonic_ns()}.jsonl", "--json",
-                               "--key-file", str(work / "keys" / "producers" / "p.key"),
-                               "--server-key", str(work / "keys" / "broker.pub")])
+def hosts_run(work: Path, jobs: int, broker_address: str, run) -> float:
+    """One `ferry submit` of `jobs` noop jobs through `run` (where it runs); its wall seconds."""
+    done = run([str(FERRY), "submit", str(work / "cluster.yaml"), "--broker",
+                f"tcp://{broker_address}:5555", "--input", "jobs.jsonl",
+                "--output", f"out-{time.monotonic_ns()}.jsonl", "--json",
+                "--key-file", str(work / "keys" / "producers" / "p.key"),
+                "--server-key", str(work / "keys" / "broker.pub")])
     return json.loads(done)["wall_s"]
 
 
@@ -177,10 +177,9 @@ def across_hosts(pairs: int, jobs: int) -> None:
             spaced, looped, ratios, per_job = [], [], [], []
             for _ in range(pairs):
                 before = link_bytes(network, broker.port)
-                hosts = hosts_run(work, jobs, {"broker": broker.address}, {"producer": in_producer})
+                hosts = hosts_run(work, jobs, broker.address, in_producer)
                 per_job.append((link_bytes(network, broker.port) - before) / jobs)
-                loop = hosts_run(work / "loop", jobs, {"broker": "127.0.0.1"},
-                                 {"producer": on_loopback})
+                loop = hosts_run(work / "loop", jobs, "127.0.0.1", on_loopback)
                 spaced.append(hosts)
                 looped.append(loop)
                 ratios.append(hosts / loop)

@@ -73,6 +73,7 @@ ProducerEnd Producer::run(const std::atomic<bool>& stop,
             request_status();
             next_status = Clock::now() + status_interval;
             on_progress(snapshot(started));
+            check_key_refused();
             warn_if_broker_silent();
         }
         if (wait_readable(std::chrono::milliseconds(50)))

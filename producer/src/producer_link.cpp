@@ -82,10 +82,14 @@ void Producer::say_goodbye(bool finished) {
     socket_.set(zmq::sockopt::linger, goodbye_linger_ms);
 }
 
-void Producer::warn_if_broker_silent() {
+// Retrying cannot help until the broker lists the key: the run ends, saying so.
+void Producer::check_key_refused() {
     if (std::string refusal = handshakes_.refusal(); !refusal.empty()) {
-        throw security::KeyError(refusal); // retrying cannot help until the broker lists the key
+        throw security::KeyError(refusal);
     }
+}
+
+void Producer::warn_if_broker_silent() {
     auto now = Clock::now();
     if ((welcomed_ && outstanding_.empty()) || now - last_heard_ < std::chrono::seconds(5) ||
         now < next_silence_warning_) {
@@ -323,9 +327,7 @@ void Producer::send_frames() {
 void Producer::send_frames(const wire::Frames& frames) {
     while (!socket_.send(zmq::buffer(frames.header),
                          zmq::send_flags::sndmore | zmq::send_flags::dontwait)) {
-        if (std::string refusal = handshakes_.refusal(); !refusal.empty()) {
-            throw security::KeyError(refusal);
-        }
+        check_key_refused();
         zmq::pollitem_t item{socket_.handle(), 0, ZMQ_POLLOUT, 0};
         (void)zmq::poll(&item, 1, std::chrono::milliseconds(10));
     }

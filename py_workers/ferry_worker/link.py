@@ -72,7 +72,7 @@ class BrokerLink:
 
     def refused(self) -> Optional[str]:
         """Why the broker refused our CURVE key at the handshake, or None (not refused, plain)."""
-        if self._monitor is None:
+        if self._monitor is None or self.keys is None:
             return None
         try:
             event = recv_monitor_message(self._monitor, _NOBLOCK)
@@ -80,8 +80,7 @@ class BrokerLink:
             return None
         return (f"the broker at {self.endpoint} refused this worker's key {self.keys.public_key[:8]}"
                 f"... at the handshake (ZAP status {event['value']}): put its .pub file in the "
-                "broker's security.curve.workers and reload the broker (SIGHUP)"
-                if self.keys is not None else None)
+                "broker's security.curve.workers and reload the broker (SIGHUP)")
 
     def _close_monitor(self) -> None:
         if self._monitor is not None and self.socket is not None:

@@ -1,17 +1,21 @@
 // Allow-lists into a key ring: directories and list entries, each key with its roles.
 #include "ferry/security/key_ring.hpp"
 
+#include <bit>
 #include <fmt/format.h>
 
 namespace ferry::security {
 
 void KeyRing::grant(std::string_view key, std::uint8_t roles) {
-    const auto found = roles_.find(key);
+    auto found = roles_.find(key);
     if (found == roles_.end()) {
-        roles_.emplace(std::string(key), roles);
-    } else {
-        found->second |= roles;
+        found = roles_.emplace(std::string(key), 0).first;
     }
+    const std::uint8_t added = roles & ~found->second;
+    for (std::size_t bit = 0; bit < counts_.size(); ++bit) {
+        counts_[bit] += (added >> bit) & 1U;
+    }
+    found->second |= roles;
 }
 
 std::uint8_t KeyRing::roles_of(std::string_view key) const {
@@ -20,11 +24,7 @@ std::uint8_t KeyRing::roles_of(std::string_view key) const {
 }
 
 std::size_t KeyRing::count(Role role) const {
-    std::size_t count = 0;
-    for (const auto& [key, roles] : roles_) {
-        count += (roles & role) != 0 ? 1 : 0;
-    }
-    return count;
+    return counts_[static_cast<std::size_t>(std::countr_zero(static_cast<unsigned>(role)))];
 }
 
 namespace {

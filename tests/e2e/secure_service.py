@@ -21,6 +21,17 @@ from conftest import REPO
 from processes import stop_gracefully, wait_for
 
 
+# The `security` section of a broker whose keys live in keys/ (keys/broker.key and one directory
+# of .pub files per role), as SecureBroker and the many-hosts cluster make them.
+CURVE_SECTION = """security:
+  curve:
+    secret_key_file: keys/broker.key
+    producers: keys/producers
+    workers: keys/workers
+    admins: keys/admins
+"""
+
+
 def keygen(ferry_bin: pathlib.Path, name: str, directory: pathlib.Path) -> dict:
     done = subprocess.run([str(ferry_bin), "keygen", name, "--dir", str(directory), "--json"],
                           capture_output=True, text=True, timeout=30)
@@ -56,13 +67,7 @@ broker:
   producers_endpoint: {self.producers}
   workers_endpoint: {self.workers}
   heartbeat_ms: {heartbeat_ms}
-security:
-  curve:
-    secret_key_file: keys/broker.key
-    producers: keys/producers
-    workers: keys/workers
-    admins: keys/admins
-job_types: {{echo: {{batch: {{max_size: 16, max_delay_ms: 2}}}}}}
+{CURVE_SECTION}job_types: {{echo: {{batch: {{max_size: 16, max_delay_ms: 2}}}}}}
 input: {{type: echo}}
 producer: {{progress_interval_s: 1}}
 """)

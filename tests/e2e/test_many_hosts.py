@@ -15,7 +15,7 @@ import pytest
 from conftest import REPO, read_output, write_jobs
 from netns import Network, unavailable
 from processes import descendants_of, line_count, wait_for
-from secure_service import keygen
+from secure_service import CURVE_SECTION, keygen
 
 WHY_NOT = unavailable()
 pytestmark = pytest.mark.skipif(WHY_NOT is not None, reason=WHY_NOT or "")
@@ -67,13 +67,7 @@ broker:
   workers_endpoint: {self.workers}
   heartbeat_ms: {HEARTBEAT_MS}
   liveness: {LIVENESS}
-security:
-  curve:
-    secret_key_file: keys/broker.key
-    producers: keys/producers
-    workers: keys/workers
-    admins: keys/admins
-job_types: {{test.sleep: {{batch: {{max_size: 8, max_delay_ms: 2}}}}}}
+{CURVE_SECTION}job_types: {{test.sleep: {{batch: {{max_size: 8, max_delay_ms: 2}}}}}}
 input: {{type: test.sleep}}
 producer: {{progress_interval_s: 1, heartbeat_ms: {HEARTBEAT_MS}}}
 """)

@@ -1,4 +1,5 @@
 // `ferry keygen NAME`: a CURVE key pair for a broker, worker host, producer or admin.
+#include "ferry/app/admin_client.hpp"
 #include "ferry/app/commands.hpp"
 #include "ferry/app/config_error.hpp"
 #include "ferry/app/config_section.hpp"
@@ -17,17 +18,6 @@ struct KeygenArgs {
     std::string dir = "."; // --dir
     bool json = false;     // --json
 };
-
-std::string json_string(std::string_view text) {
-    std::string out = "\"";
-    for (const char c : text) {
-        if (c == '"' || c == '\\') {
-            out += '\\';
-        }
-        out += c;
-    }
-    return out + "\"";
-}
 
 ExitCode keygen(const KeygenArgs& args) {
     if (!is_plain_name(args.name)) {
@@ -53,10 +43,12 @@ ExitCode keygen(const KeygenArgs& args) {
         throw ConfigError(failure.what());
     }
     if (args.json) {
-        std::cout << fmt::format(
-                         R"({{"name":{},"public_key":{},"secret_file":{},"public_file":{}}})",
-                         json_string(args.name), json_string(keys.public_key),
-                         json_string(written.secret_file), json_string(written.public_file))
+        std::cout << AdminArgs()
+                         .text("name", args.name)
+                         .text("public_key", keys.public_key)
+                         .text("secret_file", written.secret_file)
+                         .text("public_file", written.public_file)
+                         .json()
                   << "\n";
     } else {
         std::cout << fmt::format("wrote {} (secret: keep it on this host, mode 0600) and {} "

@@ -47,16 +47,15 @@ bool Broker::permitted(RouterSocket& socket, const Incoming& incoming, wire::Com
     if ((roles & role_needed(command, from_workers)) != 0) {
         return true;
     }
-    refuse(socket, incoming, command, roles);
+    refuse(socket, incoming, command, roles, from_workers);
     return false;
 }
 
 // The sender is authenticated, so it is told why (it learns nothing it did not know); a worker
 // whose key lost its role is purged at once, its jobs re-queued for others.
 void Broker::refuse(RouterSocket& socket, const Incoming& incoming, wire::Command command,
-                    std::uint8_t roles) {
+                    std::uint8_t roles, bool from_workers) {
     ++counters_.forbidden_messages;
-    const bool from_workers = &socket == &workers_;
     const std::uint8_t needed = role_needed(command, from_workers);
     const std::string label = security::key_label(peer_key_);
     if (may_log_peer_problem()) {
@@ -114,9 +113,9 @@ void Broker::refresh_keys() {
         }
     }
     for (const auto id : revoked) {
+        const WorkerRecord& worker = *scheduler_.workers().by_id(id);
         spdlog::warn("worker {}: its key {}... was revoked; purged, its jobs re-queued",
-                     scheduler_.workers().by_id(id)->name,
-                     security::key_label(scheduler_.workers().by_id(id)->key));
+                     worker.name, security::key_label(worker.key));
         scheduler_.remove_worker(id, WorkerExit::disconnected, "its key was revoked", now_);
     }
     spdlog::info("allow-lists reloaded: {} producer, {} worker, {} admin keys",

@@ -150,7 +150,7 @@ class Broker : private SchedulerSink {
     [[nodiscard]] bool permitted(RouterSocket& socket, const Incoming& incoming,
                                  wire::Command command, bool from_workers);
     void refuse(RouterSocket& socket, const Incoming& incoming, wire::Command command,
-                std::uint8_t roles);
+                std::uint8_t roles, bool from_workers);
     [[nodiscard]] std::string_view bound_client(std::string_view name);
     void refresh_keys();
     void warn_if_insecure();

@@ -128,6 +128,7 @@ class Producer {
     void send_ack(wire::AckView& ack);
     void say_goodbye(bool finished);
     void warn_if_broker_silent();
+    void check_key_refused();
     void receive_all();
     [[nodiscard]] bool receive_outcomes(std::string_view header, std::string_view body);
     void handle(wire::Message message);

@@ -3,6 +3,7 @@
 
 #include "ferry/security/key_files.hpp"
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -52,6 +53,7 @@ class KeyRing {
         }
     };
     std::unordered_map<std::string, std::uint8_t, Hash, std::equal_to<>> roles_; // by Z85 key
+    std::array<std::size_t, 3> counts_{}; // keys holding each role (bit i: counts_[i])
 };
 
 // Reads every allow-list of `config` (directories and entries) into a ring; a key that cannot be
