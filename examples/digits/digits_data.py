@@ -12,6 +12,7 @@ SPLIT_SEED = 1234            # fixed: train.py and make_input.py must agree on t
 HELD_OUT_FRACTION = 0.3
 SKLEARN_MODEL = "digits-sklearn.joblib"
 TORCH_MODEL = "digits-cnn.pt"
+ONNX_MODEL = "digits-mlp.onnx"    # export_onnx.py: the same MLP as an ONNX graph
 REPO = pathlib.Path(__file__).resolve().parents[2]
 
 

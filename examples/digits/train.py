@@ -4,8 +4,9 @@
     /usr/bin/python3 examples/digits/train.py [--model-dir DIR] [--torch]
 
 Writes DIR/digits-sklearn.joblib (a scikit-learn MLP with 128 hidden units; a few seconds on
-one core). With --torch and PyTorch installed it also writes DIR/digits-cnn.pt, a TorchScript
-CNN the handler prefers when it can import torch. DIR defaults to $FERRY_MODEL_DIR, else
+one core) and, through export_onnx.py, the same MLP checked as DIR/digits-mlp.onnx. With --torch
+and PyTorch installed it also writes DIR/digits-cnn.pt, a TorchScript CNN the handler prefers
+when it can import torch. DIR defaults to $FERRY_MODEL_DIR, else
 <repo>/demo-out/models. Deterministic: the same seed gives the same model every run.
 """
 
@@ -53,6 +54,9 @@ def train_sklearn(split: digits_data.Split, out_dir: pathlib.Path) -> float:
     model = fit_sklearn(split)
     accuracy = float(model.score(split.test_x, split.test_y))
     write_atomically(out_dir / digits_data.SKLEARN_MODEL, lambda path: joblib.dump(model, path))
+    import export_onnx  # imports this module: not at the top
+
+    export_onnx.export_after_training(model, split, out_dir)  # digits-mlp.onnx, checked
     return accuracy
 
 
