@@ -64,7 +64,7 @@ ExitCode run_cli(int argc, char** argv) {
         add_run_command(app),      add_submit_command(app), add_broker_command(app),
         add_status_command(app),   add_serve_command(app),  add_runs_command(app),
         add_trigger_command(app),  add_pause_command(app),  add_resume_command(app),
-        add_backfill_command(app), add_keygen_command(app)};
+        add_backfill_command(app), add_keygen_command(app), add_worker_command(app)};
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& error) {

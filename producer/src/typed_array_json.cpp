@@ -2,6 +2,7 @@
 #include "ferry/producer/json_msgpack.hpp"
 #include "ferry/producer/typed_array.hpp"
 #include "ferry/wire/protocol.hpp"
+#include "ferry/wire/typed_array.hpp"
 #include "typed_array_dtypes.hpp"
 
 #include <algorithm>
@@ -13,7 +14,7 @@
 namespace ferry::producer {
 namespace {
 
-// A checked header: element type, shape, and where the elements start.
+// A checked typed array (wire's view) with the producer's dtype entry for rendering.
 struct ArrayView {
     const detail::DtypeInfo* info = nullptr; // element type
     std::vector<std::uint32_t> shape;        // sizes per level
@@ -27,35 +28,15 @@ std::uint64_t read_little_endian(const char* bytes, std::size_t size) {
     return bits;
 }
 
-// Reads the header of `data` into `view`; "" or what is wrong.
+// Reads `data` into `view` through the shared parser; "" or what is wrong.
 std::string parse(std::string_view data, ArrayView& view) {
-    if (data.size() < typed_array_fixed_header)
-        return fmt::format("{} bytes, shorter than the 2-byte header", data.size());
-    const auto code = static_cast<std::uint8_t>(data[0]);
-    view.info = detail::dtype_of_code(code);
-    if (view.info == nullptr)
-        return fmt::format("unknown dtype code {}", code);
-    const auto rank = static_cast<std::uint8_t>(data[1]);
-    if (rank > typed_array_max_rank)
-        return fmt::format("rank {} is above the limit of {}", rank, typed_array_max_rank);
-    const std::size_t header = typed_array_fixed_header + 4 * std::size_t(rank);
-    if (data.size() < header)
-        return fmt::format("{} bytes, shorter than the header of rank {} ({})", data.size(), rank,
-                           header);
-    // element bytes as a 64-bit product; a shape that overflows it cannot match any data
-    std::uint64_t bytes = view.info->size;
-    bool overflow = false;
-    for (std::size_t i = 0; i < rank; ++i) {
-        view.shape.push_back(static_cast<std::uint32_t>(
-            read_little_endian(data.data() + typed_array_fixed_header + 4 * i, 4)));
-        overflow = overflow || __builtin_mul_overflow(bytes, view.shape.back(), &bytes);
-    }
-    view.elements = data.substr(header);
-    if (overflow || bytes != view.elements.size()) {
-        return fmt::format("{} element bytes where shape and {} need {}", view.elements.size(),
-                           view.info->name,
-                           overflow ? std::string("more than 2^64") : std::to_string(bytes));
-    }
+    wire::TypedArrayView checked;
+    std::string problem = wire::parse_typed_array(data, checked);
+    if (!problem.empty())
+        return problem;
+    view.info = detail::dtype_of_code(static_cast<std::uint8_t>(checked.dtype->dtype));
+    view.shape = std::move(checked.shape);
+    view.elements = checked.elements;
     return {};
 }
 
@@ -69,20 +50,6 @@ template <class Float> void append_float(Float value, std::string& out) {
     fmt::format_to(std::back_inserter(out), "{}", value);
     if (out.find_first_of(".eE", start) == std::string::npos)
         out += ".0";
-}
-
-// IEEE half precision to float (subnormals, infinities and NaN included).
-float half_to_float(std::uint16_t half) {
-    const std::uint32_t sign = std::uint32_t(half & 0x8000) << 16;
-    const int exponent = (half >> 10) & 0x1f;
-    const std::uint32_t mantissa = half & 0x3ff;
-    if (exponent == 0) {
-        const float magnitude = std::ldexp(static_cast<float>(mantissa), -24);
-        return sign ? -magnitude : magnitude;
-    }
-    if (exponent == 31)
-        return std::bit_cast<float>(sign | 0x7f800000u | (mantissa << 13));
-    return std::bit_cast<float>(sign | std::uint32_t(exponent + 112) << 23 | (mantissa << 13));
 }
 
 void append_element(const detail::DtypeInfo& info, const char* bytes, std::string& out) {
@@ -102,7 +69,7 @@ void append_element(const detail::DtypeInfo& info, const char* bytes, std::strin
     }
     case detail::DtypeKind::floating:
         if (info.size == 2)
-            append_float(half_to_float(static_cast<std::uint16_t>(bits)), out);
+            append_float(wire::half_to_float(static_cast<std::uint16_t>(bits)), out);
         else if (info.size == 4)
             append_float(std::bit_cast<float>(static_cast<std::uint32_t>(bits)), out);
         else

@@ -31,6 +31,7 @@ struct Subcommand {
 [[nodiscard]] Subcommand add_resume_command(CLI::App& app);   // `ferry resume`
 [[nodiscard]] Subcommand add_backfill_command(CLI::App& app); // `ferry backfill`
 [[nodiscard]] Subcommand add_keygen_command(CLI::App& app);   // `ferry keygen`
+[[nodiscard]] Subcommand add_worker_command(CLI::App& app);   // `ferry worker`
 
 // Parses the command line, sets up logging and the stop signals, runs the chosen subcommand and
 // turns what it throws into a message on stderr and an exit code.

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "ferry/wire/generated/protocol_tables.hpp"
+#include "ferry/wire/typed_array.hpp"
 
 #include <cstdint>
 #include <optional>
@@ -17,7 +18,7 @@ namespace ferry::producer {
 // The MessagePack ext type code of a typed array (ASCII 'A'), from protocol.yaml.
 using wire::typed_array_ext_type;
 // Bytes before the shape: the dtype code and the rank.
-inline constexpr std::size_t typed_array_fixed_header = 2;
+using wire::typed_array_fixed_header;
 // Largest rank a typed array may have (protocol.yaml typed_array.max_rank).
 using wire::typed_array_max_rank;
 
