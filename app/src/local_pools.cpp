@@ -7,6 +7,7 @@
 #include <chrono>
 #include <csignal>
 #include <cstdlib>
+#include <filesystem>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 #include <stdexcept>
@@ -17,6 +18,15 @@
 
 namespace ferry::app {
 namespace {
+
+std::string own_executable() {
+    std::error_code error;
+    const auto path = std::filesystem::read_symlink("/proc/self/exe", error);
+    if (error)
+        throw std::runtime_error("cannot find the ferry executable for a native pool: " +
+                                 error.message());
+    return path.string();
+}
 
 std::string upper(std::string text) {
     for (char& c : text)
@@ -73,6 +83,20 @@ std::vector<std::string> pool_argv(const std::string& python, const WorkerPoolCo
     return argv;
 }
 
+// `ferry worker` for a native pool: this very binary, at the log level the pool asks for.
+std::vector<std::string> native_argv(const WorkerPoolConfig& pool, const std::string& endpoint) {
+    std::string level = pool_log_level(pool);
+    for (char& c : level)
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (level == "warning")
+        level = "warn";
+    std::vector<std::string> argv = {own_executable(), "--log-level", level,      "worker",
+                                     "--broker",       endpoint,      "--config", pool.native};
+    if (pool.processes_set)
+        argv.insert(argv.end(), {"--processes", std::to_string(pool.processes)});
+    return argv;
+}
+
 std::string with_pythonpath(const std::string& package_dir) {
     const char* current = std::getenv("PYTHONPATH");
     return current != nullptr && *current != '\0' ? package_dir + ":" + current : package_dir;
@@ -90,11 +114,16 @@ void LocalPools::start(const std::vector<WorkerPoolConfig>& pools,
     const std::string package_dir = find_worker_package_dir();
     for (std::size_t i = 0; i < pools.size(); ++i) {
         const auto& pool = pools[i];
-        spdlog::info("starting worker pool '{}' ({} processes) with {}", pool.handlers,
-                     pool.processes, interpreters.at(i));
-        pids_.push_back(
-            spawn(pool_argv(interpreters.at(i), pool, endpoint), package_dir, environment));
-        names_.push_back(pool.handlers);
+        if (pool.is_native()) {
+            spdlog::info("starting native worker pool '{}'", pool.native);
+            pids_.push_back(spawn(native_argv(pool, endpoint), package_dir, environment));
+        } else {
+            spdlog::info("starting worker pool '{}' ({} processes) with {}", pool.handlers,
+                         pool.processes, interpreters.at(i));
+            pids_.push_back(
+                spawn(pool_argv(interpreters.at(i), pool, endpoint), package_dir, environment));
+        }
+        names_.push_back(pool.name());
     }
 }
 

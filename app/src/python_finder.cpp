@@ -199,6 +199,10 @@ std::vector<std::string> choose_interpreters(const std::vector<WorkerPoolConfig>
     std::map<std::string, std::string> seen; // configured value -> interpreter
     for (std::size_t i = 0; i < pools.size(); ++i) {
         const auto& pool = pools[i];
+        if (pool.is_native()) {
+            chosen.emplace_back(); // runs this binary, no interpreter
+            continue;
+        }
         if (auto it = seen.find(pool.python); it != seen.end()) {
             chosen.push_back(it->second);
             continue;

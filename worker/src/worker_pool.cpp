@@ -125,8 +125,10 @@ std::optional<int> WorkerPool::reap(std::size_t index, int status) {
         spdlog::error("the broker refused worker {}:{} (see above); stopping the pool", host_, pid);
         return 2;
     }
-    if (code == exits::setup_failed && !ever_ready_) {
-        spdlog::error("worker process {} could not load its models (see above); stopping", pid);
+    if (!ever_ready_ && WIFEXITED(status) && !exits::planned(code)) {
+        spdlog::error("worker process {} {} before any was ready{}; stopping the pool", pid,
+                      describe(status),
+                      code == exits::setup_failed ? " (its models did not load: see above)" : "");
         return 2;
     }
     if (!exits::planned(code))

@@ -64,7 +64,13 @@ void WorkerSession::step(const std::atomic<bool>& drain) {
         (socket_ && !announced_)
             ? 2ms
             : std::chrono::milliseconds(std::clamp<long>(spec_.heartbeat_ms / 2, 5, 100));
-    zmq::poll(items.data(), items.size(), timeout);
+    try {
+        zmq::poll(items.data(), items.size(), timeout);
+    } catch (const zmq::error_t& error) {
+        if (error.num() != EINTR)
+            throw;
+        return; // a signal (SIGTERM: drain); the next step reads the flag
+    }
     if (socket_)
         receive_all();
     collect();

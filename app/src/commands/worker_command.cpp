@@ -66,16 +66,18 @@ std::string host_name() {
     std::exit(code);
 }
 
+// `ferry --log-level` spells spdlog's "warning" as "warn".
+std::string cli_level_name(spdlog::level::level_enum level) {
+    if (level == spdlog::level::warn)
+        return "warn";
+    const auto name = spdlog::level::to_string_view(level);
+    return std::string(name.data(), name.size());
+}
+
 std::vector<std::string> child_argv(const WorkerFlags& flags) {
-    std::vector<std::string> argv{
-        "ferry",
-        "--log-level",
-        std::string(spdlog::level::to_string_view(spdlog::get_level()).data()),
-        "worker",
-        "--broker",
-        flags.broker,
-        "--config",
-        flags.config};
+    std::vector<std::string> argv{"ferry",    "--log-level", cli_level_name(spdlog::get_level()),
+                                  "worker",   "--broker",    flags.broker,
+                                  "--config", flags.config};
     if (!flags.keys.key_file.empty())
         argv.insert(argv.end(), {"--key-file", flags.keys.key_file});
     if (!flags.keys.server_key.empty())

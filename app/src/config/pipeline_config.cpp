@@ -95,10 +95,25 @@ ProducerConfig read_producer(const Section& section) {
     return producer;
 }
 
+// Why a native pool refuses the Python pool's keys: its settings live in its worker file, and a
+// key that would be silently ignored is a mistake the user should hear about.
+void check_native_pool(const Section& section, const YAML::Node& node, std::size_t index) {
+    for (const std::string_view key : {"handlers", "python", "max_jobs", "max_rss_mb", "prefetch",
+                                       "max_credit", "inline", "heartbeat_ms", "start_method"}) {
+        if (section.has(key))
+            section.fail(node[std::string(key)],
+                         fmt::format("workers[{}] is a native pool: '{}' belongs to Python pools; "
+                                     "set a native pool's options in its worker file",
+                                     index, key));
+    }
+}
+
 WorkerPoolConfig read_pool(const YAML::Node& node, const std::string& origin, std::size_t index) {
     Section section(node, origin, fmt::format("workers[{}]", index), keys_of("workers[]"));
     WorkerPoolConfig pool;
     section.read("handlers", pool.handlers);
+    section.read("native", pool.native);
+    pool.processes_set = section.has("processes");
     section.read("processes", pool.processes, 1);
     section.read("python", pool.python);
     pool.python_at = section.position_of("python");
@@ -114,10 +129,13 @@ WorkerPoolConfig read_pool(const YAML::Node& node, const std::string& origin, st
         pool.log_level = std::string(levels[section.choose("log_level", levels, 1)]);
     pool.start_method =
         section.choose("start_method", {"fork", "spawn"}, 0) == 0 ? "fork" : "spawn";
-    if (pool.handlers.empty())
-        section.fail(node, fmt::format("workers[{}] needs 'handlers': a "
-                                       "module name or a .py path",
+    if (pool.handlers.empty() && pool.native.empty())
+        section.fail(node, fmt::format("workers[{}] needs 'handlers' (a Python pool: a "
+                                       "module name or a .py path) or 'native' (a native pool: "
+                                       "its worker YAML)",
                                        index));
+    if (!pool.native.empty())
+        check_native_pool(section, node, index);
     return pool;
 }
 
@@ -310,6 +328,8 @@ PipelineConfig load_pipeline_config(const std::string& path, const std::string& 
     for (auto& pool : config.workers) {
         if (looks_like_path(pool.handlers))
             resolve_against(base, pool.handlers);
+        if (pool.is_native())
+            resolve_against(base, pool.native);
     }
     return config;
 }

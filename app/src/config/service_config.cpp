@@ -83,10 +83,11 @@ void check_pipeline(const ServicePipeline& pipeline) {
 void add_pools(const std::vector<WorkerPoolConfig>& pools, std::vector<WorkerPoolConfig>& out) {
     for (const auto& pool : pools) {
         const bool known = std::any_of(out.begin(), out.end(), [&](const auto& existing) {
-            return existing.handlers == pool.handlers;
+            return existing.name() == pool.name();
         });
         if (!known)
-            out.push_back(pool); // one pool per handlers module, whoever names it first
+            out.push_back(
+                pool); // one pool per handlers module or worker file, whoever names it first
     }
 }
 

@@ -40,9 +40,11 @@ struct ProducerConfig {
     std::uint64_t heartbeat_ms = 1000;     // HELLO interval: how fast the broker sees it gone
 };
 
-// One local worker pool started by `ferry run`.
+// One local worker pool started by `ferry run`: Python (`handlers`) or native (`native`).
 struct WorkerPoolConfig {
     std::string handlers;              // module name or path of a .py file
+    std::string native;                // a native pool's WORKER.yaml (resolved); "" for Python
+    bool processes_set = false;        // `processes` given (a native pool keeps its file's else)
     std::uint64_t processes = 2;       // worker processes
     std::string python;                // interpreter; empty: FERRY_PYTHON, then candidates
     std::string python_at;             // file:line:col of `python`, for messages
@@ -54,6 +56,10 @@ struct WorkerPoolConfig {
     std::uint64_t heartbeat_ms = 1000; // worker heartbeat interval
     std::string log_level;             // worker log level; empty: as `ferry --log-level`
     std::string start_method = "fork"; // fork (from a warm template) or spawn (fresh interpreters)
+
+    [[nodiscard]] bool is_native() const { return !native.empty(); }
+    // What messages call the pool: its handlers, or its worker file.
+    [[nodiscard]] const std::string& name() const { return is_native() ? native : handlers; }
 };
 
 struct PipelineConfig {
