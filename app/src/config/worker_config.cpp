@@ -82,8 +82,9 @@ OutputSpec read_output(const YAML::Node& node, const std::string& origin,
     section.read("tensor", output.tensor);
     std::vector<std::pair<std::string, std::string>> fields;
     section.read("fields", fields, [](const std::string& kind) -> std::string {
-        return worker::kind_named(kind) ? ""
-                                        : "is not one of argmax, max, softmax_max, raw, softmax";
+        return worker::kind_named(kind)
+                   ? ""
+                   : "is '" + kind + "', not one of argmax, max, softmax_max, raw, softmax";
     });
     for (const auto& [name, kind] : fields)
         output.fields.push_back({name, *worker::kind_named(kind)});

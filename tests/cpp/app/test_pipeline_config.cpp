@@ -34,7 +34,31 @@ TEST_CASE("a value outside its choices is refused with the choices") {
 
 TEST_CASE("a worker pool needs handlers") {
     CHECK_THROWS_WITH(parse_pipeline_config("workers:\n  - processes: 2\n", "p.yaml"),
-                      Catch::Contains("needs 'handlers'"));
+                      Catch::Contains("needs 'handlers'") && Catch::Contains("or 'native'"));
+}
+
+TEST_CASE("a native pool names its worker file, relative to the pipeline file") {
+    ferry::test::TempDir dir;
+    auto path = dir.write("p.yaml", "workers:\n  - native: w/worker.yaml\n  - native: w2.yaml\n"
+                                    "    processes: 3\n");
+    PipelineConfig config = load_pipeline_config(path);
+    REQUIRE(config.workers.size() == 2);
+    CHECK(config.workers[0].is_native());
+    CHECK(config.workers[0].native == dir.path("w/worker.yaml"));
+    CHECK_FALSE(config.workers[0].processes_set);
+    CHECK(config.workers[1].processes_set);
+    CHECK(config.workers[1].processes == 3);
+}
+
+TEST_CASE("a native pool refuses the keys of Python pools, naming the key and its place") {
+    for (const std::string key :
+         {"python: /usr/bin/python3", "handlers: h", "prefetch: 4", "start_method: spawn"}) {
+        CAPTURE(key);
+        CHECK_THROWS_WITH(
+            parse_pipeline_config("workers:\n  - native: w.yaml\n    " + key + "\n", "p.yaml"),
+            Catch::StartsWith("p.yaml:3:") && Catch::Contains("native pool") &&
+                Catch::Contains("worker file"));
+    }
 }
 
 TEST_CASE("a match-rate aggregate needs both fields") {
