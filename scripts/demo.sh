@@ -3,6 +3,8 @@
 # data, and classify 10,000 held-out digit images through a whole pipeline on this machine —
 # embedded broker, two Python worker processes, batches of 64, progress, then the summary with
 # throughput, latency percentiles and accuracy. Safe to run again; everything lands in demo-out/.
+# FERRY_DEMO_POOL=native runs the same jobs through the native pool instead: the MLP exported to
+# ONNX, served by `ferry worker` with no Python (config/digits-native.yaml).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # ferry_worker from this checkout: the build's pytest collection imports it, as do the workers.
@@ -28,8 +30,13 @@ export FERRY_MODEL_DIR="${FERRY_MODEL_DIR:-$(pwd)/$out/models}"
 # On a terminal progress is a live line, so the log can stay quiet; in a pipe it is the log.
 log_level=info
 [ -t 2 ] && log_level=warn
-echo "ferry demo: ${jobs} digit jobs through an embedded broker and 2 Python worker processes"
-build/ferry --log-level "$log_level" run config/digits.yaml --input "$out/digits-jobs.jsonl" \
-  --output "$out/digits-results.jsonl" --summary-json "$out/digits-summary.json"
-echo "ferry demo: results in $out/digits-results.jsonl, summary in $out/digits-summary.json"
+case "${FERRY_DEMO_POOL:-python}" in
+  python) config=digits; pool="2 Python worker processes" ;;
+  native) config=digits-native; pool="2 native worker processes (ONNX, OpenCV DNN)" ;;
+  *) echo "ferry demo: FERRY_DEMO_POOL is '${FERRY_DEMO_POOL}': use python or native" >&2; exit 2 ;;
+esac
+echo "ferry demo: ${jobs} digit jobs through an embedded broker and ${pool}"
+build/ferry --log-level "$log_level" run "config/${config}.yaml" --input "$out/digits-jobs.jsonl" \
+  --output "$out/${config}-results.jsonl" --summary-json "$out/${config}-summary.json"
+echo "ferry demo: results in $out/${config}-results.jsonl, summary in $out/${config}-summary.json"
 echo "ferry demo: OCR next? bash scripts/demo-ocr.sh"

@@ -8,6 +8,7 @@ PACKAGES=(
   libzmq3-dev cppzmq-dev libmsgpack-cxx-dev libyaml-cpp-dev
   libspdlog-dev libfmt-dev catch2 libcli11-dev libsimdjson-dev libhowardhinnant-date-dev tzdata
   libcpp-httplib-dev libssl-dev openssl zlib1g-dev libbrotli-dev chromium prometheus
+  libopencv-dnn-dev python3-onnx python3-opencv
   python3 python3-zmq python3-msgpack python3-pytest python3-yaml python3-croniter python3-jsonschema
   python3-sklearn python3-numpy python3-pil tesseract-ocr-eng python3-tesserocr fonts-dejavu-core
   tesseract-ocr-deu tesseract-ocr-fra tesseract-ocr-spa wamerican wngerman wfrench wspanish

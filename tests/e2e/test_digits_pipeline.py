@@ -6,6 +6,7 @@ import collections
 import json
 import os
 import pathlib
+import re
 import subprocess
 
 from conftest import REPO, read_output
@@ -62,3 +63,53 @@ def test_digits_pipeline_answers_every_id_once_with_accuracy_above_95_percent(
     accuracy = json.loads((tmp_path / "summary.json").read_text())["aggregates"]["accuracy"]
     assert accuracy["count"] == JOBS and accuracy["value"] >= 0.95
     assert accuracy["matched"] == round(recomputed * JOBS)
+
+
+HELD_OUT_JOBS = 10_000
+
+
+def labels_of(path: pathlib.Path) -> dict[str, int]:
+    return {r["id"]: r["result"]["label"] for r in read_output(path) if r["status"] == "ok"}
+
+
+def test_the_native_pool_and_the_python_pool_agree_on_the_10000_held_out_demo_jobs(
+        run_ferry, tmp_path: pathlib.Path, monkeypatch) -> None:
+    """The demo's own files, config/digits.yaml (Python) and config/digits-native.yaml (the MLP
+    exported to ONNX, run by `ferry worker`), on the demo's 10,000 jobs."""
+    models = tmp_path / "models"
+    run_script("train.py", "--model-dir", str(models))
+    assert (models / "digits-mlp.onnx").is_file()
+    run_script("make_input.py", "--count", str(HELD_OUT_JOBS), "--output",
+               str(tmp_path / "jobs.jsonl"))
+    monkeypatch.setenv("FERRY_MODEL_DIR", str(models))
+    for pool, config in (("python", "digits.yaml"), ("native", "digits-native.yaml")):
+        done = run_ferry("run", str(REPO / "config" / config), "--input", "jobs.jsonl",
+                         "--output", f"{pool}.jsonl", "--summary-json", f"{pool}-summary.json")
+        assert done.returncode == 0, f"{config}:\n{done.stderr}"
+    python, native = labels_of(tmp_path / "python.jsonl"), labels_of(tmp_path / "native.jsonl")
+    assert len(python) == len(native) == HELD_OUT_JOBS
+    agreement = sum(python[k] == native[k] for k in python) / HELD_OUT_JOBS
+    assert agreement >= 0.999, f"labels agree on {agreement:.4f}"
+    summary = json.loads((tmp_path / "native-summary.json").read_text())
+    assert summary["aggregates"]["accuracy"]["value"] >= 0.95
+
+
+def test_a_native_pool_beside_a_python_pool_shares_one_run(
+        run_ferry, tmp_path: pathlib.Path, monkeypatch) -> None:
+    models = tmp_path / "models"
+    run_script("train.py", "--model-dir", str(models))
+    run_script("make_input.py", "--count", str(JOBS * 4), "--output", str(tmp_path / "jobs.jsonl"))
+    monkeypatch.setenv("FERRY_MODEL_DIR", str(models))
+    worker_file = REPO / "config" / "digits-worker.yaml"
+    (tmp_path / "p.yaml").write_text(digits_pipeline_yaml().replace(
+        "workers:\n", f"workers:\n  - {{native: {worker_file}, processes: 1}}\n"))
+
+    done = run_ferry("--log-level", "info", "run", "p.yaml", "--input", "jobs.jsonl",
+                     "--output", "out.jsonl")
+    assert done.returncode == 0, done.stderr
+    native_workers = set(re.findall(r"\] (\S+:\d+): registered with broker", done.stderr))
+    assert len(native_workers) >= 1, done.stderr
+    records = read_output(tmp_path / "out.jsonl")
+    assert len(records) == JOBS * 4 and all(r["status"] == "ok" for r in records)
+    served_by = collections.Counter(r["worker"] in native_workers for r in records)
+    assert served_by[True] > 0 and served_by[False] > 0, served_by
