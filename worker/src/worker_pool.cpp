@@ -8,6 +8,7 @@
 #include <cstring>
 #include <fmt/format.h>
 #include <fstream>
+#include <pthread.h>
 #include <spdlog/spdlog.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -66,6 +67,14 @@ void WorkerPool::spawn(std::size_t index) {
         argv.push_back(arg.data());
     argv.push_back(nullptr);
     const pid_t parent = getpid();
+    // SIGTERM/SIGINT stay blocked from here into the child's new image, which unblocks them once
+    // its handlers are set: a stop sent while it is between fork and exec waits instead of
+    // being lost with the old image's handler.
+    sigset_t stops, previous;
+    sigemptyset(&stops);
+    sigaddset(&stops, SIGTERM);
+    sigaddset(&stops, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &stops, &previous);
     const pid_t pid = fork();
     if (pid == 0) {
         // Only async-signal-safe calls between fork and exec: the parent has threads.
@@ -75,6 +84,7 @@ void WorkerPool::spawn(std::size_t index) {
         execv("/proc/self/exe", argv.data());
         _exit(127);
     }
+    pthread_sigmask(SIG_SETMASK, &previous, nullptr);
     Slot& slot = slots_[index];
     if (pid < 0) {
         spdlog::error("could not start worker process {}: {}", index, std::strerror(errno));
@@ -155,7 +165,7 @@ int WorkerPool::run(const std::atomic<bool>& stop) {
         for (std::size_t i = 0; i < slots_.size(); ++i) {
             Slot& slot = slots_[i];
             if (slot.pid < 0) {
-                if (Clock::now() >= slot.restart_at)
+                if (Clock::now() >= slot.restart_at && !stop.load())
                     spawn(i);
                 continue;
             }

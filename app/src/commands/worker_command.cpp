@@ -9,10 +9,12 @@
 #include "ferry/worker/worker_session.hpp"
 #include "key_flags.hpp"
 
+#include <csignal>
 #include <cstdlib>
 #include <fmt/format.h>
 #include <memory>
 #include <opencv2/core.hpp>
+#include <pthread.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
@@ -47,6 +49,12 @@ std::string host_name() {
 // A worker process of the pool: load, serve, and leave with a code the supervisor reads.
 [[noreturn]] void serve_child(const worker::WorkerSpec& spec, const WorkerFlags& flags,
                               const std::atomic<bool>& stop) {
+    // The pool started this process with the stop signals blocked; the handlers are set now.
+    sigset_t stops;
+    sigemptyset(&stops);
+    sigaddset(&stops, SIGTERM);
+    sigaddset(&stops, SIGINT);
+    pthread_sigmask(SIG_UNBLOCK, &stops, nullptr);
     auto board =
         worker::RunningBoard::attach(flags.board_fd, static_cast<std::size_t>(flags.child_slot));
     worker::SessionIdentity identity{flags.broker, fmt::format("{}:{}", host_name(), getpid()),
