@@ -6,7 +6,11 @@ import json
 import pathlib
 import random
 
+import numpy as np
+
+import onnx_models
 from conftest import read_output
+from native_service import model_entry, write_worker_file
 
 HANDLERS = pathlib.Path(__file__).resolve().parent / "handlers"
 POISON_KINDS = ("segv", "exit", "raise", "hang")
@@ -18,6 +22,7 @@ OWN_CAUSE = {
     "exit": ("WORKER_LOST", ("exited with code 7",)),
     "raise": ("HANDLER_ERROR", ("cannot be read",)),
     "hang": ("TIMEOUT", ("ran past its limit", "handler still running")),
+    "abort": ("WORKER_LOST", ("signal 6",)),  # a native worker process under FERRY_NATIVE_FAULT
 }
 
 
@@ -106,3 +111,69 @@ def test_an_unknown_start_method_is_refused_with_its_place(run_ferry, tmp_path) 
     done = run_ferry("run", "p.yaml")
     assert done.returncode == 2
     assert "p.yaml:3:19" in done.stderr and "start_method" in done.stderr and "spawn" in done.stderr
+
+
+def native_poison_pipeline(tmp_path: pathlib.Path, processes: int) -> str:
+    """A native pool on the logits model, one job per forward pass (max_batch 1): a job whose
+    payload has the key "abort" makes its process abort() inside the forward step."""
+    model = onnx_models.write_logits_model(tmp_path / "logits.onnx")
+    worker = write_worker_file(tmp_path / "worker.yaml", model_entry(
+        "poison.native", model, "[{field: features, shape: [4]}]",
+        "[{tensor: logits, fields: {label: argmax}}]", max_batch=1), processes=processes)
+    return f"""
+broker:
+  producers_endpoint: tcp://127.0.0.1:0
+  workers_endpoint: tcp://127.0.0.1:0
+  heartbeat_ms: 1000
+job_types:
+  default: {{max_attempts: 3, timeout_s: 10, backoff: {{initial_ms: 10, max_ms: 50}},
+             batch: {{max_size: 1, max_delay_ms: 2}}}}
+input: {{type: poison.native}}
+producer: {{window: 2000, progress_interval_s: 1}}
+workers:
+  - native: {worker}
+"""
+
+
+def write_native_kinds(path: pathlib.Path, kinds: list[str]) -> dict[str, str]:
+    """One job per kind ("ok" or "abort"), ids in order; returns id -> kind."""
+    by_id = {f"job-{i:04d}": kind for i, kind in enumerate(kinds)}
+    rows = np.random.default_rng(3).normal(size=(len(kinds), 4))
+    with path.open("w") as out:
+        for row, (job_id, kind) in zip(rows, by_id.items()):
+            payload = {"features": row.tolist(), **({kind: True} if kind != "ok" else {})}
+            out.write(json.dumps({"id": job_id, "payload": payload}) + "\n")
+    return by_id
+
+
+def test_a_native_crash_job_fails_alone_and_its_prefetched_neighbour_is_not_charged(
+        run_ferry, tmp_path: pathlib.Path, monkeypatch) -> None:
+    kinds = write_native_kinds(tmp_path / "jobs.jsonl", ["abort", "ok"])
+    (tmp_path / "p.yaml").write_text(native_poison_pipeline(tmp_path, 1))
+    monkeypatch.setenv("FERRY_NATIVE_FAULT", "crash:abort")  # run_ferry passes it to the pool
+    done = run_ferry("run", "p.yaml", "--input", "jobs.jsonl", "--output", "out.jsonl",
+                     timeout=55)
+    assert done.returncode == 3, done.stderr
+    records = read_output(tmp_path / "out.jsonl")
+    check_outcomes(records, kinds, max_attempts=3)
+    assert records[1]["attempts"] == 1
+    assert all(c["code"] == "WORKER_LOST" and "signal 6" in c["message"]
+               for c in records[0]["causes"])
+
+
+def test_one_native_crash_job_among_many_fails_alone_and_no_other_job_is_charged(
+        run_ferry, tmp_path: pathlib.Path, monkeypatch) -> None:
+    kinds = ["ok"] * 199 + ["abort"]
+    random.Random(5).shuffle(kinds)
+    by_id = write_native_kinds(tmp_path / "jobs.jsonl", kinds)
+    (tmp_path / "p.yaml").write_text(native_poison_pipeline(tmp_path, 2))
+    monkeypatch.setenv("FERRY_NATIVE_FAULT", "crash:abort")
+    done = run_ferry("run", "p.yaml", "--input", "jobs.jsonl", "--output", "out.jsonl",
+                     timeout=55)
+    assert done.returncode == 3, done.stderr
+    records = read_output(tmp_path / "out.jsonl")
+    check_outcomes(records, by_id, max_attempts=3)
+    [poison] = [r for r in records if by_id[r["id"]] == "abort"]
+    assert len(poison["causes"]) == 3 and all(c["code"] == "WORKER_LOST" for c in poison["causes"])
+    charged = [r for r in records if by_id[r["id"]] == "ok" and r["attempts"] != 1]
+    assert not charged, charged
