@@ -15,6 +15,7 @@
 #include <memory>
 #include <opencv2/core.hpp>
 #include <pthread.h>
+#include <sys/prctl.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
@@ -55,6 +56,7 @@ std::string host_name() {
     sigaddset(&stops, SIGTERM);
     sigaddset(&stops, SIGINT);
     pthread_sigmask(SIG_UNBLOCK, &stops, nullptr);
+    prctl(PR_SET_NAME, "ferry-worker"); // started as /proc/self/exe, it would show as "exe"
     auto board =
         worker::RunningBoard::attach(flags.board_fd, static_cast<std::size_t>(flags.child_slot));
     worker::SessionIdentity identity{flags.broker, fmt::format("{}:{}", host_name(), getpid()),
