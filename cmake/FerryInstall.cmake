@@ -52,7 +52,8 @@ install(CODE "
 # The systemd units name /usr/bin/ferry; installed under another prefix they name that prefix's
 # executable, and the worker unit adds that prefix's package directory to PYTHONPATH (Debian's
 # python3 only reads /usr/lib/python3/dist-packages by itself).
-foreach(unit ferry-broker.service ferry-serve.service ferry-worker@.service)
+foreach(unit ferry-broker.service ferry-serve.service ferry-worker@.service
+             ferry-native-worker@.service)
   install(CODE "
     set(_unit_dir \"${FERRY_SYSTEMD_UNIT_DIR}\")
     if(NOT IS_ABSOLUTE \"\${_unit_dir}\")
@@ -85,12 +86,14 @@ install(FILES
   ${PROJECT_SOURCE_DIR}/deploy/systemd/broker.yaml
   ${PROJECT_SOURCE_DIR}/deploy/systemd/serve.yaml
   ${PROJECT_SOURCE_DIR}/deploy/systemd/worker-example.env
+  ${PROJECT_SOURCE_DIR}/deploy/systemd/native-worker-example.env
+  ${PROJECT_SOURCE_DIR}/config/digits-worker.yaml
   DESTINATION ${CMAKE_INSTALL_DATADIR}/ferry/examples)
 
 # The operator's documentation; pages written later join the list when they exist at configure time.
 set(_ferry_docs "")
 foreach(page install deploy security configuration broker operations durability http-api
-             commands schedules)
+             commands schedules native-worker)
   if(EXISTS ${PROJECT_SOURCE_DIR}/docs/${page}.md)
     list(APPEND _ferry_docs ${PROJECT_SOURCE_DIR}/docs/${page}.md)
   endif()

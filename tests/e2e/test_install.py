@@ -113,7 +113,8 @@ def test_cmake_install_lays_out_the_executable_the_worker_package_units_and_exam
     assert sorted(p.name for p in (installed / "share" / "ferry" / "python").iterdir()) == ["ferry_worker"]
     units = installed / "lib" / "systemd" / "system"
     assert sorted(p.name for p in units.iterdir()) == [
-        "ferry-broker.service", "ferry-serve.service", "ferry-worker@.service"]
+        "ferry-broker.service", "ferry-native-worker@.service", "ferry-serve.service",
+        "ferry-worker@.service"]
     # Installed outside /usr, the units name that prefix's executable and package.
     assert f"ExecStart={installed}/bin/ferry broker /etc/ferry/broker.yaml\n" in \
         (units / "ferry-broker.service").read_text()
@@ -123,8 +124,12 @@ def test_cmake_install_lays_out_the_executable_the_worker_package_units_and_exam
         (units / "ferry-worker@.service").read_text()
     examples = installed / "share" / "ferry" / "examples"
     assert (examples / "echo.yaml").read_text() == (REPO / "config" / "echo.yaml").read_text()
-    for name in ("broker.yaml", "serve.yaml", "worker-example.env"):
+    for name in ("broker.yaml", "serve.yaml", "worker-example.env", "native-worker-example.env"):
         assert (examples / name).read_text() == (REPO / "deploy" / "systemd" / name).read_text()
+    assert (examples / "digits-worker.yaml").read_text() == \
+        (REPO / "config" / "digits-worker.yaml").read_text()
+    assert f"ExecStart={installed}/bin/ferry --log-level " in \
+        (units / "ferry-native-worker@.service").read_text()
     assert (installed / "share" / "doc" / "ferry" / "install.md").exists()
 
 
@@ -224,10 +229,12 @@ def test_the_package_holds_only_usr_and_its_ferry_runs_a_pipeline(deb: pathlib.P
     files = [p.relative_to(root) for p in root.rglob("*") if not p.is_dir() or p.is_symlink()]
     assert files and all(f.parts[0] == "usr" for f in files), files
     assert sorted(str(f) for f in files if f.parts[:4] == ("usr", "lib", "systemd", "system")) == [
-        "usr/lib/systemd/system/ferry-broker.service", "usr/lib/systemd/system/ferry-serve.service",
-        "usr/lib/systemd/system/ferry-worker@.service"]
+        "usr/lib/systemd/system/ferry-broker.service",
+        "usr/lib/systemd/system/ferry-native-worker@.service",
+        "usr/lib/systemd/system/ferry-serve.service", "usr/lib/systemd/system/ferry-worker@.service"]
     # Under /usr the units are the source tree's, unchanged.
-    for unit in ("ferry-broker.service", "ferry-serve.service", "ferry-worker@.service"):
+    for unit in ("ferry-broker.service", "ferry-serve.service", "ferry-worker@.service",
+                 "ferry-native-worker@.service"):
         assert (root / "usr/lib/systemd/system" / unit).read_text() == \
             (REPO / "deploy" / "systemd" / unit).read_text()
     assert package_files(root / "usr/lib/python3/dist-packages/ferry_worker") == package_files(SOURCE_PACKAGE)

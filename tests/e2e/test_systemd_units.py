@@ -15,6 +15,7 @@ from conftest import REPO
 
 UNITS = REPO / "deploy" / "systemd"
 BROKER, SERVE, WORKER = "ferry-broker.service", "ferry-serve.service", "ferry-worker@.service"
+NATIVE = "ferry-native-worker@.service"
 
 HARDENING = {
     "DynamicUser": "yes", "User": "ferry", "ProtectSystem": "strict", "ProtectHome": "yes",
@@ -50,15 +51,17 @@ def verify_dir(tmp_path: pathlib.Path, ferry_bin: pathlib.Path) -> pathlib.Path:
     instance of the worker template."""
     if shutil.which("systemd-analyze") is None:
         pytest.skip("systemd-analyze is missing (Debian package systemd)")
-    for unit in (BROKER, SERVE, WORKER):
+    for unit in (BROKER, SERVE, WORKER, NATIVE):
         text = (UNITS / unit).read_text()
         assert "ExecStart=/usr/bin/ferry " in text or "ExecStart=/usr/bin/python3 " in text
         (tmp_path / unit).write_text(text.replace("/usr/bin/ferry ", f"{ferry_bin} "))
     shutil.copy(tmp_path / WORKER, tmp_path / "ferry-worker@demo.service")
+    shutil.copy(tmp_path / NATIVE, tmp_path / "ferry-native-worker@demo.service")
     return tmp_path
 
 
-@pytest.mark.parametrize("unit", [BROKER, SERVE, "ferry-worker@demo.service"])
+@pytest.mark.parametrize("unit", [BROKER, SERVE, "ferry-worker@demo.service",
+                                  "ferry-native-worker@demo.service"])
 def test_systemd_analyze_verify_accepts_the_unit_without_a_warning(verify_dir: pathlib.Path,
                                                                    unit: str) -> None:
     done = subprocess.run(["systemd-analyze", "verify", "--man=no", f"./{unit}"], cwd=verify_dir,
@@ -80,14 +83,14 @@ def test_a_misspelt_setting_is_caught(verify_dir: pathlib.Path) -> None:
     assert "ferry-broken.service" in done.stderr and "ProtectHomes" in done.stderr, done.stderr
 
 
-@pytest.mark.parametrize("unit", [BROKER, SERVE, WORKER])
+@pytest.mark.parametrize("unit", [BROKER, SERVE, WORKER, NATIVE])
 def test_every_unit_is_hardened_and_stops_after_its_grace(unit: str) -> None:
     settings = service_section(unit)
     for key, value in HARDENING.items():
         assert settings.get(key) == [value], f"{unit}: {key}={settings.get(key)}"
-    grace = {BROKER: 10, SERVE: 30, WORKER: 30}[unit]  # shutdown_grace_s, service grace, drain
+    grace = {BROKER: 10, SERVE: 30, WORKER: 30, NATIVE: 30}[unit]  # shutdown grace, drain
     assert seconds(settings["TimeoutStopSec"][0]) > grace
-    if unit != WORKER:
+    if unit not in (WORKER, NATIVE):
         assert settings["ExecReload"] == ["/bin/kill -HUP $MAINPID"]
     # A key file that is missing does not stop the unit: SetCredential= is the fallback.
     loaded = [v.split(":")[0] for v in settings["LoadCredential"]]
@@ -106,6 +109,11 @@ def test_the_units_run_the_commands_and_files_of_etc_ferry() -> None:
     assert worker["EnvironmentFile"] == ["/etc/ferry/worker-%i.env"]
     assert worker["ExecStart"][0].startswith(
         "/usr/bin/python3 -m ferry_worker --broker ${FERRY_BROKER} --handlers ${FERRY_HANDLERS} ")
+    native = service_section(NATIVE)
+    assert native["EnvironmentFile"] == ["/etc/ferry/native-worker-%i.env"]
+    assert native["ExecStart"][0].startswith(
+        "/usr/bin/ferry --log-level ${FERRY_LOG_LEVEL} worker --broker ${FERRY_BROKER} "
+        "--config /etc/ferry/native-worker-%i.yaml")
 
 
 def test_the_example_configs_keep_state_under_the_state_directory() -> None:
