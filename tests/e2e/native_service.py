@@ -112,9 +112,9 @@ class NativeBroker:
         assert pool.poll() is None, self.log_of(pool)
         return worker_processes(pool.pid)
 
-    def submit(self, job_type: str, records: list[dict], arrays: str = "",
-               output: str = "out.jsonl", timeout: float = 60) -> tuple[int, list[dict], str]:
-        """`ferry submit` of `records` as jobs of `job_type`; (exit code, output records, stderr).
+    def submit_command(self, job_type: str, records: list[dict], arrays: str = "",
+                       output: str = "out.jsonl") -> list[str]:
+        """Writes the jobs and a pipeline file for them; the `ferry submit` command line.
         `arrays` is the pipeline's input.arrays mapping, e.g. "{pixels: uint8}"."""
         stem = pathlib.Path(output).stem
         write_jobs(self.dir / f"{stem}-jobs.jsonl", records)
@@ -122,12 +122,27 @@ class NativeBroker:
         array_key = f", arrays: {arrays}" if arrays else ""
         config.write_text(self.sections + f"input: {{type: {job_type}{array_key}}}\n"
                           "producer: {window: 2000, progress_interval_s: 1}\n")
-        done = subprocess.run([str(self.ferry_bin), "submit", str(config), "--broker",
-                               self.producers, "--input", f"{stem}-jobs.jsonl", "--output", output],
-                              cwd=self.dir, env=self.env, capture_output=True, text=True,
-                              timeout=timeout, stdin=subprocess.DEVNULL)
+        return [str(self.ferry_bin), "submit", str(config), "--broker", self.producers,
+                "--input", f"{stem}-jobs.jsonl", "--output", output]
+
+    def submit(self, job_type: str, records: list[dict], arrays: str = "",
+               output: str = "out.jsonl", timeout: float = 60) -> tuple[int, list[dict], str]:
+        """`ferry submit` of `records` as `job_type` jobs: (exit code, output records, stderr)."""
+        done = subprocess.run(self.submit_command(job_type, records, arrays, output), cwd=self.dir,
+                              env=self.env, capture_output=True, text=True, timeout=timeout,
+                              stdin=subprocess.DEVNULL)
         out = self.dir / output
         return done.returncode, read_output(out) if out.exists() else [], done.stderr
+
+    def start_submit(self, job_type: str, records: list[dict], arrays: str = "",
+                     output: str = "out.jsonl") -> subprocess.Popen:
+        """`ferry submit` left running (stopped with the rest); its stderr in <output stem>.log."""
+        with (self.dir / f"{pathlib.Path(output).stem}.log").open("w") as log:
+            proc = subprocess.Popen(self.submit_command(job_type, records, arrays, output),
+                                    cwd=self.dir, env=self.env, stdin=subprocess.DEVNULL,
+                                    stdout=subprocess.DEVNULL, stderr=log)
+        self.procs.append(proc)
+        return proc
 
     def status(self) -> dict:
         done = subprocess.run([str(self.ferry_bin), "status", "--broker", self.producers,

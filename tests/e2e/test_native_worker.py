@@ -20,7 +20,7 @@ from broker_service import free_port
 from conftest import read_output
 from native_service import (DIGITS_WORKER, digits_jobs, digits_model_dir, model_entry,
                             native_broker_factory, write_jobs, write_worker_file)
-from processes import alive, descendants_of, wait_for, worker_processes
+from processes import alive, descendants_of, line_count, wait_for, worker_processes
 from secure_service import SecureBroker
 
 DIGITS = "digits.classify"
@@ -228,15 +228,19 @@ def test_every_result_field_kind_matches_numpy_on_a_logits_model(
 
 def test_two_payload_fields_feed_the_two_inputs_of_a_model(
         native_broker, tmp_path: pathlib.Path) -> None:
-    model = onnx_models.write_two_input_model(tmp_path / "two.onnx")
-    inputs = "[{field: a, tensor: a, shape: [4]}, {field: b, tensor: b, shape: [4]}]"
-    config = write_worker_file(tmp_path / "two.yaml", model_entry(
-        "pair.sum", model, inputs, "[{tensor: sum, fields: {sum: raw}}]"))
+    """Field "pair.a" (a dotted path) feeds tensor "a" and field "b" tensor "b"; the model's
+    path is relative to the worker file, which lives in a directory of its own."""
+    onnx_models.write_two_input_model(tmp_path / "two.onnx")
+    inputs = "[{field: pair.a, tensor: a, shape: [4]}, {field: b, tensor: b, shape: [4]}]"
+    (tmp_path / "workers").mkdir()
+    config = write_worker_file(tmp_path / "workers" / "two.yaml", model_entry(
+        "pair.sum", pathlib.Path("../two.onnx"), inputs, "[{tensor: sum, fields: {sum: raw}}]"))
     rig = native_broker("{pair.sum: {max_attempts: 1, batch: {max_size: 8, max_delay_ms: 2}}}")
     rig.pool(config)
     rng = np.random.default_rng(13)
     a, b = rng.integers(-50, 50, size=(20, 4)), rng.integers(-50, 50, size=(20, 4))
-    jobs = [{"id": f"p{i}", "payload": {"b": b[i].tolist(), "a": a[i].tolist()}} for i in range(20)]
+    jobs = [{"id": f"p{i}", "payload": {"b": b[i].tolist(), "pair": {"a": a[i].tolist()}}}
+            for i in range(20)]
 
     code, records, stderr = rig.submit("pair.sum", jobs)
     assert code == 0, stderr
@@ -332,6 +336,35 @@ def test_a_pool_stopped_just_after_it_lost_a_process_drains_its_new_process_too(
         raise AssertionError(f"the pool did not stop within 10 s of SIGTERM:\n{rig.log_of(pool)}")
     assert code == 0, rig.log_of(pool)
     assert "did not drain in time" not in rig.log_of(pool)
+
+
+def test_pools_stopped_mid_run_answer_or_hand_back_what_they_hold_and_charge_nothing(
+        native_broker, digits_models: pathlib.Path, tmp_path: pathlib.Path) -> None:
+    """Three runs; during each the serving pool gets SIGTERM and a fresh one takes over. A
+    stopping process answers what it holds and gives back, uncounted, what it never started:
+    every job ends ok at its first attempt, answered by a worker the broker knew."""
+    rig = native_broker(digits_types("max_attempts: 1, " + BATCHED))
+    pool = rig.pool(DIGITS_WORKER, model_dir=digits_models)
+    rig.wait_registered(pool, 2)
+    jobs = digits_jobs(tmp_path, 20_000)
+    for run in range(3):
+        output = f"run-{run}.jsonl"
+        submit = rig.start_submit(DIGITS, jobs, arrays=AS_ARRAYS, output=output)
+        out = tmp_path / output
+        wait_for(lambda: line_count(out) >= 2_000 or submit.poll() is not None, 60,
+                 "the first 2,000 outcomes")
+        pool.send_signal(signal.SIGTERM)
+        assert pool.wait(timeout=40) == 0, rig.log_of(pool)
+        assert line_count(out) < len(jobs), "the run ended before the pool was stopped"
+        pool = rig.pool(DIGITS_WORKER, model_dir=digits_models)
+        assert submit.wait(timeout=60) == 0, (tmp_path / f"run-{run}.log").read_text()[-3000:]
+        records = read_output(out)
+        assert sorted(r["id"] for r in records) == sorted(job["id"] for job in jobs)
+        assert all(r["status"] == "ok" for r in records)
+        odd = [r for r in records if r["attempts"] != 1 or "worker" not in r]
+        assert not odd, f"run {run}: {len(odd)} jobs not answered at their first attempt by " \
+                        f"a known worker, e.g. {odd[:2]}"
+        rig.wait_registered(pool, 2)
 
 
 @pytest.fixture
