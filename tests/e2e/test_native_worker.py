@@ -144,18 +144,18 @@ def refused_start(ferry_bin: pathlib.Path, config: pathlib.Path) -> subprocess.C
                           stdin=subprocess.DEVNULL)
 
 
-@pytest.mark.parametrize("case", ["missing model", "garbage model", "unknown key", "shape [65]"])
+@pytest.mark.parametrize("case", ["missing-model", "garbage-model", "unknown-key", "shape-65"])
 def test_a_worker_file_or_model_that_cannot_serve_stops_the_start_with_exit_2_naming_it(
         ferry_bin, digits_models: pathlib.Path, tmp_path: pathlib.Path, case: str) -> None:
     digits_onnx = str(digits_models / "digits-mlp.onnx")
-    if case == "missing model":
+    if case == "missing-model":
         config = digits_worker_variant(tmp_path, digits_models, "digits-mlp.onnx", "absent.onnx")
         named = [str(digits_models / "absent.onnx"), "does not exist"]
-    elif case == "garbage model":
+    elif case == "garbage-model":
         garbage = onnx_models.write_garbage_model(tmp_path / "garbage.onnx")
         config = digits_worker_variant(tmp_path, digits_models, digits_onnx, str(garbage))
         named = [str(garbage), "not an ONNX model"]
-    elif case == "unknown key":
+    elif case == "unknown-key":
         config = digits_worker_variant(tmp_path, digits_models, "    inputs:\n",
                                        "    colour: blue\n    inputs:\n")
         line = config.read_text().splitlines().index("    colour: blue") + 1
