@@ -1,4 +1,4 @@
-// A single model thread fed one batch at a time by the socket thread.
+// A single model thread fed runs of batches by the socket thread.
 #include "ferry/worker/inference_thread.hpp"
 
 #include <cstdint>
@@ -7,6 +7,11 @@
 #include <unistd.h>
 
 namespace ferry::worker {
+namespace {
+
+constexpr auto publish_every = std::chrono::milliseconds(1);
+
+} // namespace
 
 InferenceThread::InferenceThread(RunningBoard& board) : board_(board) {
     wake_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -30,55 +35,81 @@ void InferenceThread::abandon() {
     thread_.detach(); // the process exits next; the stuck pass dies with it
 }
 
-void InferenceThread::start(ModelRunner& runner, std::vector<wire::Job> batch) {
-    std::vector<std::string> keys;
-    keys.reserve(batch.size());
-    for (const auto& job : batch)
-        keys.push_back(job.id);
-    board_.enter(keys);
+void InferenceThread::start(ModelRunner& runner, std::vector<std::vector<wire::Job>> batches) {
     {
         std::lock_guard lock(mutex_);
         runner_ = &runner;
-        batch_ = std::move(batch);
-        has_batch_ = true;
+        batches_ = std::move(batches);
+        has_run_ = true;
     }
     busy_ = true;
     ready_.notify_one();
 }
 
-std::optional<std::vector<wire::Result>> InferenceThread::take() {
+Finished InferenceThread::take() {
     std::uint64_t count = 0;
     (void)!read(wake_fd_, &count, sizeof count);
     std::lock_guard lock(mutex_);
-    if (!done_)
-        return std::nullopt;
-    auto results = std::move(done_);
-    done_.reset();
-    busy_ = false;
-    return results;
+    Finished finished = std::move(done_);
+    done_ = {};
+    if (finished.idle)
+        busy_ = false;
+    return finished;
+}
+
+InferenceThread::Clock::time_point InferenceThread::inside_since() const {
+    return Clock::time_point(Clock::duration(inside_since_.load(std::memory_order_acquire)));
+}
+
+void InferenceThread::publish(std::vector<wire::Result>& pending, bool last) {
+    {
+        std::lock_guard lock(mutex_);
+        for (auto& result : pending)
+            done_.results.push_back(std::move(result));
+        done_.idle = last;
+    }
+    pending.clear();
+    const std::uint64_t one = 1;
+    (void)!write(wake_fd_, &one, sizeof one);
+}
+
+void InferenceThread::run_all(ModelRunner& runner, std::vector<std::vector<wire::Job>> batches) {
+    std::vector<wire::Result> pending;
+    auto published = Clock::now();
+    for (auto& batch : batches) {
+        std::vector<std::string> keys;
+        keys.reserve(batch.size());
+        for (const auto& job : batch)
+            keys.push_back(job.id);
+        const auto entered = Clock::now();
+        inside_since_.store(entered.time_since_epoch().count(), std::memory_order_release);
+        board_.enter(keys);
+        auto results = runner.run(batch);
+        board_.leave();
+        for (auto& result : results)
+            pending.push_back(std::move(result));
+        if (Clock::now() - published >= publish_every && &batch != &batches.back()) {
+            publish(pending, false);
+            published = Clock::now();
+        }
+    }
+    publish(pending, true);
 }
 
 void InferenceThread::loop() {
     for (;;) {
-        std::vector<wire::Job> batch;
+        std::vector<std::vector<wire::Job>> batches;
         ModelRunner* runner = nullptr;
         {
             std::unique_lock lock(mutex_);
-            ready_.wait(lock, [this] { return stop_ || has_batch_; });
+            ready_.wait(lock, [this] { return stop_ || has_run_; });
             if (stop_)
                 return;
-            batch = std::move(batch_);
+            batches = std::move(batches_);
             runner = runner_;
-            has_batch_ = false;
+            has_run_ = false;
         }
-        auto results = runner->run(batch);
-        board_.leave();
-        {
-            std::lock_guard lock(mutex_);
-            done_ = std::move(results);
-        }
-        const std::uint64_t one = 1;
-        (void)!write(wake_fd_, &one, sizeof one);
+        run_all(*runner, std::move(batches));
     }
 }
 

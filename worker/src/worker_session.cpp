@@ -174,88 +174,130 @@ void WorkerSession::cancel(const std::vector<std::string>& ids, const std::strin
             kept.push_back(std::move(job));
     }
     queued_ = std::move(kept);
-    const bool running = std::any_of(inside_.begin(), inside_.end(),
-                                     [&](const wire::Job& job) { return wanted.contains(job.id); });
+    // A job handed to the model thread but not started yet is answered now; its result, if
+    // computed later, is dropped. One inside the forward pass costs the process.
+    const auto inside = inside_now();
+    bool running = false;
+    for (const auto& id : ids) {
+        if (!handed_.contains(id))
+            continue;
+        if (inside.contains(id)) {
+            running = true;
+        } else {
+            handed_.erase(id);
+            answer(
+                error_result(id, code, "cancelled by the broker (" + code + ")", identity_.worker));
+        }
+    }
     if (running)
         abandon(ids, code, "the broker cancelled a job inside the forward pass");
 }
 
 // ---- running batches ---------------------------------------------------------------------
 
-void WorkerSession::collect() {
-    auto results = inference_.take();
-    if (!results)
-        return;
-    inside_.clear();
-    for (auto& result : *results)
-        answer(std::move(result));
+std::unordered_map<std::string, std::optional<std::uint64_t>> WorkerSession::inside_now() const {
+    std::unordered_map<std::string, std::optional<std::uint64_t>> inside;
+    if (!inference_.busy())
+        return inside;
+    const auto keys = board_.mine();
+    if (!keys) { // too many keys for the board: count every job handed over as inside
+        return handed_;
+    }
+    for (const auto& key : *keys) {
+        if (auto it = handed_.find(key); it != handed_.end())
+            inside.emplace(key, it->second);
+    }
+    return inside;
 }
 
+void WorkerSession::collect() {
+    auto finished = inference_.take();
+    for (auto& result : finished.results) {
+        if (handed_.erase(result.id) == 0)
+            continue; // answered already (cancelled before it started)
+        answer(std::move(result));
+    }
+    if (finished.idle)
+        handed_.clear();
+}
+
+// Why every queued job of the type goes in one run: with small batches (an unbatched model)
+// the model thread runs them back to back and the results leave in few RESULTS messages.
 void WorkerSession::start_next() {
     if (exit_ || inference_.busy() || queued_.empty())
         return;
     const std::string type = queued_.front().type;
     ModelRunner& runner = *runners_.at(type);
-    std::vector<wire::Job> batch;
+    const std::size_t max_batch = runner.spec().max_batch;
+    std::vector<std::vector<wire::Job>> batches;
     std::deque<wire::Job> rest;
     for (auto& job : queued_) {
-        if (job.type == type && batch.size() < runner.spec().max_batch)
-            batch.push_back(std::move(job));
-        else
+        if (job.type != type) {
             rest.push_back(std::move(job));
+            continue;
+        }
+        if (batches.empty() || batches.back().size() == max_batch)
+            batches.emplace_back();
+        handed_.emplace(job.id, job.timeout_ms);
+        batches.back().push_back(std::move(job));
     }
     queued_ = std::move(rest);
-    inside_ = batch;
-    inside_since_ = Clock::now();
-    inference_.start(runner, std::move(batch));
+    inference_.start(runner, std::move(batches));
 }
 
 // Why a pass past its deadline is abandoned, not waited for: OpenCV cannot be interrupted, so
 // the process answers what is inside, gives back the rest and exits for a fresh one.
 void WorkerSession::check_overrun() {
-    if (inside_.empty() || exit_)
+    if (exit_ || !inference_.busy())
         return;
+    const auto inside = inside_now();
     std::optional<std::uint64_t> shortest;
-    for (const auto& job : inside_) {
-        if (job.timeout_ms)
-            shortest = std::min(shortest.value_or(*job.timeout_ms), *job.timeout_ms);
+    for (const auto& [key, timeout] : inside) {
+        if (timeout)
+            shortest = std::min(shortest.value_or(*timeout), *timeout);
     }
     if (!shortest)
         return;
-    const auto elapsed =
-        std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - inside_since_);
+    const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
+        Clock::now() - inference_.inside_since());
     if (elapsed.count() <= static_cast<long>(*shortest + spec_.timeout_grace_ms))
         return;
     std::vector<std::string> late;
-    for (const auto& job : inside_) {
-        if (job.timeout_ms && static_cast<std::uint64_t>(elapsed.count()) > *job.timeout_ms)
-            late.push_back(job.id);
+    for (const auto& [key, timeout] : inside) {
+        if (timeout && static_cast<std::uint64_t>(elapsed.count()) > *timeout)
+            late.push_back(key);
     }
     abandon(late, wire::code_name(wire::ErrorCode::timeout),
             fmt::format("forward pass still running after {} ms", elapsed.count()));
 }
 
+// Answers the jobs inside the pass (`ids` with `code`, the others WORKER_LOST: they become
+// suspects); jobs handed over or queued but never started are not answered: the DISCONNECT that
+// follows the results gives them back uncounted.
 void WorkerSession::abandon(const std::vector<std::string>& ids, const std::string& code,
                             const std::string& why) {
+    collect(); // results finished meanwhile are sent, not lost
+    const auto inside = inside_now();
     spdlog::error("{}: {}; answering the {} jobs inside the forward pass and exiting so the "
                   "supervisor starts a fresh process",
-                  identity_.worker, why, inside_.size());
+                  identity_.worker, why, inside.size());
     const std::unordered_set<std::string> named(ids.begin(), ids.end());
-    for (const auto& job : inside_) {
-        if (named.contains(job.id))
-            answer(error_result(job.id, code, why, identity_.worker));
+    for (const auto& [key, timeout] : inside) {
+        if (named.contains(key))
+            answer(error_result(key, code, why, identity_.worker));
         else
-            answer(error_result(job.id, wire::code_name(wire::ErrorCode::worker_lost),
+            answer(error_result(key, wire::code_name(wire::ErrorCode::worker_lost),
                                 "was inside the forward pass when it was abandoned: " + why,
                                 identity_.worker));
     }
-    inside_.clear();
     board_.leave(); // answered here: the supervisor must not charge them again
     inference_.abandon();
-    if (!queued_.empty())
+    const std::size_t given_back = queued_.size() + handed_.size() - inside.size();
+    if (given_back > 0)
         spdlog::info("{}: {} jobs that never started go back to the broker uncounted",
-                     identity_.worker, queued_.size());
+                     identity_.worker, given_back);
     queued_.clear();
+    handed_.clear();
     held_.clear();
     draining_ = true;
     flush();

@@ -33,6 +33,8 @@ class RunningBoard {
     // Worker side: these keys enter the forward pass / it returned.
     void enter(const std::vector<std::string>& keys);
     void leave();
+    // Worker side: the keys of its own slot now (as `running` reads them).
+    [[nodiscard]] std::optional<std::vector<std::string>> mine() const { return running(mine_); }
     // Worker side: set up, serving (the supervisor stops its crash-loop backoff).
     void mark_ready();
 

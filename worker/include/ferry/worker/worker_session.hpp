@@ -49,6 +49,8 @@ class WorkerSession {
     void accept_jobs(std::vector<wire::Job> jobs);
     void cancel(const std::vector<std::string>& ids, const std::string& code);
     void collect();
+    // The jobs inside the forward pass now (key -> timeout_ms), from the running board.
+    [[nodiscard]] std::unordered_map<std::string, std::optional<std::uint64_t>> inside_now() const;
     void start_next();
     void check_overrun();
     void abandon(const std::vector<std::string>& ids, const std::string& code,
@@ -74,8 +76,8 @@ class WorkerSession {
     std::unique_ptr<security::HandshakeWatch> watch_;
     std::deque<wire::Job> queued_;               // arrived, not started, in arrival order
     std::unordered_map<std::string, bool> held_; // keys given to us and not answered yet
-    std::vector<wire::Job> inside_;              // the batch in the forward pass
-    Clock::time_point inside_since_{};
+    // Handed to the model thread and not answered yet: key -> timeout_ms.
+    std::unordered_map<std::string, std::optional<std::uint64_t>> handed_;
     std::vector<wire::Result> outbox_; // answers not sent yet
     bool announced_ = false;           // READY sent on this socket
     bool welcomed_ = false;            // the broker answered it
