@@ -51,7 +51,8 @@ void apply_client_curve(zmq::socket_t& socket, const ClientCurve& curve) {
 namespace ferry::security {
 
 HandshakeWatch::HandshakeWatch(zmq::context_t& context, zmq::socket_t& socket,
-                               const ClientCurve& curve) {
+                               const ClientCurve& curve, std::string admitting_lists)
+    : admitting_lists_(std::move(admitting_lists)) {
     if (!curve.enabled()) {
         return;
     }
@@ -89,8 +90,8 @@ std::string HandshakeWatch::refusal() {
     }
     return "the broker refused this client's key " + key_label_ +
            "... at the CURVE handshake: it is on none of the broker's allow-lists that admit it "
-           "(security.curve.producers or admins), or it was revoked; check --key-file and "
-           "--server-key";
+           "(" +
+           admitting_lists_ + "), or it was revoked; check --key-file and --server-key";
 }
 
 } // namespace ferry::security

@@ -334,7 +334,8 @@ void WorkerSession::open_link() {
     socket_->set(zmq::sockopt::linger, 0);
     socket_->set(zmq::sockopt::sndhwm, 0);
     security::apply_client_curve(*socket_, identity_.curve);
-    watch_ = std::make_unique<security::HandshakeWatch>(context_, *socket_, identity_.curve);
+    watch_ = std::make_unique<security::HandshakeWatch>(context_, *socket_, identity_.curve,
+                                                        "security.curve.workers");
     socket_->connect(identity_.broker);
     announced_ = welcomed_ = false;
 }

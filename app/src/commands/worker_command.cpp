@@ -15,8 +15,8 @@
 #include <memory>
 #include <opencv2/core.hpp>
 #include <pthread.h>
-#include <sys/prctl.h>
 #include <spdlog/spdlog.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 namespace ferry::app {

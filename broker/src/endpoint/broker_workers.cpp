@@ -95,15 +95,26 @@ void Broker::disconnect_unknown(const Incoming& incoming) {
     (void)send(workers_, incoming.routing_view(), message_scratch_);
 }
 
+void Broker::read_before_purge() {
+    drain(workers_, true);
+}
+
+// A send that found the peer gone is not yet a loss: what it sent before leaving (RESULTS, then
+// DISCONNECT) is read first, so a worker that drained and left is not charged.
 void Broker::remove_unreachable_workers() {
-    for (const auto id : unreachable_workers_) {
+    if (unreachable_workers_.empty()) {
+        return;
+    }
+    const auto unreachable = std::move(unreachable_workers_);
+    unreachable_workers_.clear();
+    read_before_purge();
+    for (const auto id : unreachable) {
         if (const WorkerRecord* worker = scheduler_.workers().by_id(id)) {
             spdlog::warn("worker {} unreachable: purged, its jobs re-dispatched", worker->name);
             scheduler_.remove_worker(id, WorkerExit::lost, "worker unreachable (connection gone)",
                                      now_);
         }
     }
-    unreachable_workers_.clear();
 }
 
 } // namespace ferry::broker

@@ -245,7 +245,13 @@ void Scheduler::dispatch(TimePoint now) {
             dispatch_type(type, queue, now);
         }
     }
-    for (const auto id : unreachable_) {
+    if (unreachable_.empty()) {
+        return;
+    }
+    const auto unreachable = std::move(unreachable_); // reading may dispatch nothing, but be safe
+    unreachable_.clear();
+    sink_.read_before_purge();
+    for (const auto id : unreachable) {
         remove_worker(id, WorkerExit::lost, "worker unreachable (connection gone)", now);
     }
 }

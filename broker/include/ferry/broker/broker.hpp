@@ -123,6 +123,7 @@ class Broker : private SchedulerSink {
     void deliver(std::string_view client, std::uint32_t session, JobRef job,
                  std::string_view outcome) override;
     void kept_changed(std::string_view client, int delta) override;
+    void read_before_purge() override;
 
     void open_journal();
 

@@ -49,6 +49,10 @@ class SchedulerSink {
                          std::string_view outcome) = 0;
     // The number of outcomes kept for `client` (answered, not acknowledged) changed by `delta`.
     virtual void kept_changed(std::string_view /*client*/, int /*delta*/) {}
+    // Called before workers a dispatch pass could not reach are purged: a peer that left may
+    // have sent RESULTS and DISCONNECT that wait unread, and reading them first settles its
+    // answered jobs as answered and its leave as clean instead of charging them all as lost.
+    virtual void read_before_purge() {}
 };
 
 // Counters shown by `ferry status`.

@@ -33,7 +33,9 @@ namespace ferry::security {
 // a plain socket.
 class HandshakeWatch {
   public:
-    HandshakeWatch(zmq::context_t& context, zmq::socket_t& socket, const ClientCurve& curve);
+    // `admitting_lists` names the allow-lists that would admit the client, for the message.
+    HandshakeWatch(zmq::context_t& context, zmq::socket_t& socket, const ClientCurve& curve,
+                   std::string admitting_lists = "security.curve.producers or admins");
     ~HandshakeWatch();
     HandshakeWatch(const HandshakeWatch&) = delete;
     HandshakeWatch& operator=(const HandshakeWatch&) = delete;
@@ -45,6 +47,7 @@ class HandshakeWatch {
     zmq::socket_t* socket_ = nullptr; // the watched client socket
     zmq::socket_t events_;            // PAIR receiving its handshake failures
     std::string key_label_;           // the client's key, shortened, for the message
+    std::string admitting_lists_;     // the allow-lists that would admit it, for the message
 };
 
 } // namespace ferry::security
