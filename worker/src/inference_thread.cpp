@@ -77,13 +77,9 @@ void InferenceThread::run_all(ModelRunner& runner, std::vector<std::vector<wire:
     std::vector<wire::Result> pending;
     auto published = Clock::now();
     for (auto& batch : batches) {
-        std::vector<std::string> keys;
-        keys.reserve(batch.size());
-        for (const auto& job : batch)
-            keys.push_back(job.id);
         const auto entered = Clock::now();
         inside_since_.store(entered.time_since_epoch().count(), std::memory_order_release);
-        board_.enter(keys);
+        board_.enter_batch(batch);
         auto results = runner.run(batch);
         board_.leave();
         for (auto& result : results)

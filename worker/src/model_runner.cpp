@@ -61,10 +61,11 @@ void ModelRunner::drill(const Payload& payload) const {
 std::vector<wire::Result> ModelRunner::run(const std::vector<wire::Job>& jobs) {
     const auto started = std::chrono::steady_clock::now();
     std::vector<wire::Result> results(jobs.size());
+    msgpack::zone zone; // every payload of the batch decodes into it
     std::vector<std::unique_ptr<Payload>> payloads;
     std::vector<std::size_t> fit; // indexes of the jobs that go into the forward pass
     for (std::size_t i = 0; i < jobs.size(); ++i) {
-        auto payload = std::make_unique<Payload>(jobs[i].payload);
+        auto payload = std::make_unique<Payload>(jobs[i].payload, zone);
         std::string problem;
         for (const auto& input : spec_.inputs) {
             if (problem.empty())

@@ -76,13 +76,14 @@ char* RunningBoard::slot_at(std::size_t slot) const {
     return base_ + slot * slot_bytes;
 }
 
-void RunningBoard::enter(const std::vector<std::string>& keys) {
+template <class Keys, class KeyOf> void RunningBoard::write_keys(const Keys& keys, KeyOf key_of) {
     if (base_ == nullptr)
         return;
     char* slot = slot_at(mine_);
     word(slot, 0).store(writing, std::memory_order_release);
     std::size_t at = header_bytes;
-    for (const auto& key : keys) {
+    for (const auto& item : keys) {
+        const std::string& key = key_of(item);
         if (at + 4 + key.size() > slot_bytes) {
             word(slot, 0).store(overflow, std::memory_order_release);
             return;
@@ -94,6 +95,14 @@ void RunningBoard::enter(const std::vector<std::string>& keys) {
     }
     word(slot, 2).store(static_cast<std::uint32_t>(keys.size()), std::memory_order_relaxed);
     word(slot, 0).store(inside, std::memory_order_release);
+}
+
+void RunningBoard::enter(const std::vector<std::string>& keys) {
+    write_keys(keys, [](const std::string& key) -> const std::string& { return key; });
+}
+
+void RunningBoard::enter_batch(const std::vector<wire::Job>& jobs) {
+    write_keys(jobs, [](const wire::Job& job) -> const std::string& { return job.id; });
 }
 
 void RunningBoard::leave() {

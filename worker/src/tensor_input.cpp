@@ -164,16 +164,32 @@ void fill_list(const msgpack::object& value, float*& at) {
 
 } // namespace
 
-Payload::Payload(std::string_view bytes) {
+Payload::Payload(std::string_view bytes, msgpack::zone& zone) {
+    decode(bytes, zone, true);
+}
+
+Payload::Payload(std::string_view bytes) : own_zone_(std::make_unique<msgpack::zone>()) {
+    decode(bytes, *own_zone_, false);
+}
+
+void Payload::decode(std::string_view bytes, msgpack::zone& zone, bool reference) {
     try {
-        handle_ = msgpack::unpack(bytes.data(), bytes.size());
+        std::size_t offset = 0;
+        // referenced: str, bin and ext point into `bytes` instead of being copied
+        object_ = msgpack::unpack(
+            zone, bytes.data(), bytes.size(), offset,
+            [](msgpack::type::object_type, std::size_t, void* refer) { return refer != nullptr; },
+            reference ? &zone : nullptr);
+        if (offset != bytes.size())
+            problem_ = fmt::format("payload is not one MessagePack value: {} bytes after it",
+                                   bytes.size() - offset);
     } catch (const std::exception& error) {
         problem_ = fmt::format("payload is not one MessagePack value: {}", error.what());
     }
 }
 
 const msgpack::object* Payload::find(const std::vector<std::string>& path) const {
-    const msgpack::object* at = &handle_.get();
+    const msgpack::object* at = &object_;
     for (const auto& key : path) {
         if (at->type != msgpack::type::MAP)
             return nullptr;
@@ -198,7 +214,7 @@ bool Payload::has_key(std::string_view key) const {
 }
 
 std::string Payload::describe() const {
-    return type_text(handle_.get());
+    return type_text(object_);
 }
 
 std::string shape_text(const std::vector<std::uint32_t>& shape) {

@@ -350,7 +350,8 @@ void WorkerSession::close_link(const std::string& why) {
 }
 
 bool WorkerSession::send(const wire::Message& message) {
-    const wire::Frames frames = wire::encode(message);
+    wire::encode_into(message, frames_scratch_);
+    const wire::Frames& frames = frames_scratch_;
     try {
         if (!socket_->send(zmq::buffer(frames.header),
                            zmq::send_flags::sndmore | zmq::send_flags::dontwait))

@@ -2,6 +2,8 @@
 // process that dies there is reported with exactly those jobs (EXITED `running`).
 #pragma once
 
+#include "ferry/wire/messages.hpp"
+
 #include <cstddef>
 #include <optional>
 #include <string>
@@ -32,6 +34,8 @@ class RunningBoard {
 
     // Worker side: these keys enter the forward pass / it returned.
     void enter(const std::vector<std::string>& keys);
+    // The same for a batch of jobs (their ids are the keys), without copying the ids.
+    void enter_batch(const std::vector<wire::Job>& jobs);
     void leave();
     // Worker side: the keys of its own slot now (as `running` reads them).
     [[nodiscard]] std::optional<std::vector<std::string>> mine() const { return running(mine_); }
@@ -47,6 +51,7 @@ class RunningBoard {
 
   private:
     [[nodiscard]] char* slot_at(std::size_t slot) const;
+    template <class Keys, class KeyOf> void write_keys(const Keys& keys, KeyOf key_of);
 
     int fd_ = -1;
     char* base_ = nullptr;  // the mapping

@@ -4,6 +4,7 @@
 
 #include "ferry/worker/worker_spec.hpp"
 
+#include <memory>
 #include <msgpack.hpp>
 #include <optional>
 #include <string>
@@ -14,7 +15,11 @@ namespace ferry::worker {
 // One job's payload, decoded once for all of its inputs.
 class Payload {
   public:
-    // Decodes `bytes`; on failure `problem()` says why (the job fails with INVALID_ARGUMENT).
+    // Decodes `bytes` into `zone` (one zone serves a whole batch, so a payload costs no
+    // allocation of its own); on failure `problem()` says why (the job fails with
+    // INVALID_ARGUMENT). The payload is valid while `zone` and `bytes` are.
+    Payload(std::string_view bytes, msgpack::zone& zone);
+    // The same with a zone of its own, into which the payload's strings are copied.
     explicit Payload(std::string_view bytes);
 
     [[nodiscard]] const std::string& problem() const { return problem_; }
@@ -26,8 +31,11 @@ class Payload {
     [[nodiscard]] std::string describe() const;
 
   private:
-    msgpack::object_handle handle_; // the decoded value and its zone
-    std::string problem_;           // "" when decoded
+    void decode(std::string_view bytes, msgpack::zone& zone, bool reference);
+
+    std::unique_ptr<msgpack::zone> own_zone_; // only for the one-argument form
+    msgpack::object object_;                  // the decoded value
+    std::string problem_;                     // "" when decoded
 };
 
 // What a job's value for `input` lacks ("" when it fits): the message of its INVALID_ARGUMENT,

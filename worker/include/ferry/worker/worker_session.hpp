@@ -78,6 +78,7 @@ class WorkerSession {
     std::unordered_map<std::string, bool> held_; // keys given to us and not answered yet
     // Handed to the model thread and not answered yet: key -> timeout_ms.
     std::unordered_map<std::string, std::optional<std::uint64_t>> handed_;
+    wire::Frames frames_scratch_;      // reused by every send
     std::vector<wire::Result> outbox_; // answers not sent yet
     bool announced_ = false;           // READY sent on this socket
     bool welcomed_ = false;            // the broker answered it
