@@ -3,6 +3,7 @@
 // describes each malformed case with the vector's text.
 #include "ferry/producer/json_msgpack.hpp"
 #include "ferry/producer/typed_array.hpp"
+#include "hex_bytes.hpp"
 
 #include <catch2/catch.hpp>
 #include <msgpack.hpp>
@@ -12,12 +13,7 @@ using simdjson::dom::element;
 
 namespace {
 
-std::string from_hex(std::string_view hex) {
-    std::string bytes;
-    for (std::size_t i = 0; i + 1 < hex.size(); i += 2)
-        bytes.push_back(static_cast<char>(std::stoi(std::string(hex.substr(i, 2)), nullptr, 16)));
-    return bytes;
-}
+using ferry::test::from_hex;
 
 // Whether two parsed JSON values hold the same numbers in the same nesting.
 bool same_values(element a, element b) {

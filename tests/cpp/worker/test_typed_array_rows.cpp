@@ -2,6 +2,7 @@
 // reads them: each valid array fills a row with exactly its values, each malformed one fails the
 // job with the vector's own description.
 #include "ferry/worker/tensor_input.hpp"
+#include "hex_bytes.hpp"
 #include "worker/payload_builder.hpp"
 
 #include <catch2/catch.hpp>
@@ -12,12 +13,7 @@ using namespace ferry::worker;
 
 namespace {
 
-std::string from_hex(std::string_view hex) {
-    std::string bytes;
-    for (std::size_t i = 0; i + 1 < hex.size(); i += 2)
-        bytes.push_back(static_cast<char>(std::stoi(std::string(hex.substr(i, 2)), nullptr, 16)));
-    return bytes;
-}
+using test::from_hex;
 
 // The vector's values flattened row-major as float32, and its shape.
 void flatten(simdjson::dom::element value, std::vector<float>& out,
