@@ -17,8 +17,10 @@ using simdjson::dom::element_type;
 
 // Appends the low `bytes` bytes of `bits`, least significant first.
 void append_little_endian(std::string& out, std::uint64_t bits, std::size_t bytes) {
+    char little[8];
     for (std::size_t i = 0; i < bytes; ++i)
-        out.push_back(static_cast<char>(bits >> (8 * i)));
+        little[i] = static_cast<char>(bits >> (8 * i));
+    out.append(little, bytes);
 }
 
 const char* json_kind(element value) {
@@ -67,6 +69,8 @@ class ArrayPacker {
         for (std::uint32_t dim : shape_)
             count *= dim;
         const std::size_t header = typed_array_fixed_header + 4 * shape_.size();
+        out_.reserve(out_.size() + 16 + header +
+                     count * info_.size); // one growth, not one per element
         wire::append_ext_header(out_, typed_array_ext_type, header + count * info_.size);
         out_.push_back(static_cast<char>(info_.dtype));
         out_.push_back(static_cast<char>(shape_.size()));
@@ -90,6 +94,10 @@ class ArrayPacker {
         }
         path_.push_back(0);
         for (element item : items) {
+            if (depth + 1 == shape_.size() && write_plain_number(item)) {
+                ++path_.back();
+                continue;
+            }
             if (std::string problem = write(item, depth + 1); !problem.empty())
                 return problem;
             ++path_.back();
@@ -99,6 +107,26 @@ class ArrayPacker {
     }
 
   private:
+    // The common element: an integer that fits an integer dtype. Written at once; anything
+    // else (false) goes the long way, which also words the errors.
+    bool write_plain_number(element value) {
+        if (info_.kind != detail::DtypeKind::unsigned_int &&
+            info_.kind != detail::DtypeKind::signed_int)
+            return false;
+        std::int64_t v = 0;
+        if (value.type() == element_type::INT64)
+            v = value.get_int64().value_unsafe();
+        else
+            return false;
+        if (v < info_.min || (v > 0 && static_cast<std::uint64_t>(v) > info_.max))
+            return false;
+        if (info_.size == 1)
+            out_.push_back(static_cast<char>(v));
+        else
+            append_little_endian(out_, static_cast<std::uint64_t>(v), info_.size);
+        return true;
+    }
+
     std::string where() const {
         std::string text;
         for (std::size_t index : path_)

@@ -149,16 +149,14 @@ void WorkerSession::accept_jobs(std::vector<wire::Job> jobs) {
         return;
     }
     for (auto& job : jobs) {
-        if (held_.contains(job.id))
+        if (!held_.try_emplace(job.id, true).second)
             continue; // a repeat of a job we hold: one answer is enough
         if (!runners_.contains(job.type)) {
-            held_.emplace(job.id, true);
             answer(error_result(job.id, wire::code_name(wire::ErrorCode::invalid_argument),
                                 "this worker serves no job type '" + job.type + "'",
                                 identity_.worker));
             continue;
         }
-        held_.emplace(job.id, true);
         queued_.push_back(std::move(job));
     }
 }
