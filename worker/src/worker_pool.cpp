@@ -23,12 +23,6 @@ using namespace std::chrono_literals;
 constexpr auto tick = 20ms;
 constexpr auto backoff_max = 30s;
 
-std::string host_name() {
-    char name[256] = {};
-    gethostname(name, sizeof name - 1);
-    return name;
-}
-
 std::string describe(int status) {
     if (WIFSIGNALED(status))
         return fmt::format("killed by signal {} ({})", WTERMSIG(status),
@@ -37,6 +31,12 @@ std::string describe(int status) {
 }
 
 } // namespace
+
+std::string host_name() {
+    char name[256] = {};
+    gethostname(name, sizeof name - 1);
+    return name;
+}
 
 WorkerPool::WorkerPool(const WorkerSpec& spec, std::string broker, security::ClientCurve curve,
                        ChildCommand command)

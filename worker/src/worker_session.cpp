@@ -149,7 +149,7 @@ void WorkerSession::accept_jobs(std::vector<wire::Job> jobs) {
         return;
     }
     for (auto& job : jobs) {
-        if (!held_.try_emplace(job.id, true).second)
+        if (!held_.insert(job.id).second)
             continue; // a repeat of a job we hold: one answer is enough
         if (!runners_.contains(job.type)) {
             answer(error_result(job.id, wire::code_name(wire::ErrorCode::invalid_argument),

@@ -41,12 +41,6 @@ std::vector<std::unique_ptr<worker::ModelRunner>> load_models(const worker::Work
     return runners;
 }
 
-std::string host_name() {
-    char name[256] = {};
-    gethostname(name, sizeof name - 1);
-    return name;
-}
-
 // A worker process of the pool: load, serve, and leave with a code the supervisor reads.
 [[noreturn]] void serve_child(const worker::WorkerSpec& spec, const WorkerFlags& flags,
                               const std::atomic<bool>& stop) {
@@ -59,9 +53,9 @@ std::string host_name() {
     prctl(PR_SET_NAME, "ferry-worker"); // started as /proc/self/exe, it would show as "exe"
     auto board =
         worker::RunningBoard::attach(flags.board_fd, static_cast<std::size_t>(flags.child_slot));
-    worker::SessionIdentity identity{flags.broker, fmt::format("{}:{}", host_name(), getpid()),
-                                     host_name(), static_cast<std::uint64_t>(getpid()),
-                                     flags.keys.curve()};
+    worker::SessionIdentity identity{
+        flags.broker, fmt::format("{}:{}", worker::host_name(), getpid()), worker::host_name(),
+        static_cast<std::uint64_t>(getpid()), flags.keys.curve()};
     int code = worker::exits::setup_failed;
     try {
         cv::setNumThreads(static_cast<int>(spec.threads));
@@ -113,7 +107,7 @@ ExitCode serve(WorkerFlags flags, const std::atomic<bool>& stop) {
     }
     worker::WorkerPool pool(spec, flags.broker, curve, {child_argv(flags)});
     const int code = pool.run(stop);
-    return code == 0 ? (stop.load() ? ExitCode::ok : ExitCode::ok) : ExitCode::usage;
+    return code == 0 ? ExitCode::ok : ExitCode::usage;
 }
 
 } // namespace

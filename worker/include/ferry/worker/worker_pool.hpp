@@ -23,6 +23,9 @@ struct ChildCommand {
     std::vector<std::string> argv;
 };
 
+// This host's name, as worker names (host:pid) and EXITED reports use it.
+[[nodiscard]] std::string host_name();
+
 class WorkerPool {
   public:
     WorkerPool(const WorkerSpec& spec, std::string broker, security::ClientCurve curve,

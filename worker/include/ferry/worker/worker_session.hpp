@@ -16,6 +16,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 #include <zmq.hpp>
 
@@ -74,8 +75,8 @@ class WorkerSession {
     zmq::context_t context_;
     std::unique_ptr<zmq::socket_t> socket_; // null while waiting to reconnect
     std::unique_ptr<security::HandshakeWatch> watch_;
-    std::deque<wire::Job> queued_;               // arrived, not started, in arrival order
-    std::unordered_map<std::string, bool> held_; // keys given to us and not answered yet
+    std::deque<wire::Job> queued_;         // arrived, not started, in arrival order
+    std::unordered_set<std::string> held_; // keys given to us and not answered yet
     // Handed to the model thread and not answered yet: key -> timeout_ms.
     std::unordered_map<std::string, std::optional<std::uint64_t>> handed_;
     wire::Frames frames_scratch_;      // reused by every send
